@@ -1,0 +1,42 @@
+"""recsys: recommendations for shops and marketing teams.
+
+Association rules for co-purchases, collaborative filtering, content-based
+ranking and hybrids, behind one fitted-model interface, with evaluation and a
+command line. External ids in, external ids out.
+
+>>> import recsys
+>>> shop = recsys.make_shop(n_customers=300, n_products=60, seed=0)
+>>> model = recsys.Popularity().fit(shop.interactions)
+>>> len(model.recommend(shop.interactions.users.ids[:3], k=5))
+3
+"""
+
+from ._params import clone
+from .data import IdMap, Interactions, ItemFeatures
+from .datasets import ShopData, make_shop, read_fimi, read_movielens, read_online_retail
+from .exceptions import (
+    DataError,
+    InvalidParameterError,
+    NotFittedError,
+    PersistenceError,
+    RecsysError,
+    UnknownIdError,
+    UnsupportedError,
+)
+from .models import REGISTRY, Explanation, Popularity, Recommendations, Recommender
+from .persistence import load, save
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    # data
+    "IdMap", "Interactions", "ItemFeatures", "ShopData",
+    "make_shop", "read_online_retail", "read_fimi", "read_movielens",
+    # models
+    "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity",
+    "clone", "load", "save",
+    # errors
+    "RecsysError", "DataError", "UnknownIdError", "NotFittedError",
+    "InvalidParameterError", "UnsupportedError", "PersistenceError",
+]

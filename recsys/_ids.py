@@ -1,0 +1,117 @@
+"""Cleaning and describing id values (shared by the data container and the models)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import DataError
+
+__all__ = ["clean_ids", "preview", "is_scalar_id"]
+
+
+def preview(values: Iterable, n: int = 3) -> str:
+    """Up to ``n`` values written as a caller would type them: ``'u17', 'u99', 3``."""
+    out = []
+    for value in values:
+        if len(out) == n:
+            out.append("...")
+            break
+        if isinstance(value, np.generic):
+            value = value.item()
+        out.append(repr(value))
+    return ", ".join(out)
+
+
+def is_scalar_id(value: object) -> bool:
+    """True for one id (an int or a string), False for a collection of ids."""
+    return isinstance(value, (str, bytes, int, np.integer, np.str_)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def clean_ids(values: object, name: str = "ids") -> np.ndarray:
+    """Return ``values`` as an int64 or unicode numpy array, or raise ``DataError``.
+
+    Integral floats (``17850.0``, as spreadsheets write customer numbers) become
+    ints. NaN/None, booleans, non-integral floats and a mix of ints and strings
+    are refused with a message naming ``name`` and the offending values.
+    """
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return values.astype(np.int64, copy=False)
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+        return values
+    series = values if isinstance(values, pd.Series) else pd.Series(_listify(values))
+    if len(series) == 0:
+        return np.asarray([], dtype=np.int64)
+    missing = series.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise DataError(
+            f"{name} has {len(rows)} missing (NaN/None) value(s), first at row(s) "
+            f"{preview(rows.tolist())}. Every row needs an id: drop those rows "
+            f"(df.dropna(subset=[...])) before building the data."
+        )
+    dtype = series.dtype
+    if dtype.kind == "b" or pd.api.types.is_bool_dtype(dtype):
+        raise DataError(
+            f"{name} holds booleans; expected int or string ids. Map them to real ids first."
+        )
+    if dtype.kind in "iu":
+        return series.to_numpy(dtype=np.int64)
+    if dtype.kind == "f":
+        floats = series.to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(floats) | (floats != np.round(floats))
+        if bad.any():
+            raise DataError(
+                f"{name} holds non-integral numbers ({preview(floats[bad].tolist())}); "
+                f"expected int or string ids. Convert the column to str or int first."
+            )
+        return floats.astype(np.int64)
+    if isinstance(dtype, pd.StringDtype):
+        return series.to_numpy(dtype=str)
+    return _clean_object_ids(series, name)
+
+
+def _listify(values: object) -> list | np.ndarray | pd.Index:
+    if isinstance(values, (np.ndarray, pd.Index, list)):
+        return values
+    if is_scalar_id(values):
+        return [values]
+    return list(values)  # type: ignore[call-overload]
+
+
+def _clean_object_ids(series: pd.Series, name: str) -> np.ndarray:
+    kinds = series.map(_id_kind)
+    found = set(kinds.unique())
+    if found == {"str"}:
+        return series.to_numpy(dtype=str)
+    if found == {"int"}:
+        return series.to_numpy(dtype=np.int64)
+    if found <= {"int", "str"}:
+        first_int = series[kinds == "int"].iloc[0]
+        first_str = series[kinds == "str"].iloc[0]
+        raise DataError(
+            f"{name} mixes int and string ids (for example {first_int!r} and {first_str!r}). "
+            f"Ids must all be ints or all strings: convert with .astype(str)."
+        )
+    other = series[~kinds.isin(["int", "str"])]
+    raise DataError(
+        f"{name} holds values that are neither ints nor strings "
+        f"({preview(other.tolist())} of type {type(other.iloc[0]).__name__}). "
+        f"Convert the ids to int or str first."
+    )
+
+
+def _id_kind(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "other"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (str, np.str_)):
+        return "str"
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return "int"
+    return "other"

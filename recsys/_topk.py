@@ -1,0 +1,73 @@
+"""Exact top-k over dense score blocks, ties broken by item index."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["topk", "mask_rows", "chunk_rows"]
+
+#: score cells held at once by the chunked paths (float32: 32 MiB)
+CELL_BUDGET = 8_000_000
+
+
+def chunk_rows(n_cols: int, budget: int = CELL_BUDGET) -> int:
+    """How many rows of ``n_cols`` scores fit in the cell budget (at least 1)."""
+    return max(1, budget // max(1, n_cols))
+
+
+def topk(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``k`` best columns of each row, best first, equal scores by lower index.
+
+    ``-inf`` and NaN mark columns that may not be returned; a row with fewer
+    than ``k`` allowed columns comes back short (index -1, score NaN, and its
+    length in ``lengths``), never padded with excluded columns. ``scores`` is
+    overwritten (NaN become -inf).
+
+    Returns
+    -------
+    index : (n, k) int32, scores : (n, k) float32, lengths : (n,) int64
+
+    Examples
+    --------
+    >>> s = np.array([[0.5, 2.0, 2.0, -np.inf]], dtype=np.float32)
+    >>> idx, val, n = topk(s, 4)
+    >>> idx.tolist(), n.tolist()
+    ([[1, 2, 0, -1]], [3])
+    """
+    n, m = scores.shape
+    np.copyto(scores, -np.inf, where=np.isnan(scores))
+    width = min(k, m)
+    if n == 0 or width == 0:
+        return (np.full((n, k), -1, np.int32), np.full((n, k), np.nan, np.float32),
+                np.zeros(n, np.int64))
+    if width == m:
+        cols = np.broadcast_to(np.arange(m), (n, m))
+    else:
+        kth = np.partition(scores, m - width, axis=1)[:, m - width][:, None]
+        above = scores > kth
+        ties = scores == kth
+        need = width - above.sum(axis=1)
+        crowded = np.flatnonzero(ties.sum(axis=1) > need)
+        if len(crowded):  # more ties at the cut than places: keep the lowest indices
+            rank = np.cumsum(ties[crowded], axis=1, dtype=np.int32)
+            ties[crowded] &= rank <= need[crowded, None]
+        cols = np.nonzero(above | ties)[1].reshape(n, width)
+    vals = np.take_along_axis(scores, cols, axis=1)
+    order = np.argsort(-vals, axis=1, kind="stable")
+    cols = np.take_along_axis(cols, order, axis=1).astype(np.int32)
+    vals = np.take_along_axis(vals, order, axis=1).astype(np.float32)
+    valid = vals > -np.inf
+    cols[~valid] = -1
+    vals[~valid] = np.nan
+    if width < k:
+        cols = np.pad(cols, ((0, 0), (0, k - width)), constant_values=-1)
+        vals = np.pad(vals, ((0, 0), (0, k - width)), constant_values=np.nan)
+    return cols, vals, valid.sum(axis=1)
+
+
+def mask_rows(scores: np.ndarray, rows: sp.csr_matrix) -> None:
+    """Set ``scores[i, j] = -inf`` wherever ``rows[i, j]`` is stored (in place)."""
+    counts = np.diff(rows.indptr)
+    if counts.sum():
+        scores[np.repeat(np.arange(rows.shape[0]), counts), rows.indices] = -np.inf

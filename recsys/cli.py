@@ -1,0 +1,128 @@
+"""The ``recsys`` command line.
+
+Exit codes: 0 ok, 1 a :class:`~recsys.exceptions.RecsysError` (message on stderr,
+no traceback), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .exceptions import DataError, InvalidParameterError, RecsysError
+
+__all__ = ["main", "build_parser"]
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {}
+
+
+def command(name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None]):
+    """Register ``recsys <name>``: the decorated function gets ``args`` and returns an exit
+    code; ``configure(parser)`` adds its options."""
+
+    def wrap(run: Callable) -> Callable:
+        COMMANDS[name] = (help_text, configure, run)
+        return run
+
+    return wrap
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import (
+        __version__,
+        commands,  # noqa: F401  (registers the subcommands)
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="recsys",
+        description="Recommendations for shops: association rules, collaborative filtering, "
+                    "content and hybrids. Run 'recsys demo' to see it all on a synthetic shop.",
+    )
+    parser.add_argument("--version", action="version", version=f"recsys {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, configure, _) in COMMANDS.items():
+        child = sub.add_parser(name, help=help_text, description=help_text)
+        configure(child)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``recsys`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    _, _, run = COMMANDS[args.command]
+    try:
+        return int(run(args) or 0)
+    except RecsysError as exc:
+        print(f"recsys {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # output piped into head
+        return 0
+
+
+# ---------------------------------------------------------------------- shared helpers
+def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
+    """``["factors=32", "alpha=2.5", "similarity=bm25"]`` -> typed dict (JSON values where they parse)."""
+    params: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InvalidParameterError(f"--param takes key=value, got {pair!r}.")
+        try:
+            params[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key.strip()] = value
+    return params
+
+
+def write_frame(frame, path: str | None) -> None:
+    """Write a frame to ``path`` by its suffix (.csv, .parquet, .json), or print it when None/'-'."""
+    if path in (None, "-"):
+        print(frame.to_string(index=False))
+        return
+    target = Path(path)
+    suffix = target.suffix.lower()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        frame.to_csv(target, index=False)
+    elif suffix == ".parquet":
+        try:
+            frame.to_parquet(target, index=False)
+        except ImportError:
+            raise DataError(
+                "writing Parquet needs pyarrow: python -m pip install pyarrow (or use .csv)."
+            ) from None
+    elif suffix == ".json":
+        frame.to_json(target, orient="records", date_format="iso", indent=1)
+    else:
+        raise DataError(f"unknown output type {suffix!r} for {path}; use .csv, .parquet or .json.")
+
+
+def read_frame(path: str):
+    """Read a CSV (gz or not), Parquet or JSON table."""
+    import pandas as pd
+
+    target = Path(path)
+    if not target.exists():
+        raise DataError(f"no file at {path!r}.")
+    name = target.name.lower()
+    if name.endswith(".parquet"):
+        return pd.read_parquet(target)
+    if name.endswith(".json"):
+        return pd.read_json(target)
+    return pd.read_csv(target)
+
+
+def progress_enabled(args) -> bool:
+    return not getattr(args, "no_progress", False) and sys.stderr.isatty()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

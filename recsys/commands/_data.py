@@ -1,0 +1,83 @@
+"""Reading the data a command works on: a named data set or an orders file."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..datasets import ShopData, make_shop, read_movielens, read_online_retail
+from ..exceptions import DataError
+
+DATASETS = ("synthetic", "online-retail", "movielens")
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("data")
+    group.add_argument("--dataset", choices=DATASETS, default=None,
+                       help="a built-in data set (default: synthetic, when --orders is not given)")
+    group.add_argument("--data-path", default=None,
+                       help="file or folder of the public data set (default: from RECSYS_DATA_DIR)")
+    group.add_argument("--orders", default=None,
+                       help="an order-lines CSV/Parquet file: one row per customer x product")
+    group.add_argument("--user-col", default="customer_id", help="customer id column of --orders")
+    group.add_argument("--item-col", default="product_id", help="product id column of --orders")
+    group.add_argument("--basket-col", default=None, help="order/invoice id column of --orders")
+    group.add_argument("--time-col", default=None, help="timestamp column of --orders")
+    group.add_argument("--weight-col", default=None, help="weight column of --orders (e.g. quantity)")
+    group.add_argument("--products", default=None,
+                       help="a product table (one row per product) for content features and names")
+    group.add_argument("--name-col", default="name", help="display-name column of --products")
+    group.add_argument("--text-cols", default=None,
+                       help="comma-separated text columns of --products (default: --name-col)")
+    group.add_argument("--category-cols", default="",
+                       help="comma-separated categorical columns of --products")
+    group.add_argument("--numeric-cols", default="",
+                       help="comma-separated numeric columns of --products")
+    group.add_argument("--seed", type=int, default=0, help="seed of the synthetic shop")
+
+
+def load_data(args) -> ShopData:
+    """The ShopData the options describe."""
+    from ..cli import read_frame
+    from ..data import Interactions
+    from ..features import ItemFeatures
+
+    if args.orders:
+        if args.dataset:
+            raise DataError("pass --dataset or --orders, not both.")
+        orders = read_frame(args.orders)
+        interactions = Interactions.from_frame(
+            orders, user=args.user_col, item=args.item_col, basket=args.basket_col,
+            timestamp=args.time_col, weight=args.weight_col)
+        products = items = None
+        if args.products:
+            products = read_frame(args.products)
+            if args.item_col not in products.columns:
+                raise DataError(f"--products has no column {args.item_col!r} (the --item-col).")
+            text = _cols(args.text_cols) if args.text_cols is not None else [args.name_col]
+            text = [c for c in text if c in products.columns]
+            items = ItemFeatures.from_frame(products, item=args.item_col, text=text,
+                                            categorical=_cols(args.category_cols),
+                                            numeric=_cols(args.numeric_cols))
+        return ShopData(orders=orders, products=products, interactions=interactions,
+                        items=items, name=args.orders)
+    dataset = args.dataset or "synthetic"
+    if dataset == "synthetic":
+        return make_shop(seed=args.seed)
+    if dataset == "online-retail":
+        return read_online_retail(args.data_path)
+    return read_movielens(args.data_path)
+
+
+def item_names(shop: ShopData, item_col: str = "product_id", name_col: str = "name") -> dict:
+    """Product id -> display name, where the data has names."""
+    products = shop.products
+    if products is None:
+        return {}
+    for col in (name_col, "name", "title", "description"):
+        if col in products.columns and item_col in products.columns:
+            return dict(zip(products[item_col].tolist(), products[col].astype(str).tolist(), strict=True))
+    return {}
+
+
+def _cols(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]

@@ -1,0 +1,100 @@
+"""``recsys fit`` and ``recsys recommend``: train a model to a file, and pick from it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cli import command, parse_params, progress_enabled, read_frame, write_frame
+from ..exceptions import InvalidParameterError
+from ._data import add_data_options, load_data
+
+
+def model_class(name: str):
+    """The registered model class called ``name`` (case-insensitive)."""
+    from ..models import REGISTRY
+
+    lookup = {key.lower(): cls for key, cls in REGISTRY.items()}
+    if name.lower() not in lookup:
+        raise InvalidParameterError(
+            f"unknown model {name!r}; choose from {', '.join(sorted(REGISTRY))}."
+        )
+    return lookup[name.lower()]
+
+
+def configure_fit(parser) -> None:
+    parser.add_argument("--model", required=True, help="model class, e.g. ALS, ItemKNN, Popularity")
+    parser.add_argument("--param", action="append", metavar="KEY=VALUE",
+                        help="a model parameter (repeat), e.g. --param factors=32")
+    parser.add_argument("--out", required=True, help="where to write the model (.npz)")
+    add_data_options(parser)
+
+
+@command("fit", "Fit a model on orders (or a built-in data set) and save it to a file.",
+         configure_fit)
+def run_fit(args) -> int:
+    cls = model_class(args.model)
+    model = cls(**parse_params(args.param))
+    shop = load_data(args)
+    if model.uses_item_features and shop.items is not None:
+        model.fit(shop.interactions, items=shop.items)
+    else:
+        model.fit(shop.interactions)
+    path = model.save(args.out) or args.out
+    print(f"fitted {model!r} on {shop.interactions} in {model.fit_seconds_:.2f} s -> {path}")
+    return 0
+
+
+
+def configure_recommend(parser) -> None:
+    parser.add_argument("--model", required=True, help="a saved model file (.npz)")
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--users", help="comma-separated customer ids")
+    who.add_argument("--users-file", help="a CSV with a column of customer ids (--user-col)")
+    who.add_argument("--all-users", action="store_true", help="every customer the model knows")
+    who.add_argument("--basket", help="comma-separated product ids of one cart")
+    parser.add_argument("--user-col", default="customer_id", help="id column of --users-file")
+    parser.add_argument("-k", "--k", type=int, default=10, help="picks per customer (default 10)")
+    parser.add_argument("--include-seen", action="store_true",
+                        help="allow products the customer already bought")
+    parser.add_argument("--on-unknown", choices=("raise", "skip", "fallback"), default="raise",
+                        help="what to do with customers the model does not know")
+    parser.add_argument("--out", default=None, help="output file (.csv, .parquet, .json); default: print")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+@command("recommend", "Top-k picks from a saved model for customers or a cart.",
+         configure_recommend)
+def run_recommend(args) -> int:
+    from ..persistence import load
+
+    model = load(args.model)
+    if args.basket:
+        recs = model.recommend_for_basket([_typed(x, model.items_.kind) for x in
+                                           args.basket.split(",")], k=args.k,
+                                          on_unknown=args.on_unknown)
+    else:
+        if args.all_users:
+            users = model.users_.ids
+        elif args.users_file:
+            frame = read_frame(args.users_file)
+            if args.user_col not in frame.columns:
+                raise InvalidParameterError(f"{args.users_file} has no column {args.user_col!r}.")
+            users = frame[args.user_col].to_numpy()
+        else:
+            users = np.array([_typed(x, model.users_.kind) for x in args.users.split(",")])
+        recs = model.recommend(users, k=args.k, exclude_seen=not args.include_seen,
+                               on_unknown=args.on_unknown, show_progress=progress_enabled(args))
+    write_frame(recs.to_frame(), args.out)
+    return 0
+
+
+
+def _typed(text: str, kind: str):
+    text = text.strip()
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+

@@ -1,0 +1,522 @@
+"""The data container: id maps and interactions.
+
+:class:`IdMap` turns external ids (ints or strings) into dense int32 indices and
+back. :class:`Interactions` holds who bought (rated, clicked) what, in which
+basket, when and how much, as read-only index arrays over shared id maps.
+:class:`~recsys.features.ItemFeatures` (text and attributes of items) lives in
+:mod:`recsys.features` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ._ids import clean_ids, is_scalar_id, preview
+from .exceptions import DataError, InvalidParameterError, UnknownIdError
+from .features import ItemFeatures
+
+__all__ = ["IdMap", "Interactions", "ItemFeatures"]
+
+Missing = Literal["raise", "skip", "mask"]
+
+
+class IdMap:
+    """Sorted unique external ids <-> int32 indices.
+
+    Parameters
+    ----------
+    ids : iterable of int or str
+        External ids; duplicates are dropped and the rest sorted, so the same set
+        of ids always gives the same indices. All ints or all strings.
+    name : str
+        What the ids are, used in error messages (``"user_id"``).
+
+    Examples
+    --------
+    >>> m = IdMap(["b", "a", "c", "a"])
+    >>> len(m), m.kind
+    (3, 'str')
+    >>> m.to_index(["c", "a"]).tolist()
+    [2, 0]
+    >>> m.to_ids([1]).tolist()
+    ['b']
+    """
+
+    __slots__ = ("_ids", "_lookup", "name")
+
+    def __init__(self, ids: Iterable = (), *, name: str = "ids") -> None:
+        values = clean_ids(ids, name)
+        values = np.unique(values)
+        if len(values) > np.iinfo(np.int32).max:
+            raise DataError(f"{name} has more than 2**31 distinct ids; not supported.")
+        values.setflags(write=False)
+        self._ids = values
+        self._lookup: pd.Index | None = None
+        self.name = name
+
+    @classmethod
+    def _from_sorted(cls, ids: np.ndarray, name: str = "ids") -> IdMap:
+        """Wrap ids already sorted and unique (for loading and internal use)."""
+        self = cls.__new__(cls)
+        ids = np.asarray(ids)
+        if ids.dtype.kind not in "iuU":
+            raise DataError(f"{name}: expected int or string ids, got dtype {ids.dtype}.")
+        if ids.dtype.kind in "iu":
+            ids = ids.astype(np.int64, copy=False)
+        ids.setflags(write=False)
+        self._ids = ids
+        self._lookup = None
+        self.name = name
+        return self
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The external ids in index order (read-only int64 or unicode array)."""
+        return self._ids
+
+    @property
+    def kind(self) -> str:
+        """``"int"`` or ``"str"``."""
+        return "str" if self._ids.dtype.kind == "U" else "int"
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator:
+        return iter(self._ids.tolist())
+
+    def __contains__(self, value: object) -> bool:
+        if not is_scalar_id(value):
+            return False
+        return bool(self._index().get_indexer([value])[0] >= 0)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, IdMap):
+            return NotImplemented
+        return self._ids.dtype.kind == other._ids.dtype.kind and np.array_equal(
+            self._ids, other._ids
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"IdMap({len(self)} {self.kind} ids: {preview(self._ids[:3].tolist())})"
+
+    def _index(self) -> pd.Index:
+        if self._lookup is None:
+            self._lookup = pd.Index(self._ids, copy=False)
+        return self._lookup
+
+    def to_index(
+        self, ids: object, missing: Missing = "raise", kind: str | None = None
+    ) -> np.ndarray:
+        """Indices of ``ids``.
+
+        Parameters
+        ----------
+        ids : id or sequence of ids
+        missing : {"raise", "skip", "mask"}
+            Unknown ids raise :class:`UnknownIdError` (``"raise"``), are dropped
+            (``"skip"``) or get index -1 (``"mask"``).
+        kind : str, optional
+            Word used for the ids in messages; defaults to the map's name.
+
+        Returns
+        -------
+        numpy.ndarray of int32
+        """
+        if missing not in ("raise", "skip", "mask"):
+            raise InvalidParameterError(
+                f"missing must be 'raise', 'skip' or 'mask', got {missing!r}."
+            )
+        kind = kind or self.name
+        values = clean_ids(ids, kind)
+        if len(values) == 0:
+            return np.empty(0, dtype=np.int32)
+        if len(self._ids) and values.dtype.kind != self._ids.dtype.kind:
+            found = np.full(len(values), -1, dtype=np.int64)
+        else:
+            found = self._index().get_indexer(values)
+        unknown = found < 0
+        if unknown.any():
+            if missing == "raise":
+                raise UnknownIdError(_unknown_message(values[unknown], len(values), kind, self),
+                                     ids=values[unknown].tolist(), kind=kind)
+            if missing == "skip":
+                found = found[~unknown]
+        return found.astype(np.int32)
+
+    def to_ids(self, index: object) -> np.ndarray:
+        """External ids at ``index`` (an int array; -1 is not allowed)."""
+        index = np.asarray(index, dtype=np.int64)
+        if index.size and (index.min() < 0 or index.max() >= len(self._ids)):
+            raise DataError(
+                f"{self.name}: index out of range 0..{len(self._ids) - 1} "
+                f"(got {index.min()}..{index.max()})."
+            )
+        return self._ids[index]
+
+
+def _unknown_message(unknown: np.ndarray, total: int, kind: str, idmap: IdMap) -> str:
+    hint = ""
+    if len(idmap) and unknown.dtype.kind != idmap.ids.dtype.kind:
+        hint = f" The known {kind}s are {idmap.kind}s; convert the query ids to {idmap.kind}."
+    return (
+        f"{len(unknown)} of {total} {kind} id(s) are unknown "
+        f"(first: {preview(unknown.tolist())}).{hint}"
+    )
+
+
+class Interactions:
+    """Who interacted with what: users, items, baskets, weights and timestamps.
+
+    Build it with :meth:`from_frame` (an order log) or :meth:`from_baskets`
+    (market baskets with no users). The arrays are read-only and the id maps are
+    shared by everything derived from it (:meth:`select`, the splits), so train
+    and test data speak the same indices.
+
+    Attributes
+    ----------
+    users, items : IdMap
+        Id maps (``users`` is ``None`` for basket-only data).
+    baskets : IdMap or None
+        Basket (order, invoice) ids, when given.
+    user_index, item_index, basket_index : numpy.ndarray of int32
+    weights : numpy.ndarray of float32
+    timestamps : numpy.ndarray of datetime64[ns] or None
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({"user_id": [1, 1, 2], "item_id": ["tea", "mug", "tea"]})
+    >>> data = Interactions.from_frame(orders)
+    >>> data
+    Interactions(3 rows, 2 users, 2 items)
+    >>> data.matrix("user").toarray()
+    array([[1., 1.],
+           [0., 1.]], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        *,
+        item_index: np.ndarray,
+        items: IdMap,
+        user_index: np.ndarray | None = None,
+        users: IdMap | None = None,
+        weights: np.ndarray | None = None,
+        timestamps: np.ndarray | None = None,
+        basket_index: np.ndarray | None = None,
+        baskets: IdMap | None = None,
+    ) -> None:
+        n = len(item_index)
+        self.items = items
+        self.users = users
+        self.baskets = baskets
+        self.item_index = _frozen(item_index, np.int32)
+        self.user_index = None if user_index is None else _frozen(user_index, np.int32)
+        self.basket_index = None if basket_index is None else _frozen(basket_index, np.int32)
+        self.weights = _frozen(np.ones(n, np.float32) if weights is None else weights, np.float32)
+        self.timestamps = (
+            None if timestamps is None else _frozen(timestamps, np.dtype("datetime64[ns]"))
+        )
+        for label, arr in (("user", self.user_index), ("basket", self.basket_index),
+                           ("weight", self.weights), ("timestamp", self.timestamps)):
+            if arr is not None and len(arr) != n:
+                raise DataError(f"{label} array has {len(arr)} rows, items have {n}.")
+        self._cache: dict[str, sp.csr_matrix] = {}
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        user: str | None = "user_id",
+        item: str = "item_id",
+        weight: str | None = None,
+        timestamp: str | None = None,
+        basket: str | None = None,
+        users: IdMap | Iterable | None = None,
+        items: IdMap | Iterable | None = None,
+    ) -> Interactions:
+        """Build from a long DataFrame, one row an interaction.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            Never modified.
+        user, item : str
+            Column names of the user and item ids (int or str). ``user=None`` for
+            data with no users (then ``basket`` is required).
+        weight : str, optional
+            Column of non-negative finite weights (quantity, rating); default 1.
+        timestamp : str, optional
+            Column of times: datetime64, pandas Timestamps, ISO strings, or epoch
+            numbers (seconds, or ms/us/ns, told apart by magnitude).
+        basket : str, optional
+            Column of basket (order, invoice) ids.
+        users, items : IdMap or iterable of ids, optional
+            The id universe, e.g. the whole catalogue including items with no
+            interactions. Every id in the frame must be in it.
+
+        Returns
+        -------
+        Interactions
+        """
+        if not isinstance(df, pd.DataFrame):
+            raise DataError(
+                f"Interactions.from_frame expects a pandas DataFrame, got {type(df).__name__}."
+            )
+        if user is None and basket is None:
+            raise DataError("Interactions.from_frame needs a user column, a basket column or both.")
+        wanted = [c for c in (user, item, weight, timestamp, basket) if c is not None]
+        absent = [c for c in wanted if c not in df.columns]
+        if absent:
+            raise DataError(
+                f"column(s) {preview(absent)} not in the frame; it has "
+                f"{preview(list(df.columns), 10)}. Pass the right names, e.g. "
+                f"from_frame(df, user='customer_id', item='product_id')."
+            )
+        if len(df) == 0:
+            raise DataError("the interactions frame is empty (0 rows); there is nothing to learn from.")
+        item_map, item_index = _encode(df[item], items, item)
+        user_map = user_index = None
+        if user is not None:
+            user_map, user_index = _encode(df[user], users, user)
+        basket_map = basket_index = None
+        if basket is not None:
+            basket_map, basket_index = _encode(df[basket], None, basket)
+        weights = None if weight is None else _check_weights(df[weight], weight)
+        times = None if timestamp is None else parse_timestamps(df[timestamp], timestamp)
+        return cls(item_index=item_index, items=item_map, user_index=user_index,
+                   users=user_map, weights=weights, timestamps=times,
+                   basket_index=basket_index, baskets=basket_map)
+
+    @classmethod
+    def from_baskets(
+        cls, baskets: Sequence[Iterable], items: IdMap | Iterable | None = None
+    ) -> Interactions:
+        """Build basket-only data (no users) from a list of baskets of item ids.
+
+        Examples
+        --------
+        >>> data = Interactions.from_baskets([["bread", "milk"], ["bread"], ["milk", "eggs"]])
+        >>> data.n_baskets, data.n_items
+        (3, 3)
+        """
+        if is_scalar_id(baskets) or isinstance(baskets, pd.DataFrame):
+            raise DataError("from_baskets expects a list of baskets (lists of item ids).")
+        baskets = list(baskets)
+        if not baskets:
+            raise DataError("from_baskets got no baskets; there is nothing to learn from.")
+        if any(is_scalar_id(b) for b in baskets):
+            raise DataError(
+                "from_baskets expects a list of baskets, each a list of item ids; "
+                "got a flat list. Wrap it: from_baskets([items])."
+            )
+        sizes = np.fromiter((len(b) for b in baskets), dtype=np.int64, count=len(baskets))
+        flat = [i for b in baskets for i in b]
+        if not flat:
+            raise DataError("every basket is empty; there is nothing to learn from.")
+        basket_index = np.repeat(np.arange(len(baskets), dtype=np.int32), sizes)
+        item_map, item_index = _encode(pd.Series(flat), items, "item_id")
+        return cls(item_index=item_index, items=item_map, basket_index=basket_index,
+                   baskets=IdMap._from_sorted(np.arange(len(baskets)), "basket_id"))
+
+    # ------------------------------------------------------------------ views
+    def __len__(self) -> int:
+        return len(self.item_index)
+
+    def __repr__(self) -> str:
+        parts = [f"{len(self)} rows"]
+        if self.users is not None:
+            parts.append(f"{self.n_users} users")
+        parts.append(f"{self.n_items} items")
+        if self.baskets is not None:
+            parts.append(f"{self.n_baskets} baskets")
+        return f"Interactions({', '.join(parts)})"
+
+    @property
+    def n_users(self) -> int:
+        return 0 if self.users is None else len(self.users)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+    @property
+    def n_baskets(self) -> int:
+        return 0 if self.baskets is None else len(self.baskets)
+
+    def matrix(self, kind: Literal["user", "basket"] = "user") -> sp.csr_matrix:
+        """A sparse matrix over all ids in the maps (cached; do not modify).
+
+        ``"user"``: users x items, float32, weights of duplicate rows summed.
+        ``"basket"``: baskets x items, binary (1.0 where the item is in the basket).
+        """
+        if kind not in ("user", "basket"):
+            raise InvalidParameterError(f"matrix kind must be 'user' or 'basket', got {kind!r}.")
+        if kind not in self._cache:
+            if kind == "user":
+                if self.user_index is None:
+                    raise DataError(
+                        "these interactions have no users (basket data); use matrix('basket')."
+                    )
+                rows, n_rows, values = self.user_index, self.n_users, self.weights
+            else:
+                if self.basket_index is None:
+                    raise DataError(
+                        "these interactions have no basket column; pass basket= to "
+                        "from_frame, or use matrix('user')."
+                    )
+                rows, n_rows, values = self.basket_index, self.n_baskets, None
+            self._cache[kind] = _csr(rows, self.item_index, values, (n_rows, self.n_items))
+        return self._cache[kind]
+
+    def select(self, mask: np.ndarray) -> Interactions:
+        """The rows where ``mask`` is true (or at the given positions), same id maps."""
+        mask = np.asarray(mask)
+        if mask.dtype == bool and len(mask) != len(self):
+            raise DataError(f"select: mask has {len(mask)} entries, interactions have {len(self)}.")
+
+        def take(arr: np.ndarray | None) -> np.ndarray | None:
+            return None if arr is None else arr[mask]
+
+        return Interactions(item_index=self.item_index[mask], items=self.items,
+                            user_index=take(self.user_index), users=self.users,
+                            weights=self.weights[mask], timestamps=take(self.timestamps),
+                            basket_index=take(self.basket_index), baskets=self.baskets)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows with external ids: ``user_id``, ``item_id``, ``weight``,
+        ``timestamp`` and ``basket_id`` (the last two when present)."""
+        cols: dict[str, object] = {}
+        if self.user_index is not None:
+            cols["user_id"] = self.users.to_ids(self.user_index)  # type: ignore[union-attr]
+        cols["item_id"] = self.items.to_ids(self.item_index)
+        cols["weight"] = self.weights.copy()
+        if self.timestamps is not None:
+            cols["timestamp"] = self.timestamps.copy()
+        if self.basket_index is not None:
+            cols["basket_id"] = self.baskets.to_ids(self.basket_index)  # type: ignore[union-attr]
+        return pd.DataFrame(cols)
+
+
+# ---------------------------------------------------------------------- helpers
+def _frozen(values: np.ndarray, dtype: np.dtype | type) -> np.ndarray:
+    """A read-only array of ``dtype``; a writeable input is copied, never frozen in place."""
+    arr = np.asarray(values, dtype=dtype)
+    if arr.flags.writeable:
+        arr = arr.copy()
+        arr.setflags(write=False)
+    return arr
+
+
+def _csr(rows: np.ndarray, cols: np.ndarray, values: np.ndarray | None,
+         shape: tuple[int, int]) -> sp.csr_matrix:
+    data = np.ones(len(rows), np.float32) if values is None else values
+    mat = sp.csr_matrix((data, (rows, cols)), shape=shape, dtype=np.float32)
+    mat.sum_duplicates()
+    if values is None:
+        mat.data[:] = 1.0
+    mat.eliminate_zeros()
+    return mat
+
+
+def _encode(column: pd.Series, universe: IdMap | Iterable | None,
+            name: str) -> tuple[IdMap, np.ndarray]:
+    values = clean_ids(column, f"column {name!r}")
+    if universe is None:
+        uniques, codes = np.unique(values, return_inverse=True)
+        return IdMap._from_sorted(uniques, name), codes.astype(np.int32)
+    idmap = universe if isinstance(universe, IdMap) else IdMap(universe, name=name)
+    found = idmap.to_index(values, missing="mask", kind=name)
+    if (found < 0).any():
+        bad = np.unique(values[found < 0])
+        raise DataError(
+            f"column {name!r} has {len(bad)} id(s) not in the given id universe "
+            f"(first: {preview(bad.tolist())}). Build the universe from all ids, "
+            f"or filter those rows first."
+        )
+    return idmap, found
+
+
+def _check_weights(column: pd.Series, name: str) -> np.ndarray:
+    if not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        raise DataError(
+            f"weight column {name!r} must be numeric, got dtype {column.dtype}. "
+            f"Convert it with pd.to_numeric first."
+        )
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise DataError(
+            f"weight column {name!r} has {bad.sum()} missing or infinite value(s) "
+            f"(first at row {np.flatnonzero(bad)[0]}). Fill or drop them."
+        )
+    negative = values < 0
+    if negative.any():
+        raise DataError(
+            f"weight column {name!r} has {negative.sum()} negative value(s) "
+            f"(first: {preview(values[negative].tolist())}); weights must be >= 0. "
+            f"Drop returns/cancellations, or clip at 0."
+        )
+    return values.astype(np.float32)
+
+
+def parse_timestamps(column: pd.Series, name: str = "timestamp") -> np.ndarray:
+    """Parse a column of times into ``datetime64[ns]`` (UTC, tz dropped).
+
+    Accepts datetime64 columns, pandas Timestamps, ISO-8601 strings and epoch
+    numbers; the unit of epoch numbers is told by magnitude (below 1e11 seconds,
+    below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds).
+    """
+    series = column if isinstance(column, pd.Series) else pd.Series(column)
+    if series.isna().any():
+        rows = np.flatnonzero(series.isna().to_numpy())
+        raise DataError(
+            f"timestamp column {name!r} has {len(rows)} missing value(s), first at row(s) "
+            f"{preview(rows.tolist())}. Fill or drop them."
+        )
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        raise DataError(f"timestamp column {name!r} holds booleans, not times.")
+    try:
+        if pd.api.types.is_numeric_dtype(dtype):
+            numbers = series.to_numpy(dtype=np.float64)
+            largest = np.abs(numbers).max()
+            unit = "s" if largest < 1e11 else "ms" if largest < 1e14 else "us" if largest < 1e17 else "ns"
+            parsed = pd.to_datetime(numbers, unit=unit)
+        elif isinstance(dtype, pd.DatetimeTZDtype):
+            parsed = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        else:
+            parsed = _parse_strings(series)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise DataError(
+            f"timestamp column {name!r} could not be read as times ({exc}). "
+            f"Pass datetime64 values, ISO strings like '2011-12-09 12:50', or epoch seconds."
+        ) from None
+    parsed = pd.Series(parsed)
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        raise DataError(
+            f"timestamp column {name!r} has {bad.sum()} value(s) that are not times "
+            f"(first: {preview(series[bad].tolist())}). Pass datetime64 values, ISO "
+            f"strings like '2011-12-09 12:50', or epoch seconds."
+        )
+    return parsed.to_numpy(dtype="datetime64[ns]")
+
+
+def _parse_strings(series: pd.Series) -> pd.Series:
+    # ISO-8601 in any of its variants parses fast; only the rest goes through the slow
+    # per-element parser
+    parsed = pd.to_datetime(series, errors="coerce", utc=True, format="ISO8601")
+    bad = parsed.isna()
+    if bad.any():
+        parsed[bad] = pd.to_datetime(series[bad], errors="coerce", utc=True, format="mixed")
+    return parsed.dt.tz_localize(None)

@@ -1,0 +1,10 @@
+"""Every model, behind the one interface of :class:`~recsys.models.base.Recommender`.
+
+Importing this package registers each model in :data:`REGISTRY` (the closed
+list ``recsys.load`` may rebuild, and the list the conformance tests cover).
+"""
+
+from .base import REGISTRY, Explanation, Recommendations, Recommender, register
+from .popular import Popularity
+
+__all__ = ["REGISTRY", "Explanation", "Recommendations", "Recommender", "register", "Popularity"]

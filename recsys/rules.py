@@ -1,0 +1,597 @@
+r"""Frequent itemsets and association rules, mined straight from the sparse basket matrix.
+
+:func:`frequent_itemsets` and :func:`association_rules` return DataFrames with
+mlxtend's column names and definitions (itemsets as frozensets of your item
+ids), so mlxtend users feel at home; ``engine="mlxtend"`` runs mlxtend's
+fpgrowth itself, for cross-checks.
+
+How the miner works (level-wise, vectorised with numpy/scipy): the support of
+every item is a column count of the baskets x items matrix ``B``; the pairs are
+the sparse co-occurrence product :math:`B^T B`. For longer itemsets each
+frequent k-itemset keeps its tid-set (the baskets that hold it) as a row of a
+sparse matrix :math:`T_k`; the product :math:`T_k B` counts every one-item
+extension at once, and the tid-sets of the frequent extensions are built by a
+vectorised join of :math:`T_k` with the basket rows. Work is chunked so memory
+stays bounded, and mining stops with :class:`~recsys.exceptions.InvalidParameterError`
+before it would outgrow ``max_memory``.
+
+Rule measures (:math:`s` = support, the share of baskets; A antecedent, C consequent):
+
+=====================  ==========================================================
+antecedent support     :math:`s(A)`
+consequent support     :math:`s(C)`
+support                :math:`s(A \cup C)`
+confidence             :math:`s(A \cup C) / s(A)`
+lift                   :math:`\mathrm{confidence} / s(C)`
+representativity       1 (no missing values)
+leverage               :math:`s(A \cup C) - s(A)s(C)`
+conviction             :math:`(1 - s(C)) / (1 - \mathrm{confidence})`; :math:`+\infty` when confidence is 1
+zhangs_metric          :math:`\mathrm{leverage} / \max(s(A\cup C)(1-s(A)),\ s(A)(s(C)-s(A\cup C)))`;
+                       0 when that maximum is 0
+jaccard                :math:`s(A \cup C) / (s(A) + s(C) - s(A \cup C))`
+certainty              :math:`(\mathrm{confidence} - s(C)) / (1 - s(C))`; 0 when :math:`s(C) = 1`
+kulczynski             :math:`(s(A \cup C)/s(A) + s(A \cup C)/s(C)) / 2`
+=====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ._ids import clean_ids
+from ._params import check_choice, check_float, check_int
+from .data import IdMap, Interactions
+from .exceptions import DataError, InvalidParameterError
+
+__all__ = ["frequent_itemsets", "association_rules", "estimate_memory", "RULE_METRICS",
+           "Itemsets", "mine", "rule_arrays"]
+
+RULE_METRICS = ("antecedent support", "consequent support", "support", "confidence", "lift",
+                "representativity", "leverage", "conviction", "zhangs_metric", "jaccard",
+                "certainty", "kulczynski")
+
+DEFAULT_MAX_MEMORY = 4 * 2**30
+#: entries of intermediate arrays handled at once
+_CHUNK = 4_000_000
+
+
+# ---------------------------------------------------------------------- input
+def basket_matrix(data: Interactions | Sequence[Iterable] | sp.spmatrix) -> tuple[sp.csr_matrix, IdMap]:
+    """Binary baskets x items CSR and the item map, from any accepted input.
+
+    Interactions with baskets use them; without baskets each user's history is
+    one basket ("users as baskets").
+    """
+    if isinstance(data, Interactions):
+        kind = "basket" if data.basket_index is not None else "user"
+        matrix = data.matrix(kind).copy()
+        matrix.data[:] = 1
+        return matrix, data.items
+    if isinstance(data, pd.DataFrame):
+        raise DataError(
+            "frequent_itemsets takes Interactions or a list of baskets; build Interactions with "
+            "Interactions.from_frame(df, user=None, item=..., basket=...)."
+        )
+    if isinstance(data, (list, tuple)):
+        built = Interactions.from_baskets(data)
+        return built.matrix("basket"), built.items
+    raise DataError(
+        f"frequent_itemsets takes Interactions or a list of baskets, got {type(data).__name__}."
+    )
+
+
+def _min_count(min_support: float | None, min_count: int | None, n_baskets: int) -> int:
+    if (min_support is None) == (min_count is None):
+        raise InvalidParameterError("pass exactly one of min_support= or min_count=.")
+    if min_count is not None:
+        return check_int("frequent_itemsets", "min_count", min_count, minimum=1)
+    check_float("frequent_itemsets", "min_support", min_support, minimum=0, maximum=1,
+                exclusive_min=True)
+    # the smallest count c with c / n >= min_support in float64, as mlxtend compares
+    count = max(1, int(np.floor(min_support * n_baskets)) - 1)
+    while count / n_baskets < min_support:
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------------- mining
+@dataclass(frozen=True)
+class Itemsets:
+    """Frequent itemsets as arrays: ``levels[L-1]`` holds the L-itemsets.
+
+    Each level is ``(members, counts)``: members an (n, L) int32 matrix of item
+    indices, rows sorted lexicographically with ascending items; counts the
+    number of baskets holding each itemset.
+    """
+
+    levels: list[tuple[np.ndarray, np.ndarray]]
+    n_baskets: int
+    items: IdMap
+
+    @property
+    def n_itemsets(self) -> int:
+        return sum(len(c) for _, c in self.levels)
+
+    def count_of(self, members: np.ndarray) -> np.ndarray:
+        """Counts of the itemsets in ``members`` ((n, L) sorted rows), -1 where not frequent."""
+        length = members.shape[1]
+        if length == 0 or length > len(self.levels) or len(members) == 0:
+            return np.full(len(members), -1, np.int64)
+        table, counts = self.levels[length - 1]
+        keys = _void(table)
+        probe = _void(members)
+        pos = np.minimum(np.searchsorted(keys, probe), max(len(keys) - 1, 0))
+        found = (keys[pos] == probe) if len(keys) else np.zeros(len(probe), bool)
+        return np.where(found, counts[pos] if len(keys) else 0, -1)
+
+
+def _void(rows: np.ndarray) -> np.ndarray:
+    """Rows as single comparable values (big-endian bytes keep numeric order)."""
+    rows = np.ascontiguousarray(rows, dtype=">i4")
+    return rows.view(f"V{4 * rows.shape[1]}").ravel()
+
+
+def mine(matrix: sp.csr_matrix, items: IdMap, min_count: int, max_len: int | None = None,
+         max_memory: int = DEFAULT_MAX_MEMORY, show_progress: bool = False) -> Itemsets:
+    """Frequent itemsets of a binary baskets x items CSR matrix, as arrays."""
+    n_baskets = matrix.shape[0]
+    counts = np.diff(matrix.tocsc().indptr).astype(np.int64)
+    frequent = np.flatnonzero(counts >= min_count)
+    levels = [(frequent.astype(np.int32)[:, None], counts[frequent])]
+    if max_len == 1 or len(frequent) < 2:
+        return Itemsets(levels, n_baskets, items)
+    # mine over the frequent items only, the most frequent first: an itemset is only
+    # extended by items after its last one, and baskets hold few rarer items
+    order = frequent[np.argsort(-counts[frequent], kind="stable")]
+    baskets = matrix[:, order].tocsr().astype(np.int32)
+    baskets.sort_indices()
+    _check_pairs(baskets, min_count, max_memory)
+    tids = baskets.T.tocsr()  # tid-sets of the 1-itemsets: (itemsets x baskets)
+    members = np.arange(len(order), dtype=np.int32)[:, None]
+    bar = _progress(show_progress)
+    length = 1
+    mined = []
+    while len(members) and (max_len is None or length < max_len):
+        new_members, new_counts, parent, extension = _extend(tids, members, baskets, min_count,
+                                                              max_memory, length)
+        if len(new_members) == 0:
+            break
+        mined.append((new_members, new_counts))
+        length += 1
+        if bar is not None:
+            bar.set_postfix_str(f"{length}-itemsets: {len(new_members):,}")
+            bar.update(1)
+        if max_len is not None and length >= max_len:
+            break
+        # only an itemset with a later sibling (same parent) can be extended: X+b+c
+        # needs X+c frequent, with c > b
+        grows = np.zeros(len(parent), bool)
+        grows[:-1] = parent[1:] == parent[:-1]
+        if not grows.any():
+            break
+        tids = _join(tids, baskets, members[:, -1], parent[grows], extension[grows],
+                     new_counts[grows], n_baskets)
+        members = new_members[grows]
+    if bar is not None:
+        bar.close()
+    for new_members, new_counts in mined:  # back to item indices, rows sorted
+        rows = np.sort(order[new_members], axis=1).astype(np.int32)
+        keys = np.lexsort(tuple(rows[:, j] for j in range(rows.shape[1] - 1, -1, -1)))
+        levels.append((rows[keys], new_counts[keys]))
+    return Itemsets(levels, n_baskets, items)
+
+
+def _progress(show: bool):
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(desc="mining", unit="level")
+
+
+def _check_pairs(baskets: sp.csr_matrix, min_count: int, max_memory: int) -> None:
+    """Refuse before counting pairs when even that would outgrow ``max_memory``."""
+    n_items = baskets.shape[1]
+    sizes = np.diff(baskets.indptr).astype(np.float64)
+    pairs = min(float(n_items) * n_items / 2, float((sizes * (sizes - 1) / 2).sum()))
+    needed = pairs * 16  # the co-occurrence product: value + index, plus the upper triangle
+    if needed > max_memory:
+        raise InvalidParameterError(
+            f"mining at this support would count up to {pairs:,.0f} item pairs "
+            f"(~{needed / 2**30:.1f} GiB) over {n_items:,} frequent items, above max_memory "
+            f"({max_memory / 2**30:.1f} GiB). Raise min_support (min_count is now {min_count}), "
+            f"or pass a larger max_memory."
+        )
+
+
+def _extend(tids: sp.csr_matrix, members: np.ndarray, baskets: sp.csr_matrix, min_count: int,
+            max_memory: int, length: int):
+    """Frequent one-item extensions (X + b, b > last(X)) of every itemset X, with counts."""
+    last = members[:, -1]
+    sizes = np.diff(baskets.indptr).astype(np.int64)
+    work = tids @ sizes  # entries the product makes for each itemset
+    bounds = _chunks(np.asarray(work, dtype=np.int64), _CHUNK)
+    rows, cols, vals = [], [], []
+    for start, stop in bounds:
+        product = (tids[start:stop] @ baskets).tocoo()
+        keep = (product.col > last[start + product.row]) & (product.data >= min_count)
+        rows.append(product.row[keep].astype(np.int64) + start)
+        cols.append(product.col[keep].astype(np.int32))
+        vals.append(product.data[keep].astype(np.int64))
+    parent = np.concatenate(rows) if rows else np.empty(0, np.int64)
+    extension = np.concatenate(cols) if cols else np.empty(0, np.int32)
+    counts = np.concatenate(vals) if vals else np.empty(0, np.int64)
+    order = np.lexsort((extension, parent))
+    parent, extension, counts = parent[order], extension[order], counts[order]
+    n_new = len(parent)
+    needed = counts.sum() * 8 + n_new * (length + 1) * 4 + n_new * 200
+    if needed > max_memory:
+        raise InvalidParameterError(
+            f"mining found {n_new:,} frequent {length + 1}-itemsets whose baskets would need "
+            f"~{needed / 2**30:.1f} GiB, above max_memory ({max_memory / 2**30:.1f} GiB). "
+            f"Raise min_support, set max_len={length}, or pass a larger max_memory."
+        )
+    new_members = np.concatenate([members[parent], extension[:, None]], axis=1)
+    return new_members, counts, parent, extension
+
+
+def _join(tids: sp.csr_matrix, baskets: sp.csr_matrix, last: np.ndarray, parent: np.ndarray,
+          extension: np.ndarray, counts: np.ndarray, n_baskets: int) -> sp.csr_matrix:
+    """Tid-sets of the itemsets parent + extension: the parent's baskets that hold the extension.
+
+    For each (parent, basket) entry only the basket's items after the parent's last item
+    are probed (basket rows are sorted), against the sorted keys parent * n + extension.
+    """
+    n_new = len(parent)
+    n_items = baskets.shape[1]
+    keys = parent * n_items + extension  # sorted, as parent/extension are
+    wanted = np.zeros(tids.shape[0], bool)
+    wanted[parent] = True
+    coo = tids[wanted].tocoo() if not wanted.all() else tids.tocoo()
+    entry_rows = np.flatnonzero(wanted)[coo.row] if not wanted.all() else coo.row.astype(np.int64)
+    entry_baskets = coo.col.astype(np.int64)
+    # first position in each basket row after the parent's last item
+    flat = np.repeat(np.arange(n_baskets, dtype=np.int64) * n_items,
+                     np.diff(baskets.indptr)) + baskets.indices
+    first = np.searchsorted(flat, entry_baskets * n_items + last[entry_rows] + 1)
+    width = baskets.indptr[entry_baskets + 1] - first
+    out_rows, out_cols = [], []
+    for start, stop in _chunks(width, _CHUNK):
+        w = width[start:stop]
+        ends = np.cumsum(w)
+        pos = np.repeat(first[start:stop] - (ends - w), w) + np.arange(int(ends[-1]) if len(ends) else 0)
+        probe = np.repeat(entry_rows[start:stop] * n_items, w) + baskets.indices[pos]
+        at = np.minimum(np.searchsorted(keys, probe), n_new - 1)
+        hit = np.flatnonzero(keys[at] == probe)
+        out_rows.append(at[hit])
+        out_cols.append(entry_baskets[start:stop][np.searchsorted(ends, hit, side="right")])
+    rows = np.concatenate(out_rows) if out_rows else np.empty(0, np.int64)
+    cols = np.concatenate(out_cols) if out_cols else np.empty(0, np.int64)
+    matrix = sp.csr_matrix((np.ones(len(rows), np.int32), (rows, cols)), shape=(n_new, n_baskets))
+    if matrix.nnz != counts.sum():  # the join must find exactly the counted baskets
+        raise AssertionError("internal error: tid-set join disagrees with the counts")
+    return matrix
+
+
+def _chunks(weights: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Contiguous (start, stop) ranges whose weights sum to about ``budget`` each."""
+    if len(weights) == 0:
+        return []
+    cum = np.cumsum(weights)
+    bounds, start = [], 0
+    while start < len(weights):
+        base = cum[start - 1] if start else 0
+        stop = int(np.searchsorted(cum, base + budget, side="right"))
+        stop = max(stop, start + 1)
+        bounds.append((start, min(stop, len(weights))))
+        start = stop
+    return bounds
+
+
+def estimate_memory(data, min_support: float | None = None, *, min_count: int | None = None) -> dict:
+    """A look before mining: frequent items, an upper bound on item pairs, and bytes.
+
+    Returns ``{"n_baskets", "min_count", "frequent_items", "pair_bound", "pair_bytes"}``;
+    deeper levels are checked exactly as mining reaches them.
+
+    Examples
+    --------
+    >>> estimate_memory([["a", "b"], ["a", "b", "c"], ["c"]], min_support=0.5)["frequent_items"]
+    3
+    """
+    matrix, _ = basket_matrix(data)
+    n = matrix.shape[0]
+    count = _min_count(min_support, min_count, n)
+    counts = np.diff(matrix.tocsc().indptr)
+    frequent = np.flatnonzero(counts >= count)
+    sizes = np.diff(matrix[:, frequent].tocsr().indptr).astype(np.float64)
+    pairs = min(len(frequent) ** 2 / 2, float((sizes * (sizes - 1) / 2).sum()))
+    return {"n_baskets": n, "min_count": count, "frequent_items": len(frequent),
+            "pair_bound": int(pairs), "pair_bytes": int(pairs * 16)}
+
+
+# ---------------------------------------------------------------------- public API
+def frequent_itemsets(
+    data: Interactions | Sequence[Iterable],
+    min_support: float | None = None,
+    max_len: int | None = None,
+    min_count: int | None = None,
+    *,
+    engine: str = "recsys",
+    max_memory: int = DEFAULT_MAX_MEMORY,
+    show_progress: bool = False,
+) -> pd.DataFrame:
+    """Itemsets held by at least ``min_support`` of the baskets.
+
+    Parameters
+    ----------
+    data : Interactions or list of baskets
+        Interactions with a basket column (orders), or without one (each
+        user's history is a basket), or a list of lists of item ids.
+    min_support : float
+        Minimum share of baskets, in (0, 1]; an itemset is frequent when
+        ``count / n_baskets >= min_support`` (as in mlxtend).
+    max_len : int, optional
+        Longest itemset to mine (all lengths by default).
+    min_count : int, optional
+        Instead of ``min_support``: minimum number of baskets.
+    engine : {"recsys", "mlxtend"}
+        ``"mlxtend"`` runs mlxtend's fpgrowth on a sparse DataFrame (slow; for cross-checks).
+    max_memory : int
+        Bytes mining may use before it stops with ``InvalidParameterError``.
+    show_progress : bool
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``support``, ``itemsets`` (frozensets of item ids), ``count``, ``length``;
+        ordered by length, then support (descending), then items.
+
+    Examples
+    --------
+    >>> baskets = [["bread", "milk"], ["bread", "butter"], ["bread", "milk", "butter"], ["milk"]]
+    >>> fi = frequent_itemsets(baskets, min_support=0.5)
+    >>> [(sorted(s), c) for s, c in zip(fi["itemsets"], fi["count"])]
+    [(['bread'], 3), (['milk'], 3), (['butter'], 2), (['bread', 'butter'], 2), (['bread', 'milk'], 2)]
+    """
+    check_choice("frequent_itemsets", "engine", engine, ("recsys", "mlxtend"))
+    check_int("frequent_itemsets", "max_len", max_len, minimum=1, allow_none=True)
+    check_int("frequent_itemsets", "max_memory", max_memory, minimum=1)
+    matrix, items = basket_matrix(data)
+    if matrix.shape[0] == 0:
+        raise DataError("frequent_itemsets: there are no baskets.")
+    count = _min_count(min_support, min_count, matrix.shape[0])
+    if engine == "mlxtend":
+        return _mlxtend_itemsets(matrix, items, count, max_len)
+    found = mine(matrix, items, count, max_len, max_memory, show_progress)
+    return itemsets_frame(found)
+
+
+def itemsets_frame(found: Itemsets) -> pd.DataFrame:
+    """The DataFrame form of mined itemsets."""
+    frames = []
+    ids = found.items.ids
+    for members, counts in found.levels:
+        order = np.lexsort(tuple(members[:, j] for j in range(members.shape[1] - 1, -1, -1))
+                           + (-counts,))
+        members, counts = members[order], counts[order]
+        sets = list(map(frozenset, ids[members].tolist()))
+        frames.append(pd.DataFrame({"support": counts / found.n_baskets, "itemsets": sets,
+                                    "count": counts, "length": members.shape[1]}))
+    if not frames:
+        return pd.DataFrame({"support": [], "itemsets": [], "count": [], "length": []})
+    out = pd.concat(frames, ignore_index=True)
+    out["itemsets"] = out["itemsets"].astype(object)
+    return out
+
+
+def _mlxtend_itemsets(matrix: sp.csr_matrix, items: IdMap, count: int,
+                      max_len: int | None) -> pd.DataFrame:
+    from mlxtend.frequent_patterns import fpgrowth
+
+    n = matrix.shape[0]
+    frame = pd.DataFrame.sparse.from_spmatrix(matrix.astype(bool),
+                                              columns=[str(i) for i in range(matrix.shape[1])])
+    support = count / n
+    # mlxtend keeps count / n >= min_support; pass the support of our integer threshold
+    result = fpgrowth(frame, min_support=support, use_colnames=False, max_len=max_len)
+    ids = items.ids
+    lists = [sorted(s) for s in result["itemsets"]]
+    counts = np.rint(result["support"].to_numpy() * n).astype(np.int64)
+    lengths = np.fromiter(map(len, lists), np.int64, count=len(lists))
+    out = pd.DataFrame({"support": counts / n,
+                        "itemsets": [frozenset(ids[np.asarray(s, dtype=np.int64)].tolist())
+                                     for s in lists],
+                        "count": counts, "length": lengths})
+    return out.sort_values(["length", "count"], ascending=[True, False], kind="stable") \
+        .reset_index(drop=True)
+
+
+def _itemsets_from_frame(frame: pd.DataFrame, n_baskets: int | None) -> Itemsets:
+    """Arrays from an itemsets DataFrame (ours or mlxtend's)."""
+    if not isinstance(frame, pd.DataFrame) or not {"support", "itemsets"} <= set(frame.columns):
+        raise DataError("association_rules expects the DataFrame from frequent_itemsets "
+                        "(columns 'support' and 'itemsets').")
+    if len(frame) == 0:
+        raise DataError("association_rules: there are no frequent itemsets; lower min_support.")
+    sets = frame["itemsets"].tolist()
+    flat = [i for s in sets for i in s]
+    items = IdMap(clean_ids(pd.Series(flat, dtype=object), "itemset items"), name="item_id")
+    lengths = np.fromiter(map(len, sets), np.int64, count=len(sets))
+    codes = items.to_index(clean_ids(pd.Series(flat, dtype=object), "itemset items"))
+    support = frame["support"].to_numpy(np.float64)
+    if n_baskets is None:
+        n_baskets = int(frame.attrs.get("n_baskets", 0)) or None
+    if "count" in frame.columns and n_baskets is None:
+        counts_col = frame["count"].to_numpy(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = counts_col / support
+        n_baskets = int(np.rint(np.nanmedian(ratio)))
+    # without counts, work in supports: a virtual basket count keeps the ratios exact
+    scale = n_baskets if n_baskets else 1
+    counts = support * scale
+    levels = []
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    for length in range(1, int(lengths.max()) + 1):
+        rows = np.flatnonzero(lengths == length)
+        if len(rows) == 0:
+            levels.append((np.empty((0, length), np.int32), np.empty(0)))
+            continue
+        idx = starts[rows][:, None] + np.arange(length)
+        members = np.sort(codes[idx], axis=1).astype(np.int32)
+        order = np.lexsort(tuple(members[:, j] for j in range(length - 1, -1, -1)))
+        levels.append((members[order], counts[rows][order]))
+    return Itemsets(levels, scale, items)
+
+
+def rule_arrays(found: Itemsets, metric: str = "confidence", min_threshold: float = 0.1,
+                max_consequent: int | None = None) -> dict[str, np.ndarray]:
+    """Every rule A -> C from the itemsets, as arrays, filtered by ``metric >= min_threshold``.
+
+    Returns ``antecedent`` ((n, L) int32 padded with -1), ``consequent`` (the same),
+    ``n_antecedent``, ``n_consequent`` and every measure in :data:`RULE_METRICS`.
+    """
+    n = float(found.n_baskets)
+    width = len(found.levels)
+    parts: dict[str, list] = {key: [] for key in ("antecedent", "consequent", "sAC", "sA", "sC")}
+    for length in range(2, len(found.levels) + 1):
+        members, counts = found.levels[length - 1]
+        if len(members) == 0:
+            continue
+        positions = range(length)
+        for size in range(length - 1, 0, -1):
+            if max_consequent is not None and length - size > max_consequent:
+                continue
+            for ante in combinations(positions, size):
+                cons = [p for p in positions if p not in ante]
+                a, c = members[:, list(ante)], members[:, cons]
+                ca, cc = found.count_of(a), found.count_of(c)
+                if (ca < 0).any() or (cc < 0).any():
+                    raise DataError(
+                        "association_rules: some antecedents or consequents are missing from "
+                        "the itemsets (mined with a max_len, or filtered?); pass all frequent "
+                        "itemsets."
+                    )
+                parts["antecedent"].append(_pad(a, width))
+                parts["consequent"].append(_pad(c, width))
+                parts["sAC"].append(counts / n)
+                parts["sA"].append(ca / n)
+                parts["sC"].append(cc / n)
+    if not parts["sAC"]:
+        empty = {m: np.empty(0) for m in RULE_METRICS}
+        return {"antecedent": np.empty((0, width), np.int32),
+                "consequent": np.empty((0, width), np.int32), **empty}
+    antecedent = np.concatenate(parts["antecedent"])
+    consequent = np.concatenate(parts["consequent"])
+    measures = rule_measures(np.concatenate(parts["sAC"]), np.concatenate(parts["sA"]),
+                             np.concatenate(parts["sC"]))
+    keep = measures[metric] >= min_threshold
+    out = {"antecedent": antecedent[keep], "consequent": consequent[keep]}
+    out.update({key: value[keep] for key, value in measures.items()})
+    return out
+
+
+def _pad(block: np.ndarray, width: int) -> np.ndarray:
+    out = np.full((len(block), width), -1, np.int32)
+    out[:, : block.shape[1]] = block
+    return out
+
+
+def rule_measures(sAC: np.ndarray, sA: np.ndarray, sC: np.ndarray) -> dict[str, np.ndarray]:
+    """Every rule measure from the three supports (see the module docstring)."""
+    confidence = sAC / sA
+    leverage = sAC - sA * sC
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conviction = np.where(confidence < 1.0, (1.0 - sC) / (1.0 - confidence), np.inf)
+        denom = np.maximum(sAC * (1 - sA), sA * (sC - sAC))
+        zhang = np.where(denom == 0, 0.0, leverage / denom)
+        certainty = np.where(1 - sC == 0, 0.0, (confidence - sC) / (1 - sC))
+    return {
+        "antecedent support": sA,
+        "consequent support": sC,
+        "support": sAC,
+        "confidence": confidence,
+        "lift": confidence / sC,
+        "representativity": np.ones_like(sAC),
+        "leverage": leverage,
+        "conviction": conviction,
+        "zhangs_metric": zhang,
+        "jaccard": sAC / (sA + sC - sAC),
+        "certainty": certainty,
+        "kulczynski": (sAC / sA + sAC / sC) / 2,
+    }
+
+
+def association_rules(
+    itemsets: pd.DataFrame,
+    metric: str = "confidence",
+    min_threshold: float = 0.1,
+    *,
+    max_consequent: int | None = None,
+    n_baskets: int | None = None,
+) -> pd.DataFrame:
+    """Every rule A -> C from frequent itemsets with ``metric >= min_threshold``.
+
+    Parameters
+    ----------
+    itemsets : pandas.DataFrame
+        From :func:`frequent_itemsets` (or mlxtend's ``fpgrowth``/``apriori``).
+    metric : str
+        One of :data:`RULE_METRICS` (definitions in the module docstring).
+    min_threshold : float
+    max_consequent : int, optional
+        Longest consequent (1 for "customers who bought A also bought c").
+    n_baskets : int, optional
+        Not needed: the measures use supports only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``antecedents``, ``consequents`` (frozensets) and the measures, with
+        mlxtend's column names; sorted by the metric (descending).
+
+    Examples
+    --------
+    >>> baskets = [["bread", "milk"], ["bread", "butter"], ["bread", "milk", "butter"], ["milk"]]
+    >>> rules = association_rules(frequent_itemsets(baskets, min_support=0.5), "confidence", 0.6)
+    >>> for a, c, conf in rules[["antecedents", "consequents", "confidence"]].itertuples(index=False):
+    ...     print(sorted(a), "->", sorted(c), round(conf, 3))
+    ['butter'] -> ['bread'] 1.0
+    ['bread'] -> ['butter'] 0.667
+    ['bread'] -> ['milk'] 0.667
+    ['milk'] -> ['bread'] 0.667
+    """
+    check_choice("association_rules", "metric", metric, RULE_METRICS)
+    check_float("association_rules", "min_threshold", min_threshold)
+    check_int("association_rules", "max_consequent", max_consequent, minimum=1, allow_none=True)
+    found = _itemsets_from_frame(itemsets, n_baskets)
+    arrays = rule_arrays(found, metric, min_threshold, max_consequent)
+    return rules_frame(arrays, found.items, metric)
+
+
+def rules_frame(arrays: dict[str, np.ndarray], items: IdMap, metric: str = "confidence") -> pd.DataFrame:
+    """The DataFrame form of :func:`rule_arrays` output, sorted by ``metric`` (descending)."""
+    ids = items.ids
+    order = np.lexsort((np.arange(len(arrays[metric])), -arrays[metric]))
+
+    def sets(block: np.ndarray) -> list[frozenset]:
+        block = block[order]
+        lengths = (block >= 0).sum(axis=1)
+        out: list = [None] * len(block)
+        for length in np.unique(lengths):  # a loop over itemset lengths, not rules
+            rows = np.flatnonzero(lengths == length)
+            for row, members in zip(rows.tolist(), ids[block[rows, :length]].tolist(), strict=True):
+                out[row] = frozenset(members)
+        return out
+
+    frame = pd.DataFrame({"antecedents": pd.Series(sets(arrays["antecedent"]), dtype=object),
+                          "consequents": pd.Series(sets(arrays["consequent"]), dtype=object)})
+    for name in RULE_METRICS:
+        frame[name] = arrays[name][order]
+    return frame

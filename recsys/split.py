@@ -1,0 +1,191 @@
+"""Train/test splits. Each returns ``(train, test)`` sharing the id maps of the input.
+
+``temporal_split`` never puts anything from at or after the cutoff into train.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ._params import check_choice, check_float, check_int
+from .data import Interactions
+from .exceptions import DataError, InvalidParameterError
+
+__all__ = ["temporal_split", "leave_last_out", "random_split", "holdout_basket_items",
+           "new_item_mask"]
+
+
+def temporal_split(
+    data: Interactions,
+    cutoff: object = None,
+    *,
+    last_days: float | None = None,
+    test_users: Literal["all", "known"] = "all",
+) -> tuple[Interactions, Interactions]:
+    """Everything before ``cutoff`` is train, everything at or after it is test.
+
+    Parameters
+    ----------
+    data : Interactions
+        Must have timestamps.
+    cutoff : datetime-like, optional
+        The first moment of the test period (``"2011-11-09"``).
+    last_days : float, optional
+        Instead of ``cutoff``: the test period is the last ``last_days`` days
+        before the newest timestamp.
+    test_users : {"all", "known"}
+        ``"known"`` keeps in test only users that have train interactions.
+
+    Examples
+    --------
+    >>> from recsys import make_shop
+    >>> shop = make_shop(n_customers=300, n_products=60, seed=0)
+    >>> train, test = temporal_split(shop.interactions, last_days=30)
+    >>> bool(train.timestamps.max() < test.timestamps.min())
+    True
+    """
+    _need_times(data, "temporal_split")
+    check_choice("temporal_split", "test_users", test_users, ("all", "known"))
+    if (cutoff is None) == (last_days is None):
+        raise InvalidParameterError("temporal_split: pass exactly one of cutoff= or last_days=.")
+    if last_days is not None:
+        check_float("temporal_split", "last_days", last_days, minimum=0, exclusive_min=True)
+        edge = data.timestamps.max() - np.timedelta64(int(last_days * 86400e9), "ns")
+    else:
+        try:
+            edge = pd.Timestamp(cutoff).to_datetime64().astype("datetime64[ns]")
+        except (ValueError, TypeError):
+            raise InvalidParameterError(
+                f"temporal_split: cutoff {cutoff!r} is not a date; pass e.g. '2011-11-09'."
+            ) from None
+    is_test = data.timestamps >= edge
+    if not is_test.any() or is_test.all():
+        first, last = data.timestamps.min(), data.timestamps.max()
+        raise DataError(
+            f"temporal_split: the cutoff {pd.Timestamp(edge)} leaves "
+            f"{'no test' if not is_test.any() else 'no train'} rows; the data runs from "
+            f"{pd.Timestamp(first)} to {pd.Timestamp(last)}."
+        )
+    train, test = data.select(~is_test), data.select(is_test)
+    if test_users == "known":
+        test = test.select(_known(test, train))
+    return train, test
+
+
+def leave_last_out(
+    data: Interactions, n: int = 1, *, by: Literal["time", "basket"] = "time"
+) -> tuple[Interactions, Interactions]:
+    """Per user, the last ``n`` interactions (``by="time"``) or the last basket
+    (``by="basket"``) go to test.
+
+    Users with ``n`` or fewer interactions (or a single basket) stay whole in
+    train, so no one loses their entire history. Equal timestamps keep row order.
+    """
+    check_choice("leave_last_out", "by", by, ("time", "basket"))
+    n = check_int("leave_last_out", "n", n, minimum=1)
+    if data.user_index is None:
+        raise DataError("leave_last_out needs users; these interactions are baskets only.")
+    row = np.arange(len(data))
+    when = data.timestamps.view(np.int64) if data.timestamps is not None else row
+    users = data.user_index
+    if by == "time":
+        order = np.lexsort((row, when, users))
+        count = np.bincount(users, minlength=data.n_users)
+        sorted_users = users[order]
+        start = np.searchsorted(sorted_users, sorted_users, side="left")
+        from_end = count[sorted_users] - (np.arange(len(order)) - start)
+        test_sorted = (from_end <= n) & (count[sorted_users] > n)
+    else:
+        if data.basket_index is None:
+            raise DataError("leave_last_out(by='basket') needs a basket column.")
+        baskets = data.basket_index
+        basket_time = np.full(data.n_baskets, np.iinfo(np.int64).min)
+        np.maximum.at(basket_time, baskets, when)
+        order = np.lexsort((baskets, basket_time[baskets], users))
+        sorted_users = users[order]
+        last_row = np.searchsorted(sorted_users, sorted_users, side="right") - 1
+        last_basket = baskets[order][last_row]
+        first_basket = baskets[order][np.searchsorted(sorted_users, sorted_users, side="left")]
+        test_sorted = (baskets[order] == last_basket) & (first_basket != last_basket)
+    is_test = np.zeros(len(data), bool)
+    is_test[order] = test_sorted
+    return data.select(~is_test), data.select(is_test)
+
+
+def random_split(
+    data: Interactions,
+    test_size: float = 0.2,
+    *,
+    by: Literal["interaction", "user"] = "interaction",
+    random_state: int | None = None,
+) -> tuple[Interactions, Interactions]:
+    """A seeded random split of interactions, or of users (all of a user's rows together)."""
+    check_float("random_split", "test_size", test_size, minimum=0, maximum=1, exclusive_min=True)
+    check_choice("random_split", "by", by, ("interaction", "user"))
+    rng = np.random.default_rng(random_state)
+    if by == "interaction":
+        is_test = rng.random(len(data)) < test_size
+    else:
+        if data.user_index is None:
+            raise DataError("random_split(by='user') needs users; these interactions are baskets only.")
+        chosen = rng.random(data.n_users) < test_size
+        is_test = chosen[data.user_index]
+    return data.select(~is_test), data.select(is_test)
+
+
+def holdout_basket_items(
+    data: Interactions, n: int = 1, *, min_size: int = 2, random_state: int | None = None
+) -> tuple[Interactions, Interactions]:
+    """Hide ``n`` random items of every basket with at least ``min_size`` items.
+
+    Returns ``(carts, hidden)``: the visible items of those baskets, and the
+    hidden ones (the truth for cart recommenders). Both keep basket ids, so
+    ``carts`` grouped by basket are the queries for ``recommend_for_basket``.
+    """
+    n = check_int("holdout_basket_items", "n", n, minimum=1)
+    min_size = check_int("holdout_basket_items", "min_size", min_size, minimum=n + 1)
+    if data.basket_index is None:
+        raise DataError("holdout_basket_items needs baskets; pass basket= to from_frame.")
+    rng = np.random.default_rng(random_state)
+    baskets = data.basket_index
+    size = np.bincount(baskets, minlength=data.n_baskets)
+    order = np.lexsort((rng.random(len(data)), baskets))
+    sorted_baskets = baskets[order]
+    position = np.arange(len(order)) - np.searchsorted(sorted_baskets, sorted_baskets)
+    eligible = size[sorted_baskets] >= min_size
+    hidden = np.zeros(len(data), bool)
+    hidden[order] = eligible & (position < n)
+    in_eligible = np.zeros(len(data), bool)
+    in_eligible[order] = eligible
+    if not hidden.any():
+        raise DataError(f"holdout_basket_items: no basket has {min_size} or more items.")
+    return data.select(in_eligible & ~hidden), data.select(hidden)
+
+
+def new_item_mask(train: Interactions, test: Interactions) -> np.ndarray:
+    """True for test rows whose item has no interaction in ``train`` (cold-start items)."""
+    if train.items != test.items:
+        raise DataError("new_item_mask: train and test must share the item id map (split one data set).")
+    seen = np.zeros(train.n_items, bool)
+    seen[train.item_index] = True
+    return ~seen[test.item_index]
+
+
+def _known(test: Interactions, train: Interactions) -> np.ndarray:
+    if test.user_index is None:
+        return np.ones(len(test), bool)
+    present = np.zeros(train.n_users, bool)
+    present[train.user_index] = True
+    return present[test.user_index]
+
+
+def _need_times(data: Interactions, what: str) -> None:
+    if not isinstance(data, Interactions):
+        raise DataError(f"{what} expects recsys.Interactions, got {type(data).__name__}.")
+    if data.timestamps is None:
+        raise DataError(
+            f"{what} needs timestamps; build the interactions with timestamp='<column>'."
+        )

@@ -1,0 +1,73 @@
+"""The command line: demo, fit/recommend/info, usage errors and RecsysError exits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from recsys.cli import main
+
+
+def test_demo_prints_picks_and_evaluation(capsys):
+    assert main(["demo", "--customers", "400", "--products", "80"]) == 0
+    out = capsys.readouterr().out
+    assert "Top 5 picks" in out and "Evaluation" in out and "ndcg@10" in out
+    assert "A cart holding" in out
+
+
+def test_fit_recommend_info_round_trip(tmp_path, capsys, shop):
+    orders = tmp_path / "orders.csv"
+    shop.orders.to_csv(orders, index=False)
+    model = tmp_path / "pop.npz"
+    assert main(["fit", "--model", "popularity", "--orders", str(orders),
+                 "--basket-col", "order_id", "--time-col", "timestamp",
+                 "--param", "window_days=60", "--out", str(model)]) == 0
+    assert main(["info", str(model)]) == 0
+    assert "Popularity" in capsys.readouterr().out
+    picks = tmp_path / "picks.csv"
+    user = int(shop.orders["customer_id"].iloc[0])
+    assert main(["recommend", "--model", str(model), "--users", f"{user},999999",
+                 "--on-unknown", "fallback", "-k", "4", "--out", str(picks)]) == 0
+    frame = pd.read_csv(picks)
+    assert frame["query"].tolist() == [user] * 4 + [999999] * 4
+    assert set(frame["source"]) == {"Popularity", "popularity"}
+
+
+def test_recsys_error_exits_1_without_traceback(tmp_path, capsys):
+    assert main(["info", str(tmp_path / "missing.npz")]) == 1
+    err = capsys.readouterr().err
+    assert "no model file" in err and "Traceback" not in err
+
+
+def test_unknown_users_exit_1(tmp_path, capsys, shop):
+    model = tmp_path / "pop.npz"
+    assert main(["fit", "--model", "Popularity", "--out", str(model)]) == 0
+    assert main(["recommend", "--model", str(model), "--users", "123456789"]) == 1
+    assert "unknown" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2():
+    with pytest.raises(SystemExit) as err:
+        main(["fit"])
+    assert err.value.code == 2
+    with pytest.raises(SystemExit) as err:
+        main(["no-such-command"])
+    assert err.value.code == 2
+    assert main([]) == 2
+
+
+@pytest.mark.parametrize("cmd", [[], ["demo"], ["fit"], ["recommend"], ["info"]])
+def test_help_everywhere(cmd, capsys):
+    with pytest.raises(SystemExit) as err:
+        main([*cmd, "--help"])
+    assert err.value.code == 0
+    assert "usage: recsys" in capsys.readouterr().out
+
+
+def test_console_script_runs():
+    result = subprocess.run([sys.executable, "-m", "recsys", "--version"], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0 and result.stdout.startswith("recsys ")

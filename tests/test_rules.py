@@ -1,0 +1,161 @@
+"""The mining engine: hand-computed golden values, brute force, and mlxtend."""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recsys import DataError, Interactions, InvalidParameterError
+from recsys.rules import RULE_METRICS, association_rules, estimate_memory, frequent_itemsets
+
+from .conftest import need_file
+
+GROCERY = [
+    ["bread", "milk"],
+    ["bread", "diapers", "beer", "eggs"],
+    ["milk", "diapers", "beer", "cola"],
+    ["bread", "milk", "diapers", "beer"],
+    ["bread", "milk", "diapers", "cola"],
+]
+
+
+def as_dict(frame):
+    return {s: round(v, 12) for s, v in zip(frame["itemsets"], frame["support"], strict=True)}
+
+
+def rule_table(rules):
+    return {(a, c): row for a, c, row in zip(rules["antecedents"], rules["consequents"],
+                                               rules[list(RULE_METRICS)].to_numpy(), strict=True)}
+
+
+def test_golden_grocery_supports():
+    fi = frequent_itemsets(GROCERY, min_support=0.4)
+    got = as_dict(fi)
+    f = frozenset
+    expected = {
+        f({"bread"}): 0.8, f({"milk"}): 0.8, f({"diapers"}): 0.8, f({"beer"}): 0.6,
+        f({"cola"}): 0.4,
+        f({"bread", "milk"}): 0.6, f({"bread", "diapers"}): 0.6, f({"milk", "diapers"}): 0.6,
+        f({"diapers", "beer"}): 0.6, f({"bread", "beer"}): 0.4, f({"milk", "beer"}): 0.4,
+        f({"milk", "cola"}): 0.4, f({"diapers", "cola"}): 0.4,
+        f({"bread", "milk", "diapers"}): 0.4, f({"milk", "diapers", "beer"}): 0.4,
+        f({"bread", "diapers", "beer"}): 0.4, f({"milk", "diapers", "cola"}): 0.4,
+    }
+    assert got == expected
+    assert fi["count"].tolist() == [round(s * 5) for s in fi["support"]]
+
+
+def test_golden_grocery_rules():
+    rules = association_rules(frequent_itemsets(GROCERY, min_support=0.4), "confidence", 0.0)
+    table = rule_table(rules)
+    f = frozenset
+    names = list(RULE_METRICS)
+
+    def get(a, c, m):
+        return table[(f(a), f(c))][names.index(m)]
+
+    assert get({"milk", "diapers"}, {"beer"}, "support") == pytest.approx(0.4)
+    assert get({"milk", "diapers"}, {"beer"}, "confidence") == pytest.approx(2 / 3)
+    assert get({"milk", "diapers"}, {"beer"}, "lift") == pytest.approx((2 / 3) / 0.6)
+    assert get({"diapers"}, {"beer"}, "confidence") == pytest.approx(0.75)
+    assert get({"diapers"}, {"beer"}, "lift") == pytest.approx(1.25)
+    assert get({"beer"}, {"diapers"}, "confidence") == pytest.approx(1.0)
+    assert get({"beer"}, {"diapers"}, "conviction") == math.inf
+    assert get({"bread"}, {"milk"}, "leverage") == pytest.approx(0.6 - 0.64)
+    # every itemset of 2 gives 2 rules, of 3 gives 6
+    assert len(rules) == 8 * 2 + 4 * 6
+
+
+def brute_force(baskets, min_count, max_len=4):
+    sets = [set(b) for b in baskets]
+    items = sorted(set().union(*sets))
+    out = {}
+    for size in range(1, max_len + 1):
+        for combo in combinations(items, size):
+            count = sum(1 for b in sets if b.issuperset(combo))
+            if count >= min_count:
+                out[frozenset(combo)] = count
+    return out
+
+
+baskets_strategy = st.lists(st.lists(st.integers(0, 8), min_size=1, max_size=6), min_size=1,
+                            max_size=30)
+
+
+@settings(max_examples=120, deadline=None)
+@given(baskets_strategy, st.integers(1, 6))
+def test_itemsets_equal_brute_force(baskets, min_count):
+    fi = frequent_itemsets(baskets, min_count=min_count, max_len=4)
+    got = dict(zip(fi["itemsets"], fi["count"], strict=True))
+    assert got == brute_force(baskets, min_count)
+
+
+@settings(max_examples=40, deadline=None)
+@given(baskets_strategy, st.sampled_from([0.05, 0.1, 0.15, 0.2, 0.3, 0.5]))
+def test_itemsets_and_rules_equal_mlxtend(baskets, min_support):
+    ours = frequent_itemsets(baskets, min_support=min_support)
+    theirs = frequent_itemsets(baskets, min_support=min_support, engine="mlxtend")
+    assert as_dict(ours) == as_dict(theirs)
+    from mlxtend.frequent_patterns import association_rules as mlx_rules
+
+    if len(ours) == 0 or ours["length"].max() < 2:
+        return
+    mine = rule_table(association_rules(ours, "confidence", 0.0))
+    ref = mlx_rules(theirs[["support", "itemsets"]], num_itemsets=len(baskets),
+                    metric="confidence", min_threshold=0.0)
+    ref_table = rule_table(ref)
+    assert mine.keys() == ref_table.keys()
+    for key, row in mine.items():
+        np.testing.assert_allclose(row, ref_table[key], rtol=0, atol=1e-9)
+
+
+def test_interactions_with_and_without_baskets(shop):
+    by_basket = frequent_itemsets(shop.interactions, min_support=0.01, max_len=2)
+    assert by_basket["support"].min() >= 0.01
+    no_baskets = Interactions.from_frame(shop.orders, user="customer_id", item="product_id")
+    by_user = frequent_itemsets(no_baskets, min_support=0.01, max_len=2)
+    top = by_user.iloc[0]
+    assert top["count"] == int((no_baskets.matrix("user")[:, no_baskets.items.to_index(
+        list(top["itemsets"]))].toarray() > 0).all(axis=1).sum())
+
+
+def test_explosion_is_refused_before_it_happens():
+    rng = np.random.default_rng(0)
+    dense = [list(rng.choice(300, size=60, replace=False)) for _ in range(400)]
+    with pytest.raises(InvalidParameterError, match="max_memory|min_support"):
+        frequent_itemsets(dense, min_support=0.01, max_memory=2**20)
+    estimate = estimate_memory(dense, min_support=0.01)
+    assert estimate["frequent_items"] == 300 and estimate["pair_bound"] > 0
+
+
+def test_bad_arguments():
+    with pytest.raises(InvalidParameterError, match="exactly one"):
+        frequent_itemsets(GROCERY)
+    with pytest.raises(InvalidParameterError, match="min_support"):
+        frequent_itemsets(GROCERY, min_support=1.5)
+    with pytest.raises(InvalidParameterError, match="engine"):
+        frequent_itemsets(GROCERY, min_support=0.5, engine="spark")
+    with pytest.raises(DataError, match="list of baskets"):
+        frequent_itemsets(pd.DataFrame({"a": [1]}), min_support=0.5)
+    with pytest.raises(InvalidParameterError, match="metric"):
+        association_rules(frequent_itemsets(GROCERY, min_support=0.4), metric="magic")
+    with pytest.raises(DataError, match="no frequent itemsets"):
+        association_rules(frequent_itemsets(GROCERY, min_support=1.0))
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_fimi_retail_equals_mlxtend_at_0_002():
+    from recsys import read_fimi
+
+    data = read_fimi(need_file("fimi-retail.dat.gz"))
+    ours = frequent_itemsets(data, min_support=0.002)
+    theirs = frequent_itemsets(data, min_support=0.002, engine="mlxtend")
+    assert len(ours) == len(theirs) == 2691
+    assert as_dict(ours) == as_dict(theirs)

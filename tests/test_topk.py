@@ -1,0 +1,30 @@
+"""The shared top-k equals a full stable sort, ties by index, never padded."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from recsys._topk import topk
+
+
+@settings(max_examples=200)
+@given(hnp.arrays(np.float32, st.tuples(st.integers(1, 6), st.integers(1, 30)),
+                  elements=st.sampled_from([0.0, 1.0, 2.0, -1.5, 3.25, -np.inf, np.nan])),
+       st.integers(1, 35))
+def test_topk_equals_full_stable_sort(scores, k):
+    expected_rows = []
+    for row in scores:
+        clean = np.where(np.isnan(row), -np.inf, row)
+        order = np.argsort(-clean, kind="stable")
+        order = [i for i in order if clean[i] > -np.inf][:k]
+        expected_rows.append(order)
+    idx, vals, lengths = topk(scores.copy(), k)
+    assert idx.shape == (len(scores), k)
+    for r, expected in enumerate(expected_rows):
+        assert lengths[r] == len(expected)
+        assert idx[r, : lengths[r]].tolist() == expected
+        assert (idx[r, lengths[r]:] == -1).all()
+        assert np.isnan(vals[r, lengths[r]:]).all()
