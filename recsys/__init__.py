@@ -11,9 +11,11 @@ command line. External ids in, external ids out.
 3
 """
 
+from . import metrics, reasons, rules, split
 from ._params import clone
 from .data import IdMap, Interactions, ItemFeatures
 from .datasets import ShopData, make_shop, read_fimi, read_movielens, read_online_retail
+from .evaluation import compare, evaluate
 from .exceptions import (
     DataError,
     InvalidParameterError,
@@ -23,7 +25,18 @@ from .exceptions import (
     UnknownIdError,
     UnsupportedError,
 )
-from .models import REGISTRY, Explanation, Popularity, Recommendations, Recommender
+from .models import (
+    ALS,
+    BPR,
+    EASE,
+    REGISTRY,
+    AssociationRules,
+    Explanation,
+    ItemKNN,
+    Popularity,
+    Recommendations,
+    Recommender,
+)
 from .persistence import load, save
 
 __version__ = "0.1.0"
@@ -34,8 +47,11 @@ __all__ = [
     "IdMap", "Interactions", "ItemFeatures", "ShopData",
     "make_shop", "read_online_retail", "read_fimi", "read_movielens",
     # models
-    "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity",
-    "clone", "load", "save",
+    "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity", "AssociationRules",
+    "ALS", "BPR", "ItemKNN", "EASE",
+    "clone", "load", "save", "evaluate", "compare",
+    # modules
+    "metrics", "reasons", "rules", "split",
     # errors
     "RecsysError", "DataError", "UnknownIdError", "NotFittedError",
     "InvalidParameterError", "UnsupportedError", "PersistenceError",

@@ -83,12 +83,19 @@ def _listify(values: object) -> list | np.ndarray | pd.Index:
     return list(values)  # type: ignore[call-overload]
 
 
+_INT_TYPES = (int, np.integer)
+_STR_TYPES = (str, np.str_)
+
+
 def _clean_object_ids(series: pd.Series, name: str) -> np.ndarray:
+    types = set(map(type, series.tolist()))  # C-speed scan; details only when mixed
+    if all(issubclass(t, _STR_TYPES) for t in types):
+        return series.to_numpy(dtype=str)
+    if all(issubclass(t, _INT_TYPES) and not issubclass(t, (bool, np.bool_)) for t in types):
+        return series.to_numpy(dtype=np.int64)
     kinds = series.map(_id_kind)
     found = set(kinds.unique())
-    if found == {"str"}:
-        return series.to_numpy(dtype=str)
-    if found == {"int"}:
+    if found == {"int"}:  # ints and integral floats
         return series.to_numpy(dtype=np.int64)
     if found <= {"int", "str"}:
         first_int = series[kinds == "int"].iloc[0]

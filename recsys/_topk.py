@@ -44,7 +44,10 @@ def topk(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if width == m:
         cols = np.broadcast_to(np.arange(m), (n, m))
     else:
-        kth = np.partition(scores, m - width, axis=1)[:, m - width][:, None]
+        # select the width-th smallest of the negated scores: numpy's introselect is slow
+        # when the target index sits beside a large block of equal values (-inf cells),
+        # and fast when the target is among the first indices
+        kth = -np.partition(-scores, width - 1, axis=1)[:, width - 1][:, None]
         above = scores > kth
         ties = scores == kth
         need = width - above.sum(axis=1)

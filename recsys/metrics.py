@@ -160,6 +160,10 @@ def _ranked(recs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     icol = _pick(recs, ("item", "item_id"), "recommendations")
     q_codes, q_uniques = pd.factorize(recs[qcol])
     i_codes, i_uniques = pd.factorize(recs[icol])
+    pairs = q_codes.astype(np.int64) * max(len(i_uniques), 1) + i_codes
+    if len(np.unique(pairs)) != len(pairs):
+        raise DataError("the recommendations list an item twice for the same query; "
+                        "give each (query, item) once.")
     if "rank" in recs.columns:
         order = np.lexsort((recs["rank"].to_numpy(), q_codes))
     elif "score" in recs.columns:

@@ -480,9 +480,9 @@ def rule_arrays(found: Itemsets, metric: str = "confidence", min_threshold: floa
                     )
                 parts["antecedent"].append(_pad(a, width))
                 parts["consequent"].append(_pad(c, width))
-                parts["sAC"].append(counts / n)
-                parts["sA"].append(ca / n)
-                parts["sC"].append(cc / n)
+                parts["sAC"].append(counts)
+                parts["sA"].append(ca)
+                parts["sC"].append(cc)
     if not parts["sAC"]:
         empty = {m: np.empty(0) for m in RULE_METRICS}
         return {"antecedent": np.empty((0, width), np.int32),
@@ -490,7 +490,7 @@ def rule_arrays(found: Itemsets, metric: str = "confidence", min_threshold: floa
     antecedent = np.concatenate(parts["antecedent"])
     consequent = np.concatenate(parts["consequent"])
     measures = rule_measures(np.concatenate(parts["sAC"]), np.concatenate(parts["sA"]),
-                             np.concatenate(parts["sC"]))
+                             np.concatenate(parts["sC"]), n)
     keep = measures[metric] >= min_threshold
     out = {"antecedent": antecedent[keep], "consequent": consequent[keep]}
     out.update({key: value[keep] for key, value in measures.items()})
@@ -503,9 +503,14 @@ def _pad(block: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def rule_measures(sAC: np.ndarray, sA: np.ndarray, sC: np.ndarray) -> dict[str, np.ndarray]:
-    """Every rule measure from the three supports (see the module docstring)."""
-    confidence = sAC / sA
+def rule_measures(cAC: np.ndarray, cA: np.ndarray, cC: np.ndarray, n: float) -> dict[str, np.ndarray]:
+    """Every rule measure from the basket counts of A+C, A and C out of ``n``.
+
+    Confidence is the exact ratio of counts (so 9 of 90 is exactly 0.1 and passes a
+    0.1 threshold); the rest follow the module docstring.
+    """
+    sAC, sA, sC = cAC / n, cA / n, cC / n
+    confidence = cAC / cA
     leverage = sAC - sA * sC
     with np.errstate(divide="ignore", invalid="ignore"):
         conviction = np.where(confidence < 1.0, (1.0 - sC) / (1.0 - confidence), np.inf)

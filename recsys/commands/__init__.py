@@ -1,3 +1,3 @@
 """Subcommands of the ``recsys`` command line (each module registers itself)."""
 
-from . import demo, info, serve  # noqa: F401
+from . import demo, evaluate, info, rules, serve  # noqa: F401

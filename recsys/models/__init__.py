@@ -5,6 +5,10 @@ list ``recsys.load`` may rebuild, and the list the conformance tests cover).
 """
 
 from .base import REGISTRY, Explanation, Recommendations, Recommender, register
+from .factorization import ALS, BPR
+from .neighbors import EASE, ItemKNN
 from .popular import Popularity
+from .rules import AssociationRules
 
-__all__ = ["REGISTRY", "Explanation", "Recommendations", "Recommender", "register", "Popularity"]
+__all__ = ["REGISTRY", "Explanation", "Recommendations", "Recommender", "register", "Popularity",
+           "AssociationRules", "ALS", "BPR", "ItemKNN", "EASE"]

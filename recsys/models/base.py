@@ -146,6 +146,8 @@ class Explanation:
         How the score was made (``"item factors"``, ``"rule"``, ``"popularity"``...).
     source : str
         The model (or hybrid component) that answered.
+    details : dict
+        Model-specific facts (for a rule: its support, confidence and lift).
     """
 
     item: Any
@@ -153,6 +155,7 @@ class Explanation:
     contributions: list = field(default_factory=list)
     method: str = ""
     source: str = ""
+    details: dict = field(default_factory=dict)
 
     def __str__(self) -> str:
         parts = ", ".join(f"{label} ({weight:.3g})" for label, weight in self.contributions[:3])
@@ -527,10 +530,10 @@ class Recommender(ParamsMixin):
             if not self.supports_baskets:
                 raise UnsupportedError(f"{type(self).__name__} cannot explain basket scores.")
             _, history = self._basket_matrix([list(_as_list(basket, "basket"))], "raise")
-        score, contributions, method = self._explain(item_index, user_index, history)
+        score, contributions, method, *details = self._explain(item_index, user_index, history)
         return Explanation(item=self.items_.ids[item_index].item(), score=float(score),
                            contributions=contributions, method=method,
-                           source=type(self).__name__)
+                           source=type(self).__name__, details=details[0] if details else {})
 
     # ------------------------------------------------------------------ hooks
     def _score_users(self, user_index: np.ndarray) -> np.ndarray:

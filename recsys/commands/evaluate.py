@@ -1,0 +1,112 @@
+"""``recsys evaluate``: compare models on a split; a table, and an HTML report with plots."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import numpy as np
+
+from ..cli import command, write_frame
+from ..exceptions import InvalidParameterError
+from ._data import add_data_options, load_data
+from .serve import model_class
+
+DEFAULT_MODELS = "Popularity,ItemKNN(similarity=bm25),ALS(factors=64)"
+
+
+def configure(parser) -> None:
+    add_data_options(parser)
+    parser.add_argument("--models", default=DEFAULT_MODELS,
+                        help="comma-separated models with parameters, e.g. "
+                             "'ALS(factors=32,alpha=10),ItemKNN(similarity=bm25),Popularity' "
+                             f"(default: {DEFAULT_MODELS})")
+    parser.add_argument("--split", choices=("temporal", "leave-last", "random"), default="temporal",
+                        help="temporal: the last --test-days are test (default); leave-last: "
+                             "each customer's last basket; random: 20%% of interactions")
+    parser.add_argument("--test-days", type=float, default=30, help="test period (default 30)")
+    parser.add_argument("-k", "--k", default="5,10,20", help="cut-offs (default 5,10,20)")
+    parser.add_argument("--metrics", default="precision,recall,ndcg,map,mrr,hit_rate,coverage",
+                        help="metrics (see docs/metrics.md)")
+    parser.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (0: none)")
+    parser.add_argument("--report", default=None, help="write a self-contained HTML report here")
+    parser.add_argument("--out", default=None, help="write the tidy table (.csv/.parquet/.json)")
+
+
+def parse_models(spec: str) -> dict:
+    """``"ALS(factors=32,alpha=10),Popularity"`` -> {"ALS(factors=32,alpha=10)": ALS(...), ...}."""
+    parts = [p.strip() for p in re.split(r",(?![^()]*\))", spec) if p.strip()]
+    models = {}
+    for part in parts:
+        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?", part)
+        if not match:
+            raise InvalidParameterError(f"--models: cannot read {part!r}; write Name(key=value,...).")
+        params = {}
+        for pair in filter(None, (p.strip() for p in (match.group(2) or "").split(","))):
+            key, sep, value = pair.partition("=")
+            if not sep:
+                raise InvalidParameterError(f"--models: {pair!r} in {part!r} is not key=value.")
+            try:
+                params[key.strip()] = json.loads(value)
+            except json.JSONDecodeError:
+                params[key.strip()] = value.strip()
+        models[part] = model_class(match.group(1))(**params)
+    if not models:
+        raise InvalidParameterError("--models is empty.")
+    return models
+
+
+def split_data(data, how: str, test_days: float):
+    from ..split import leave_last_out, random_split, temporal_split
+
+    if how == "temporal":
+        return temporal_split(data, last_days=test_days)
+    if how == "leave-last":
+        return leave_last_out(data, by="basket" if data.basket_index is not None else "time")
+    return random_split(data, 0.2, random_state=0)
+
+
+@command("evaluate", "Compare models on a train/test split: table, CIs, HTML report with plots.",
+         configure)
+def run(args) -> int:
+    from ..evaluation import evaluate
+    from ..report import evaluation_report
+
+    start = time.perf_counter()
+    ks = [int(k) for k in str(args.k).split(",") if k.strip()]
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    models = parse_models(args.models)
+    shop = load_data(args)
+    train, test = split_data(shop.interactions, args.split, args.test_days)
+    items = shop.items
+    table = evaluate(models, train, test, k=ks, metrics=metrics, items=items,
+                     n_bootstrap=args.bootstrap)
+    wide = table.pivot_table(index="model", columns=["metric", "k"], values="value", sort=False)
+    wide.columns = [f"{m}@{k}" for m, k in wide.columns]
+    print(f"{shop.name}: train {len(train):,} rows, test {len(test):,} rows, "
+          f"{int(table['n_users'].iloc[0]):,} test users ({args.split} split)")
+    print(wide.to_string(float_format=lambda v: f"{v:.4f}"))
+    if args.out:
+        write_frame(table, args.out)
+    if args.report:
+        popularity = {}
+        counts = np.diff(train.matrix("user").tocsc().indptr)
+        users = test.users.ids[np.unique(test.user_index)]
+        for name, model in models.items():
+            recs = model.recommend(users, k=max(ks), on_unknown="skip")
+            picked = recs.item_index[recs.item_index >= 0]
+            popularity[name] = counts[model.items_.to_index(model.items_.ids[picked])] \
+                if len(picked) else np.empty(0)
+        facts = {"data": shop.name, "split": f"{args.split}"
+                 + (f", last {args.test_days:g} days" if args.split == "temporal" else ""),
+                 "train rows": f"{len(train):,}", "test rows": f"{len(test):,}",
+                 "test users": f"{int(table['n_users'].iloc[0]):,}",
+                 "models": ", ".join(models), "bootstrap resamples": args.bootstrap,
+                 "seconds": f"{time.perf_counter() - start:.1f}"}
+        page = evaluation_report(table, title=f"recsys evaluation: {shop.name}", facts=facts,
+                                 popularity=popularity)
+        with open(args.report, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        print(f"wrote {args.report}")
+    return 0

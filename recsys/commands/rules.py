@@ -1,0 +1,92 @@
+"""``recsys rules``: mine association rules from an order-lines file or FIMI baskets."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+from ..cli import command, progress_enabled, read_frame, write_frame
+from ..exceptions import DataError
+
+
+def configure(parser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--orders", help="order lines (CSV/Parquet): one row per basket x item")
+    source.add_argument("--fimi", help="a FIMI baskets file (one basket a line, gz or not)")
+    source.add_argument("--dataset", choices=("synthetic", "online-retail"),
+                        help="a built-in data set (default: synthetic)")
+    parser.add_argument("--data-path", default=None, help="path of --dataset's file")
+    parser.add_argument("--basket-col", default="order_id", help="basket (order) id column")
+    parser.add_argument("--item-col", default="product_id", help="item id column")
+    parser.add_argument("--name-col", default=None, help="item name column of --orders, to print")
+    parser.add_argument("--min-support", type=float, default=0.01, help="default 0.01")
+    parser.add_argument("--min-confidence", type=float, default=0.1, help="default 0.1")
+    parser.add_argument("--max-len", type=int, default=3, help="longest itemset (default 3)")
+    parser.add_argument("--metric", default="lift", help="sort the rules by this measure")
+    parser.add_argument("--top", type=int, default=20, help="rules printed (default 20)")
+    parser.add_argument("--out", default=None, help="write all rules (.csv, .parquet, .json)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress output")
+
+
+def _load(args):
+    from ..data import Interactions
+    from ..datasets import make_shop, read_fimi, read_online_retail
+
+    names: dict = {}
+    if args.fimi:
+        return read_fimi(args.fimi), names
+    if args.orders:
+        frame = read_frame(args.orders)
+        data = Interactions.from_frame(frame, user=None, item=args.item_col,
+                                       basket=args.basket_col)
+        if args.name_col:
+            if args.name_col not in frame.columns:
+                raise DataError(f"--name-col {args.name_col!r} is not a column of {args.orders}.")
+            names = dict(zip(frame[args.item_col], frame[args.name_col], strict=True))
+        return data, names
+    shop = read_online_retail(args.data_path) if args.dataset == "online-retail" else make_shop()
+    names = dict(zip(shop.products["product_id"], shop.products["name"], strict=True))
+    return shop.interactions, names
+
+
+@command("rules", "Mine association rules (frequently bought together) and print the top ones.",
+         configure)
+def run(args) -> int:
+    from ..rules import RULE_METRICS, association_rules, frequent_itemsets
+
+    if args.metric not in RULE_METRICS:
+        raise DataError(f"--metric must be one of {', '.join(RULE_METRICS)}; got {args.metric!r}.")
+    start = time.perf_counter()
+    data, names = _load(args)
+    itemsets = frequent_itemsets(data, min_support=args.min_support, max_len=args.max_len,
+                                 show_progress=progress_enabled(args))
+    if len(itemsets) == 0 or itemsets["length"].max() < 2:
+        print(f"no itemsets of two or more items at min_support={args.min_support}; lower it.")
+        return 0
+    rules = association_rules(itemsets, "confidence", args.min_confidence)
+    rules = rules.sort_values([args.metric, "support"], ascending=False, kind="stable")
+    seconds = time.perf_counter() - start
+    print(f"{data.n_baskets:,} baskets, {data.n_items:,} items: {len(itemsets):,} frequent "
+          f"itemsets, {len(rules):,} rules (min_support={args.min_support}, "
+          f"min_confidence={args.min_confidence}) in {seconds:.2f} s")
+
+    def show(items) -> str:
+        return " + ".join(str(names.get(i, i)) for i in sorted(items, key=str))
+
+    top = rules.head(args.top)
+    printable = pd.DataFrame({
+        "if bought": top["antecedents"].map(show),
+        "then also": top["consequents"].map(show),
+        "support": top["support"].round(4),
+        "confidence": top["confidence"].round(3),
+        "lift": top["lift"].round(2),
+    })
+    print(printable.to_string(index=False))
+    if args.out:
+        flat = rules.copy()
+        for col in ("antecedents", "consequents"):
+            flat[col] = flat[col].map(lambda s: ", ".join(sorted(map(str, s))))
+        write_frame(flat, args.out)
+        print(f"wrote {len(flat):,} rules to {args.out}")
+    return 0

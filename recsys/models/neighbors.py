@@ -1,0 +1,229 @@
+"""Item-to-item models: :class:`ItemKNN` (implicit's nearest neighbours) and :class:`EASE`."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._params import check_choice, check_float, check_int
+from .._threads import blas_threads, implicit_call
+from ..data import Interactions
+from ..exceptions import InvalidParameterError
+from .base import Recommender, register
+
+__all__ = ["ItemKNN", "EASE"]
+
+
+class _ItemToItem(Recommender):
+    """score(history, i) = sum over history items j of weight(j) * W[j, i]."""
+
+    num_threads: int
+
+    def _weights(self):
+        raise NotImplementedError
+
+    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
+        W = self._weights()
+        with blas_threads(self.num_threads):
+            product = histories.astype(np.float32) @ W
+        if sp.issparse(product):
+            scores = np.full(product.shape, -np.inf, np.float32)
+            product = product.tocsr()
+            rows = np.repeat(np.arange(product.shape[0]), np.diff(product.indptr))
+            scores[rows, product.indices] = product.data
+            return scores
+        return np.asarray(product, dtype=np.float32)
+
+    def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
+        one_hot = sp.csr_matrix((np.ones(len(item_index), np.float32),
+                                 (np.arange(len(item_index)), item_index)),
+                                shape=(len(item_index), len(self.items_)))
+        return self._score_histories(one_hot)
+
+    def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
+        if history is None or history.nnz == 0:
+            return float(self.item_counts_[item]), [], "popularity"
+        W = self._weights()
+        column = W[:, [item]]
+        column = column.toarray().ravel() if sp.issparse(column) else np.asarray(column).ravel()
+        links = column[history.indices]
+        weights = np.zeros(len(self.items_))
+        weights[history.indices] = history.data * links
+        # a sparse model has no score for an item no history item links to
+        score = float("-inf") if sp.issparse(W) and not links.any() else float(weights.sum())
+        return score, self._history_contributions(item, history, weights), "item neighbours"
+
+
+@register
+class ItemKNN(_ItemToItem):
+    """Item-based nearest neighbours: implicit's cosine, BM25 or TF-IDF item similarities.
+
+    Each item keeps its ``k`` most similar items (by co-purchases across
+    customers). A customer's score for an item is the sum, over the items in
+    their history (weighted by the interaction weight), of the similarity to it.
+    Items no history item is a neighbour of are not recommended.
+
+    Parameters
+    ----------
+    similarity : {"cosine", "bm25", "tfidf"}
+    k : int
+        Neighbours kept per item.
+    bm25_k1, bm25_b : float
+        BM25 parameters (``similarity="bm25"``).
+    num_threads : int
+        Threads for implicit (0: all cores).
+
+    Examples
+    --------
+    >>> from recsys import ItemKNN, make_shop
+    >>> shop = make_shop(n_customers=300, n_products=60, seed=0)
+    >>> model = ItemKNN(k=20).fit(shop.interactions)
+    >>> model.similarity_.shape
+    (60, 60)
+    """
+
+    _test_params: ClassVar[dict[str, Any]] = {"k": 30, "num_threads": 1}
+    _demo_params: ClassVar[dict[str, Any]] = {"k": 50, "similarity": "cosine"}
+
+    def __init__(self, *, similarity: str = "cosine", k: int = 50, bm25_k1: float = 1.2,
+                 bm25_b: float = 0.75, num_threads: int = 0) -> None:
+        self.similarity = similarity
+        self.k = k
+        self.bm25_k1 = bm25_k1
+        self.bm25_b = bm25_b
+        self.num_threads = num_threads
+
+    def _check_params(self) -> None:
+        check_choice("ItemKNN", "similarity", self.similarity, ("cosine", "bm25", "tfidf"))
+        check_int("ItemKNN", "k", self.k, minimum=1)
+        check_float("ItemKNN", "bm25_k1", self.bm25_k1, minimum=0)
+        check_float("ItemKNN", "bm25_b", self.bm25_b, minimum=0, maximum=1)
+        check_int("ItemKNN", "num_threads", self.num_threads, minimum=0)
+
+    def _engine(self):
+        from implicit import nearest_neighbours as nn
+
+        if self.similarity == "bm25":
+            return nn.BM25Recommender(K=self.k, K1=self.bm25_k1, B=self.bm25_b,
+                                      num_threads=self.num_threads)
+        cls = nn.CosineRecommender if self.similarity == "cosine" else nn.TFIDFRecommender
+        return cls(K=self.k, num_threads=self.num_threads)
+
+    def _fit(self, data: Interactions, features: Any) -> None:
+        engine = self._engine()
+        with implicit_call():
+            engine.fit(self.seen_, show_progress=False)
+        similarity = engine.similarity.tocsr().astype(np.float32)
+        similarity.eliminate_zeros()
+        similarity.sort_indices()
+        self.similarity_ = similarity
+
+    def _weights(self):
+        return self.similarity_
+
+    def _state(self):
+        s = self.similarity_
+        return {"similarity/data": s.data, "similarity/indices": s.indices,
+                "similarity/indptr": s.indptr}, {}
+
+    def _load_state(self, arrays, meta) -> None:
+        n = len(self.items_)
+        self.similarity_ = sp.csr_matrix((arrays["similarity/data"], arrays["similarity/indices"],
+                                          arrays["similarity/indptr"]), shape=(n, n))
+
+
+@register
+class EASE(_ItemToItem):
+    r"""Embarrassingly shallow autoencoder (Steck 2019): a closed-form item-item model.
+
+    :math:`P = (X^\top X + \lambda I)^{-1}`, :math:`B = I - P\,\mathrm{diag}(1/\mathrm{diag}(P))`
+    (zero diagonal); scores are :math:`X_u B`. Strong on small and mid-sized
+    catalogues; the dense items x items matrix costs :math:`8n^2` bytes several
+    times over, so ``max_items`` refuses catalogues that would not fit.
+
+    Parameters
+    ----------
+    l2 : float
+        :math:`\lambda`, the L2 regularisation (hundreds to thousands is typical).
+    max_items : int
+        Largest catalogue accepted (memory ~ 24 x max_items**2 bytes while fitting).
+    num_threads : int
+        BLAS threads for the inversion (0: library default).
+
+    Examples
+    --------
+    >>> from recsys import EASE, make_shop
+    >>> shop = make_shop(n_customers=300, n_products=60, seed=0)
+    >>> EASE(l2=100.0).fit(shop.interactions).weights_.shape
+    (60, 60)
+    """
+
+    _test_params: ClassVar[dict[str, Any]] = {"l2": 50.0}
+    _demo_params: ClassVar[dict[str, Any]] = {"l2": 200.0}
+
+    def __init__(self, *, l2: float = 500.0, max_items: int = 20_000, num_threads: int = 0) -> None:
+        self.l2 = l2
+        self.max_items = max_items
+        self.num_threads = num_threads
+
+    def _check_params(self) -> None:
+        check_float("EASE", "l2", self.l2, minimum=0, exclusive_min=True)
+        check_int("EASE", "max_items", self.max_items, minimum=1)
+        check_int("EASE", "num_threads", self.num_threads, minimum=0)
+
+    def _fit(self, data: Interactions, features: Any) -> None:
+        trained = np.flatnonzero(self.item_counts_ > 0)
+        n = len(trained)
+        if n > self.max_items:
+            need = 24 * n * n / 2**30
+            raise InvalidParameterError(
+                f"EASE: {n:,} items with interactions need a dense {n:,} x {n:,} matrix, about "
+                f"{need:.1f} GiB while fitting, above max_items={self.max_items:,}. Use ItemKNN or "
+                f"ALS for this catalogue, or raise max_items if the memory is there."
+            )
+        X = self.seen_[:, trained].tocsc()
+        X.data[:] = 1.0
+        from scipy.linalg import lapack
+
+        with blas_threads(self.num_threads):
+            gram = (X.T @ X).toarray().astype(np.float64)
+            gram[np.diag_indices(n)] += self.l2
+            # the Gram matrix is symmetric positive definite: invert through its Cholesky
+            # factor (about 3x fewer flops than a general inverse), in place
+            factor, info = lapack.dpotrf(gram, lower=False, overwrite_a=True, clean=True)
+            if info == 0:
+                P, info = lapack.dpotri(factor, lower=False, overwrite_c=True)
+            if info != 0:
+                raise InvalidParameterError(
+                    f"EASE: the regularised Gram matrix is not positive definite (LAPACK info "
+                    f"{info}); raise l2 (now {self.l2})."
+                )
+            P = np.triu(P)
+            P += np.triu(P, 1).T
+            B = P / (-np.diag(P))[None, :]
+            B[np.diag_indices(n)] = 0.0
+        weights = np.zeros((len(self.items_), len(self.items_)), np.float32)
+        weights[np.ix_(trained, trained)] = B
+        self.weights_ = weights
+
+    def _weights(self):
+        return self.weights_
+
+    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
+        binary = histories.tocsr().astype(np.float32)
+        binary.data[:] = 1.0  # EASE is fitted on binary data
+        return super()._score_histories(binary)
+
+    def _explain(self, item, user, history):
+        if history is not None:
+            history = history.tocsr().astype(np.float32)
+            history.data[:] = 1.0
+        return super()._explain(item, user, history)
+
+    def _state(self):
+        return {"weights": self.weights_}, {}
+
+    def _load_state(self, arrays, meta) -> None:
+        self.weights_ = arrays["weights"]

@@ -1,0 +1,260 @@
+"""AssociationRules: "frequently bought together" and cart add-ons from mined rules."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .._params import check_choice, check_float, check_int
+from ..data import Interactions
+from ..exceptions import DataError, InvalidParameterError
+from ..rules import RULE_METRICS, basket_matrix, mine, rule_arrays, rules_frame
+from .base import Recommender, register
+
+__all__ = ["AssociationRules"]
+
+SCORING_METRICS = ("lift", "confidence", "support", "leverage", "conviction", "zhangs_metric",
+                   "jaccard", "certainty", "kulczynski")
+
+
+@register
+class AssociationRules(Recommender):
+    """Recommend the consequents of the association rules a cart or history fires.
+
+    At fit, frequent itemsets are mined from the training baskets (orders; or each
+    customer's history when there are no baskets) and turned into rules
+    ``A -> c`` with a single consequent and confidence >= ``min_confidence``.
+    A rule *fires* for a cart when every item of ``A`` is in the cart; an item's
+    score is the ``metric`` of the rules that fire for it, aggregated by
+    ``aggregate`` (``"max"``: the strongest rule; ``"sum"``: all of them). Items
+    no rule fires for are not recommended, so lists can be shorter than k.
+
+    Parameters
+    ----------
+    min_support : float
+        Minimum share of baskets holding the whole rule.
+    min_confidence : float
+        Minimum confidence of a rule.
+    max_len : int
+        Longest itemset mined (antecedents of up to ``max_len - 1`` items).
+    metric : str
+        Rule measure used as the score: one of ``lift``, ``confidence``,
+        ``support``, ``leverage``, ``conviction`` (infinite for rules that always
+        hold), ``zhangs_metric``, ``jaccard``, ``certainty``, ``kulczynski``.
+    aggregate : {"max", "sum"}
+    history : "all" or int
+        ``recommend`` fires rules on the customer's whole history, or only on
+        their last ``history`` baskets (needs baskets).
+    max_memory : int
+        Bytes mining may use (see :func:`recsys.rules.frequent_itemsets`).
+
+    Attributes
+    ----------
+    rules_ : pandas.DataFrame
+        The rules, with mlxtend's columns (single-item consequents).
+
+    Examples
+    --------
+    >>> from recsys import AssociationRules, make_shop
+    >>> shop = make_shop(n_customers=500, n_products=100, seed=0)
+    >>> model = AssociationRules(min_support=0.005).fit(shop.interactions)
+    >>> teapot = model.rules_["antecedents"].iloc[0]
+    >>> len(model.recommend_for_basket(list(teapot), k=3)) == 1
+    True
+    """
+
+    _test_params: ClassVar[dict[str, Any]] = {"min_support": 0.004, "min_confidence": 0.05}
+    _demo_params: ClassVar[dict[str, Any]] = {"min_support": 0.002, "min_confidence": 0.05}
+
+    def __init__(self, *, min_support: float = 0.005, min_confidence: float = 0.1,
+                 max_len: int = 3, metric: str = "lift", aggregate: str = "max",
+                 history: str | int = "all", max_memory: int = 4 * 2**30) -> None:
+        self.min_support = min_support
+        self.min_confidence = min_confidence
+        self.max_len = max_len
+        self.metric = metric
+        self.aggregate = aggregate
+        self.history = history
+        self.max_memory = max_memory
+
+    def _check_params(self) -> None:
+        name = "AssociationRules"
+        check_float(name, "min_support", self.min_support, minimum=0, maximum=1, exclusive_min=True)
+        check_float(name, "min_confidence", self.min_confidence, minimum=0, maximum=1)
+        check_int(name, "max_len", self.max_len, minimum=2)
+        check_choice(name, "metric", self.metric, SCORING_METRICS)
+        check_choice(name, "aggregate", self.aggregate, ("max", "sum"))
+        check_int(name, "max_memory", self.max_memory, minimum=1)
+        if self.history != "all":
+            check_int(name, "history", self.history, minimum=1)
+
+    # ------------------------------------------------------------------ fit
+    def _fit(self, data: Interactions, features: Any) -> None:
+        from ..rules import _min_count
+
+        matrix, items = basket_matrix(data)
+        count = _min_count(self.min_support, None, matrix.shape[0])
+        found = mine(matrix, items, count, self.max_len, self.max_memory)
+        arrays = rule_arrays(found, "confidence", self.min_confidence, max_consequent=1)
+        self._set_rules(arrays["antecedent"], arrays["consequent"][:, 0],
+                        np.column_stack([arrays[m] for m in RULE_METRICS]))
+        self.n_baskets_ = int(matrix.shape[0])
+        self.history_ = self._histories(data)
+
+    def _set_rules(self, antecedent: np.ndarray, consequent: np.ndarray,
+                   measures: np.ndarray) -> None:
+        self.antecedents_ = antecedent.astype(np.int32)
+        self.consequents_ = consequent.astype(np.int32)
+        self.measures_ = measures.astype(np.float64)
+        n_items = len(self.items_)
+        sizes = (antecedent >= 0).sum(axis=1)
+        rows = np.repeat(np.arange(len(antecedent)), sizes)
+        # (rules x items) incidence of each antecedent, and its size, to test firing
+        self._cache_antecedent = sp.csr_matrix(
+            (np.ones(len(rows), np.float32), (rows, antecedent[antecedent >= 0])),
+            shape=(len(antecedent), n_items)).T.tocsr()
+        self._cache_sizes = sizes.astype(np.float32)
+        score = measures[:, RULE_METRICS.index(self.metric)]
+        self._cache_score = score
+        self._cache_pair_rules = np.flatnonzero(sizes == 1)
+        if len(consequent) == 0:
+            return
+        # the model can only recommend items some rule leads to
+        reachable = np.zeros(n_items, bool)
+        reachable[consequent] = True
+        self._cache_reachable = reachable
+
+    def _histories(self, data: Interactions) -> sp.csr_matrix:
+        if data.user_index is None:
+            return sp.csr_matrix((0, data.n_items), dtype=np.float32)
+        if self.history == "all":
+            return data.matrix("user")
+        if data.basket_index is None:
+            raise DataError("AssociationRules(history=N) needs baskets; pass basket= to from_frame.")
+        when = (data.timestamps.view(np.int64) if data.timestamps is not None
+                else data.basket_index.astype(np.int64))
+        basket_time = np.full(data.n_baskets, np.iinfo(np.int64).min)
+        np.maximum.at(basket_time, data.basket_index, when)
+        pairs = np.unique(data.user_index.astype(np.int64) * data.n_baskets + data.basket_index)
+        users, baskets = pairs // data.n_baskets, pairs % data.n_baskets
+        order = np.lexsort((-baskets, -basket_time[baskets], users))
+        su = users[order]
+        from_end = np.arange(len(su)) - np.searchsorted(su, su)
+        keep = np.zeros(len(pairs), bool)
+        keep[order] = from_end < self.history
+        kept = pairs[keep]
+        row_keys = data.user_index.astype(np.int64) * data.n_baskets + data.basket_index
+        mask = np.isin(row_keys, kept)
+        part = data.select(mask)
+        return part.matrix("user")
+
+    def _recommendable(self) -> np.ndarray:
+        reachable = getattr(self, "_cache_reachable", None)
+        if reachable is None:
+            return np.zeros(len(self.items_), bool)
+        return reachable & (self.item_counts_ > 0)
+
+    # ------------------------------------------------------------------ scoring
+    def _fired(self, histories: sp.csr_matrix, rules: np.ndarray | None = None) -> sp.coo_matrix:
+        """(histories x rules) with the rule's score where it fires."""
+        binary = histories.copy()
+        binary.data[:] = 1.0
+        antecedent = self._cache_antecedent
+        sizes = self._cache_sizes
+        score = self._cache_score
+        if rules is not None:
+            antecedent, sizes, score = antecedent[:, rules], sizes[rules], score[rules]
+        hits = (binary @ antecedent).tocoo()
+        fired = hits.data == sizes[hits.col]
+        return sp.coo_matrix((score[hits.col[fired]], (hits.row[fired], hits.col[fired])),
+                             shape=hits.shape)
+
+    def _aggregate(self, fired: sp.coo_matrix, consequents: np.ndarray) -> np.ndarray:
+        scores = np.full((fired.shape[0], len(self.items_)), -np.inf, np.float32)
+        rows, cols, vals = fired.row, consequents[fired.col], fired.data
+        if self.aggregate == "max":
+            order = np.argsort(vals, kind="stable")  # the last write of a cell is its maximum
+            scores[rows[order], cols[order]] = vals[order]
+        else:
+            summed = sp.coo_matrix((vals, (rows, cols)), shape=scores.shape).tocsr()
+            summed.sum_duplicates()
+            r = np.repeat(np.arange(summed.shape[0]), np.diff(summed.indptr))
+            scores[r, summed.indices] = summed.data
+        return scores
+
+    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
+        return self._aggregate(self._fired(histories), self.consequents_)
+
+    def _score_users(self, user_index: np.ndarray) -> np.ndarray:
+        return self._score_histories(self.history_[user_index])
+
+    def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
+        one_hot = sp.csr_matrix((np.ones(len(item_index), np.float32),
+                                 (np.arange(len(item_index)), item_index)),
+                                shape=(len(item_index), len(self.items_)))
+        pairs = self._cache_pair_rules
+        return self._aggregate(self._fired(one_hot, pairs), self.consequents_[pairs])
+
+    def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
+        if user is not None:
+            history = self.history_[user]
+        candidates = np.flatnonzero(self.consequents_ == item)
+        if history is not None:
+            fired = self._fired(history, candidates)
+            candidates = candidates[fired.col]
+        if len(candidates) == 0:
+            return float("-inf"), [], "rule", {}
+        score = self._cache_score[candidates]
+        order = candidates[np.lexsort((candidates, -score))]
+        ids = self.items_.ids
+        contributions = []
+        for rule in order[:5]:
+            ante = self.antecedents_[rule]
+            label = (tuple(ids[ante[ante >= 0]].tolist()), ids[item].item())
+            contributions.append((label, float(self._cache_score[rule])))
+        best = order[0]
+        m = dict(zip(RULE_METRICS, self.measures_[best].tolist(), strict=True))
+        details = {"rule": contributions[0][0], "support": m["support"],
+                   "confidence": m["confidence"], "lift": m["lift"], "metric": self.metric}
+        if self.aggregate == "sum":
+            total = float(self._cache_score[candidates].sum())
+            return total, contributions, "rule", details
+        return float(self._cache_score[best]), contributions, "rule", details
+
+    # ------------------------------------------------------------------ results
+    @property
+    def rules_(self) -> pd.DataFrame:
+        """The rules as a DataFrame (antecedents, consequents, every measure), best first."""
+        self._check_fitted()
+        if not hasattr(self, "_cache_rules_frame"):
+            width = self.antecedents_.shape[1] if self.antecedents_.ndim == 2 else 1
+            consequent = np.full((len(self.consequents_), width), -1, np.int32)
+            consequent[:, 0] = self.consequents_
+            arrays = {"antecedent": self.antecedents_, "consequent": consequent}
+            arrays.update({m: self.measures_[:, i] for i, m in enumerate(RULE_METRICS)})
+            self._cache_rules_frame = rules_frame(arrays, self.items_, self.metric)
+        return self._cache_rules_frame
+
+    def _state(self):
+        history = self.history_
+        return ({"antecedents": self.antecedents_, "consequents": self.consequents_,
+                 "measures": self.measures_, "history/data": history.data,
+                 "history/indices": history.indices, "history/indptr": history.indptr},
+                {"n_baskets": self.n_baskets_})
+
+    def _load_state(self, arrays, meta) -> None:
+        self.n_baskets_ = int(meta["n_baskets"])
+        self.history_ = sp.csr_matrix(
+            (arrays["history/data"], arrays["history/indices"], arrays["history/indptr"]),
+            shape=(len(self.users_), len(self.items_)))
+        if len(arrays["measures"]) == 0:
+            measures = np.empty((0, len(RULE_METRICS)))
+        else:
+            measures = arrays["measures"]
+        antecedents = arrays["antecedents"]
+        if antecedents.ndim != 2:
+            raise InvalidParameterError("model file: antecedents must be a matrix.")
+        self._set_rules(antecedents, arrays["consequents"], measures)
