@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._arrays import unique
 from ._ids import clean_ids, is_scalar_id, preview
 from .exceptions import DataError, InvalidParameterError, UnknownIdError
 from .features import ItemFeatures
@@ -52,7 +53,7 @@ class IdMap:
 
     def __init__(self, ids: Iterable = (), *, name: str = "ids") -> None:
         values = clean_ids(ids, name)
-        values = np.unique(values)
+        values = unique(values)
         if len(values) > np.iinfo(np.int32).max:
             raise DataError(f"{name} has more than 2**31 distinct ids; not supported.")
         values.setflags(write=False)
@@ -444,7 +445,7 @@ def _encode(column: pd.Series | np.ndarray, universe: IdMap | Iterable | None,
     idmap = universe if isinstance(universe, IdMap) else IdMap(universe, name=name)
     found = idmap.to_index(values, missing="mask", kind=name)
     if (found < 0).any():
-        bad = np.unique(values[found < 0])
+        bad = unique(values[found < 0])
         raise DataError(
             f"column {name!r} has {len(bad)} id(s) not in the given id universe "
             f"(first: {preview(bad.tolist())}). Build the universe from all ids, "

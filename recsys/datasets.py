@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._arrays import unique
 from ._params import check_float, check_int
 from .data import Interactions
 from .exceptions import DataError
@@ -285,7 +286,7 @@ def _make_orders(products: pd.DataFrame, customers: pd.DataFrame, prefs: np.ndar
     launched = products["launched"].to_numpy().astype("datetime64[s]").astype(np.int64)
     sold = order_time[line_order] >= launched[product]
     line_order, product = line_order[sold], product[sold]
-    pair = np.unique(line_order.astype(np.int64) * len(products) + product)
+    pair = unique(line_order.astype(np.int64) * len(products) + product)
     line_order, product = pair // len(products), pair % len(products)
 
     order_ids = np.empty(len(order_time), np.int64)
@@ -431,7 +432,7 @@ def read_fimi(path: str | os.PathLike | None = None) -> Interactions:
         raise DataError(f"{path} holds no items.")
     uniq_lines, basket = np.unique(lines, return_inverse=True)
     uniq_items, item_index = np.unique(items, return_inverse=True)
-    pair = np.unique(basket.astype(np.int64) * len(uniq_items) + item_index)
+    pair = unique(basket.astype(np.int64) * len(uniq_items) + item_index)
     from .data import IdMap
 
     return Interactions(item_index=pair % len(uniq_items),

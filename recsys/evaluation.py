@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._arrays import unique
 from ._params import check_float, check_int
 from .data import Interactions
 from .exceptions import DataError, InvalidParameterError
@@ -80,7 +81,7 @@ def _prepare(models, train, test, items, test_users):
 def _per_user(model, train, test, ks, metrics, exclude_seen, options):
     """{(metric, k): per-user values} and {(metric, k): value} for beyond-accuracy."""
     on_unknown = "fallback"
-    users = test.users.ids[np.unique(test.user_index)]
+    users = test.users.ids[unique(test.user_index)]
     recs = model.recommend(users, k=max(ks), exclude_seen=exclude_seen, on_unknown=on_unknown)
     judged = judge(recs, test, graded=bool(options.get("graded")))
     per_user, overall = {}, {}

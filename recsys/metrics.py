@@ -101,7 +101,7 @@ def judge(recs: Recommendations | pd.DataFrame, truth: Interactions | pd.DataFra
     rows = np.where(q >= 0, row_of[np.maximum(q, 0)], -1)
     mine = np.flatnonzero(rows >= 0)
     rows = rows[mine]
-    if len(rows) != len(np.unique(rows)):
+    if len(rows) and np.bincount(rows).max() > 1:
         raise DataError("the recommendations list some users twice; give one row per user.")
     if len(rows) and width and len(keys):
         to_truth = np.append(item_lookup.get_indexer(code_ids), -1)  # code -1 -> -1
@@ -160,21 +160,30 @@ def _ranked(recs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     icol = _pick(recs, ("item", "item_id"), "recommendations")
     q_codes, q_uniques = pd.factorize(recs[qcol])
     i_codes, i_uniques = pd.factorize(recs[icol])
-    pairs = q_codes.astype(np.int64) * max(len(i_uniques), 1) + i_codes
-    if len(np.unique(pairs)) != len(pairs):
-        raise DataError("the recommendations list an item twice for the same query; "
-                        "give each (query, item) once.")
     if "rank" in recs.columns:
-        order = np.lexsort((recs["rank"].to_numpy(), q_codes))
+        key = recs["rank"].to_numpy(np.float64)
     elif "score" in recs.columns:
-        order = np.lexsort((np.arange(len(recs)), -recs["score"].to_numpy(np.float64), q_codes))
+        key = -recs["score"].to_numpy(np.float64)
     else:
-        order = np.argsort(q_codes, kind="stable")
-    sq = q_codes[order]
-    position = np.arange(len(sq)) - np.searchsorted(sq, sq)
+        key = np.arange(len(recs), dtype=np.float64)
+    same = q_codes[1:] == q_codes[:-1]
+    grouped = bool((q_codes[1:] >= q_codes[:-1]).all()) and bool((key[1:][same] >= key[:-1][same]).all())
+    if grouped:  # already one block per query in rank order (the usual layout): no sort
+        sq, items = q_codes, i_codes
+    else:
+        order = np.lexsort((np.arange(len(recs)), key, q_codes))
+        sq, items = q_codes[order], i_codes[order]
+    index = np.arange(len(sq))
+    starts = np.ones(len(sq), bool)
+    starts[1:] = sq[1:] != sq[:-1]
+    position = index - np.maximum.accumulate(np.where(starts, index, 0))
     width = int(position.max()) + 1 if len(position) else 0
     codes = np.full((len(q_uniques), width), -1, np.int64)
-    codes[sq, position] = i_codes[order]
+    codes[sq, position] = items
+    ordered = np.sort(codes, axis=1)
+    if ((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)).any():
+        raise DataError("the recommendations list an item twice for the same query; "
+                        "give each (query, item) once.")
     return np.asarray(q_uniques), codes, np.asarray(i_uniques)
 
 

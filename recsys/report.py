@@ -22,7 +22,8 @@ _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 2em; }
 table { border-collapse: collapse; font-size: 0.9em; }
-th, td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; vertical-align: top; }
+.facts td { text-align: left; }
 th:first-child, td:first-child { text-align: left; }
 .ci { color: #777; font-size: 0.85em; }
 .plots img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0; }
@@ -111,24 +112,29 @@ def _plots(table: pd.DataFrame, popularity: Mapping[str, np.ndarray]) -> list[tu
 
 
 def _wide(table: pd.DataFrame) -> str:
-    rows = []
+    """One table per k: models as rows, metrics as columns, value over its interval."""
+    out = []
     models = list(dict.fromkeys(table["model"]))
-    keys = list(dict.fromkeys(zip(table["metric"], table["k"], strict=True)))
-    head = "".join(f"<th>{html.escape(m)}@{k}</th>" for m, k in keys)
-    for model in models:
-        cells = []
-        part = table[table["model"] == model].set_index(["metric", "k"])
-        for key in keys:
-            if key not in part.index:
-                cells.append("<td></td>")
-                continue
-            row = part.loc[key]
-            ci = ""
-            if pd.notna(row["ci_low"]):
-                ci = f'<br><span class="ci">[{row["ci_low"]:.4f}, {row["ci_high"]:.4f}]</span>'
-            cells.append(f"<td>{row['value']:.4f}{ci}</td>")
-        rows.append(f"<tr><td>{html.escape(str(model))}</td>{''.join(cells)}</tr>")
-    return f"<table><tr><th>model</th>{head}</tr>{''.join(rows)}</table>"
+    for k in sorted(table["k"].unique()):
+        at_k = table[table["k"] == k]
+        metrics = list(dict.fromkeys(at_k["metric"]))
+        head = "".join(f"<th>{html.escape(m)}@{k}</th>" for m in metrics)
+        rows = []
+        for model in models:
+            part = at_k[at_k["model"] == model].set_index("metric")
+            cells = []
+            for metric in metrics:
+                if metric not in part.index:
+                    cells.append("<td></td>")
+                    continue
+                row = part.loc[metric]
+                ci = ""
+                if pd.notna(row["ci_low"]):
+                    ci = f'<br><span class="ci">[{row["ci_low"]:.4f}, {row["ci_high"]:.4f}]</span>'
+                cells.append(f"<td>{row['value']:.4f}{ci}</td>")
+            rows.append(f"<tr><td>{html.escape(str(model))}</td>{''.join(cells)}</tr>")
+        out.append(f"<table><tr><th>model</th>{head}</tr>{''.join(rows)}</table><br>")
+    return "".join(out)
 
 
 def evaluation_report(table: pd.DataFrame, *, title: str = "recsys evaluation",
@@ -167,7 +173,7 @@ def evaluation_report(table: pd.DataFrame, *, title: str = "recsys evaluation",
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{_STYLE}</style><script>{_SCRIPT}</script></head>
 <body><h1>{html.escape(title)}</h1>
-<table>{fact_rows}</table>
+<table class="facts">{fact_rows}</table>
 <h2>Results (value, 95% bootstrap interval over users)</h2>
 {_wide(table)}
 <div class="plots">{figures}</div>

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 
+from .._arrays import unique
 from ..cli import command, write_frame
 from ..exceptions import InvalidParameterError
 from ._data import add_data_options, load_data
@@ -92,7 +93,7 @@ def run(args) -> int:
     if args.report:
         popularity = {}
         counts = np.diff(train.matrix("user").tocsc().indptr)
-        users = test.users.ids[np.unique(test.user_index)]
+        users = test.users.ids[unique(test.user_index)]
         for name, model in models.items():
             recs = model.recommend(users, k=max(ks), on_unknown="skip")
             picked = recs.item_index[recs.item_index >= 0]

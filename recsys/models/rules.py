@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._arrays import unique
 from .._params import check_choice, check_float, check_int
 from ..data import Interactions
 from ..exceptions import DataError, InvalidParameterError
@@ -138,7 +139,7 @@ class AssociationRules(Recommender):
                 else data.basket_index.astype(np.int64))
         basket_time = np.full(data.n_baskets, np.iinfo(np.int64).min)
         np.maximum.at(basket_time, data.basket_index, when)
-        pairs = np.unique(data.user_index.astype(np.int64) * data.n_baskets + data.basket_index)
+        pairs = unique(data.user_index.astype(np.int64) * data.n_baskets + data.basket_index)
         users, baskets = pairs // data.n_baskets, pairs % data.n_baskets
         order = np.lexsort((-baskets, -basket_time[baskets], users))
         su = users[order]
