@@ -14,7 +14,6 @@ defaults).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -24,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, table, write_json  # noqa: E402
+from _common import machine, table, write_json
 
 K = 10
 METRICS = ["precision", "recall", "ndcg", "map"]
@@ -97,10 +96,13 @@ def pandas_reference(recs: pd.DataFrame, truth: pd.DataFrame) -> dict:
 def ranx_inputs(recs: pd.DataFrame, truth: pd.DataFrame):
     from ranx import Qrels, Run
 
-    qrels = Qrels.from_df(truth.assign(user_id=truth["user_id"].astype(str).astype(object),
-                                       item_id=truth["item_id"].astype(str).astype(object), score=1),
+    def text(column: pd.Series) -> pd.Series:  # ranx wants object columns of str
+        return column.astype(str).astype(object)
+
+    qrels = Qrels.from_df(truth.assign(user_id=text(truth["user_id"]),
+                                       item_id=text(truth["item_id"]), score=1),
                           q_id_col="user_id", doc_id_col="item_id", score_col="score")
-    run = Run.from_df(recs.assign(query=recs["query"].astype(str).astype(object), item=recs["item"].astype(str).astype(object),
+    run = Run.from_df(recs.assign(query=text(recs["query"]), item=text(recs["item"]),
                                   score=(K + 1 - recs["rank"]).astype(float)),
                       q_id_col="query", doc_id_col="item", score_col="score")
     return qrels, run
