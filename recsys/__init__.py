@@ -31,7 +31,9 @@ from .models import (
     EASE,
     REGISTRY,
     AssociationRules,
+    ContentBased,
     Explanation,
+    Hybrid,
     ItemKNN,
     Popularity,
     Recommendations,
@@ -48,7 +50,7 @@ __all__ = [
     "make_shop", "read_online_retail", "read_fimi", "read_movielens",
     # models
     "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity", "AssociationRules",
-    "ALS", "BPR", "ItemKNN", "EASE",
+    "ALS", "BPR", "ItemKNN", "EASE", "ContentBased", "Hybrid",
     "clone", "load", "save", "evaluate", "compare",
     # modules
     "metrics", "reasons", "rules", "split",

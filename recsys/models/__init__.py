@@ -5,10 +5,13 @@ list ``recsys.load`` may rebuild, and the list the conformance tests cover).
 """
 
 from .base import REGISTRY, Explanation, Recommendations, Recommender, register
+from .content import ContentBased
 from .factorization import ALS, BPR
+from .hybrid import Hybrid
 from .neighbors import EASE, ItemKNN
 from .popular import Popularity
 from .rules import AssociationRules
 
 __all__ = ["REGISTRY", "Explanation", "Recommendations", "Recommender", "register", "Popularity",
-           "AssociationRules", "ALS", "BPR", "ItemKNN", "EASE"]
+           "AssociationRules", "ALS", "BPR", "ItemKNN", "EASE", "ContentBased",
+           "Hybrid"]

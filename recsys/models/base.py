@@ -181,6 +181,11 @@ class Recommender(ParamsMixin):
     #: parameters the conformance tests use to keep fits small and fast
     _test_params: ClassVar[dict[str, Any]] = {}
 
+    @classmethod
+    def _test_variants(cls) -> list[dict[str, Any]]:
+        """Parameter sets the conformance suite runs the whole contract on (default: one)."""
+        return [cls._test_params]
+
     # ------------------------------------------------------------------ fit
     def fit(self, interactions: Interactions, items: ItemFeatures | None = None) -> Recommender:
         """Learn from ``interactions`` (and item features, for models that use them).
@@ -319,15 +324,17 @@ class Recommender(ParamsMixin):
         cols = np.full((len(ids), k), -1, np.int32)
         vals = np.full((len(ids), k), np.nan, np.float32)
         lengths = np.zeros(len(ids), np.int64)
+        source = np.where(known, type(self).__name__, FALLBACK).astype(object)
         if known.any():
-            c, v, n = self._recommend_users(index[known], k, bool(exclude_seen), allowed,
-                                            show_progress)
-            cols[known], vals[known], lengths[known] = c, v, n
+            answer = self._recommend_users(index[known], k, bool(exclude_seen), allowed,
+                                           show_progress)
+            cols[known], vals[known], lengths[known] = answer[:3]
+            if len(answer) == 4:  # composite models say which part answered each row
+                source[known] = answer[3]
         if (~known).any():
             c, v, n = self._popular(int((~known).sum()), k, allowed)
             cols[~known], vals[~known], lengths[~known] = c, v, n
-        source = np.where(known, type(self).__name__, FALLBACK)
-        return Recommendations(ids, cols, vals, lengths, self.items_, source, k)
+        return Recommendations(ids, cols, vals, lengths, self.items_, source.astype(str), k)
 
     def _lookup_users(self, ids: np.ndarray, on_unknown: str) -> np.ndarray:
         index = self.users_.to_index(ids, missing="mask", kind="user")
@@ -407,15 +414,17 @@ class Recommender(ParamsMixin):
         cols = np.full((len(queries), k), -1, np.int32)
         vals = np.full((len(queries), k), np.nan, np.float32)
         lengths = np.zeros(len(queries), np.int64)
+        source = np.where(filled, name, FALLBACK).astype(object)
         if filled.any():
-            c, v, n = self._recommend_histories(histories[filled], k, bool(exclude_basket),
-                                                allowed, show_progress)
-            cols[filled], vals[filled], lengths[filled] = c, v, n
+            answer = self._recommend_histories(histories[filled], k, bool(exclude_basket),
+                                               allowed, show_progress)
+            cols[filled], vals[filled], lengths[filled] = answer[:3]
+            if len(answer) == 4:
+                source[filled] = answer[3]
         if (~filled).any():
             c, v, n = self._popular(int((~filled).sum()), k, allowed)
             cols[~filled], vals[~filled], lengths[~filled] = c, v, n
-        source = np.where(filled, name, FALLBACK)
-        return Recommendations(queries, cols, vals, lengths, self.items_, source, k)
+        return Recommendations(queries, cols, vals, lengths, self.items_, source.astype(str), k)
 
     def _basket_matrix(self, baskets: Any, on_unknown: str) -> tuple[np.ndarray, sp.csr_matrix]:
         """Queries and a binary baskets x items CSR matrix from the accepted shapes."""
@@ -490,8 +499,20 @@ class Recommender(ParamsMixin):
         cols = np.full((len(ids), k), -1, np.int32)
         vals = np.full((len(ids), k), np.nan, np.float32)
         lengths = np.zeros(len(ids), np.int64)
+        source = np.where(known, name, FALLBACK).astype(object)
+        if known.any():
+            answer = self._recommend_similar(index[known], k, allowed)
+            cols[known], vals[known], lengths[known] = answer[:3]
+            if len(answer) == 4:
+                source[known] = answer[3]
+        if (~known).any():
+            c, v, n = self._popular(int((~known).sum()), k, allowed)
+            cols[~known], vals[~known], lengths[~known] = c, v, n
+        return Recommendations(ids, cols, vals, lengths, self.items_, source.astype(str), k)
+
+    def _recommend_similar(self, query: np.ndarray, k: int, allowed: np.ndarray):
+        """Chunked item-to-item scoring + top-k, never the query item itself."""
         blocked = ~allowed
-        query = index[known]
 
         def score(rows: np.ndarray) -> np.ndarray:
             scores = self._score_similar(query[rows])
@@ -499,14 +520,7 @@ class Recommender(ParamsMixin):
             scores[np.arange(len(rows)), query[rows]] = -np.inf
             return scores
 
-        if known.any():
-            c, v, n = _chunked_topk(score, np.arange(len(query)), len(allowed), k, False)
-            cols[known], vals[known], lengths[known] = c, v, n
-        if (~known).any():
-            c, v, n = self._popular(int((~known).sum()), k, allowed)
-            cols[~known], vals[~known], lengths[~known] = c, v, n
-        source = np.where(known, name, FALLBACK)
-        return Recommendations(ids, cols, vals, lengths, self.items_, source, k)
+        return _chunked_topk(score, np.arange(len(query)), len(allowed), k, False)
 
     def explain(self, item: Any, user: Any = None, basket: Iterable | None = None) -> Explanation:
         """Why ``item`` scores as it does for ``user`` (known) or ``basket`` (item ids).

@@ -1,0 +1,185 @@
+"""ContentBased: rank products by how much they resemble what a customer (or cart) holds."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .._params import check_float
+from .._threads import blas_threads
+from ..data import IdMap, Interactions
+from ..exceptions import DataError
+from ..features import ItemFeatures
+from .base import Recommender, register
+
+__all__ = ["ContentBased"]
+
+
+def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return (sp.diags(inv.astype(np.float32)) @ matrix).tocsr().astype(np.float32)
+
+
+@register
+class ContentBased(Recommender):
+    r"""Content-based ranking over item text and attributes (:class:`~recsys.features.ItemFeatures`).
+
+    A customer's (or cart's) profile is the weighted sum of the unit feature
+    vectors of the items in their history (weights: the interaction weights,
+    times :math:`2^{-\mathrm{age}/\mathrm{half\_life\_days}}` when a half-life is
+    set); the score of an item is the cosine between the profile and the item.
+    Items with features but no sales yet (the catalogue) are ranked like any
+    other, which is what makes this model answer for new products.
+    :meth:`add_items` adds products after fitting, with the fitted vocabularies.
+
+    Parameters
+    ----------
+    half_life_days : float, optional
+        Time decay of the history (needs timestamps); ``None``: no decay.
+
+    Examples
+    --------
+    >>> from recsys import ContentBased, make_shop
+    >>> shop = make_shop(n_customers=300, n_products=60, seed=0)
+    >>> model = ContentBased().fit(shop.interactions, items=shop.items)
+    >>> sorted(model.similar_items("P0001", k=3).item_ids())  # the rest of its collection
+    ['P0002', 'P0003', 'P0004']
+    """
+
+    uses_item_features: ClassVar[bool] = True
+    _test_params: ClassVar[dict[str, Any]] = {}
+    _demo_params: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, *, half_life_days: float | None = None) -> None:
+        self.half_life_days = half_life_days
+
+    def _check_params(self) -> None:
+        check_float("ContentBased", "half_life_days", self.half_life_days, minimum=0,
+                    exclusive_min=True, allow_none=True)
+
+    def _fit(self, data: Interactions, features: ItemFeatures | None) -> None:
+        if features is None:
+            raise DataError(
+                "ContentBased needs item features: fit(interactions, items=ItemFeatures.from_frame("
+                "products, item=..., text=[...], categorical=[...]))."
+            )
+        self.features_ = features
+        self.item_vectors_ = _unit_rows(features.aligned(self.items_))
+        self.history_ = self._decayed(data)
+
+    def _decayed(self, data: Interactions) -> sp.csr_matrix:
+        if self.half_life_days is None or data.user_index is None:
+            return self.seen_
+        if data.timestamps is None:
+            raise DataError("ContentBased(half_life_days=...) needs timestamps in the interactions.")
+        age_days = (data.timestamps.max() - data.timestamps).astype("timedelta64[s]").astype(
+            np.float64) / 86400.0
+        weights = data.weights * np.exp2(-age_days / self.half_life_days)
+        matrix = sp.csr_matrix((weights.astype(np.float32), (data.user_index, data.item_index)),
+                               shape=(data.n_users, data.n_items))
+        matrix.sum_duplicates()
+        return matrix
+
+    def _recommendable(self) -> np.ndarray:
+        return np.diff(self.item_vectors_.indptr) > 0
+
+    # ------------------------------------------------------------------ scoring
+    def _profiles(self, histories: sp.csr_matrix) -> sp.csr_matrix:
+        return _unit_rows((histories.astype(np.float32) @ self.item_vectors_).tocsr())
+
+    def _cosines(self, rows: sp.csr_matrix) -> np.ndarray:
+        with blas_threads(0):
+            scores = (rows @ self.item_vectors_.T).toarray().astype(np.float32)
+        scores[:, ~self._recommendable()] = -np.inf
+        return scores
+
+    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
+        return self._cosines(self._profiles(histories))
+
+    def _score_users(self, user_index: np.ndarray) -> np.ndarray:
+        return self._score_histories(self.history_[user_index])
+
+    def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
+        return self._cosines(self.item_vectors_[item_index])
+
+    def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
+        if user is not None:
+            history = self.history_[user]
+        if history is None or history.nnz == 0:
+            return 0.0, [], "content"
+        profile = self._profiles(history)
+        vector = self.item_vectors_[item]
+        shared = profile.multiply(vector).tocsr()
+        score = float(shared.sum())
+        names = self.features_.feature_names
+        order = np.argsort(-shared.data, kind="stable")[:8]
+        contributions = [(str(names[shared.indices[i]]), float(shared.data[i]))
+                         for i in order if shared.data[i] > 0]
+        return score, contributions, "content", {"shared": [c[0] for c in contributions]}
+
+    # ------------------------------------------------------------------ new products
+    def add_items(self, products: pd.DataFrame, item: str | None = None) -> ContentBased:
+        """Add (or update) products after fitting, from their features alone.
+
+        ``products`` has the columns the features were built from. The new items
+        get no sales (``item_counts_`` 0) and are recommended by their content.
+        Returns ``self``.
+        """
+        self._check_fitted()
+        features = self.features_.add(products, item=item)
+        new_ids = np.setdiff1d(features.items.ids, self.items_.ids)
+        self._widen(new_ids)
+        self.features_ = features
+        self.item_vectors_ = _unit_rows(features.aligned(self.items_))
+        return self
+
+    def _widen(self, new_ids: np.ndarray) -> None:
+        """Grow the item map by ``new_ids``, moving every item-indexed array along."""
+        if len(new_ids) == 0:
+            return
+        old = self.items_
+        union = IdMap(np.concatenate([old.ids, new_ids]), name=old.name)
+        position = union.to_index(old.ids)
+
+        def move_columns(matrix: sp.csr_matrix) -> sp.csr_matrix:
+            moved = sp.csr_matrix((matrix.data, position[matrix.indices], matrix.indptr),
+                                  shape=(matrix.shape[0], len(union)))
+            moved.sort_indices()
+            return moved
+
+        counts = np.zeros(len(union), np.int64)
+        counts[position] = self.item_counts_
+        self.seen_ = move_columns(self.seen_)
+        self.history_ = self.seen_ if self.half_life_days is None else move_columns(self.history_)
+        self.item_counts_ = counts
+        self.items_ = union
+
+    # ------------------------------------------------------------------ persistence
+    def _state(self):
+        arrays, specs = self.features_.to_arrays("features/")
+        vectors = self.item_vectors_
+        arrays.update({"vectors/data": vectors.data, "vectors/indices": vectors.indices,
+                       "vectors/indptr": vectors.indptr})
+        if self.half_life_days is not None:
+            h = self.history_
+            arrays.update({"history/data": h.data, "history/indices": h.indices,
+                           "history/indptr": h.indptr})
+        return arrays, {"feature_blocks": specs, "feature_item_name": self.features_.items.name,
+                        "n_features": int(vectors.shape[1])}
+
+    def _load_state(self, arrays, meta) -> None:
+        self.features_ = ItemFeatures.from_arrays(arrays, meta["feature_blocks"], "features/",
+                                                  meta.get("feature_item_name", "item_id"))
+        self.item_vectors_ = sp.csr_matrix(
+            (arrays["vectors/data"], arrays["vectors/indices"], arrays["vectors/indptr"]),
+            shape=(len(self.items_), int(meta["n_features"])))
+        if "history/data" in arrays:
+            self.history_ = sp.csr_matrix(
+                (arrays["history/data"], arrays["history/indices"], arrays["history/indptr"]),
+                shape=self.seen_.shape)
+        else:
+            self.history_ = self.seen_

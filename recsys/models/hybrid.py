@@ -1,0 +1,387 @@
+"""Hybrid: blend several models' scores, or answer from the first model able to."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._params import check_choice, check_float, check_int, clone
+from ..data import Interactions
+from ..exceptions import InvalidParameterError, UnsupportedError
+from ..features import ItemFeatures
+from .base import FALLBACK, Recommender, register
+
+__all__ = ["Hybrid"]
+
+
+def default_components() -> list[tuple[str, Recommender]]:
+    """rules for carts, CF for known customers, content for the new and the thin, popularity last."""
+    from .content import ContentBased
+    from .factorization import ALS
+    from .popular import Popularity
+    from .rules import AssociationRules
+
+    return [("rules", AssociationRules()), ("als", ALS(random_state=0)),
+            ("content", ContentBased()), ("popular", Popularity())]
+
+
+@register
+class Hybrid(Recommender):
+    """Combine models: a weighted blend of their normalised scores, or a fallback chain.
+
+    ``mode="blend"``: every component scores every query; each component's
+    scores are normalised per query (``normalize="minmax"`` to [0, 1] over the
+    items it can score, or ``"rank"``: 1 for its best item down to 1/n) and
+    summed with ``weights``. An item a component cannot score adds 0 from it.
+
+    ``mode="fallback"``: components are asked in order and the first that gives a
+    query at least ``min_items`` picks answers it (e.g. rules for a cart, ALS for
+    a known customer, content for new products or thin histories, popularity
+    last). A component is skipped for customers with fewer than ``min_history``
+    training interactions when it is not the last. The ``source`` column of
+    :meth:`Recommendations.to_frame` and :meth:`explain` name the component that
+    answered.
+
+    Components are cloned at fit; their parameters are reachable as
+    ``name__param`` through ``get_params`` / ``set_params``; the whole hybrid
+    saves to one file.
+
+    Parameters
+    ----------
+    components : list of (name, model), optional
+        Default: rules, ALS, content, popularity (see :func:`default_components`).
+    weights : list of float, optional
+        Blend weights (default: equal).
+    mode : {"blend", "fallback"}
+    normalize : {"minmax", "rank"}
+    min_items : int
+        Fallback: picks a component must give to answer a query.
+    min_history : int
+        Fallback: customers with fewer training interactions skip all but the last
+        two components (the thin-history rule).
+
+    Examples
+    --------
+    >>> from recsys import ContentBased, Hybrid, ItemKNN, Popularity, make_shop
+    >>> shop = make_shop(n_customers=300, n_products=60, seed=0)
+    >>> model = Hybrid(components=[("knn", ItemKNN()), ("content", ContentBased()),
+    ...                            ("popular", Popularity())], mode="fallback")
+    >>> _ = model.fit(shop.interactions, items=shop.items)
+    >>> model.get_params()["knn__k"]
+    50
+    """
+
+    _component_attr = "components"
+    _demo_params: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def _test_variants(cls) -> list[dict[str, Any]]:
+        return _hybrid_test_variants()
+
+    def __init__(self, *, components: list[tuple[str, Recommender]] | None = None,
+                 weights: list[float] | None = None, mode: str = "blend",
+                 normalize: str = "minmax", min_items: int = 1, min_history: int = 0) -> None:
+        self.components = components
+        self.weights = weights
+        self.mode = mode
+        self.normalize = normalize
+        self.min_items = min_items
+        self.min_history = min_history
+
+    # the nested-parameter machinery reads the templates
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        if self.components is None:
+            self.components = default_components()
+        return super().get_params(deep=deep)
+
+    # ------------------------------------------------------------------ capabilities
+    def _templates(self) -> list[tuple[str, Recommender]]:
+        return self.components if self.components is not None else default_components()
+
+    @property
+    def uses_item_features(self) -> bool:  # type: ignore[override]
+        return any(m.uses_item_features for _, m in self._templates())
+
+    @property
+    def supports_baskets(self) -> bool:  # type: ignore[override]
+        flags = [m.supports_baskets for _, m in self._templates()]
+        return all(flags) if self.mode == "blend" else any(flags)
+
+    @property
+    def supports_similar_items(self) -> bool:  # type: ignore[override]
+        flags = [m.supports_similar_items for _, m in self._templates()]
+        return all(flags) if self.mode == "blend" else any(flags)
+
+    def _check_params(self) -> None:
+        components = self._templates()
+        if not isinstance(components, list) or not components:
+            raise InvalidParameterError("Hybrid: components must be a non-empty list of (name, model).")
+        names = []
+        for entry in components:
+            if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)
+                    and isinstance(entry[1], Recommender)):
+                raise InvalidParameterError(
+                    f"Hybrid: each component must be a (name, model) pair, got {entry!r}.")
+            if "__" in entry[0]:
+                raise InvalidParameterError(f"Hybrid: component name {entry[0]!r} may not hold '__'.")
+            names.append(entry[0])
+        if len(set(names)) != len(names):
+            raise InvalidParameterError(f"Hybrid: component names must be unique, got {names}.")
+        check_choice("Hybrid", "mode", self.mode, ("blend", "fallback"))
+        check_choice("Hybrid", "normalize", self.normalize, ("minmax", "rank"))
+        check_int("Hybrid", "min_items", self.min_items, minimum=1)
+        check_int("Hybrid", "min_history", self.min_history, minimum=0)
+        if self.weights is not None:
+            if len(self.weights) != len(components):
+                raise InvalidParameterError(
+                    f"Hybrid: {len(self.weights)} weights for {len(components)} components.")
+            for w in self.weights:
+                check_float("Hybrid", "weights", w, minimum=0)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, interactions: Interactions, items: ItemFeatures | None = None) -> Hybrid:
+        """Clone and fit every component on the same data (features to those that use them)."""
+        if items is not None and not self.uses_item_features:
+            raise UnsupportedError("Hybrid: no component uses item features; fit without items=.")
+        return super().fit(interactions, items)  # type: ignore[return-value]
+
+    def _fit(self, data: Interactions, features: ItemFeatures | None) -> None:
+        fitted = []
+        for name, template in self._templates():
+            model = clone(template)
+            if model.uses_item_features and features is not None:
+                model.fit(data, items=features)
+            elif model.uses_item_features:
+                raise InvalidParameterError(
+                    f"Hybrid: component {name!r} ({type(model).__name__}) needs item features; "
+                    f"pass items= to fit.")
+            else:
+                model.fit(data)
+            fitted.append((name, model))
+        self._set_components(fitted)
+
+    def _set_components(self, fitted: list[tuple[str, Recommender]]) -> None:
+        self.components_ = fitted
+        self._cache_item_maps = [self.items_.to_index(m.items_.ids) for _, m in fitted]
+        weights = self.weights if self.weights is not None else [1.0] * len(fitted)
+        self._cache_weights = np.asarray(weights, np.float64)
+
+    def _recommendable(self) -> np.ndarray:
+        allowed = np.zeros(len(self.items_), bool)
+        for (_, model), where in zip(self.components_, self._cache_item_maps, strict=True):
+            allowed[where[model._recommendable()]] = True
+        return allowed
+
+    # ------------------------------------------------------------------ blend
+    def _widen(self, scores: np.ndarray, which: int) -> np.ndarray:
+        out = np.full((scores.shape[0], len(self.items_)), -np.inf, np.float32)
+        out[:, self._cache_item_maps[which]] = scores
+        return out
+
+    def _normalised(self, scores: np.ndarray) -> np.ndarray:
+        finite = np.isfinite(scores)
+        if self.normalize == "minmax":
+            low = np.where(finite, scores, np.inf).min(axis=1, keepdims=True)
+            high = np.where(finite, scores, -np.inf).max(axis=1, keepdims=True)
+            span = np.where(high > low, high - low, 1.0)
+            out = np.where(finite, (scores - low) / span, 0.0)
+            return np.where(finite & (high == low), 1.0, out)
+        order = np.argsort(np.where(finite, -scores, np.inf), axis=1, kind="stable")
+        ranks = np.empty_like(order)
+        np.put_along_axis(ranks, order, np.arange(scores.shape[1])[None, :], axis=1)
+        n_finite = finite.sum(axis=1, keepdims=True)
+        return np.where(finite, 1.0 - ranks / np.maximum(n_finite, 1), 0.0)
+
+    def _blend(self, per_component) -> np.ndarray:
+        total = None
+        any_finite = None
+        for which, scores in per_component:
+            wide = self._widen(scores, which)
+            finite = np.isfinite(wide)
+            part = self._cache_weights[which] * self._normalised(wide)
+            total = part if total is None else total + part
+            any_finite = finite if any_finite is None else any_finite | finite
+        return np.where(any_finite, total, -np.inf).astype(np.float32)
+
+    def _score_users(self, user_index: np.ndarray) -> np.ndarray:
+        return self._blend((n, m._score_users(user_index))
+                           for n, (_, m) in enumerate(self.components_))
+
+    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
+        return self._blend((n, m._score_histories(self._narrow(histories, n)))
+                           for n, (_, m) in enumerate(self.components_))
+
+    def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
+        parts = []
+        for n, (_, m) in enumerate(self.components_):
+            local = m.items_.to_index(self.items_.ids[item_index], missing="mask")
+            scores = np.full((len(item_index), len(m.items_)), -np.inf, np.float32)
+            known = local >= 0
+            if known.any():
+                scores[known] = m._score_similar(local[known])
+            parts.append((n, scores))
+        return self._blend(parts)
+
+    def _narrow(self, histories: sp.csr_matrix, which: int) -> sp.csr_matrix:
+        """Histories over this hybrid's items, re-indexed to a component's items."""
+        model = self.components_[which][1]
+        local = model.items_.to_index(self.items_.ids, missing="mask")
+        keep = local[histories.indices] >= 0
+        rows = np.repeat(np.arange(histories.shape[0]), np.diff(histories.indptr))[keep]
+        return sp.csr_matrix((histories.data[keep], (rows, local[histories.indices][keep])),
+                             shape=(histories.shape[0], len(model.items_)))
+
+    # ------------------------------------------------------------------ fallback
+    def _answer_chain(self, ask, n: int, k: int, eligible_of):
+        """Ask components in order; each answers the queries still open that it can."""
+        cols = np.full((n, k), -1, np.int32)
+        vals = np.full((n, k), np.nan, np.float32)
+        lengths = np.zeros(n, np.int64)
+        source = np.full(n, FALLBACK, dtype=object)
+        open_ = np.ones(n, bool)
+        last = len(self.components_) - 1
+        for which, (name, model) in enumerate(self.components_):
+            rows = np.flatnonzero(open_ & eligible_of(which, model))
+            if len(rows) == 0:
+                continue
+            c, v, m = ask(which, model, rows)
+            need = 1 if which == last else self.min_items
+            answered = m >= need
+            take = rows[answered]
+            mapped = np.where(c[answered] >= 0,
+                              self._cache_item_maps[which][np.maximum(c[answered], 0)], -1)
+            cols[take], vals[take], lengths[take] = mapped, v[answered], m[answered]
+            source[take] = name
+            open_[take] = False
+            if not open_.any():
+                break
+        return cols, vals, lengths, source.astype(str)
+
+    def _recommend_users(self, user_index, k, exclude_seen, allowed, show_progress=False):
+        if self.mode == "blend":
+            return super()._recommend_users(user_index, k, exclude_seen, allowed, show_progress)
+        history_sizes = np.diff(self.seen_.indptr)[user_index]
+        last = len(self.components_) - 1
+        thin = history_sizes < self.min_history
+
+        def eligible(which, model):
+            return np.ones(len(user_index), bool) if which >= last - 1 else ~thin
+
+        def ask(which, model, rows):
+            local_allowed = allowed[self._cache_item_maps[which]]
+            return model._recommend_users(user_index[rows], k, exclude_seen, local_allowed)
+
+        return self._answer_chain(ask, len(user_index), k, eligible)
+
+    def _recommend_histories(self, histories, k, exclude_history, allowed, show_progress=False):
+        if self.mode == "blend":
+            return super()._recommend_histories(histories, k, exclude_history, allowed,
+                                                show_progress)
+
+        def eligible(which, model):
+            return np.full(histories.shape[0], model.supports_baskets)
+
+        def ask(which, model, rows):
+            local_allowed = allowed[self._cache_item_maps[which]]
+            part = self._narrow(histories[rows], which)
+            return model._recommend_histories(part, k, exclude_history, local_allowed)
+
+        return self._answer_chain(ask, histories.shape[0], k, eligible)
+
+    def _recommend_similar(self, query, k, allowed):
+        if self.mode == "blend":
+            return super()._recommend_similar(query, k, allowed)
+        ids = self.items_.ids[query]
+
+        def eligible(which, model):
+            return model.supports_similar_items & (
+                model.items_.to_index(ids, missing="mask") >= 0)
+
+        def ask(which, model, rows):
+            local = model.items_.to_index(ids[rows])
+            return model._recommend_similar(local, k, allowed[self._cache_item_maps[which]])
+
+        return self._answer_chain(ask, len(query), k, eligible)
+
+    # ------------------------------------------------------------------ explain
+    def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
+        if self.mode == "fallback":
+            name, model, why = self._fallback_explanation(item, user, history)
+            return why.score, why.contributions, why.method, {**why.details, "component": name}
+        contributions, total = [], 0.0
+        for which, (name, model) in enumerate(self.components_):
+            local = model.items_.to_index([self.items_.ids[item]], missing="mask")[0]
+            if local < 0:
+                continue
+            if user is not None:
+                scores = model._score_users(np.array([user]))
+            else:
+                scores = model._score_histories(self._narrow(history, which)) if history is not None \
+                    else None
+            if scores is None:
+                continue
+            wide = self._widen(scores, which)
+            value = float(self._cache_weights[which] * self._normalised(wide)[0, item])
+            contributions.append((name, value))
+            total += value
+        contributions.sort(key=lambda c: -c[1])
+        return total, contributions, "blend", {}
+
+    def _fallback_explanation(self, item, user, history):
+        last = len(self.components_) - 1
+        for which, (name, model) in enumerate(self.components_):
+            if user is not None:
+                thin = np.diff(self.seen_.indptr)[user] < self.min_history
+                if thin and which < last - 1:
+                    continue
+                recs = model.recommend(self.users_.ids[user:user + 1], k=self.min_items)
+                if recs.lengths[0] < (1 if which == last else self.min_items):
+                    continue
+                why = model.explain(self.items_.ids[item].item(), user=self.users_.ids[user].item())
+                return name, model, why
+            if history is not None and model.supports_baskets:
+                ids = self.items_.ids[history.indices].tolist()
+                known = [i for i in ids if i in model.items_]
+                recs = model.recommend_for_basket([known], k=self.min_items) if known else None
+                if recs is None or recs.source[0] == FALLBACK:
+                    continue
+                if recs.lengths[0] < (1 if which == last else self.min_items):
+                    continue
+                return name, model, model.explain(self.items_.ids[item].item(), basket=known)
+        name, model = self.components_[-1]
+        return name, model, model.explain(self.items_.ids[item].item())
+
+    # ------------------------------------------------------------------ persistence
+    def _state(self):
+        from ..persistence import model_to_arrays
+
+        arrays, entries = {}, []
+        for name, model in self.components_:
+            part, entry = model_to_arrays(model, f"components/{name}/")
+            arrays.update(part)
+            entries.append([name, entry])
+        return arrays, {"components": entries}
+
+    def _load_state(self, arrays, meta) -> None:
+        from ..persistence import model_from_arrays
+
+        self._set_components([(name, model_from_arrays(entry, arrays, f"components/{name}/"))
+                              for name, entry in meta["components"]])
+
+
+def _hybrid_test_variants() -> list[dict[str, Any]]:
+    from .content import ContentBased
+    from .factorization import ALS
+    from .neighbors import ItemKNN
+    from .popular import Popularity
+    from .rules import AssociationRules
+
+    chain = [("rules", AssociationRules(min_support=0.004, min_confidence=0.05)),
+             ("als", ALS(factors=8, iterations=4, random_state=0, num_threads=1)),
+             ("content", ContentBased()), ("popular", Popularity())]
+    blend = [("knn", ItemKNN(k=30, num_threads=1)), ("content", ContentBased())]
+    return [{"components": chain, "mode": "fallback", "min_history": 2},
+            {"components": blend, "mode": "blend", "weights": [0.7, 0.3]}]
+
