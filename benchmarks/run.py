@@ -46,6 +46,13 @@ def summarise(name: str, data: dict) -> str:
                 ("seconds", "seconds (median, warm)"), ("ratio", "time / recsys"),
                 ("precision@10", "precision@10"), ("recall@10", "recall@10"),
                 ("ndcg@10", "ndcg@10"), ("map@10", "map@10")]
+    elif name == "content":
+        cols = [("dataset", "data"), ("model", "model"), ("ndcg@10", "ndcg@10"),
+                ("recall@20", "recall@20"), ("new_ndcg@10", "new products: ndcg@10"),
+                ("new_recall@20", "new products: recall@20"),
+                ("new_products_picked", "new products picked"),
+                ("new_products_in_test", "new products in test"),
+                ("score_all_customers_seconds", "all customers, k=10 (s)")]
     else:
         keys = list(rows[0].keys()) if rows else []
         cols = [(k, k) for k in keys if not isinstance(rows[0][k], (list, dict))]

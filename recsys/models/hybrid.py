@@ -56,6 +56,11 @@ class Hybrid(Recommender):
         Blend weights (default: equal).
     mode : {"blend", "fallback"}
     normalize : {"minmax", "rank"}
+    missing : {"zero", "mean"}
+        Blend: what a component adds for an item it cannot score (a product with
+        no sales, for CF): 0, or the mean of its normalised scores for that query
+        (the default: a neutral guess, which lets new products compete on the
+        other components without favouring them).
     min_items : int
         Fallback: picks a component must give to answer a query.
     min_history : int
@@ -81,12 +86,14 @@ class Hybrid(Recommender):
         return _hybrid_test_variants()
 
     def __init__(self, *, components: list[tuple[str, Recommender]] | None = None,
-                 weights: list[float] | None = None, mode: str = "blend",
-                 normalize: str = "minmax", min_items: int = 1, min_history: int = 0) -> None:
+                 weights: list[float] | None = None, mode: str = "fallback",
+                 normalize: str = "minmax", missing: str = "mean", min_items: int = 1,
+                 min_history: int = 0) -> None:
         self.components = components
         self.weights = weights
         self.mode = mode
         self.normalize = normalize
+        self.missing = missing
         self.min_items = min_items
         self.min_history = min_history
 
@@ -131,6 +138,7 @@ class Hybrid(Recommender):
             raise InvalidParameterError(f"Hybrid: component names must be unique, got {names}.")
         check_choice("Hybrid", "mode", self.mode, ("blend", "fallback"))
         check_choice("Hybrid", "normalize", self.normalize, ("minmax", "rank"))
+        check_choice("Hybrid", "missing", self.missing, ("zero", "mean"))
         check_int("Hybrid", "min_items", self.min_items, minimum=1)
         check_int("Hybrid", "min_history", self.min_history, minimum=0)
         if self.weights is not None:
@@ -176,8 +184,11 @@ class Hybrid(Recommender):
 
     # ------------------------------------------------------------------ blend
     def _widen(self, scores: np.ndarray, which: int) -> np.ndarray:
+        """A component's scores over this hybrid's items; -inf where it cannot recommend
+        (e.g. CF on products with no sales, whose factors are only noise)."""
+        model = self.components_[which][1]
         out = np.full((scores.shape[0], len(self.items_)), -np.inf, np.float32)
-        out[:, self._cache_item_maps[which]] = scores
+        out[:, self._cache_item_maps[which]] = np.where(model._recommendable(), scores, -np.inf)
         return out
 
     def _normalised(self, scores: np.ndarray) -> np.ndarray:
@@ -200,7 +211,12 @@ class Hybrid(Recommender):
         for which, scores in per_component:
             wide = self._widen(scores, which)
             finite = np.isfinite(wide)
-            part = self._cache_weights[which] * self._normalised(wide)
+            normalised = self._normalised(wide)
+            if self.missing == "mean":  # a neutral guess where this component has no score
+                mean = (normalised * finite).sum(axis=1, keepdims=True) / np.maximum(
+                    finite.sum(axis=1, keepdims=True), 1)
+                normalised = np.where(finite, normalised, mean)
+            part = self._cache_weights[which] * normalised
             total = part if total is None else total + part
             any_finite = finite if any_finite is None else any_finite | finite
         return np.where(any_finite, total, -np.inf).astype(np.float32)

@@ -94,7 +94,7 @@ def test_fallback_records_which_component_answered(shop):
 
 def test_blend_parameters_nest_and_clone():
     model = Hybrid(components=[("knn", ItemKNN(k=10)), ("content", ContentBased())],
-                   weights=[2.0, 1.0])
+                   weights=[2.0, 1.0], mode="blend")
     params = model.get_params()
     assert params["knn__k"] == 10 and params["content__half_life_days"] is None
     model.set_params(knn__k=25, weights=[1.0, 1.0])
@@ -125,7 +125,8 @@ def test_new_products_reach_the_hybrid_but_not_als():
     users = test.users.ids[np.unique(test.user_index)]
     als = ALS(factors=16, random_state=0).fit(train)
     hybrid = Hybrid(components=[("als", ALS(factors=16, random_state=0)),
-                                ("content", ContentBased())], weights=[1.0, 0.5]).fit(
+                                ("content", ContentBased())], weights=[1.0, 0.5],
+                    mode="blend").fit(
         train, items=shop.items)
     als_items = set(als.recommend(users, k=20, on_unknown="skip").to_frame()["item"])
     hybrid_items = set(hybrid.recommend(users, k=20, on_unknown="skip").to_frame()["item"])
