@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, machine, table, write_json  # noqa: E402
+from _common import data_dir, machine, table, write_json
 
 
 def load(dataset: str, root: Path):
