@@ -22,7 +22,12 @@ def demo_models() -> dict:
     """One instance of every registered model, with its demo parameters."""
     from ..models import REGISTRY
 
-    return {name: cls(**getattr(cls, "_demo_params", {})) for name, cls in REGISTRY.items()}
+    def build(cls):
+        if hasattr(cls, "_demo"):
+            return cls._demo()
+        return cls(**getattr(cls, "_demo_params", {}))
+
+    return {name: build(cls) for name, cls in sorted(REGISTRY.items())}
 
 
 def _fit(model, data, items):

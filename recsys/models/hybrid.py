@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,6 +14,11 @@ from ..features import ItemFeatures
 from .base import FALLBACK, Recommender, register
 
 __all__ = ["Hybrid"]
+
+
+DEFAULT_CHAINS = {"users": ["als", "content", "popular"],
+                  "baskets": ["rules", "als", "content", "popular"],
+                  "items": ["rules", "als", "content"]}
 
 
 def default_components() -> list[tuple[str, Recommender]]:
@@ -65,7 +70,13 @@ class Hybrid(Recommender):
         Fallback: picks a component must give to answer a query.
     min_history : int
         Fallback: customers with fewer training interactions skip all but the last
-        two components (the thin-history rule).
+        two components of the chain (the thin-history rule).
+    chains : dict, optional
+        Fallback: the order of components (by name) for each kind of query:
+        ``{"users": [...], "baskets": [...], "items": [...]}`` (customers, carts,
+        similar items); a kind left out uses every component in the given order.
+        With the default components: customers ``als, content, popular``; carts
+        ``rules, als, content, popular``; similar items ``rules, als, content``.
 
     Examples
     --------
@@ -79,7 +90,17 @@ class Hybrid(Recommender):
     """
 
     _component_attr = "components"
-    _demo_params: ClassVar[dict[str, Any]] = {}
+    @classmethod
+    def _demo(cls) -> Hybrid:
+        """The demo's hybrid: a blend of ALS, item-kNN and content."""
+        from .content import ContentBased
+        from .factorization import ALS
+        from .neighbors import ItemKNN
+
+        return cls(components=[("als", ALS(**ALS._demo_params)),
+                               ("knn", ItemKNN(**ItemKNN._demo_params)),
+                               ("content", ContentBased())],
+                   weights=[1.0, 1.0, 0.3], mode="blend")
 
     @classmethod
     def _test_variants(cls) -> list[dict[str, Any]]:
@@ -88,7 +109,7 @@ class Hybrid(Recommender):
     def __init__(self, *, components: list[tuple[str, Recommender]] | None = None,
                  weights: list[float] | None = None, mode: str = "fallback",
                  normalize: str = "minmax", missing: str = "mean", min_items: int = 1,
-                 min_history: int = 0) -> None:
+                 min_history: int = 0, chains: dict[str, list[str]] | None = None) -> None:
         self.components = components
         self.weights = weights
         self.mode = mode
@@ -96,6 +117,7 @@ class Hybrid(Recommender):
         self.missing = missing
         self.min_items = min_items
         self.min_history = min_history
+        self.chains = chains
 
     # the nested-parameter machinery reads the templates
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -139,6 +161,18 @@ class Hybrid(Recommender):
         check_choice("Hybrid", "mode", self.mode, ("blend", "fallback"))
         check_choice("Hybrid", "normalize", self.normalize, ("minmax", "rank"))
         check_choice("Hybrid", "missing", self.missing, ("zero", "mean"))
+        if self.chains is not None:
+            if not isinstance(self.chains, dict):
+                raise InvalidParameterError("Hybrid: chains must be a dict like {'users': [names]}.")
+            for kind, order in self.chains.items():
+                if kind not in ("users", "baskets", "items"):
+                    raise InvalidParameterError(
+                        f"Hybrid: chains keys are 'users', 'baskets', 'items'; got {kind!r}.")
+                unknown = [n for n in order if n not in names]
+                if unknown or not order:
+                    raise InvalidParameterError(
+                        f"Hybrid: chains[{kind!r}] must name components ({', '.join(names)}); "
+                        f"got {order!r}.")
         check_int("Hybrid", "min_items", self.min_items, minimum=1)
         check_int("Hybrid", "min_history", self.min_history, minimum=0)
         if self.weights is not None:
@@ -250,16 +284,28 @@ class Hybrid(Recommender):
                              shape=(histories.shape[0], len(model.items_)))
 
     # ------------------------------------------------------------------ fallback
-    def _answer_chain(self, ask, n: int, k: int, eligible_of):
-        """Ask components in order; each answers the queries still open that it can."""
+    def _chain(self, kind: str) -> list[int]:
+        """Component positions to ask, in order, for ``kind`` of query."""
+        chains = self.chains
+        if chains is None and self.components is None:
+            chains = DEFAULT_CHAINS
+        names = [name for name, _ in self.components_]
+        if chains is None or kind not in chains:
+            return list(range(len(names)))
+        return [names.index(name) for name in chains[kind]]
+
+    def _answer_chain(self, ask, n: int, k: int, eligible_of, kind: str):
+        """Ask the chain's components in order; each answers the queries still open that it can."""
         cols = np.full((n, k), -1, np.int32)
         vals = np.full((n, k), np.nan, np.float32)
         lengths = np.zeros(n, np.int64)
         source = np.full(n, FALLBACK, dtype=object)
         open_ = np.ones(n, bool)
-        last = len(self.components_) - 1
-        for which, (name, model) in enumerate(self.components_):
-            rows = np.flatnonzero(open_ & eligible_of(which, model))
+        order = self._chain(kind)
+        last = order[-1]
+        for position, which in enumerate(order):
+            name, model = self.components_[which]
+            rows = np.flatnonzero(open_ & eligible_of(position, len(order), model))
             if len(rows) == 0:
                 continue
             c, v, m = ask(which, model, rows)
@@ -278,25 +324,23 @@ class Hybrid(Recommender):
     def _recommend_users(self, user_index, k, exclude_seen, allowed, show_progress=False):
         if self.mode == "blend":
             return super()._recommend_users(user_index, k, exclude_seen, allowed, show_progress)
-        history_sizes = np.diff(self.seen_.indptr)[user_index]
-        last = len(self.components_) - 1
-        thin = history_sizes < self.min_history
+        thin = np.diff(self.seen_.indptr)[user_index] < self.min_history
 
-        def eligible(which, model):
-            return np.ones(len(user_index), bool) if which >= last - 1 else ~thin
+        def eligible(position, length, model):
+            return np.ones(len(user_index), bool) if position >= length - 2 else ~thin
 
         def ask(which, model, rows):
             local_allowed = allowed[self._cache_item_maps[which]]
             return model._recommend_users(user_index[rows], k, exclude_seen, local_allowed)
 
-        return self._answer_chain(ask, len(user_index), k, eligible)
+        return self._answer_chain(ask, len(user_index), k, eligible, "users")
 
     def _recommend_histories(self, histories, k, exclude_history, allowed, show_progress=False):
         if self.mode == "blend":
             return super()._recommend_histories(histories, k, exclude_history, allowed,
                                                 show_progress)
 
-        def eligible(which, model):
+        def eligible(position, length, model):
             return np.full(histories.shape[0], model.supports_baskets)
 
         def ask(which, model, rows):
@@ -304,14 +348,14 @@ class Hybrid(Recommender):
             part = self._narrow(histories[rows], which)
             return model._recommend_histories(part, k, exclude_history, local_allowed)
 
-        return self._answer_chain(ask, histories.shape[0], k, eligible)
+        return self._answer_chain(ask, histories.shape[0], k, eligible, "baskets")
 
     def _recommend_similar(self, query, k, allowed):
         if self.mode == "blend":
             return super()._recommend_similar(query, k, allowed)
         ids = self.items_.ids[query]
 
-        def eligible(which, model):
+        def eligible(position, length, model):
             return model.supports_similar_items & (
                 model.items_.to_index(ids, missing="mask") >= 0)
 
@@ -319,7 +363,7 @@ class Hybrid(Recommender):
             local = model.items_.to_index(ids[rows])
             return model._recommend_similar(local, k, allowed[self._cache_item_maps[which]])
 
-        return self._answer_chain(ask, len(query), k, eligible)
+        return self._answer_chain(ask, len(query), k, eligible, "items")
 
     # ------------------------------------------------------------------ explain
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
@@ -346,28 +390,24 @@ class Hybrid(Recommender):
         return total, contributions, "blend", {}
 
     def _fallback_explanation(self, item, user, history):
-        last = len(self.components_) - 1
-        for which, (name, model) in enumerate(self.components_):
-            if user is not None:
-                thin = np.diff(self.seen_.indptr)[user] < self.min_history
-                if thin and which < last - 1:
-                    continue
-                recs = model.recommend(self.users_.ids[user:user + 1], k=self.min_items)
-                if recs.lengths[0] < (1 if which == last else self.min_items):
-                    continue
-                why = model.explain(self.items_.ids[item].item(), user=self.users_.ids[user].item())
-                return name, model, why
-            if history is not None and model.supports_baskets:
-                ids = self.items_.ids[history.indices].tolist()
-                known = [i for i in ids if i in model.items_]
-                recs = model.recommend_for_basket([known], k=self.min_items) if known else None
-                if recs is None or recs.source[0] == FALLBACK:
-                    continue
-                if recs.lengths[0] < (1 if which == last else self.min_items):
-                    continue
-                return name, model, model.explain(self.items_.ids[item].item(), basket=known)
-        name, model = self.components_[-1]
-        return name, model, model.explain(self.items_.ids[item].item())
+        """Explain by the component the chain picks for this customer or cart."""
+        allowed = self._recommendable()
+        item_id = self.items_.ids[item].item()
+        if user is not None:
+            answer = self._recommend_users(np.array([user]), self.min_items, True, allowed)
+        elif history is not None:
+            answer = self._recommend_histories(history, self.min_items, True, allowed)
+        else:
+            answer = None
+        names = [name for name, _ in self.components_]
+        chosen = answer[3][0] if answer is not None and answer[3][0] in names else names[-1]
+        model = dict(self.components_)[chosen]
+        if user is not None and chosen != FALLBACK:
+            return chosen, model, model.explain(item_id, user=self.users_.ids[user].item())
+        if history is not None and model.supports_baskets:
+            known = [i for i in self.items_.ids[history.indices].tolist() if i in model.items_]
+            return chosen, model, model.explain(item_id, basket=known)
+        return chosen, model, model.explain(item_id)
 
     # ------------------------------------------------------------------ persistence
     def _state(self):
