@@ -1,13 +1,24 @@
-"""Short reasons a template can print, from a model's :class:`~recsys.models.base.Explanation`."""
+"""Short reasons a template can print: one from an :class:`~recsys.models.base.Explanation`,
+or many at once for a batch of picks (:func:`batch_reasons`), vectorised per model type.
+
+The batch reasons name the same thing ``explain`` puts first: the history item behind the
+score (item-kNN, EASE), the firing rule (association rules), the strongest shared term or
+attribute (content). For ALS and BPR they name the history item whose factors are closest
+to the pick, a fast stand-in for ``explain``'s exact decomposition.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
 from .models.base import Explanation
 
-__all__ = ["reason", "REASON_CODES"]
+__all__ = ["reason", "batch_reasons", "REASON_CODES", "reason_texts"]
 
 #: reason code -> what it means
 REASON_CODES = {
@@ -34,6 +45,11 @@ def _name(item: Any, names: Mapping | None) -> str:
     return str(item)
 
 
+def _term(label: str) -> str:
+    """``"name:enamel teapot"`` -> ``"enamel teapot"``; ``"category=garden"`` -> ``"garden"``."""
+    return str(label).split(":", 1)[-1].split("=", 1)[-1]
+
+
 def reason(explanation: Explanation, names: Mapping | None = None) -> tuple[str, str]:
     """``(code, text)`` for one pick: ``("bought_item", "Because you bought red teapot")``.
 
@@ -55,6 +71,205 @@ def reason(explanation: Explanation, names: Mapping | None = None) -> tuple[str,
         those = " and ".join(_name(i, names) for i in antecedent)
         return code, f"Often bought with {those}"
     if code == "similar_attributes" and top:
-        terms = ", ".join(str(t).split(":", 1)[-1].split("=", 1)[-1] for t, _ in top)
+        terms = ", ".join(_term(t) for t, _ in top)
         return code, f"Like things you chose: {terms}"
     return "popular", "Popular with our customers"
+
+
+# ---------------------------------------------------------------------- batches
+def batch_reasons(model, user_index: np.ndarray, picks: np.ndarray,
+                  source: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Reason codes and anchors for picks (n, k) of item indices (-1: none) of known users.
+
+    Returns ``codes`` (n, k) of reason codes and ``anchors`` (n, k) of objects: an item id
+    (bought_item), a tuple of item ids (bought_together), a feature label
+    (similar_attributes), or None.
+    """
+    from .models.content import ContentBased
+    from .models.factorization import _Factorization
+    from .models.hybrid import Hybrid
+    from .models.neighbors import _ItemToItem
+    from .models.rules import AssociationRules
+
+    n, k = picks.shape
+    codes = np.full((n, k), "popular", dtype=object)
+    anchors = np.full((n, k), None, dtype=object)
+    if isinstance(model, Hybrid):
+        return _hybrid(model, user_index, picks, source)
+    if isinstance(model, _ItemToItem):
+        _anchor_items(model, user_index, picks, codes, anchors, _neighbour_weight(model))
+    elif isinstance(model, _Factorization):
+        _anchor_items(model, user_index, picks, codes, anchors, _factor_similarity(model))
+    elif isinstance(model, AssociationRules):
+        _rule_anchors(model, user_index, picks, codes, anchors)
+    elif isinstance(model, ContentBased):
+        _content_anchors(model, user_index, picks, codes, anchors)
+    return codes, anchors
+
+
+def _pairs(history: sp.csr_matrix, picks: np.ndarray):
+    """Every (pick cell, history item) pair: cell index, history item, history weight."""
+    n, k = picks.shape
+    counts = np.diff(history.indptr)
+    rows = np.repeat(np.arange(n), counts)
+    cell = (rows[:, None] * k + np.arange(k)[None, :]).ravel()
+    hist = np.repeat(history.indices, k)
+    weight = np.repeat(history.data, k)
+    item = picks.ravel()[cell]
+    ok = item >= 0
+    return cell[ok], hist[ok], weight[ok], item[ok]
+
+
+def _best(cell, value, anchor, n_cells):
+    """For each cell, the anchor with the largest value (ties: the lower anchor index)."""
+    order = np.lexsort((anchor, -value, cell))
+    cell, value, anchor = cell[order], value[order], anchor[order]
+    first = np.ones(len(cell), bool)
+    first[1:] = cell[1:] != cell[:-1]
+    best = np.full(n_cells, -1, np.int64)
+    good = first & (value > 0)
+    best[cell[good]] = anchor[good]
+    return best
+
+
+def _neighbour_weight(model):
+    W = model._weights()
+    if sp.issparse(W):
+        W = W.tocsr()
+        keys = np.repeat(np.arange(W.shape[0], dtype=np.int64), np.diff(W.indptr)) * W.shape[1] \
+            + W.indices
+
+        def weight(hist, item):
+            probe = hist.astype(np.int64) * W.shape[1] + item
+            pos = np.minimum(np.searchsorted(keys, probe), max(len(keys) - 1, 0))
+            return np.where(keys[pos] == probe, W.data[pos], 0.0) if len(keys) else \
+                np.zeros(len(probe))
+        return weight
+    return lambda hist, item: W[hist, item]
+
+
+def _factor_similarity(model):
+    vectors = model._item_vectors_for_similarity().astype(np.float32)
+    norms = np.linalg.norm(vectors, axis=1)
+    unit = vectors / np.where(norms > 0, norms, 1.0)[:, None]
+
+    def weight(hist, item):
+        out = np.empty(len(hist), np.float32)
+        step = 500_000  # bounded memory: step x factors floats per block
+        for start in range(0, len(hist), step):
+            a, b = unit[hist[start:start + step]], unit[item[start:start + step]]
+            out[start:start + step] = np.einsum("ij,ij->i", a, b)
+        return out
+    return weight
+
+
+def _anchor_items(model, user_index, picks, codes, anchors, weight) -> None:
+    history = model.seen_[user_index]
+    if type(model).__name__ == "EASE":
+        history = history.copy()
+        history.data[:] = 1.0
+    cell, hist, w, item = _pairs(history, picks)
+    value = w * weight(hist, item)
+    best = _best(cell, value.astype(np.float64), hist, picks.size)
+    hit = best >= 0
+    flat_codes, flat_anchors = codes.ravel(), anchors.ravel()
+    flat_codes[hit] = "bought_item"
+    flat_anchors[hit] = model.items_.ids[best[hit]]
+
+
+def _rule_anchors(model, user_index, picks, codes, anchors) -> None:
+    n, k = picks.shape
+    fired = model._fired(model.history_[user_index])
+    m = len(model.items_)
+    key = fired.row.astype(np.int64) * m + model.consequents_[fired.col]
+    order = np.lexsort((fired.col, -fired.data, key))
+    key, rule = key[order], fired.col[order]
+    first = np.ones(len(key), bool)
+    first[1:] = key[1:] != key[:-1]
+    key, rule = key[first], rule[first]
+    probe = (np.arange(n)[:, None] * m + np.maximum(picks, 0)).ravel()
+    pos = np.minimum(np.searchsorted(key, probe), max(len(key) - 1, 0))
+    hit = (picks.ravel() >= 0) & (key[pos] == probe) if len(key) else np.zeros(n * k, bool)
+    cells = np.flatnonzero(hit)
+    flat_codes, flat_anchors = codes.ravel(), anchors.ravel()
+    flat_codes[cells] = "bought_together"
+    flat_anchors[cells] = _tuples(model.items_.ids, model.antecedents_[rule[pos[cells]]])
+
+
+def _tuples(ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Rows of item indices (padded with -1) as tuples of ids, grouped by length (no per-row loop
+    in numpy; the tuples themselves are built by map)."""
+    out = np.empty(len(rows), dtype=object)
+    lengths = (rows >= 0).sum(axis=1)
+    for length in np.unique(lengths):
+        where = np.flatnonzero(lengths == length)
+        out[where] = list(map(tuple, ids[rows[where, :length]].tolist()))
+    return out
+
+
+def _content_anchors(model, user_index, picks, codes, anchors) -> None:
+    k = picks.shape[1]
+    profiles = model._profiles(model.history_[user_index])
+    cells = np.flatnonzero(picks.ravel() >= 0)
+    if len(cells) == 0:
+        return
+    shared = profiles[cells // k].multiply(model.item_vectors_[picks.ravel()[cells]]).tocsr()
+    best = np.asarray(shared.argmax(axis=1)).ravel()
+    value = np.asarray(shared.max(axis=1).todense()).ravel()
+    good = value > 0
+    flat_codes, flat_anchors = codes.ravel(), anchors.ravel()
+    flat_codes[cells[good]] = "similar_attributes"
+    flat_anchors[cells[good]] = model.features_.feature_names[best[good]]
+
+
+def _hybrid(model, user_index, picks, source):
+    """Fallback: each pick's reason from the component that answered it. Blend: from the
+    component with the largest weight."""
+    n, k = picks.shape
+    codes = np.full((n, k), "popular", dtype=object)
+    anchors = np.full((n, k), None, dtype=object)
+    names = [name for name, _ in model.components_]
+    if model.mode == "blend":
+        groups = {int(np.argmax(model._cache_weights)): np.arange(n)}
+    else:
+        source = np.asarray(source) if source is not None else np.full(n, names[-1])
+        groups = {names.index(s): np.flatnonzero(source == s) for s in set(source.tolist())
+                  if s in names}
+    for which, rows in groups.items():
+        component = model.components_[which][1]
+        mapped = component.items_.to_index(model.items_.ids[np.maximum(picks[rows], 0)].ravel(),
+                                           missing="mask").reshape(len(rows), k)
+        mapped = np.where(picks[rows] >= 0, mapped, -1)
+        c, a = batch_reasons(component, user_index[rows], mapped)
+        codes[rows], anchors[rows] = c, a
+    return codes, anchors
+
+
+def reason_texts(codes: np.ndarray, anchors: np.ndarray, names: Mapping | None = None,
+                 segment: np.ndarray | None = None) -> np.ndarray:
+    """Printable text for each (code, anchor); ``segment`` (same shape) labels back-fill picks."""
+    names = dict(names or {})
+    flat_codes = pd.Series(np.asarray(codes, dtype=object).ravel(), dtype=object)
+    flat_anchors = pd.Series(np.asarray(anchors, dtype=object).ravel(), dtype=object)
+    out = pd.Series("Popular with our customers", index=flat_codes.index, dtype=object)
+
+    def display(values: pd.Series) -> pd.Series:
+        return values.map(names).fillna(values.astype(str)) if names else values.astype(str)
+
+    cells = flat_codes == "bought_item"
+    out[cells] = "Because you bought " + display(flat_anchors[cells])
+    cells = flat_codes == "bought_together"
+    if cells.any():
+        exploded = flat_anchors[cells].explode()
+        joined = display(exploded).groupby(level=0).agg(" and ".join)
+        out[cells] = "Often bought with " + joined
+    cells = flat_codes == "similar_attributes"
+    out[cells] = "Like things you chose: " + flat_anchors[cells].astype(str).str.split(
+        ":", n=1).str[-1].str.split("=", n=1).str[-1]
+    out[flat_codes == "promoted"] = "Featured for you"
+    cells = flat_codes == "backfill"
+    if segment is not None and cells.any():
+        seg = pd.Series(np.asarray(segment, dtype=object).ravel(), dtype=object)[cells]
+        out[cells] = np.where(seg.isna() | (seg == ""), "Popular with our customers",
+                              "Popular with " + seg.astype(str) + " customers")
+    return out.to_numpy().reshape(np.shape(codes))

@@ -1,0 +1,52 @@
+"""``recsys segments``: RFM scores and named segments of every customer, as of a date."""
+
+from __future__ import annotations
+
+from ..cli import command, write_frame
+from ._data import add_data_options, load_data
+
+
+def configure(parser) -> None:
+    add_data_options(parser)
+    parser.add_argument("--as-of", default=None,
+                        help="reference date (default: the day after the last order)")
+    parser.add_argument("--clusters", type=int, default=0,
+                        help="also fit this many behavioural clusters (k-means on RFM)")
+    parser.add_argument("--out", default=None, help="write the per-customer table (.csv/.parquet)")
+
+
+def customer_segments(shop, as_of):
+    from ..segments import rfm
+
+    orders = shop.orders
+    return rfm(orders, customer="customer_id", order="order_id", timestamp="timestamp",
+               as_of=as_of)
+
+
+@command("segments", "RFM scores and named segments (champions, at risk, ...) of every customer.",
+         configure)
+def run(args) -> int:
+    from ..segments import SEGMENTS, behaviour_clusters
+
+    shop = load_data(args)
+    table = customer_segments(shop, args.as_of)
+    counts = table["segment"].value_counts()
+    as_of = args.as_of or "the day after the last order"
+    print(f"{shop.name}: {len(table):,} customers as of {as_of}")
+    print(f"{'segment':<20}{'customers':>10}{'share':>8}{'recency d':>11}{'orders':>8}{'spend':>11}")
+    for name in SEGMENTS:
+        n = int(counts.get(name, 0))
+        part = table[table["segment"] == name]
+        if n:
+            print(f"{name:<20}{n:>10,}{n / len(table):>8.1%}{part['recency_days'].median():>11.0f}"
+                  f"{part['frequency'].median():>8.0f}{part['monetary'].median():>11,.0f}")
+        else:
+            print(f"{name:<20}{0:>10}{0:>8.1%}")
+    if args.clusters:
+        _, profile = behaviour_clusters(table, n_clusters=args.clusters)
+        print("\nbehavioural clusters (k-means on log recency, frequency, spend):")
+        print(profile.round(1).to_string())
+    if args.out:
+        write_frame(table, args.out)
+        print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,211 @@
+"""Campaign picks: a checker reads the written file and verifies every rule for every customer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import recsys
+from recsys.campaign import (
+    CategoryCap,
+    ExcludePurchased,
+    ExcludeRecentlySent,
+    MustInclude,
+    OnlyAvailable,
+    PriceBand,
+    make_picks,
+)
+from recsys.cli import main
+from recsys.segments import rfm
+
+AS_OF = pd.Timestamp("2026-01-01")
+
+
+@pytest.fixture(scope="module")
+def world():
+    shop = recsys.make_shop(n_customers=400, n_products=120, seed=11)
+    models = {"ItemKNN": recsys.ItemKNN(k=30).fit(shop.interactions),
+              "ALS": recsys.ALS(factors=8, iterations=5, random_state=0).fit(shop.interactions),
+              "AssociationRules": recsys.AssociationRules(min_support=0.003).fit(shop.interactions),
+              "ContentBased": recsys.ContentBased().fit(shop.interactions, items=shop.items)}
+    rng = np.random.default_rng(0)
+    customers = shop.customers["customer_id"].to_numpy()
+    sends = pd.DataFrame({
+        "customer_id": rng.choice(customers, 600),
+        "product_id": rng.choice(shop.products["product_id"].to_numpy(), 600),
+        "sent_at": AS_OF - pd.to_timedelta(rng.integers(0, 40, 600), unit="D"),
+    })
+    segments = rfm(shop.orders, as_of=AS_OF).set_index("customer_id")["segment"]
+    return shop, models, sends, segments
+
+
+def check(picks: pd.DataFrame, shop, *, k, purchased=True, available=False, cap=None,
+          band=None, sends=None, cooldown=None, promoted=None, audience=None) -> None:
+    """Every rule, for every customer, on the written picks."""
+    products = shop.products.set_index("product_id")
+    bought = set(zip(shop.orders["customer_id"], shop.orders["product_id"], strict=True))
+    assert picks["reason"].notna().all() and (picks["reason"].str.len() > 0).all()
+    assert picks["reason_code"].isin(list(recsys.reasons.REASON_CODES)).all()
+    if audience is not None:
+        assert set(picks["customer_id"]) == set(audience)
+    for customer, group in picks.groupby("customer_id"):
+        assert len(group) == k, (customer, len(group))
+        assert group["rank"].tolist() == list(range(1, k + 1))
+        assert group["product_id"].is_unique
+        items = group["product_id"].tolist()
+        if purchased:
+            assert not any((customer, i) in bought for i in items)
+        if available:
+            assert products.loc[items, "in_stock"].all()
+        if cap is not None:
+            assert products.loc[items, "category"].value_counts().max() <= cap
+        if band is not None:
+            prices = products.loc[items, "price"]
+            assert ((prices >= band[0]) & (prices <= band[1])).all()
+        if sends is not None:
+            recent = sends[(sends["customer_id"] == customer)
+                           & (sends["sent_at"] >= AS_OF - pd.Timedelta(days=cooldown))]
+            assert not set(items) & set(recent["product_id"])
+        if promoted is not None:
+            assert group["reason_code"].eq("promoted").sum() <= promoted[1]
+    if promoted is not None:
+        flagged = picks[picks["reason_code"] == "promoted"]
+        assert set(flagged["product_id"]) <= set(promoted[0])
+
+
+def test_written_file_keeps_every_rule(world, tmp_path):
+    shop, models, sends, segments = world
+    audience = shop.customers["customer_id"].to_numpy()[:250]
+    out = tmp_path / "picks.csv"
+    rules = [ExcludePurchased(), OnlyAvailable(shop.products, column="in_stock"),
+             CategoryCap(shop.products, max_per_category=2),
+             ExcludeRecentlySent(sends, cooldown_days=14)]
+    result = make_picks(models["ItemKNN"], audience, k=8, rules=rules, products=shop.products,
+                        segments=segments, as_of=AS_OF, out=out, chunk_size=64)
+    assert result.picks is None  # written in chunks
+    picks = pd.read_csv(out)
+    check(picks, shop, k=8, available=True, cap=2, sends=sends, cooldown=14, audience=audience)
+    s = result.summary
+    assert s["customers"] == 250 and s["picks"] == 250 * 8
+    assert 0 <= s["backfilled_share"] < 1 and s["customers_short_of_k"] == 0
+    assert s["candidates_excluded"]["category cap"] > 0
+    assert s["products_excluded"]["unavailable"] == int((~shop.products["in_stock"]).sum())
+    back = picks[picks["reason_code"] == "backfill"]
+    assert back["reason"].str.startswith("Popular with").all()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(model=st.sampled_from(["ItemKNN", "ALS", "AssociationRules", "ContentBased"]),
+       k=st.integers(1, 12), cap=st.one_of(st.none(), st.integers(1, 3)),
+       available=st.booleans(), band=st.one_of(st.none(), st.just((3.0, 12.0))),
+       cooldown=st.one_of(st.none(), st.integers(1, 30)),
+       promoted=st.one_of(st.none(), st.integers(1, 2)), chunk=st.integers(16, 200))
+def test_rule_combinations_keep_the_invariants(world, model, k, cap, available, band, cooldown,
+                                               promoted, chunk):
+    shop, models, sends, segments = world
+    rules = [ExcludePurchased()]
+    if available:
+        rules.append(OnlyAvailable(shop.products))
+    if cap:
+        rules.append(CategoryCap(shop.products, max_per_category=cap))
+    if band:
+        rules.append(PriceBand(shop.products, *band))
+    if cooldown:
+        rules.append(ExcludeRecentlySent(sends, cooldown_days=cooldown))
+    promo = None
+    if promoted:
+        promo = (shop.products["product_id"].tolist()[:5], promoted)
+        rules.append(MustInclude(promo[0], slots=promoted))
+    audience = shop.customers["customer_id"].to_numpy()[:120]
+    result = make_picks(models[model], audience, k=k, rules=rules, products=shop.products,
+                        segments=segments, as_of=AS_OF, chunk_size=chunk)
+    picks = result.picks
+    full = picks.groupby("customer_id").size()
+    # with tight rules some customers may run out of allowed products: they get fewer, never
+    # a forbidden one; everyone else gets exactly k
+    short = set(full.index[full < k])
+    assert result.summary["customers_short_of_k"] == len(short) + (len(audience) - len(full))
+    checked = picks[~picks["customer_id"].isin(short)]
+    check(checked, shop, k=k, available=available, cap=cap, band=band, sends=sends if cooldown
+          else None, cooldown=cooldown, promoted=promo)
+    assert result.summary["picks"] == len(picks)
+
+
+def test_reasons_name_the_history_item_for_neighbour_models(world):
+    shop, models, _, _ = world
+    model = models["ItemKNN"]
+    audience = shop.customers["customer_id"].to_numpy()[:30]
+    picks = make_picks(model, audience, k=3, products=shop.products, backfill=False).picks
+    names = dict(zip(shop.products["product_id"], shop.products["name"], strict=True))
+    for row in picks.head(20).itertuples():
+        why = model.explain(row.product_id, user=row.customer_id)
+        assert row.reason == f"Because you bought {names[why.contributions[0][0]]}"
+
+
+def test_unknown_customers_get_backfill_and_wide_format(world):
+    shop, models, _, _ = world
+    result = make_picks(models["ALS"], [-1, -2], k=4, products=shop.products, format="wide")
+    wide = result.picks
+    assert wide.shape[0] == 2 and {"item_1", "reason_4"} <= set(wide.columns)
+    assert wide["reason_1"].str.startswith("Popular").all()
+
+
+def test_bad_inputs(world):
+    shop, models, _, _ = world
+    with pytest.raises(recsys.DataError, match="empty"):
+        make_picks(models["ALS"], [], k=3)
+    with pytest.raises(recsys.DataError, match="no column 'colour'"):
+        make_picks(models["ALS"], [1], k=3, rules=[CategoryCap(shop.products, column="colour")])
+    with pytest.raises(recsys.InvalidParameterError):
+        make_picks(models["ALS"], [1], k=3, rules=["not a rule"])
+
+
+# ---------------------------------------------------------------------- RFM
+def test_rfm_scores_equal_a_hand_computation():
+    orders = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "b", "b", "c", "d", "e", "e"],
+        "order_id": [1, 2, 3, 4, 5, 6, 7, 8, 8],
+        "timestamp": ["2024-12-30", "2024-11-01", "2024-06-01", "2024-12-01", "2024-10-01",
+                      "2024-07-01", "2024-12-25", "2023-12-31", "2023-12-31"],
+        "price": [10.0, 20.0, 30.0, 100.0, 50.0, 5.0, 40.0, 1.0, 2.0],
+        "quantity": [1, 1, 1, 1, 1, 2, 1, 1, 1],
+    })
+    table = rfm(orders, as_of="2025-01-01").set_index("customer_id")
+    # recency: a 2, b 31, c 184, d 7, e 367 days -> reversed ranks a5 d4 b3 c2 e1 -> pct /5
+    assert table["recency_days"].round(0).to_dict() == {"a": 2, "b": 31, "c": 184, "d": 7, "e": 367}
+    assert table["r"].to_dict() == {"a": 5, "b": 3, "c": 2, "d": 4, "e": 1}
+    # frequency: a 3, b 2, c 1, d 1, e 1 (two lines, one order) -> ranks: c,d,e tie at 2 (pct .4)
+    assert table["frequency"].to_dict() == {"a": 3, "b": 2, "c": 1, "d": 1, "e": 1}
+    assert table["f"].to_dict() == {"a": 5, "b": 4, "c": 2, "d": 2, "e": 2}
+    # monetary: a 60, b 150, c 10, d 40, e 3 -> ranks e1 c2 d3 a4 b5
+    assert table["m"].to_dict() == {"a": 4, "b": 5, "c": 2, "d": 3, "e": 1}
+    assert table.loc["a", "rfm"] == "554" and table.loc["a", "segment"] == "champions"
+    assert table.loc["e", "segment"] == "hibernating"  # R1 F2
+    assert table.loc["c", "segment"] == "hibernating"  # R2 F2
+
+
+def test_segments_cover_the_grid():
+    from recsys.segments import SEGMENTS, segment_of
+
+    r, f = np.meshgrid(np.arange(1, 6), np.arange(1, 6))
+    assert set(segment_of(r.ravel(), f.ravel())) == set(SEGMENTS)
+
+
+def test_picks_command_writes_a_wide_file(tmp_path, capsys):
+    out = tmp_path / "picks.csv"
+    assert main(["picks", "--segment", "at risk", "-k", "5", "--format", "wide",
+                 "--category-cap", "2", "--available-col", "in_stock", "--out", str(out)]) == 0
+    wide = pd.read_csv(out)
+    assert {"customer_id", "item_1", "reason_1", "item_5", "reason_5"} <= set(wide.columns)
+    assert wide[[f"reason_{i}" for i in range(1, 6)]].notna().all().all()
+    text = capsys.readouterr().out
+    assert "customers" in text and "top products" in text
+
+
+def test_segments_command(capsys):
+    assert main(["segments", "--clusters", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "champions" in out and "behavioural clusters" in out
