@@ -31,6 +31,7 @@ from _common import (
     data_dir,
     in_worker,
     machine,
+    make_large,
     mib,
     peak_since,
     reset_peak,
@@ -51,26 +52,6 @@ RAW = ("ALS", "BPR", "ItemKNN")
 
 
 # ---------------------------------------------------------------------- data
-def make_large(n_users: int, n_items: int, n_rows: int, seed: int = 0):
-    """Purchases with long-tail popularity and 200 taste clusters, as Interactions."""
-    from recsys.data import IdMap, Interactions
-
-    rng = np.random.default_rng(seed)
-    popularity = 1.0 / np.arange(1, n_items + 1) ** 0.9
-    popularity = popularity[rng.permutation(n_items)]
-    cum_pop = np.cumsum(popularity) / popularity.sum()
-    n_clusters = 200
-    cluster_items = rng.integers(0, n_items, size=(n_clusters, 500))
-    user = rng.integers(0, n_users, size=n_rows).astype(np.int32)
-    cluster = (user.astype(np.int64) * 2654435761 % n_clusters).astype(np.int64)
-    from_cluster = rng.random(n_rows) < 0.6
-    item = np.searchsorted(cum_pop, rng.random(n_rows)).astype(np.int32)
-    picks = cluster_items[cluster, (rng.random(n_rows) ** 2 * 500).astype(np.int64)]
-    item = np.where(from_cluster, picks, item).astype(np.int32)
-    return Interactions(item_index=item, items=IdMap._from_sorted(np.arange(n_items), "item_id"),
-                        user_index=user, users=IdMap._from_sorted(np.arange(n_users), "user_id"))
-
-
 def load(dataset: str, root: str):
     """(train, test) Interactions."""
     import recsys

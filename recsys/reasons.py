@@ -107,28 +107,60 @@ def batch_reasons(model, user_index: np.ndarray, picks: np.ndarray,
     return codes, anchors
 
 
+#: history items searched per customer for batch reasons (the most weighted ones)
+MAX_HISTORY = 64
+
+
 def _pairs(history: sp.csr_matrix, picks: np.ndarray):
-    """Every (pick cell, history item) pair: cell index, history item, history weight."""
+    """Every (pick cell, history item) pair, grouped by cell: group sizes, history items,
+    history weights and the picked item of each pair.
+
+    Each customer's history is cut to their ``MAX_HISTORY`` most weighted items, so the
+    work per pick is bounded however long the history.
+    """
     n, k = picks.shape
-    counts = np.diff(history.indptr)
-    rows = np.repeat(np.arange(n), counts)
-    cell = (rows[:, None] * k + np.arange(k)[None, :]).ravel()
-    hist = np.repeat(history.indices, k)
-    weight = np.repeat(history.data, k)
-    item = picks.ravel()[cell]
-    ok = item >= 0
-    return cell[ok], hist[ok], weight[ok], item[ok]
+    history = _top_of_rows(history, MAX_HISTORY)
+    sizes = np.repeat(np.diff(history.indptr), k)  # pairs per cell
+    sizes[picks.ravel() < 0] = 0
+    total = int(sizes.sum())
+    cell = np.repeat(np.arange(n * k), sizes)
+    start = np.repeat(history.indptr[:-1], k)[cell]
+    offset = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    entry = start + offset
+    return sizes, history.indices[entry], history.data[entry], picks.ravel()[cell]
 
 
-def _best(cell, value, anchor, n_cells):
-    """For each cell, the anchor with the largest value (ties: the lower anchor index)."""
-    order = np.lexsort((anchor, -value, cell))
-    cell, value, anchor = cell[order], value[order], anchor[order]
-    first = np.ones(len(cell), bool)
-    first[1:] = cell[1:] != cell[:-1]
-    best = np.full(n_cells, -1, np.int64)
-    good = first & (value > 0)
-    best[cell[good]] = anchor[good]
+def _top_of_rows(matrix: sp.csr_matrix, limit: int) -> sp.csr_matrix:
+    """Keep each row's ``limit`` largest entries (ties by column)."""
+    matrix = matrix.tocsr()
+    counts = np.diff(matrix.indptr)
+    if counts.max(initial=0) <= limit:
+        return matrix
+    rows = np.repeat(np.arange(matrix.shape[0]), counts)
+    order = np.lexsort((matrix.indices, -matrix.data, rows))
+    rank = np.arange(len(order)) - np.repeat(matrix.indptr[:-1], counts)
+    keep = order[rank < limit]
+    keep.sort()
+    trimmed = sp.csr_matrix((matrix.data[keep], (rows[keep], matrix.indices[keep])),
+                            shape=matrix.shape)
+    trimmed.sort_indices()
+    return trimmed
+
+
+def _best(sizes, value, anchor):
+    """Per cell (pairs grouped by cell, ``sizes`` each): the anchor of the largest positive
+    value, ties to the lower anchor; -1 where there is none. Linear time (reduceat)."""
+    best = np.full(len(sizes), -1, np.int64)
+    filled = np.flatnonzero(sizes > 0)
+    if len(filled) == 0:
+        return best
+    starts = (np.cumsum(sizes) - sizes)[filled]
+    top = np.maximum.reduceat(value, starts)
+    at_top = value == np.repeat(top, sizes[filled])
+    big = np.iinfo(np.int64).max
+    lowest = np.minimum.reduceat(np.where(at_top, anchor, big), starts)
+    good = top > 0
+    best[filled[good]] = lowest[good]
     return best
 
 
@@ -155,7 +187,7 @@ def _factor_similarity(model):
 
     def weight(hist, item):
         out = np.empty(len(hist), np.float32)
-        step = 500_000  # bounded memory: step x factors floats per block
+        step = 200_000  # bounded memory: 2 x step x factors floats per block
         for start in range(0, len(hist), step):
             a, b = unit[hist[start:start + step]], unit[item[start:start + step]]
             out[start:start + step] = np.einsum("ij,ij->i", a, b)
@@ -168,9 +200,9 @@ def _anchor_items(model, user_index, picks, codes, anchors, weight) -> None:
     if type(model).__name__ == "EASE":
         history = history.copy()
         history.data[:] = 1.0
-    cell, hist, w, item = _pairs(history, picks)
+    sizes, hist, w, item = _pairs(history, picks)
     value = w * weight(hist, item)
-    best = _best(cell, value.astype(np.float64), hist, picks.size)
+    best = _best(sizes, value.astype(np.float64), hist.astype(np.int64))
     hit = best >= 0
     flat_codes, flat_anchors = codes.ravel(), anchors.ravel()
     flat_codes[hit] = "bought_item"
