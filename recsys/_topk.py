@@ -74,3 +74,49 @@ def mask_rows(scores: np.ndarray, rows: sp.csr_matrix) -> None:
     counts = np.diff(rows.indptr)
     if counts.sum():
         scores[np.repeat(np.arange(rows.shape[0]), counts), rows.indices] = -np.inf
+
+
+def topk_sparse(scores: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`topk` for scores held as a CSR matrix: only stored cells can be returned.
+
+    Rows hold few scorable items (rules that fired, neighbours reached), so sorting the stored
+    entries is cheaper than a dense pass over the catalogue. Same order: score descending,
+    then column index; -inf/NaN entries are never returned.
+    """
+    scores = scores.tocsr()
+    n = scores.shape[0]
+    counts = np.diff(scores.indptr)
+    rows = np.repeat(np.arange(n), counts)
+    data = scores.data.astype(np.float32)
+    ok = np.isfinite(data) | (data == np.inf)
+    rows, cols, data = rows[ok], scores.indices[ok], data[ok]
+    order = np.lexsort((cols, -data, rows))
+    rows, cols, data = rows[order], cols[order], data[order]
+    starts = np.searchsorted(rows, np.arange(n))
+    position = np.arange(len(rows)) - starts[rows]
+    keep = position < k
+    out_cols = np.full((n, k), -1, np.int32)
+    out_vals = np.full((n, k), np.nan, np.float32)
+    out_cols[rows[keep], position[keep]] = cols[keep]
+    out_vals[rows[keep], position[keep]] = data[keep]
+    return out_cols, out_vals, np.minimum(np.bincount(rows, minlength=n), k).astype(np.int64)
+
+
+def drop_entries(scores: sp.csr_matrix, blocked_columns: np.ndarray | None,
+                 blocked_cells: sp.csr_matrix | None) -> sp.csr_matrix:
+    """``scores`` without entries in blocked columns (bool mask) or at the stored cells of
+    ``blocked_cells`` (same shape), e.g. the items already in each history."""
+    scores = scores.tocsr()
+    n, m = scores.shape
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(scores.indptr))
+    keep = np.ones(scores.nnz, bool)
+    if blocked_columns is not None:
+        keep &= ~blocked_columns[scores.indices]
+    if blocked_cells is not None and blocked_cells.nnz:
+        cells = blocked_cells.tocsr()
+        cells.sort_indices()
+        keys = np.repeat(np.arange(n, dtype=np.int64) * m, np.diff(cells.indptr)) + cells.indices
+        probe = rows * m + scores.indices
+        pos = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
+        keep &= keys[pos] != probe
+    return sp.csr_matrix((scores.data[keep], (rows[keep], scores.indices[keep])), shape=(n, m))

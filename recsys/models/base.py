@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from .._ids import clean_ids, is_scalar_id, preview
 from .._params import ParamsMixin, check_choice, check_int
-from .._topk import chunk_rows, mask_rows, topk
+from .._topk import chunk_rows, drop_entries, mask_rows, topk, topk_sparse
 from ..data import IdMap, Interactions
 from ..exceptions import (
     DataError,
@@ -351,9 +351,19 @@ class Recommender(ParamsMixin):
                 ids=ids[unknown].tolist(), kind="user")
         return index
 
+    #: the model's scores are sparse (few scorable items per query): rank stored cells only
+    _sparse_scores: ClassVar[bool] = False
+
+    def _score_histories_sparse(self, histories: sp.csr_matrix) -> sp.csr_matrix:
+        """CSR scores of the items the model can score for each history (sparse models)."""
+        raise NotImplementedError
+
     def _recommend_users(self, user_index: np.ndarray, k: int, exclude_seen: bool,
                          allowed: np.ndarray, show_progress: bool = False):
         """Chunked dense scoring + exact top-k (override for a fused kernel)."""
+        if self._sparse_scores:
+            return self._sparse_topk(self._user_histories(user_index),
+                                     self.seen_[user_index] if exclude_seen else None, k, allowed)
         blocked = ~allowed
 
         def score(chunk: np.ndarray) -> np.ndarray:
@@ -451,8 +461,29 @@ class Recommender(ParamsMixin):
         matrix.data[:] = 1.0
         return queries, matrix
 
+    def _user_histories(self, user_index: np.ndarray) -> sp.csr_matrix:
+        """What a sparse model scores a known user from (default: their training history)."""
+        return self.seen_[user_index]
+
+    def _sparse_topk(self, histories: sp.csr_matrix, exclude: sp.csr_matrix | None, k: int,
+                     allowed: np.ndarray):
+        n = histories.shape[0]
+        cols = np.empty((n, k), np.int32)
+        vals = np.empty((n, k), np.float32)
+        lengths = np.empty(n, np.int64)
+        step = max(1, chunk_rows(k * 200))  # rows' stored scores stay within the cell budget
+        for start in range(0, n, step):
+            part = slice(start, start + step)
+            scores = self._score_histories_sparse(histories[part])
+            scores = drop_entries(scores, ~allowed, None if exclude is None else exclude[part])
+            cols[part], vals[part], lengths[part] = topk_sparse(scores, k)
+        return cols, vals, lengths
+
     def _recommend_histories(self, histories: sp.csr_matrix, k: int, exclude_history: bool,
                              allowed: np.ndarray, show_progress: bool = False):
+        if self._sparse_scores:
+            return self._sparse_topk(histories, histories if exclude_history else None, k,
+                                     allowed)
         blocked = ~allowed
 
         def score(rows: np.ndarray) -> np.ndarray:

@@ -173,6 +173,27 @@ class AssociationRules(Recommender):
         return sp.coo_matrix((score[hits.col[fired]], (hits.row[fired], hits.col[fired])),
                              shape=hits.shape)
 
+    _sparse_scores: ClassVar[bool] = True
+
+    def _score_histories_sparse(self, histories: sp.csr_matrix) -> sp.csr_matrix:
+        fired = self._fired(histories)
+        rows, cols, vals = fired.row, self.consequents_[fired.col], fired.data.astype(np.float64)
+        shape = (histories.shape[0], len(self.items_))
+        if self.aggregate == "sum":
+            return sp.csr_matrix((vals, (rows, cols)), shape=shape)  # duplicates are summed
+        key = rows.astype(np.int64) * shape[1] + cols
+        order = np.argsort(key, kind="stable")  # radix sort on integer keys
+        key, vals = key[order], vals[order]
+        if len(key) == 0:
+            return sp.csr_matrix(shape)
+        starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+        best = np.maximum.reduceat(vals, starts)
+        return sp.csr_matrix((best, (key[starts] // shape[1], key[starts] % shape[1])),
+                             shape=shape)
+
+    def _user_histories(self, user_index: np.ndarray) -> sp.csr_matrix:
+        return self.history_[user_index]
+
     def _aggregate(self, fired: sp.coo_matrix, consequents: np.ndarray) -> np.ndarray:
         scores = np.full((fired.shape[0], len(self.items_)), -np.inf, np.float32)
         rows, cols, vals = fired.row, consequents[fired.col], fired.data
