@@ -59,7 +59,8 @@ def test_usage_errors_exit_2():
     assert main([]) == 2
 
 
-@pytest.mark.parametrize("cmd", [[], ["demo"], ["fit"], ["recommend"], ["info"]])
+@pytest.mark.parametrize("cmd", [[], ["demo"], ["fit"], ["recommend"], ["info"], ["rules"],
+                                 ["evaluate"], ["picks"], ["segments"]])
 def test_help_everywhere(cmd, capsys):
     with pytest.raises(SystemExit) as err:
         main([*cmd, "--help"])
@@ -71,3 +72,24 @@ def test_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "recsys", "--version"], capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0 and result.stdout.startswith("recsys ")
+
+
+def test_rules_command(tmp_path, capsys, shop):
+    lines = tmp_path / "lines.csv"
+    shop.orders.to_csv(lines, index=False)
+    out = tmp_path / "rules.csv"
+    assert main(["rules", "--orders", str(lines), "--basket-col", "order_id", "--item-col",
+                 "product_id", "--min-support", "0.005", "--top", "5", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "frequent itemsets" in text and "if bought" in text
+    rules = pd.read_csv(out)
+    assert {"antecedents", "consequents", "support", "confidence", "lift"} <= set(rules.columns)
+    assert main(["rules", "--orders", str(lines), "--item-col", "nope"]) == 1
+
+
+def test_cart_recommendation(tmp_path, capsys):
+    model = tmp_path / "rules.npz"
+    assert main(["fit", "--model", "AssociationRules", "--param", "min_support=0.003",
+                 "--out", str(model)]) == 0
+    assert main(["recommend", "--model", str(model), "--basket", "P0001,P0002", "-k", "3"]) == 0
+    assert "AssociationRules" in capsys.readouterr().out
