@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import in_worker, machine, make_large, mib, table, write_json  # noqa: E402
+from _common import in_worker, machine, make_large, mib, table, write_json
 
 SIZES = {"full": (1_000_000, 50_000, 20_000_000), "quick": (20_000, 2_000, 400_000)}
 K = 10
@@ -70,9 +70,9 @@ def peak_rss() -> int:
 
 def worker(payload: dict) -> dict:
     import pandas as pd
+    from _common import peak_since, reset_peak
 
     import recsys
-    from _common import peak_since, reset_peak
 
     where = paths(Path(payload["work"]))
     if payload["task"] == "build":

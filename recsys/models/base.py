@@ -216,7 +216,8 @@ class Recommender(ParamsMixin):
         else:
             self.seen_ = sp.csr_matrix((0, data.n_items), dtype=np.float32)
         counts_from = self.seen_ if data.users is not None else data.matrix("basket")
-        self.item_counts_ = np.diff(counts_from.tocsc().indptr).astype(np.int64)
+        # distinct users (or baskets) per item: the stored cells of each column
+        self.item_counts_ = np.bincount(counts_from.indices, minlength=data.n_items).astype(np.int64)
         self._fit(data, features)
         self.fit_seconds_ = time.perf_counter() - start
         return self

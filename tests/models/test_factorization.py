@@ -1,0 +1,92 @@
+"""ALS, BPR, ItemKNN and EASE beyond the shared contract: threads, warnings, fold-in, limits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from recsys import ALS, BPR, EASE, InvalidParameterError, ItemKNN
+
+
+def test_implicit_blas_warning_never_reaches_the_user():
+    code = (
+        "import warnings, recsys\n"
+        "warnings.simplefilter('error')\n"
+        "shop = recsys.make_shop(n_customers=200, n_products=50, seed=0)\n"
+        "recsys.ALS(factors=4, iterations=2, random_state=0).fit(shop.interactions)\n"
+        "recsys.BPR(factors=4, iterations=2, random_state=0).fit(shop.interactions)\n"
+        "recsys.ItemKNN(k=5).fit(shop.interactions)\n"
+        "print('clean')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, env={"OPENBLAS_NUM_THREADS": "2", "PATH": ""})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "clean"
+
+
+def test_thread_limits_do_not_leak(shop):
+    import implicit.cpu.als  # noqa: F401  (load every native library before comparing)
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    before = [(p["internal_api"], p["num_threads"]) for p in threadpool_info()]
+    model = ALS(factors=8, iterations=3, random_state=0, num_threads=1).fit(shop.interactions)
+    model.recommend(shop.interactions.users.ids[:50], k=5)
+    EASE(l2=50.0, num_threads=1).fit(shop.interactions)
+    after = [(p["internal_api"], p["num_threads"]) for p in threadpool_info()]
+    assert before == after
+
+
+def test_als_results_do_not_depend_on_thread_count(shop):
+    one = ALS(factors=8, iterations=4, random_state=3, num_threads=1).fit(shop.interactions)
+    two = ALS(factors=8, iterations=4, random_state=3, num_threads=2).fit(shop.interactions)
+    np.testing.assert_allclose(one.item_factors_, two.item_factors_, rtol=1e-4, atol=1e-5)
+    users = shop.interactions.users.ids[:40]
+    assert one.recommend(users, k=5).to_dict() == two.recommend(users, k=5).to_dict()
+
+
+def test_fold_in_matches_the_trained_customer(shop):
+    """A known customer's history, folded in as if new, lands near their trained picks."""
+    model = ALS(factors=16, iterations=15, regularization=0.1, random_state=0).fit(
+        shop.interactions)
+    counts = np.diff(model.seen_.indptr)
+    user = int(np.argmax(counts))
+    history = model.items_.ids[model.seen_[user].indices].tolist()
+    trained = set(model.recommend(model.users_.ids[user], k=10).item_ids())
+    folded = set(model.recommend_for_basket({"newcomer": history}, k=10).item_ids())
+    assert len(trained & folded) >= 7
+
+
+@pytest.mark.parametrize("model", [ALS(factors=8, iterations=3, random_state=0),
+                                   BPR(factors=8, iterations=5, random_state=0, num_threads=1),
+                                   ItemKNN(k=10), EASE(l2=20.0)])
+def test_explain_contributions_come_from_the_history(model, shop):
+    model.fit(shop.interactions)
+    user = model.users_.ids[int(np.argmax(np.diff(model.seen_.indptr)))]
+    item = model.recommend(user, k=1).item_ids()[0]
+    why = model.explain(item, user=user)
+    history = set(model.items_.ids[model.seen_[model.users_.to_index([user])[0]].indices].tolist())
+    assert why.contributions and {label for label, _ in why.contributions} <= history
+
+
+def test_item_knn_contributions_add_up_to_the_score(shop):
+    model = ItemKNN(k=20).fit(shop.interactions)
+    user = model.users_.ids[5]
+    recs = model.recommend(user, k=3)
+    for item, score in zip(recs.item_ids(), recs.scores[0], strict=False):
+        why = model.explain(item, user=user)
+        assert sum(w for _, w in why.contributions) == pytest.approx(score, rel=1e-4)
+
+
+def test_ease_refuses_catalogues_too_large(shop):
+    with pytest.raises(InvalidParameterError, match="GiB.*max_items"):
+        EASE(max_items=10).fit(shop.interactions)
+
+
+@pytest.mark.parametrize("bad", [{"factors": 0}, {"alpha": -1.0}, {"iterations": 1.5},
+                                 {"regularization": "high"}, {"num_threads": -1}])
+def test_bad_parameters_name_themselves(bad, shop):
+    with pytest.raises(InvalidParameterError, match=next(iter(bad))):
+        ALS(**bad).fit(shop.interactions)
