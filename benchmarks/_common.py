@@ -130,6 +130,20 @@ def table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
     return "\n".join([head, rule, *body])
 
 
+def finish(name: str, args, rows: list[dict], columns: list[tuple[str, str]],
+           failures: list[str], **extra) -> int:
+    """Print the table, write the JSON (with its columns, for run.py) and return the exit code:
+    1 when an answer was wrong."""
+    print()
+    print(table(rows, columns))
+    write_json(args.json, {"benchmark": name, "quick": args.quick, "machine": machine(),
+                           "columns": columns, "rows": rows, "failures": failures, **extra})
+    if failures:
+        print("\nFAILED:\n" + "\n".join(failures))
+        return 1
+    return 0
+
+
 def mib(n: float) -> float:
     return n / 2**20
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import in_worker, machine, make_large, mib, table, write_json
+from _common import finish, in_worker, make_large, mib
 
 SIZES = {"full": (1_000_000, 50_000, 20_000_000), "quick": (20_000, 2_000, 400_000)}
 K = 10
@@ -219,16 +219,10 @@ def main(argv=None) -> int:
             differ = sum(set(a) != set(b) for a, b in zip(mine["ids"], theirs["ids"], strict=False))
             if differ:
                 failures.append(f"{differ} of 300 customers differ from raw implicit without rules")
-    print()
-    print(table(rows, [("engine", "engine"), ("customers", "customers"), ("seconds", "seconds"),
-                       ("ratio", "time / implicit"), ("peak_rss_mib", "peak RSS MiB"),
-                       ("picks", "picks"), ("rules", "work")]))
-    write_json(args.json, {"benchmark": "campaign", "quick": args.quick, "machine": machine(),
-                           "build": built, "rows": rows, "failures": failures})
-    if failures:
-        print("\nFAILED:\n" + "\n".join(failures))
-        return 1
-    return 0
+    columns = [("engine", "engine"), ("customers", "customers"), ("seconds", "seconds"),
+               ("ratio", "time / implicit"), ("peak_rss_mib", "peak RSS MiB"),
+               ("peak_growth_mib", "peak growth MiB"), ("picks", "picks"), ("rules", "work")]
+    return finish("campaign", args, rows, columns, failures, build=built)
 
 
 if __name__ == "__main__":

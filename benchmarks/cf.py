@@ -29,14 +29,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     data_dir,
+    finish,
     in_worker,
-    machine,
     make_large,
     mib,
     peak_since,
     reset_peak,
-    table,
-    write_json,
 )
 
 K = 10
@@ -241,14 +239,7 @@ def main(argv=None) -> int:
                ("fit_seconds", "fit s"), ("fit_ratio", "fit / implicit"),
                ("recommend_seconds", "recommend-all s"), ("recommend_ratio", "recommend / implicit"),
                ("peak_mib", "peak MiB"), ("ndcg@10", "ndcg@10"), ("recall@10", "recall@10")]
-    print()
-    print(table(results, columns))
-    write_json(args.json, {"benchmark": "cf", "quick": args.quick, "machine": machine(),
-                           "rows": results, "failures": failures})
-    if failures:
-        print("\nFAILED:\n" + "\n".join(failures))
-        return 1
-    return 0
+    return finish("cf", args, results, columns, failures)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, machine, table, write_json
+from _common import data_dir, finish
 
 
 def load(dataset: str, root: Path):
@@ -129,19 +129,14 @@ def main(argv=None) -> int:
         got, failed = evaluate_case(dataset, root)
         rows += got
         failures += failed
-    print()
-    print(table(rows, [("dataset", "data"), ("model", "model"), ("ndcg@10", "ndcg@10"),
-                       ("recall@20", "recall@20"), ("new_ndcg@10", "new: ndcg@10"),
-                       ("new_recall@20", "new: recall@20"),
-                       ("new_products_picked", "new products picked"),
-                       ("fit_seconds", "fit s"), ("recommend_seconds", "recommend s"),
-                       ("score_all_customers_seconds", "all customers, k=10 s")]))
-    write_json(args.json, {"benchmark": "content", "quick": args.quick, "machine": machine(),
-                           "rows": rows, "failures": failures})
-    if failures:
-        print("\nFAILED:\n" + "\n".join(failures))
-        return 1
-    return 0
+    columns = [("dataset", "data"), ("model", "model"), ("ndcg@10", "ndcg@10"),
+               ("recall@20", "recall@20"), ("new_ndcg@10", "new products: ndcg@10"),
+               ("new_recall@20", "new products: recall@20"),
+               ("new_products_picked", "new products picked"),
+               ("new_products_in_test", "new products in test"),
+               ("fit_seconds", "fit s"), ("recommend_seconds", "recommend s"),
+               ("score_all_customers_seconds", "all customers, k=10 (s)")]
+    return finish("content", args, rows, columns, failures)
 
 
 if __name__ == "__main__":

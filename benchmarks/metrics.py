@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, table, write_json
+from _common import finish
 
 K = 10
 METRICS = ["precision", "recall", "ndcg", "map"]
@@ -193,16 +193,11 @@ def main(argv=None) -> int:
     for row in rows:
         print(f"{row['engine']:<8} {row['seconds']:.4f} s  x{row['ratio']:.1f}  "
               + "  ".join(f"{m}@10={row[f'{m}@10']:.6f}" for m in METRICS))
-    print()
-    print(table(rows, [("engine", "engine"), ("input", "input"), ("users", "users"),
-                       ("seconds", "seconds (median, warm)"), ("ratio", "time / recsys"),
-                       ("ndcg@10", "ndcg@10"), ("map@10", "map@10")]))
-    write_json(args.json, {"benchmark": "metrics", "quick": args.quick, "machine": machine(),
-                           "rows": rows, "failures": failures})
-    if failures:
-        print("\nFAILED:\n" + "\n".join(failures))
-        return 1
-    return 0
+    columns = [("engine", "engine"), ("input", "input"), ("users", "users"),
+               ("seconds", "seconds (median, warm)"), ("ratio", "time / recsys"),
+               ("precision@10", "precision@10"), ("recall@10", "recall@10"),
+               ("ndcg@10", "ndcg@10"), ("map@10", "map@10")]
+    return finish("metrics", args, rows, columns, failures)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, machine, measure, median_runs, mib, table, write_json
+from _common import data_dir, finish, measure, median_runs, mib
 
 FULL_CASES = [("fimi", s) for s in (0.01, 0.005, 0.002, 0.001)] + \
              [("online-retail", s) for s in (0.02, 0.01, 0.005)]
@@ -196,14 +196,7 @@ def main(argv=None) -> int:
     columns = [("dataset", "data"), ("min_support", "min_support"), ("engine", "engine"),
                ("seconds", "seconds"), ("time_ratio", "time / recsys"), ("peak_mib", "peak MiB"),
                ("memory_ratio", "memory / recsys"), ("itemsets", "itemsets"), ("rules", "rules")]
-    print()
-    print(table(rows, columns))
-    write_json(args.json, {"benchmark": "rules", "quick": args.quick, "machine": machine(),
-                           "repeat": repeat, "rows": rows, "failures": failures})
-    if failures:
-        print("\nFAILED:\n" + "\n".join(failures))
-        return 1
-    return 0
+    return finish("rules", args, rows, columns, failures, repeat=repeat)
 
 
 if __name__ == "__main__":

@@ -30,33 +30,12 @@ def scripts() -> list[Path]:
     return sorted(p for p in HERE.glob("*.py") if not p.name.startswith("_") and p.name != "run.py")
 
 
-def summarise(name: str, data: dict) -> str:
+def summarise(data: dict) -> str:
     rows = data.get("rows", [])
-    if name == "rules":
-        cols = [("dataset", "data"), ("min_support", "min_support"), ("engine", "engine"),
-                ("seconds", "seconds"), ("time_ratio", "time / recsys"), ("peak_mib", "peak MiB"),
-                ("memory_ratio", "memory / recsys"), ("itemsets", "itemsets"), ("rules", "rules")]
-    elif name == "cf":
-        cols = [("dataset", "data"), ("model", "model"), ("engine", "engine"),
-                ("fit_seconds", "fit s"), ("fit_ratio", "fit / implicit"),
-                ("recommend_seconds", "recommend-all s"), ("recommend_ratio", "recommend / implicit"),
-                ("peak_mib", "peak MiB"), ("ndcg@10", "ndcg@10"), ("recall@10", "recall@10")]
-    elif name == "metrics":
-        cols = [("engine", "engine"), ("input", "input"), ("users", "users"),
-                ("seconds", "seconds (median, warm)"), ("ratio", "time / recsys"),
-                ("precision@10", "precision@10"), ("recall@10", "recall@10"),
-                ("ndcg@10", "ndcg@10"), ("map@10", "map@10")]
-    elif name == "content":
-        cols = [("dataset", "data"), ("model", "model"), ("ndcg@10", "ndcg@10"),
-                ("recall@20", "recall@20"), ("new_ndcg@10", "new products: ndcg@10"),
-                ("new_recall@20", "new products: recall@20"),
-                ("new_products_picked", "new products picked"),
-                ("new_products_in_test", "new products in test"),
-                ("score_all_customers_seconds", "all customers, k=10 (s)")]
-    else:
-        keys = list(rows[0].keys()) if rows else []
-        cols = [(k, k) for k in keys if not isinstance(rows[0][k], (list, dict))]
-    return table(rows, cols)
+    columns = [tuple(c) for c in data.get("columns", [])]
+    if not columns and rows:
+        columns = [(k, k) for k, v in rows[0].items() if not isinstance(v, (list, dict))]
+    return table(rows, columns)
 
 
 def update_readme(results: dict[str, dict], command: str) -> None:
@@ -68,7 +47,7 @@ def update_readme(results: dict[str, dict], command: str) -> None:
              f"Last full run: {info['date']} on {info['cpus']} cores ({info['machine']}, "
              f"{info['system']}); {versions}.", "", f"Command: `{command}`", ""]
     for name, data in results.items():
-        parts += [f"### {name}", "", summarise(name, data), ""]
+        parts += [f"### {name}", "", summarise(data), ""]
     parts.append(END)
     if START in text and END in text:
         head, rest = text.split(START, 1)

@@ -322,20 +322,26 @@ class Recommender(ParamsMixin):
             ids, index = ids[index >= 0], index[index >= 0]
         allowed = self._item_filter(candidates, exclude)
         known = index >= 0
-        cols = np.full((len(ids), k), -1, np.int32)
-        vals = np.full((len(ids), k), np.nan, np.float32)
-        lengths = np.zeros(len(ids), np.int64)
-        source = np.where(known, type(self).__name__, FALLBACK).astype(object)
-        if known.any():
-            answer = self._recommend_users(index[known], k, bool(exclude_seen), allowed,
-                                           show_progress)
-            cols[known], vals[known], lengths[known] = answer[:3]
+        return self._assemble(ids, known, k, allowed, lambda: self._recommend_users(
+            index[known], k, bool(exclude_seen), allowed, show_progress))
+
+    def _assemble(self, queries: np.ndarray, answered: np.ndarray, k: int, allowed: np.ndarray,
+                  ask) -> Recommendations:
+        """The model answers the ``answered`` rows (``ask()``), popularity the rest."""
+        n = len(queries)
+        cols = np.full((n, k), -1, np.int32)
+        vals = np.full((n, k), np.nan, np.float32)
+        lengths = np.zeros(n, np.int64)
+        source = np.where(answered, type(self).__name__, FALLBACK).astype(object)
+        if answered.any():
+            answer = ask()
+            cols[answered], vals[answered], lengths[answered] = answer[:3]
             if len(answer) == 4:  # composite models say which part answered each row
-                source[known] = answer[3]
-        if (~known).any():
-            c, v, n = self._popular(int((~known).sum()), k, allowed)
-            cols[~known], vals[~known], lengths[~known] = c, v, n
-        return Recommendations(ids, cols, vals, lengths, self.items_, source.astype(str), k)
+                source[answered] = answer[3]
+        if (~answered).any():
+            c, v, m = self._popular(int((~answered).sum()), k, allowed)
+            cols[~answered], vals[~answered], lengths[~answered] = c, v, m
+        return Recommendations(queries, cols, vals, lengths, self.items_, source.astype(str), k)
 
     def _lookup_users(self, ids: np.ndarray, on_unknown: str) -> np.ndarray:
         index = self.users_.to_index(ids, missing="mask", kind="user")
@@ -422,20 +428,8 @@ class Recommender(ParamsMixin):
         queries, histories = self._basket_matrix(baskets, on_unknown)
         allowed = self._item_filter(candidates, exclude)
         filled = np.diff(histories.indptr) > 0
-        cols = np.full((len(queries), k), -1, np.int32)
-        vals = np.full((len(queries), k), np.nan, np.float32)
-        lengths = np.zeros(len(queries), np.int64)
-        source = np.where(filled, name, FALLBACK).astype(object)
-        if filled.any():
-            answer = self._recommend_histories(histories[filled], k, bool(exclude_basket),
-                                               allowed, show_progress)
-            cols[filled], vals[filled], lengths[filled] = answer[:3]
-            if len(answer) == 4:
-                source[filled] = answer[3]
-        if (~filled).any():
-            c, v, n = self._popular(int((~filled).sum()), k, allowed)
-            cols[~filled], vals[~filled], lengths[~filled] = c, v, n
-        return Recommendations(queries, cols, vals, lengths, self.items_, source.astype(str), k)
+        return self._assemble(queries, filled, k, allowed, lambda: self._recommend_histories(
+            histories[filled], k, bool(exclude_basket), allowed, show_progress))
 
     def _basket_matrix(self, baskets: Any, on_unknown: str) -> tuple[np.ndarray, sp.csr_matrix]:
         """Queries and a binary baskets x items CSR matrix from the accepted shapes."""
@@ -528,19 +522,8 @@ class Recommender(ParamsMixin):
             ids, index = ids[index >= 0], index[index >= 0]
         allowed = self._item_filter(candidates, exclude)
         known = index >= 0
-        cols = np.full((len(ids), k), -1, np.int32)
-        vals = np.full((len(ids), k), np.nan, np.float32)
-        lengths = np.zeros(len(ids), np.int64)
-        source = np.where(known, name, FALLBACK).astype(object)
-        if known.any():
-            answer = self._recommend_similar(index[known], k, allowed)
-            cols[known], vals[known], lengths[known] = answer[:3]
-            if len(answer) == 4:
-                source[known] = answer[3]
-        if (~known).any():
-            c, v, n = self._popular(int((~known).sum()), k, allowed)
-            cols[~known], vals[~known], lengths[~known] = c, v, n
-        return Recommendations(ids, cols, vals, lengths, self.items_, source.astype(str), k)
+        return self._assemble(ids, known, k, allowed,
+                              lambda: self._recommend_similar(index[known], k, allowed))
 
     def _recommend_similar(self, query: np.ndarray, k: int, allowed: np.ndarray):
         """Chunked item-to-item scoring + top-k, never the query item itself."""
