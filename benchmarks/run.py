@@ -3,6 +3,7 @@
     python benchmarks/run.py --data-dir ../shared/data          # full: minutes; updates README
     python benchmarks/run.py --quick                             # CI: small cases, asserts answers
     python benchmarks/run.py --only rules,metrics
+    python benchmarks/run.py --from-json                         # README from the last results
 
 Each benchmark script writes JSON to benchmarks/results/<name>.json; a failed correctness
 check (different itemsets, different metric values, a model disagreeing with its peer) makes
@@ -64,8 +65,15 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--only", default=None, help="comma-separated benchmark names")
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite README.md")
+    parser.add_argument("--from-json", action="store_true",
+                        help="do not run anything: rebuild README.md from the last JSON results")
     args, extra = parser.parse_known_args(argv)
     out_dir = HERE / "results" / ("quick" if args.quick else "full")
+    if args.from_json:
+        found = {p.stem: json.loads(p.read_text()) for p in sorted(out_dir.glob("*.json"))}
+        update_readme(found, "python benchmarks/run.py --data-dir ../shared/data "
+                             "(each script's JSON in benchmarks/results/full/)")
+        return 0
     wanted = set(args.only.split(",")) if args.only else None
     failed, results = [], {}
     for script in scripts():

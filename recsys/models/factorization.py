@@ -15,13 +15,13 @@ import scipy.sparse as sp
 
 from .._params import check_bool, check_float, check_int
 from .._threads import blas_threads, implicit_call
-from .._topk import CELL_BUDGET, chunk_rows
 from ..data import Interactions
 from .base import Recommender, register
 
 __all__ = ["ALS", "BPR"]
 
 _NO_SCORE = -3.0e38  # implicit's top-k marks filtered cells with float32's lowest value
+FUSED_ROWS = 65_536  # queries per call of implicit's top-k
 
 
 class _Factorization(Recommender):
@@ -81,7 +81,10 @@ class _Factorization(Recommender):
             items = np.ascontiguousarray(items[subset])
             blocked = None
             width = min(width, len(subset))
-        step = chunk_rows(items.shape[0], CELL_BUDGET)
+        # implicit batches internally (100 queries at a time, in parallel) and never holds
+        # more than a batch of scores, so big calls keep its threads busy; the chunk only
+        # bounds the query vectors and the slices of the seen-items matrix
+        step = FUSED_ROWS
         starts = range(0, n, step)
         if show_progress:
             from tqdm.auto import tqdm
