@@ -99,7 +99,7 @@ def batch_reasons(model, user_index: np.ndarray, picks: np.ndarray,
     if isinstance(model, _ItemToItem):
         _anchor_items(model, user_index, picks, codes, anchors, _neighbour_weight(model))
     elif isinstance(model, _Factorization):
-        _anchor_items(model, user_index, picks, codes, anchors, _factor_similarity(model))
+        _anchor_factors(model, user_index, picks, codes, anchors)
     elif isinstance(model, AssociationRules):
         _rule_anchors(model, user_index, picks, codes, anchors)
     elif isinstance(model, ContentBased):
@@ -180,19 +180,42 @@ def _neighbour_weight(model):
     return lambda hist, item: W[hist, item]
 
 
-def _factor_similarity(model):
+def _anchor_factors(model, user_index, picks, codes, anchors, block: int = 2048) -> None:
+    """For each pick, the history item whose factors are closest (cosine, times the history
+    weight). Per block of customers: their padded histories (n, H, f) against their picks
+    (n, k, f) in one batched product, so each history vector is gathered once, not k times."""
     vectors = model._item_vectors_for_similarity().astype(np.float32)
     norms = np.linalg.norm(vectors, axis=1)
     unit = vectors / np.where(norms > 0, norms, 1.0)[:, None]
-
-    def weight(hist, item):
-        out = np.empty(len(hist), np.float32)
-        step = 200_000  # bounded memory: 2 x step x factors floats per block
-        for start in range(0, len(hist), step):
-            a, b = unit[hist[start:start + step]], unit[item[start:start + step]]
-            out[start:start + step] = np.einsum("ij,ij->i", a, b)
-        return out
-    return weight
+    history = _top_of_rows(model.seen_[user_index], MAX_HISTORY)
+    n, k = picks.shape
+    flat_codes, flat_anchors = codes.reshape(-1), anchors.reshape(-1)
+    ids = model.items_.ids
+    for start in range(0, n, block):
+        rows = slice(start, min(n, start + block))
+        part = history[rows]
+        lengths = np.diff(part.indptr)
+        width = int(lengths.max(initial=0))
+        if width == 0:
+            continue
+        m = part.shape[0]
+        slot = np.arange(part.nnz) - np.repeat(part.indptr[:-1], lengths)
+        owner = np.repeat(np.arange(m), lengths)
+        hist = np.full((m, width), -1, np.int64)
+        weight = np.zeros((m, width), np.float32)
+        hist[owner, slot] = part.indices
+        weight[owner, slot] = part.data
+        h_vec = unit[np.maximum(hist, 0)] * (hist >= 0)[:, :, None]
+        p_vec = unit[np.maximum(picks[rows], 0)]
+        value = np.matmul(h_vec, p_vec.transpose(0, 2, 1)) * weight[:, :, None]  # (m, H, k)
+        value[np.broadcast_to((hist < 0)[:, :, None], value.shape)] = -np.inf
+        at = value.argmax(axis=1)  # first (lowest item index) among equals
+        top = np.take_along_axis(value, at[:, None, :], axis=1)[:, 0, :]
+        chosen = np.take_along_axis(hist, at, axis=1)
+        good = (top > 0) & (picks[rows] >= 0)
+        cells = (np.arange(start, start + m)[:, None] * k + np.arange(k)[None, :])[good]
+        flat_codes[cells] = "bought_item"
+        flat_anchors[cells] = ids[chosen[good]]
 
 
 def _anchor_items(model, user_index, picks, codes, anchors, weight) -> None:
