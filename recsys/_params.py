@@ -26,6 +26,10 @@ class ParamsMixin:
 
     _component_attr: str | None = None  # attribute holding [(name, estimator), ...]
 
+    def _named_components(self) -> list:
+        """The (name, estimator) pairs nested parameters reach."""
+        return list(getattr(self, self._component_attr) or []) if self._component_attr else []
+
     @classmethod
     def _param_names(cls) -> list[str]:
         sig = inspect.signature(cls.__init__)
@@ -36,7 +40,7 @@ class ParamsMixin:
         """The constructor parameters (and, with ``deep``, those of components)."""
         params = {name: getattr(self, name) for name in self._param_names()}
         if deep and self._component_attr:
-            for name, est in getattr(self, self._component_attr):
+            for name, est in self._named_components():
                 for key, value in est.get_params(deep=True).items():
                     params[f"{name}__{key}"] = value
         return params
@@ -57,7 +61,7 @@ class ParamsMixin:
                     f"its parameters are {', '.join(names)}."
                 )
         if nested:
-            components = dict(getattr(self, self._component_attr)) if self._component_attr else {}
+            components = dict(self._named_components()) if self._component_attr else {}
             for head, sub in nested.items():
                 if head not in components:
                     raise InvalidParameterError(

@@ -55,7 +55,11 @@ class _Factorization(Recommender):
 
     # the fused path: implicit's top-k with filters inside it
     def _recommend_users(self, user_index, k, exclude_seen, allowed, show_progress=False):
-        seen = self.seen_[user_index] if exclude_seen else None
+        seen = None
+        if exclude_seen:  # everyone in order (recommend-all) needs no copy of the matrix
+            everyone = len(user_index) == self.seen_.shape[0] and bool(
+                (user_index == np.arange(len(user_index))).all())
+            seen = self.seen_ if everyone else self.seen_[user_index]
         return self._fused_topk(self._user_vectors, user_index, seen, k, allowed, show_progress)
 
     def _recommend_histories(self, histories, k, exclude_history, allowed, show_progress=False):
@@ -98,7 +102,7 @@ class _Factorization(Recommender):
                 filt = filter_rows[start:stop] if filter_rows.shape[0] == n else filter_rows[rows[start:stop]]
                 if subset is not None:
                     filt = filt[:, subset].tocsr()
-                filt = filt.astype(np.float32)
+                filt = filt.astype(np.float32, copy=False)
             with implicit_call():
                 ids, scores = implicit_topk(items, query, width, filter_query_items=filt,
                                             filter_items=blocked, num_threads=self.num_threads)

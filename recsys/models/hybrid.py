@@ -119,15 +119,23 @@ class Hybrid(Recommender):
         self.min_history = min_history
         self.chains = chains
 
-    # the nested-parameter machinery reads the templates
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        if self.components is None:
-            self.components = default_components()
-        return super().get_params(deep=deep)
-
     # ------------------------------------------------------------------ capabilities
     def _templates(self) -> list[tuple[str, Recommender]]:
-        return self.components if self.components is not None else default_components()
+        if self.components is None:  # built once per instance, never stored as a parameter
+            self._defaults = getattr(self, "_defaults", None) or default_components()
+            return self._defaults
+        return self.components
+
+    def _named_components(self) -> list[tuple[str, Recommender]]:
+        return self._templates()
+
+    def set_params(self, **params: Any) -> Hybrid:
+        if self.components is None and any("__" in key for key in params):
+            # a nested change makes the defaults explicit, their chains included
+            self.components = self._templates()
+            if self.chains is None:
+                self.chains = {kind: list(order) for kind, order in DEFAULT_CHAINS.items()}
+        return super().set_params(**params)  # type: ignore[return-value]
 
     @property
     def uses_item_features(self) -> bool:  # type: ignore[override]
@@ -287,9 +295,9 @@ class Hybrid(Recommender):
     def _chain(self, kind: str) -> list[int]:
         """Component positions to ask, in order, for ``kind`` of query."""
         chains = self.chains
+        names = [name for name, _ in self.components_]
         if chains is None and self.components is None:
             chains = DEFAULT_CHAINS
-        names = [name for name, _ in self.components_]
         if chains is None or kind not in chains:
             return list(range(len(names)))
         return [names.index(name) for name in chains[kind]]

@@ -140,3 +140,17 @@ def test_item_features_persist_and_transform(shop):
     assert (again.matrix != shop.items.matrix).nnz == 0
     row = shop.products.iloc[[0]]
     assert (again.transform(row) != shop.items.transform(row)).nnz == 0
+
+
+def test_default_hybrid_keeps_its_chains_through_params_and_clone(shop):
+    model = Hybrid()
+    assert model.get_params(deep=False)["components"] is None
+    assert "als__factors" in model.get_params()
+    twin = clone(model).set_params(als__factors=4, als__iterations=2, rules__min_support=0.004)
+    assert twin.components is not None and twin.components[1][1].factors == 4
+    twin.fit(shop.interactions, items=shop.items)
+    users = twin.users_.ids[np.diff(twin.seen_.indptr) > 3][:5]
+    assert set(twin.recommend(users, k=3).source) <= {"als", "content", "popular"}
+    rules = dict(twin.components_)["rules"]
+    antecedent = sorted(rules.rules_["antecedents"].iloc[0])
+    assert twin.recommend_for_basket(antecedent, k=3).source[0] == "rules"
