@@ -92,9 +92,14 @@ def recsys_engine(name, params, train):
 
 def implicit_engine(name, params, train):
     import pandas as pd
+    import scipy.sparse as sp
     from threadpoolctl import threadpool_limits
 
-    matrix = train.matrix("user").copy()  # the CSR a user of implicit builds themselves
+    # the same interaction arrays recsys starts from; a user of implicit builds the CSR
+    # from them, so that is part of its fit (as building it is part of recsys's)
+    rows, cols, weights = train.user_index, train.item_index, train.weights
+    shape = (train.n_users, train.n_items)
+    built = {}
     if name == "ALS":
         from implicit.cpu.als import AlternatingLeastSquares
 
@@ -108,15 +113,17 @@ def implicit_engine(name, params, train):
         from implicit.nearest_neighbours import BM25Recommender
 
         model = BM25Recommender(K=params["k"], K1=1.2, B=0.75)
-    userids = np.arange(matrix.shape[0])
+    userids = np.arange(shape[0])
 
     def fit():
+        matrix = sp.csr_matrix((weights, (rows, cols)), shape=shape, dtype=np.float32)
+        built["matrix"] = matrix
         with threadpool_limits(1, "blas"):
             model.fit(matrix, show_progress=False)
 
     def recommend():
         with threadpool_limits(1, "blas"):
-            return model.recommend(userids, matrix, N=K, filter_already_liked_items=True)
+            return model.recommend(userids, built["matrix"], N=K, filter_already_liked_items=True)
 
     def frame(result):
         ids, scores = result
