@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ._arrays import rank_in_runs
+
 __all__ = ["topk", "mask_rows", "chunk_rows"]
 
 #: score cells held at once by the chunked paths (float32: 32 MiB)
@@ -92,8 +94,7 @@ def topk_sparse(scores: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, 
     rows, cols, data = rows[ok], scores.indices[ok], data[ok]
     order = np.lexsort((cols, -data, rows))
     rows, cols, data = rows[order], cols[order], data[order]
-    starts = np.searchsorted(rows, np.arange(n))
-    position = np.arange(len(rows)) - starts[rows]
+    position = rank_in_runs(rows)
     keep = position < k
     out_cols = np.full((n, k), -1, np.int32)
     out_vals = np.full((n, k), np.nan, np.float32)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._arrays import rank_in_runs
 from ._ids import clean_ids
 from ._params import check_choice, check_int
 from .data import parse_timestamps
@@ -326,12 +327,8 @@ def _first_occurrence(key: np.ndarray) -> np.ndarray:
 def _occurrence(group: np.ndarray) -> np.ndarray:
     """For each cell, how many earlier cells (row-major) share its group key."""
     order = np.argsort(group, kind="stable")
-    g = group[order]
-    starts = np.ones(len(g), bool)
-    starts[1:] = g[1:] != g[:-1]
-    idx = np.arange(len(g))
-    out = np.empty(len(g), np.int64)
-    out[order] = idx - np.maximum.accumulate(np.where(starts, idx, 0))
+    out = np.empty(len(group), np.int64)
+    out[order] = rank_in_runs(group[order])
     return out
 
 

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._arrays import rank_in_runs
 from ._params import check_choice, check_int
 from .data import Interactions
 from .exceptions import DataError, InvalidParameterError
@@ -118,7 +119,7 @@ def judge(recs: Recommendations | pd.DataFrame, truth: Interactions | pd.DataFra
 def _ideal(key_users, grades, row_of, n, width) -> np.ndarray:
     order = np.lexsort((-grades, key_users))
     su, sg = key_users[order], grades[order]
-    position = np.arange(len(su)) - np.searchsorted(su, su)
+    position = rank_in_runs(su)
     ideal = np.zeros((n, max(width, 1)), np.float64)
     take = position < ideal.shape[1]
     ideal[row_of[su[take]], position[take]] = sg[take]
@@ -173,10 +174,7 @@ def _ranked(recs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     else:
         order = np.lexsort((np.arange(len(recs)), key, q_codes))
         sq, items = q_codes[order], i_codes[order]
-    index = np.arange(len(sq))
-    starts = np.ones(len(sq), bool)
-    starts[1:] = sq[1:] != sq[:-1]
-    position = index - np.maximum.accumulate(np.where(starts, index, 0))
+    position = rank_in_runs(sq)
     width = int(position.max()) + 1 if len(position) else 0
     codes = np.full((len(q_uniques), width), -1, np.int64)
     codes[sq, position] = items

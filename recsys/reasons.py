@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._arrays import rank_in_runs
 from .models.base import Explanation
 
 __all__ = ["reason", "batch_reasons", "REASON_CODES", "reason_texts"]
@@ -138,8 +139,7 @@ def _top_of_rows(matrix: sp.csr_matrix, limit: int) -> sp.csr_matrix:
         return matrix
     rows = np.repeat(np.arange(matrix.shape[0]), counts)
     order = np.lexsort((matrix.indices, -matrix.data, rows))
-    rank = np.arange(len(order)) - np.repeat(matrix.indptr[:-1], counts)
-    keep = order[rank < limit]
+    keep = order[rank_in_runs(rows[order]) < limit]
     keep.sort()
     trimmed = sp.csr_matrix((matrix.data[keep], (rows[keep], matrix.indices[keep])),
                             shape=matrix.shape)

@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ._arrays import rank_in_runs
 from ._params import check_choice, check_float, check_int
 from .data import Interactions
 from .exceptions import DataError, InvalidParameterError
@@ -95,8 +96,7 @@ def leave_last_out(
         order = np.lexsort((row, when, users))
         count = np.bincount(users, minlength=data.n_users)
         sorted_users = users[order]
-        start = np.searchsorted(sorted_users, sorted_users, side="left")
-        from_end = count[sorted_users] - (np.arange(len(order)) - start)
+        from_end = count[sorted_users] - rank_in_runs(sorted_users)
         test_sorted = (from_end <= n) & (count[sorted_users] > n)
     else:
         if data.basket_index is None:
@@ -154,7 +154,7 @@ def holdout_basket_items(
     size = np.bincount(baskets, minlength=data.n_baskets)
     order = np.lexsort((rng.random(len(data)), baskets))
     sorted_baskets = baskets[order]
-    position = np.arange(len(order)) - np.searchsorted(sorted_baskets, sorted_baskets)
+    position = rank_in_runs(sorted_baskets)
     eligible = size[sorted_baskets] >= min_size
     hidden = np.zeros(len(data), bool)
     hidden[order] = eligible & (position < n)

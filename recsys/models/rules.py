@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._arrays import unique
+from .._arrays import rank_in_runs, unique
 from .._params import check_choice, check_float, check_int
 from ..data import Interactions
 from ..exceptions import DataError, InvalidParameterError
@@ -143,7 +143,7 @@ class AssociationRules(Recommender):
         users, baskets = pairs // data.n_baskets, pairs % data.n_baskets
         order = np.lexsort((-baskets, -basket_time[baskets], users))
         su = users[order]
-        from_end = np.arange(len(su)) - np.searchsorted(su, su)
+        from_end = rank_in_runs(su)
         keep = np.zeros(len(pairs), bool)
         keep[order] = from_end < self.history
         kept = pairs[keep]
