@@ -176,16 +176,17 @@ class AssociationRules(Recommender):
     _sparse_scores: ClassVar[bool] = True
 
     def _score_histories_sparse(self, histories: sp.csr_matrix) -> sp.csr_matrix:
-        fired = self._fired(histories)
-        rows, cols, vals = fired.row, self.consequents_[fired.col], fired.data.astype(np.float64)
-        shape = (histories.shape[0], len(self.items_))
-        if self.aggregate == "sum":
+        return self._aggregate(self._fired(histories), self.consequents_)
+
+    def _aggregate(self, fired: sp.coo_matrix, consequents: np.ndarray) -> sp.csr_matrix:
+        """(queries x items) CSR: each consequent's firing rules combined by ``aggregate``."""
+        rows, cols, vals = fired.row, consequents[fired.col], fired.data.astype(np.float64)
+        shape = (fired.shape[0], len(self.items_))
+        if self.aggregate == "sum" or len(vals) == 0:
             return sp.csr_matrix((vals, (rows, cols)), shape=shape)  # duplicates are summed
         key = rows.astype(np.int64) * shape[1] + cols
         order = np.argsort(key, kind="stable")  # radix sort on integer keys
         key, vals = key[order], vals[order]
-        if len(key) == 0:
-            return sp.csr_matrix(shape)
         starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
         best = np.maximum.reduceat(vals, starts)
         return sp.csr_matrix((best, (key[starts] // shape[1], key[starts] % shape[1])),
@@ -194,21 +195,8 @@ class AssociationRules(Recommender):
     def _user_histories(self, user_index: np.ndarray) -> sp.csr_matrix:
         return self.history_[user_index]
 
-    def _aggregate(self, fired: sp.coo_matrix, consequents: np.ndarray) -> np.ndarray:
-        scores = np.full((fired.shape[0], len(self.items_)), -np.inf, np.float32)
-        rows, cols, vals = fired.row, consequents[fired.col], fired.data
-        if self.aggregate == "max":
-            order = np.argsort(vals, kind="stable")  # the last write of a cell is its maximum
-            scores[rows[order], cols[order]] = vals[order]
-        else:
-            summed = sp.coo_matrix((vals, (rows, cols)), shape=scores.shape).tocsr()
-            summed.sum_duplicates()
-            r = np.repeat(np.arange(summed.shape[0]), np.diff(summed.indptr))
-            scores[r, summed.indices] = summed.data
-        return scores
-
     def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
-        return self._aggregate(self._fired(histories), self.consequents_)
+        return _dense(self._score_histories_sparse(histories))
 
     def _score_users(self, user_index: np.ndarray) -> np.ndarray:
         return self._score_histories(self.history_[user_index])
@@ -218,7 +206,7 @@ class AssociationRules(Recommender):
                                  (np.arange(len(item_index)), item_index)),
                                 shape=(len(item_index), len(self.items_)))
         pairs = self._cache_pair_rules
-        return self._aggregate(self._fired(one_hot, pairs), self.consequents_[pairs])
+        return _dense(self._aggregate(self._fired(one_hot, pairs), self.consequents_[pairs]))
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         if user is not None:
@@ -280,3 +268,11 @@ class AssociationRules(Recommender):
         if antecedents.ndim != 2:
             raise InvalidParameterError("model file: antecedents must be a matrix.")
         self._set_rules(antecedents, arrays["consequents"], measures)
+
+
+def _dense(scores: sp.csr_matrix) -> np.ndarray:
+    """Dense float32 scores, -inf where no rule fired (the model cannot score there)."""
+    out = np.full(scores.shape, -np.inf, np.float32)
+    rows = np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr))
+    out[rows, scores.indices] = scores.data
+    return out
