@@ -39,7 +39,7 @@ from ._params import check_choice, check_int
 from .data import parse_timestamps
 from .exceptions import DataError, InvalidParameterError
 from .models.base import FALLBACK, Recommender
-from .reasons import batch_reasons, reason_texts
+from .reasons import batch_reasons, item_names, reason_texts
 
 __all__ = ["make_picks", "CampaignResult", "Rule", "ExcludePurchased", "ExcludeRecentlySent",
            "OnlyAvailable", "PriceBand", "CategoryCap", "MustInclude", "rules_from_config"]
@@ -404,10 +404,8 @@ def make_picks(
         if not isinstance(rule, Rule):
             raise InvalidParameterError(f"make_picks: {rule!r} is not a campaign Rule.")
         rule.bind(ctx)
-    if names is None and products is not None and "name" in products.columns:
-        id_col = "product_id" if "product_id" in products.columns else products.columns[0]
-        names = dict(zip(products[id_col].tolist(), products["name"].astype(str).tolist(),
-                         strict=True))
+    if names is None:
+        names = item_names(products)
     allowed = model._recommendable().copy()
     exclusions: dict[str, int] = {}
     for rule in rules:

@@ -414,9 +414,11 @@ class Interactions:
 def _frozen(values: np.ndarray, dtype: np.dtype | type) -> np.ndarray:
     """A read-only array of ``dtype``; a writeable input is copied, never frozen in place."""
     arr = np.asarray(values, dtype=dtype)
-    if arr.flags.writeable:
-        arr = arr.copy()
-        arr.setflags(write=False)
+    if not arr.flags.writeable:
+        return arr
+    if isinstance(values, np.ndarray) and np.shares_memory(arr, values):
+        arr = arr.copy()  # the caller's array: never freeze it in place
+    arr.setflags(write=False)
     return arr
 
 

@@ -443,7 +443,7 @@ def auc(model, test: Interactions, *, exclude_seen: bool = True, per_user: bool 
 
 
 # ---------------------------------------------------------------------- beyond accuracy
-def _rec_items(recs: Recommendations | pd.DataFrame, catalogue: Any = None):
+def _rec_items(recs: Recommendations | pd.DataFrame):
     """(rows, item ids) of all recommended cells."""
     if isinstance(recs, Recommendations):
         valid = recs.item_index >= 0

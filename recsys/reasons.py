@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from ._arrays import rank_in_runs
 from .models.base import Explanation
 
-__all__ = ["reason", "batch_reasons", "REASON_CODES", "reason_texts"]
+__all__ = ["reason", "batch_reasons", "REASON_CODES", "reason_texts", "item_names"]
 
 #: reason code -> what it means
 REASON_CODES = {
@@ -38,6 +38,25 @@ _BY_METHOD = {
     "content": "similar_attributes",
     "popularity": "popular",
 }
+
+
+def item_names(products: pd.DataFrame | None, item: str = "product_id",
+               name: str | None = None) -> dict:
+    """Item id -> display name from a product (or order-line) table: the ``name`` column, else
+    the first of ``name``, ``title``, ``description`` it has; ``{}`` when there is none.
+
+    Examples
+    --------
+    >>> item_names(pd.DataFrame({"product_id": ["P1", "P1"], "title": ["teapot", "teapot"]}))
+    {'P1': 'teapot'}
+    """
+    if products is None or item not in products.columns:
+        return {}
+    for column in ([name] if name else ["name", "title", "description"]):
+        if column in products.columns:
+            rows = products[[item, column]].drop_duplicates(item)
+            return dict(zip(rows[item].tolist(), rows[column].astype(str).tolist(), strict=True))
+    return {}
 
 
 def _name(item: Any, names: Mapping | None) -> str:

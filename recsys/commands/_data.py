@@ -68,16 +68,5 @@ def load_data(args) -> ShopData:
     return read_movielens(args.data_path)
 
 
-def item_names(shop: ShopData, item_col: str = "product_id", name_col: str = "name") -> dict:
-    """Product id -> display name, where the data has names."""
-    products = shop.products
-    if products is None:
-        return {}
-    for col in (name_col, "name", "title", "description"):
-        if col in products.columns and item_col in products.columns:
-            return dict(zip(products[item_col].tolist(), products[col].astype(str).tolist(), strict=True))
-    return {}
-
-
 def _cols(text: str | None) -> list[str]:
     return [c.strip() for c in (text or "").split(",") if c.strip()]

@@ -39,12 +39,12 @@ def _fit(model, data, items):
 def run(args) -> int:
     from ..datasets import make_shop
     from ..evaluation import evaluate
-    from ..reasons import reason
+    from ..reasons import item_names, reason
     from ..split import temporal_split
 
     start = time.perf_counter()
     shop = make_shop(n_customers=args.customers, n_products=args.products, seed=args.seed)
-    names = dict(zip(shop.products["product_id"], shop.products["name"], strict=True))
+    names = item_names(shop.products)
     summary = shop.summary()
     print(f"recsys demo: {summary['name']} (make_shop(seed={args.seed}))")
     print(f"  {summary['customers']:,} customers, {summary['products']:,} products, "

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..cli import command, parse_params, progress_enabled, read_frame
 from ..exceptions import DataError, InvalidParameterError
+from ..reasons import item_names
 from ._data import add_data_options, load_data
 from .serve import model_class
 
@@ -123,7 +124,6 @@ def run(args) -> int:
                 **{f"{k} (candidates)": v for k, v in s["candidates_excluded"].items()}}
     if excluded:
         print("excluded: " + "; ".join(f"{k}: {v:,}" for k, v in excluded.items()))
-    names = dict(zip(products["product_id"], products["name"], strict=True)) \
-        if products is not None and "name" in products.columns else {}
+    names = item_names(products)
     print("top products: " + "; ".join(f"{names.get(i, i)} ({n:,})" for i, n in s["top_products"][:5]))
     return 0

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..cli import command, progress_enabled, read_frame, write_frame
 from ..exceptions import DataError
+from ..reasons import item_names
 
 
 def configure(parser) -> None:
@@ -43,11 +44,10 @@ def _load(args):
         if args.name_col:
             if args.name_col not in frame.columns:
                 raise DataError(f"--name-col {args.name_col!r} is not a column of {args.orders}.")
-            names = dict(zip(frame[args.item_col], frame[args.name_col], strict=True))
+            names = item_names(frame, args.item_col, args.name_col)
         return data, names
     shop = read_online_retail(args.data_path) if args.dataset == "online-retail" else make_shop()
-    names = dict(zip(shop.products["product_id"], shop.products["name"], strict=True))
-    return shop.interactions, names
+    return shop.interactions, item_names(shop.products)
 
 
 @command("rules", "Mine association rules (frequently bought together) and print the top ones.",
