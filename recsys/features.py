@@ -138,7 +138,7 @@ class ItemFeatures:
         order = np.argsort(ids, kind="stable")
         frame = df.iloc[order]
         items = IdMap._from_sorted(ids[order], item)
-        blocks = []
+        blocks, parts = [], []
         for kind in _KINDS:
             for column in columns[kind]:
                 weight = float(weights.get(column, 1.0))
@@ -146,9 +146,11 @@ class ItemFeatures:
                     raise InvalidParameterError(
                         f"weight of column {column!r} must be a finite number >= 0, got {weight!r}."
                     )
-                blocks.append(_fit_block(kind, column, frame[column], weight, sep,
-                                         ngram_range, min_df, max_features))
-        matrix = sp.hstack([_transform_block(b, frame[b["column"]]) for b in blocks], format="csr")
+                block, fitted = _fit_block(kind, column, frame[column], weight, sep,
+                                           ngram_range, min_df, max_features)
+                blocks.append(block)
+                parts.append(_transform_block(block, frame[column], fitted))
+        matrix = sp.hstack(parts, format="csr")
         return cls(items=items, matrix=matrix, blocks=blocks)
 
     def transform(self, df: pd.DataFrame) -> sp.csr_matrix:
@@ -229,12 +231,15 @@ class ItemFeatures:
 # ---------------------------------------------------------------------- blocks
 def _fit_block(kind: str, column: str, values: pd.Series, weight: float, sep: str,
                ngram_range: tuple[int, int], min_df: int | float,
-               max_features: int | None) -> dict:
+               max_features: int | None) -> tuple[dict, sp.csr_matrix | None]:
+    """The block's fitted state, and for text the TF-IDF rows of the fitting data (so they are
+    not tokenised a second time)."""
     block: dict = {"kind": kind, "column": column, "weight": weight}
+    fitted = None
     if kind == "text":
         vectorizer = _vectorizer(ngram_range, min_df, max_features)
         try:
-            vectorizer.fit(_text(values))
+            fitted = vectorizer.fit_transform(_text(values))
         except ValueError as exc:
             raise DataError(
                 f"text column {column!r} gave no words to index ({exc}); "
@@ -256,13 +261,16 @@ def _fit_block(kind: str, column: str, values: pd.Series, weight: float, sep: st
         mean = float(finite.mean()) if len(finite) else 0.0
         std = float(finite.std()) if len(finite) else 1.0
         block.update(mean=mean, std=std if std > 0 else 1.0, names=np.array([column]))
-    return block
+    return block, fitted
 
 
-def _transform_block(block: dict, values: pd.Series) -> sp.csr_matrix:
+def _transform_block(block: dict, values: pd.Series,
+                     fitted: sp.csr_matrix | None = None) -> sp.csr_matrix:
     n = len(values)
     kind = block["kind"]
-    if kind == "text":
+    if fitted is not None:
+        mat = fitted.astype(np.float32)
+    elif kind == "text":
         vectorizer = _vectorizer(tuple(block["ngram_range"]), 1, None,
                                  vocabulary={t: i for i, t in enumerate(block["vocab"].tolist())})
         vectorizer.idf_ = block["idf"]

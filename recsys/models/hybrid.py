@@ -214,7 +214,10 @@ class Hybrid(Recommender):
 
     def _set_components(self, fitted: list[tuple[str, Recommender]]) -> None:
         self.components_ = fitted
+        # hybrid index of each component item, and component index of each hybrid item (-1)
         self._cache_item_maps = [self.items_.to_index(m.items_.ids) for _, m in fitted]
+        self._cache_local_maps = [m.items_.to_index(self.items_.ids, missing="mask")
+                                  for _, m in fitted]
         weights = self.weights if self.weights is not None else [1.0] * len(fitted)
         self._cache_weights = np.asarray(weights, np.float64)
 
@@ -274,7 +277,7 @@ class Hybrid(Recommender):
     def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
         parts = []
         for n, (_, m) in enumerate(self.components_):
-            local = m.items_.to_index(self.items_.ids[item_index], missing="mask")
+            local = self._cache_local_maps[n][item_index]
             scores = np.full((len(item_index), len(m.items_)), -np.inf, np.float32)
             known = local >= 0
             if known.any():
@@ -285,7 +288,7 @@ class Hybrid(Recommender):
     def _narrow(self, histories: sp.csr_matrix, which: int) -> sp.csr_matrix:
         """Histories over this hybrid's items, re-indexed to a component's items."""
         model = self.components_[which][1]
-        local = model.items_.to_index(self.items_.ids, missing="mask")
+        local = self._cache_local_maps[which]
         keep = local[histories.indices] >= 0
         rows = np.repeat(np.arange(histories.shape[0]), np.diff(histories.indptr))[keep]
         return sp.csr_matrix((histories.data[keep], (rows, local[histories.indices][keep])),
@@ -313,7 +316,7 @@ class Hybrid(Recommender):
         last = order[-1]
         for position, which in enumerate(order):
             name, model = self.components_[which]
-            rows = np.flatnonzero(open_ & eligible_of(position, len(order), model))
+            rows = np.flatnonzero(open_ & eligible_of(position, len(order), which))
             if len(rows) == 0:
                 continue
             c, v, m = ask(which, model, rows)
@@ -334,7 +337,7 @@ class Hybrid(Recommender):
             return super()._recommend_users(user_index, k, exclude_seen, allowed, show_progress)
         thin = np.diff(self.seen_.indptr)[user_index] < self.min_history
 
-        def eligible(position, length, model):
+        def eligible(position, length, which):
             return np.ones(len(user_index), bool) if position >= length - 2 else ~thin
 
         def ask(which, model, rows):
@@ -348,8 +351,8 @@ class Hybrid(Recommender):
             return super()._recommend_histories(histories, k, exclude_history, allowed,
                                                 show_progress)
 
-        def eligible(position, length, model):
-            return np.full(histories.shape[0], model.supports_baskets)
+        def eligible(position, length, which):
+            return np.full(histories.shape[0], self.components_[which][1].supports_baskets)
 
         def ask(which, model, rows):
             local_allowed = allowed[self._cache_item_maps[which]]
@@ -361,15 +364,13 @@ class Hybrid(Recommender):
     def _recommend_similar(self, query, k, allowed):
         if self.mode == "blend":
             return super()._recommend_similar(query, k, allowed)
-        ids = self.items_.ids[query]
-
-        def eligible(position, length, model):
-            return model.supports_similar_items & (
-                model.items_.to_index(ids, missing="mask") >= 0)
+        def eligible(position, length, which):
+            model = self.components_[which][1]
+            return model.supports_similar_items & (self._cache_local_maps[which][query] >= 0)
 
         def ask(which, model, rows):
-            local = model.items_.to_index(ids[rows])
-            return model._recommend_similar(local, k, allowed[self._cache_item_maps[which]])
+            return model._recommend_similar(self._cache_local_maps[which][query[rows]], k,
+                                            allowed[self._cache_item_maps[which]])
 
         return self._answer_chain(ask, len(query), k, eligible, "items")
 
