@@ -24,7 +24,7 @@ so memory does not grow with the audience.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,6 +272,8 @@ class CampaignResult:
 
     picks: pd.DataFrame | None
     summary: dict[str, Any] = field(default_factory=dict)
+    #: with a control group: customer_id, group, share, segment, picks (see make_picks)
+    assignments: pd.DataFrame | None = None
 
     def to_wide(self) -> pd.DataFrame:
         """One row per customer: item_1..item_k, reason_1..reason_k (for mail-merge)."""
@@ -283,7 +285,8 @@ class CampaignResult:
 def to_wide(picks: pd.DataFrame) -> pd.DataFrame:
     """Long picks -> one row per customer with item_i, name_i (if present) and reason_i."""
     values = ["product_id", "reason"] + (["name"] if "name" in picks.columns else [])
-    wide = picks.pivot(index="customer_id", columns="rank", values=values)
+    index = ["customer_id"] + (["group"] if "group" in picks.columns else [])
+    wide = picks.pivot(index=index, columns="rank", values=values)
     order = []
     for rank in sorted(picks["rank"].unique()):
         order += [("product_id", rank)] + ([("name", rank)] if "name" in values else []) \
@@ -332,8 +335,23 @@ def _occurrence(group: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class _Options:
+    """What every arm of a run shares: the request, the rules and the output shape."""
+
+    k: int
+    rules: Sequence[Rule]
+    oversample: int
+    chunk_size: int
+    backfill: bool
+    names: dict
+    segments: pd.Series | None
+    as_of: np.datetime64
+    show_progress: bool
+
+
 def make_picks(
-    model: Recommender,
+    model: Recommender | Mapping[str, Recommender],
     customers: Iterable,
     k: int = 10,
     rules: Sequence[Rule] = (),
@@ -348,17 +366,21 @@ def make_picks(
     out: str | Path | None = None,
     format: str = "long",
     show_progress: bool = False,
+    control: float | None = None,
+    salt: str | None = None,
+    arms: Mapping[str, float] | None = None,
 ) -> CampaignResult:
     """k picks per customer under ``rules``, each with a score, source and reason.
 
     Parameters
     ----------
-    model : Recommender
-        A fitted model (customers it does not know get back-fill only).
+    model : Recommender, or dict of arm name -> Recommender
+        A fitted model (customers it does not know get back-fill only); with ``arms``, one
+        model per arm that is not ``"control"``.
     customers : ids
         The audience.
-    k : int
-    rules : list of Rule
+    k : int, default 10
+    rules : list of Rule, default ()
         :class:`ExcludePurchased`, :class:`ExcludeRecentlySent`, :class:`OnlyAvailable`,
         :class:`PriceBand`, :class:`CategoryCap`, :class:`MustInclude`.
     products : DataFrame, optional
@@ -368,71 +390,56 @@ def make_picks(
     segments : Series, optional
         Customer id -> segment (e.g. ``rfm(...)["segment"]``): back-fill uses the segment's
         most bought products, and says so.
-    backfill : bool
+    backfill : bool, default True
         Fill every list up to k with popular allowed products (``reason_code="backfill"``).
-    as_of : datetime-like
+    as_of : datetime-like, optional
         Reference time for time-based rules (default: now).
-    oversample : int
+    oversample : int, default 3
         Candidates asked of the model per pick (k x oversample), before the rules.
-    chunk_size : int
+    chunk_size : int, default 20000
         Customers per chunk (bounds memory).
     out : path, optional
         Write the picks there chunk by chunk (.csv or .parquet) instead of returning them.
-    format : {"long", "wide"}
+    format : {"long", "wide"}, default "long"
         ``long``: one row per pick; ``wide``: one row per customer (item_1.., reason_1..).
+    control : float, optional
+        Hold out this share of the audience as a control group (e.g. ``0.1``): they get no
+        picks in the output, and ``result.assignments`` lists every customer's group. Needs
+        ``salt``. See :mod:`recsys.experiment`.
+    salt : str, optional
+        Names the random draw of the groups (e.g. ``"2026-w48"``): the same salt gives the
+        same groups in any order, on any machine.
+    arms : dict of str -> float, optional
+        Several arms and their shares instead of ``control``, e.g.
+        ``{"als": 0.45, "ease": 0.45, "control": 0.1}`` with ``model={"als": ..., "ease": ...}``;
+        the output then has a ``group`` column.
 
     Returns
     -------
     CampaignResult
-        ``picks`` (None when written to ``out``) and ``summary`` (customers, picks, back-filled
-        share, coverage, top products, exclusions per rule).
+        ``picks`` (None when written to ``out``), ``summary`` (customers, picks, back-filled
+        share, coverage, top products, exclusions per rule) and, with a control group,
+        ``assignments`` (``customer_id``, ``group``, ``share``, ``segment``, ``picks``: the
+        ``"|"``-joined product ids picked; for control, those they would have got).
     """
     k = check_int("make_picks", "k", k, minimum=1)
-    oversample = check_int("make_picks", "oversample", oversample, minimum=1)
-    chunk_size = check_int("make_picks", "chunk_size", chunk_size, minimum=1)
+    opts = _Options(
+        k, tuple(rules), check_int("make_picks", "oversample", oversample, minimum=1),
+        check_int("make_picks", "chunk_size", chunk_size, minimum=1), bool(backfill),
+        item_names(products) if names is None else names, segments, _as_of(as_of),
+        show_progress)
     check_choice("make_picks", "format", format, ("long", "wide"))
-    model._check_fitted()
-    audience = clean_ids(customers, "customers")
-    if len(audience) == 0:
-        raise DataError("make_picks: the audience is empty.")
-    _, first = np.unique(audience, return_index=True)
-    audience = audience[np.sort(first)]  # each customer once, in the order given
-    when = np.datetime64("now", "ns") if as_of is None else \
-        pd.Timestamp(as_of).to_datetime64().astype("datetime64[ns]")
-    ctx = _Context(model, audience, when)
-    for rule in rules:
-        if not isinstance(rule, Rule):
-            raise InvalidParameterError(f"make_picks: {rule!r} is not a campaign Rule.")
-        rule.bind(ctx)
-    if names is None:
-        names = item_names(products)
-    allowed = model._recommendable().copy()
-    exclusions: dict[str, int] = {}
-    for rule in rules:
-        mask = rule.allowed(ctx)
-        if mask is not None:
-            exclusions[rule.name] = int((allowed & ~mask).sum())  # products removed
-            allowed &= mask
-    popular, labels = _segment_popularity(model, segments, allowed, depth=k * oversample + k)
-    segment_of = (pd.Series(labels, index=pd.Index(model.users_.ids)) if segments is not None
-                  else None)
-    user_index = model.users_.to_index(audience, missing="mask")
+    audience = _audience(customers)
     writer = _Writer(out, format) if out is not None else None
-    frames, stats = [], _Stats(exclusions)
-    starts = range(0, len(audience), chunk_size)
-    if show_progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, total=(len(audience) + chunk_size - 1) // chunk_size,
-                      unit="chunk", desc="picks")
-    for start in starts:
-        rows = np.arange(start, min(start + chunk_size, len(audience)))
-        frame = _chunk(ctx, rules, rows, user_index[rows], k, oversample, allowed, popular,
-                       segments, segment_of, backfill, names, stats)
-        if writer is not None:
-            writer.write(frame)
-        else:
-            frames.append(frame)
+    frames: list[pd.DataFrame] = []
+    mail = writer.write if writer is not None else frames.append
+    if control is None and arms is None:
+        if salt is not None:
+            raise InvalidParameterError("make_picks: salt= goes with control= or arms= (a "
+                                        "control group); pass one of them, or drop salt.")
+        summary, assignments = _run(_one_model(model), audience, opts, mail), None
+    else:
+        summary, assignments = _run_experiment(model, audience, opts, mail, control, salt, arms)
     if writer is not None:
         writer.close()
     picks = None
@@ -440,7 +447,124 @@ def make_picks(
         picks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if format == "wide":
             picks = to_wide(picks)
-    return CampaignResult(picks, stats.summary(len(audience), model.items_.ids))
+    return CampaignResult(picks, summary, assignments)
+
+
+def _one_model(model: object) -> Recommender:
+    if not isinstance(model, Recommender):
+        raise InvalidParameterError(
+            f"make_picks: model must be a fitted Recommender, got {type(model).__name__}; a "
+            f"dict of models goes with arms= (one model per arm).")
+    model._check_fitted()
+    return model
+
+
+def _audience(customers: Iterable) -> np.ndarray:
+    if isinstance(customers, pd.DataFrame):
+        raise DataError("make_picks: customers must be ids (a list or a column such as "
+                        "table['customer_id']), not a whole DataFrame.")
+    audience = clean_ids(customers, "customers")
+    if len(audience) == 0:
+        raise DataError("make_picks: the audience is empty.")
+    _, first = np.unique(audience, return_index=True)
+    return audience[np.sort(first)]  # each customer once, in the order given
+
+
+def _as_of(as_of: object) -> np.datetime64:
+    if as_of is None:
+        return np.datetime64("now", "ns")
+    try:
+        return pd.Timestamp(as_of).to_datetime64().astype("datetime64[ns]")
+    except (ValueError, TypeError):
+        raise DataError(f"make_picks: as_of must be a date such as '2026-11-24', got "
+                        f"{as_of!r}.") from None
+
+
+def _run(model: Recommender, audience: np.ndarray, opts: _Options, sink) -> dict[str, Any]:
+    """Picks for ``audience`` from ``model``, handed to ``sink`` chunk by chunk; the summary."""
+    ctx = _Context(model, audience, opts.as_of)
+    for rule in opts.rules:
+        if not isinstance(rule, Rule):
+            raise InvalidParameterError(f"make_picks: {rule!r} is not a campaign Rule.")
+        rule.bind(ctx)
+    allowed = model._recommendable().copy()
+    exclusions: dict[str, int] = {}
+    for rule in opts.rules:
+        mask = rule.allowed(ctx)
+        if mask is not None:
+            exclusions[rule.name] = int((allowed & ~mask).sum())  # products removed
+            allowed &= mask
+    k, oversample, segments = opts.k, opts.oversample, opts.segments
+    popular, labels = _segment_popularity(model, segments, allowed, depth=k * oversample + k)
+    segment_of = (pd.Series(labels, index=pd.Index(model.users_.ids)) if segments is not None
+                  else None)
+    user_index = model.users_.to_index(audience, missing="mask")
+    stats = _Stats(exclusions)
+    step = opts.chunk_size
+    starts = range(0, len(audience), step)
+    if opts.show_progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, total=(len(audience) + step - 1) // step, unit="chunk",
+                      desc="picks")
+    for start in starts:
+        rows = np.arange(start, min(start + step, len(audience)))
+        sink(_chunk(ctx, opts.rules, rows, user_index[rows], k, oversample, allowed, popular,
+                    segments, segment_of, opts.backfill, opts.names, stats))
+    return stats.summary(len(audience), model.items_.ids)
+
+
+def _run_experiment(model, audience: np.ndarray, opts: _Options, mail, control, salt,
+                    arms) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Assign the audience to arms, run each arm with its model, mail all but control."""
+    from .experiment._assign import CONTROL, assign, check_arms
+    from .experiment._picks import arm_models, check_pick_ids, joined_picks
+
+    plan = check_arms(arms, control, "make_picks")
+    if salt is None:
+        raise InvalidParameterError("make_picks: a control group needs salt= (e.g. the "
+                                    "campaign's name, '2026-w48'); the same salt gives the "
+                                    "same groups.")
+    models = {arm: _one_model(m) for arm, m in arm_models(model, plan).items()}
+    for fitted in models.values():
+        check_pick_ids(fitted.items_.ids)
+    groups = assign(audience, salt=salt, arms=plan, segments=opts.segments)
+    several = sum(arm != CONTROL for arm in plan) > 1
+    summaries, joined = {}, []
+    for arm in plan:
+        who = audience[groups["group"].to_numpy() == arm]
+        if len(who) == 0:
+            continue
+
+        def sink(frame: pd.DataFrame, arm: str = arm) -> None:
+            joined.append(joined_picks(frame))
+            if arm != CONTROL:
+                if several:
+                    frame.insert(1, "group", arm)
+                mail(frame)
+
+        summaries[arm] = _run(models[arm], who, opts, sink)
+    picks = pd.concat(joined, ignore_index=True) if joined else joined_picks(pd.DataFrame())
+    position = pd.Index(picks["customer_id"]).get_indexer(groups["customer_id"])
+    groups["picks"] = np.where(position >= 0, picks["picks"].to_numpy(dtype=object)[position], "")
+    return _experiment_summary(summaries, CONTROL), groups
+
+
+def _experiment_summary(summaries: dict[str, dict], control: str) -> dict[str, Any]:
+    """The mailed arms' summaries added up (top products and exclusions of the first)."""
+    mailed = [s for arm, s in summaries.items() if arm != control]
+    if not mailed:
+        raise DataError("make_picks: every customer fell in the control group; nothing is "
+                        "mailed (a larger audience or a smaller control share).")
+    out = dict(mailed[0])
+    picks = sum(s["picks"] for s in mailed)
+    out.update(customers=sum(s["customers"] for s in mailed), picks=picks,
+               customers_short_of_k=sum(s["customers_short_of_k"] for s in mailed),
+               backfilled_share=sum(s["backfilled_share"] * s["picks"] for s in mailed)
+               / picks if picks else 0.0,
+               control=summaries.get(control, {}).get("customers", 0),
+               arms={arm: s["customers"] for arm, s in summaries.items()})
+    return out
 
 
 class _Stats:

@@ -105,6 +105,15 @@ def write_frame(frame, path: str | None) -> None:
         raise DataError(f"unknown output type {suffix!r} for {path}; use .csv, .parquet or .json.")
 
 
+def write_text(text: str, path: str) -> None:
+    """Write a text file (an HTML report), or raise DataError naming the path."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot write {path!r}: {exc.strerror or exc}. Check that its folder "
+                        f"exists and is writable.") from None
+
+
 def read_frame(path: str):
     """Read a CSV (gz or not), Parquet or JSON table."""
     import pandas as pd

@@ -12,6 +12,8 @@ caller would reach for, so ``except ValueError`` keeps working::
     ├── UnsupportedError (NotImplementedError)  the model cannot do what was asked
     └── PersistenceError (ValueError)        a model file that is foreign, damaged or unsafe
 
+    SampleRatioMismatchWarning (UserWarning)  an experiment's arms are not the sizes planned
+
 A message names the object or parameter, what was expected, what was received
 and the fix.
 """
@@ -28,6 +30,7 @@ __all__ = [
     "InvalidParameterError",
     "UnsupportedError",
     "PersistenceError",
+    "SampleRatioMismatchWarning",
 ]
 
 
@@ -74,3 +77,8 @@ class UnsupportedError(RecsysError, NotImplementedError):
 
 class PersistenceError(RecsysError, ValueError):
     """A model file is not a ``recsys`` model, is damaged, or is unsafe to load."""
+
+
+class SampleRatioMismatchWarning(UserWarning):
+    """An experiment's arm sizes differ from the planned shares by more than chance allows:
+    the assignment or the data is broken, and the readout is not to be trusted."""

@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from .._arrays import unique
-from ..cli import command, write_frame
+from ..cli import command, write_frame, write_text
 from ..exceptions import InvalidParameterError
 from ._data import add_data_options, load_data
 from .serve import model_class
@@ -107,7 +107,6 @@ def run(args) -> int:
                  "seconds": f"{time.perf_counter() - start:.1f}"}
         page = evaluation_report(table, title=f"recsys evaluation: {shop.name}", facts=facts,
                                  popularity=popularity)
-        with open(args.report, "w", encoding="utf-8") as fh:
-            fh.write(page)
+        write_text(page, args.report)
         print(f"wrote {args.report}")
     return 0

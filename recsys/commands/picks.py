@@ -48,6 +48,24 @@ def configure(parser) -> None:
     parser.add_argument("--out", required=True, help="output file (.csv or .parquet)")
     parser.add_argument("--chunk-size", type=int, default=20_000)
     parser.add_argument("--no-progress", action="store_true")
+    test = parser.add_argument_group("control group (see docs/experiments.md)")
+    test.add_argument("--control", default=None, metavar="SHARE",
+                      help="hold out this share as a control group that gets no picks, e.g. 10%%")
+    test.add_argument("--arms", default=None, metavar="MODEL=SHARE,...",
+                      help="several arms instead of --control, each a model (a name with "
+                           "parameters, or a .npz) and its share, plus control, e.g. "
+                           "'ItemKNN=45%%,EASE(l2=200)=45%%,control=10%%'")
+    test.add_argument("--salt", default=None,
+                      help="names the random draw of the groups (e.g. 2026-w48); required with "
+                           "--control or --arms")
+    test.add_argument("--assignments", default=None,
+                      help="where to write every customer's group (default: beside --out, "
+                           "<name>.assignments.csv)")
+    test.add_argument("--baseline-rate", default=None, metavar="RATE",
+                      help="expected conversion without the mail, for the planning line "
+                           "(default: the audience's rate over the last --measure-days)")
+    test.add_argument("--measure-days", type=float, default=14,
+                      help="length of the measurement window, for the planning line (default 14)")
 
 
 def _read_rules(path: str) -> dict:
@@ -61,15 +79,21 @@ def _read_rules(path: str) -> dict:
     return json.loads(text)
 
 
-def _model(args, shop):
+def _model(spec: str, params: dict, shop):
+    """A model from a file (``.npz``), a name, or a name with parameters (``EASE(l2=200)``)."""
     from ..persistence import load
+    from .evaluate import parse_models
 
-    if args.model.lower().endswith(".npz"):
-        return load(args.model)
-    model = model_class(args.model)(**parse_params(args.param))
+    if spec.lower().endswith(".npz"):
+        return load(spec)
+    if "(" in spec:
+        model = next(iter(parse_models(spec).values()))
+        model.set_params(**params)
+    else:
+        model = model_class(spec)(**params)
     if model.uses_item_features:
         if shop.items is None:
-            raise InvalidParameterError(f"{args.model} needs product features: pass --products.")
+            raise InvalidParameterError(f"{spec} needs product features: pass --products.")
         return model.fit(shop.interactions, items=shop.items)
     return model.fit(shop.interactions)
 
@@ -109,12 +133,19 @@ def run(args) -> int:
         config = {key: value for key, value in config.items() if value is not None}
     sends = read_frame(args.previous_sends) if args.previous_sends else None
     rules = rules_from_config(config, products=products, orders=orders, sends=sends)
-    model = _model(args, shop)
     as_of = args.as_of or (pd.Timestamp(orders["timestamp"].max()) + pd.Timedelta(days=1))
+    experiment = experiment_options(args)
+    if "arms" in experiment:
+        model = {arm: _model(arm, {}, shop) for arm in experiment["arms"] if arm != "control"}
+    else:
+        model = _model(args.model, parse_params(args.param), shop)
     result = make_picks(model, audience, k=args.k, rules=rules, products=products,
                         segments=segments, backfill=not args.no_backfill, as_of=as_of,
                         chunk_size=args.chunk_size, out=args.out, format=args.format,
-                        show_progress=progress_enabled(args))
+                        show_progress=progress_enabled(args), **experiment)
+    if result.assignments is not None:
+        report_assignments(args, result, shop, as_of)
+        model = next(iter(model.values())) if isinstance(model, dict) else model
     s = result.summary
     print(f"wrote {args.out}: {s['customers']:,} customers, {s['picks']:,} picks "
           f"({s['backfilled_share']:.1%} back-filled; {s['customers_short_of_k']:,} customers "
@@ -127,3 +158,82 @@ def run(args) -> int:
     names = item_names(products)
     print("top products: " + "; ".join(f"{names.get(i, i)} ({n:,})" for i, n in s["top_products"][:5]))
     return 0
+
+
+def parse_share(text: str, option: str) -> float:
+    """``"10%"`` or ``"0.1"`` -> 0.1, or a usage error naming the option."""
+    raw = str(text).strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise InvalidParameterError(f"{option} takes a share such as 10% or 0.1, got {text!r}.") \
+            from None
+    if not 0 < value < 1 or value != value:
+        raise InvalidParameterError(f"{option} must be between 0 and 100%, got {text!r}.")
+    return value
+
+
+def experiment_options(args) -> dict:
+    """make_picks keywords from --control / --arms / --salt (empty without a control group)."""
+    import re
+
+    if args.control is None and args.arms is None:
+        if args.salt is not None:
+            raise InvalidParameterError("--salt goes with --control or --arms; add one of them.")
+        return {}
+    if args.control is not None and args.arms is not None:
+        raise InvalidParameterError("pass --control or --arms, not both.")
+    if not args.salt:
+        raise InvalidParameterError("--control/--arms need --salt (e.g. --salt 2026-w48): the "
+                                    "same salt gives the same groups on every run.")
+    if args.control is not None:
+        return {"control": parse_share(args.control, "--control"), "salt": args.salt}
+    arms = {}
+    for part in filter(None, (p.strip() for p in re.split(r",(?![^()]*\))", args.arms))):
+        spec, sep, share = part.rpartition("=")
+        if not sep or not spec.strip():
+            raise InvalidParameterError(f"--arms: {part!r} is not MODEL=SHARE (e.g. EASE=45%).")
+        arms[spec.strip()] = parse_share(share, f"--arms {spec.strip()}")
+    return {"arms": arms, "salt": args.salt}
+
+
+def report_assignments(args, result, shop, as_of) -> None:
+    """Write the assignments file and print the arms with the smallest detectable effect."""
+    from ..cli import write_frame
+    from ..experiment import minimum_detectable_effect
+
+    table = result.assignments
+    target = args.assignments or str(Path(args.out).with_suffix("")) + ".assignments.csv"
+    write_frame(table, target)
+    sizes = table["group"].value_counts()
+    n_control = int(sizes.get("control", 0))
+    print(f"wrote {target}: " + ", ".join(f"{g} {n:,}" for g, n in sizes.items()))
+    rate = _baseline_rate(args, shop, table["customer_id"], as_of)
+    if rate is None or n_control == 0:
+        print("planning: pass --baseline-rate (expected conversion) to see the smallest "
+              "detectable uplift.")
+        return
+    n_treated = int(sizes.drop("control", errors="ignore").min())
+    effect = minimum_detectable_effect(n_treated, n_control, baseline_rate=rate)
+    print(f"planning: with a {rate:.1%} baseline conversion over {args.measure_days:g} days, the "
+          f"smallest uplift this split detects (80% power, alpha 0.05) is "
+          f"{effect * 100:+.1f} percentage points (see recsys.experiment.sample_size).")
+
+
+def _baseline_rate(args, shop, customers, as_of) -> float | None:
+    """--baseline-rate, else the audience's share with an order in the last --measure-days."""
+    import numpy as np
+
+    from .._arrays import in_sorted
+
+    if args.baseline_rate is not None:
+        return parse_share(args.baseline_rate, "--baseline-rate")
+    data = shop.interactions
+    if data.timestamps is None or data.users is None:
+        return None
+    since = np.datetime64(pd.Timestamp(as_of)) - np.timedelta64(int(args.measure_days * 86400),
+                                                                  "s")
+    recent = np.unique(data.user_index[data.timestamps >= since])
+    audience = data.users.to_index(customers.to_numpy(), missing="mask")
+    rate = float(in_sorted(recent, audience[audience >= 0]).sum() / max(len(customers), 1))
+    return rate if 0 < rate < 1 else None
