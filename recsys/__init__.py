@@ -11,7 +11,7 @@ command line. External ids in, external ids out.
 3
 """
 
-from . import campaign, metrics, reasons, rules, segments, split
+from . import campaign, experiment, metrics, reasons, rules, segments, split
 from ._params import clone
 from .data import IdMap, Interactions, ItemFeatures
 from .datasets import ShopData, make_shop, read_fimi, read_movielens, read_online_retail
@@ -53,7 +53,7 @@ __all__ = [
     "ALS", "BPR", "ItemKNN", "EASE", "ContentBased", "Hybrid",
     "clone", "load", "save", "evaluate", "compare",
     # modules
-    "campaign", "metrics", "reasons", "rules", "segments", "split",
+    "campaign", "experiment", "metrics", "reasons", "rules", "segments", "split",
     # errors
     "RecsysError", "DataError", "UnknownIdError", "NotFittedError",
     "InvalidParameterError", "UnsupportedError", "PersistenceError",

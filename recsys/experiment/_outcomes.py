@@ -6,6 +6,7 @@ million lines and a million customers take seconds.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,31 +113,79 @@ def _as_integers(tokens: np.ndarray) -> np.ndarray:
         return np.where(whole, np.nan_to_num(parsed), -1).astype(np.int64)
 
 
+def _pick_tokens(assignments: pd.DataFrame, buyers: np.ndarray) -> tuple[str, np.ndarray]:
+    """The picked product ids of ``buyers`` joined into one text, and how many each has."""
+    text = assignments["picks"].iloc[buyers].fillna("").astype(str)
+    filled = (text != "").to_numpy()
+    counts = np.where(filled, text.str.count(re.escape(PICK_SEPARATOR)).to_numpy() + 1, 0)
+    return PICK_SEPARATOR.join(text[filled].tolist()), counts.astype(np.int64)
+
+
+def _parse_integers(joined: str) -> np.ndarray | None:
+    """``"12|7|305"`` -> [12, 7, 305] by numpy's C text parser; None unless every token is 1
+    to 18 plain digits (checked first, so the parser never stops early or overflows)."""
+    try:
+        buf = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    except UnicodeEncodeError:
+        return None
+    separator = buf == ord(PICK_SEPARATOR)
+    if len(buf) == 0 or not (((buf - np.uint8(ord("0"))) <= 9) | separator).all():
+        return None
+    bounds = np.concatenate([[-1], np.flatnonzero(separator), [len(buf)]])
+    lengths = np.diff(bounds) - 1
+    if lengths.min() < 1 or lengths.max() > 18:
+        return None
+    return np.fromstring(joined.replace(PICK_SEPARATOR, " "), dtype=np.int64, sep=" ")
+
+
+def _comparable(joined: str, bought: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Picks and bought products as int64 values that are equal exactly when the ids are."""
+    if pd.api.types.is_integer_dtype(bought.dtype):  # compare as numbers: no 10M str casts
+        picked = _parse_integers(joined)
+        if picked is None:
+            picked = _as_integers(np.asarray(joined.split(PICK_SEPARATOR), dtype=str))
+        return np.where(picked >= 0, picked, np.iinfo(np.int64).min), bought.to_numpy(np.int64)
+    tokens = np.asarray(joined.split(PICK_SEPARATOR), dtype=object)
+    codes, _ = pd.factorize(np.concatenate([tokens, bought.astype(str).to_numpy(dtype=object)]))
+    return codes[:len(tokens)].astype(np.int64), codes[len(tokens):].astype(np.int64)
+
+
+#: above this many picks per customer, membership goes through sorted keys instead of a grid
+_GRID_WIDTH = 64
+
+
 def _picked(assignments: pd.DataFrame, lines: pd.DataFrame, cols: OrderColumns,
             customer: np.ndarray, n: int) -> np.ndarray | None:
     """Whether each customer bought at least one of their picks in the window."""
     if "picks" not in assignments.columns or cols.item is None or cols.item not in lines.columns:
         return None
     buyers = np.flatnonzero(np.bincount(customer, minlength=n))  # only their picks matter
-    text = assignments["picks"].iloc[buyers].fillna("").astype(str).to_numpy(dtype=str)
-    counts = np.where(text != "", np.char.count(text, PICK_SEPARATOR) + 1, 0)
-    joined = PICK_SEPARATOR.join(text[counts > 0].tolist())
-    tokens = np.asarray(joined.split(PICK_SEPARATOR) if joined else [], dtype=str)
-    pick_customer = np.repeat(buyers.astype(np.int64), counts)
-    bought = lines[cols.item]
-    if pd.api.types.is_integer_dtype(bought.dtype):  # compare as numbers: no 10M str casts
-        pick_customer, picked = pick_customer, _as_integers(tokens)
-        ok = picked >= 0
-        pick_customer, picked = pick_customer[ok], picked[ok]
-        bought_values = bought.to_numpy(dtype=np.int64)
+    joined, counts = _pick_tokens(assignments, buyers)
+    width = int(counts.max(initial=0))
+    if width == 0:
+        return np.zeros(n, bool)
+    picked, bought = _comparable(joined, lines[cols.item])
+    row_of = np.full(n, -1, np.int64)
+    row_of[buyers] = np.arange(len(buyers))
+    if width > _GRID_WIDTH:  # long lists: (row, product) keys, sorted once
+        codes, labels = pd.factorize(np.concatenate([picked, bought]))
+        span = max(len(labels), 1)
+        owner = np.repeat(np.arange(len(buyers), dtype=np.int64), counts)
+        hit = in_sorted(unique(owner * span + codes[:len(picked)]),
+                        row_of[customer] * span + codes[len(picked):])
     else:
-        picked = tokens.astype(object)
-        bought_values = bought.astype(str).to_numpy(dtype=object)
-    codes, _ = pd.factorize(np.concatenate([picked, bought_values]))
-    width = int(codes.max(initial=0)) + 1
-    pick_keys = unique(pick_customer * width + codes[:len(picked)])
-    bought_keys = customer.astype(np.int64) * width + codes[len(picked):]
-    hit = in_sorted(pick_keys, bought_keys)
+        # each buyer's picks in a row of a (buyers x width) grid: a line is a hit when its
+        # product equals any cell of its customer's row (linear, no sort of the lines)
+        grid = np.full((len(buyers), width), np.iinfo(np.int64).min, np.int64)
+        starts = np.cumsum(counts) - counts
+        grid[np.repeat(np.arange(len(buyers)), counts),
+             np.arange(len(picked)) - np.repeat(starts, counts)] = picked
+        rows = row_of[customer]
+        hit = np.empty(len(customer), bool)
+        step = max(1, 4_000_000 // width)  # bounded memory: step x width cells at a time
+        for lo in range(0, len(customer), step):
+            part = slice(lo, lo + step)
+            hit[part] = (grid[rows[part]] == bought[part, None]).any(axis=1)
     return np.bincount(customer[hit], minlength=n) > 0
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import special
 
 from .._params import check_float, check_int
 from ..exceptions import InvalidParameterError
@@ -39,7 +39,7 @@ def _z(alpha: float, power: float) -> tuple[float, float]:
     check_float("sample_size", "power", power, minimum=0, maximum=1, exclusive_min=True)
     if power >= 1:
         raise InvalidParameterError("power must be below 1 (0.8 is usual).")
-    return float(stats.norm.ppf(1 - alpha / 2)), float(stats.norm.ppf(power))
+    return float(special.ndtri(1 - alpha / 2)), float(special.ndtri(power))
 
 
 def _spread(p0: float, delta: float, treat_w: float, control_w: float) -> tuple[float, float]:
@@ -136,4 +136,8 @@ def minimum_detectable_effect(n_treatment: int, n_control: int, baseline_rate: f
     top = 1 - baseline_rate - 1e-12
     if gap(top) > 0:
         return float("inf")
-    return float(optimize.brentq(gap, 1e-12, top, xtol=1e-10))
+    low, high = 0.0, top  # gap > 0 below the answer, <= 0 above it: bisect to 1e-12
+    while high - low > 1e-12:
+        middle = (low + high) / 2
+        low, high = (middle, high) if gap(middle) > 0 else (low, middle)
+    return high

@@ -17,10 +17,32 @@ import functools
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 __all__ = ["Moments", "Comparison", "moments", "compare_means", "compare_rates",
-           "compare_ratios", "srm_test"]
+           "compare_ratios", "srm_test", "normal_quantile"]
+
+
+# scipy.special, not scipy.stats: the same functions at a tenth of the import time
+def normal_quantile(q: float) -> float:
+    return float(special.ndtri(q))
+
+
+def _normal_two_sided(z: np.ndarray) -> np.ndarray:
+    return 2 * special.ndtr(-np.abs(z))
+
+
+def _t_quantile(q: float, df: np.ndarray) -> np.ndarray:
+    df = np.asarray(df, np.float64)
+    finite = np.isfinite(df) & (df > 0)
+    return np.where(finite, special.stdtrit(np.where(finite, df, 1.0), q), special.ndtri(q))
+
+
+def _t_two_sided(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    df = np.asarray(df, np.float64)
+    finite = np.isfinite(df) & (df > 0)
+    return np.where(finite, 2 * special.stdtr(np.where(finite, df, 1.0), -np.abs(t)),
+                    _normal_two_sided(t))
 
 
 class Moments(NamedTuple):
@@ -89,9 +111,9 @@ def compare_means(arm: Moments, control: Moments, alpha: float = 0.05) -> Compar
         se = np.sqrt(a + c)
         df = (a + c) ** 2 / (a ** 2 / (arm.n - 1) + c ** 2 / (control.n - 1))
         df = np.where(np.isfinite(df), df, np.inf)
-        q = stats.t.ppf(1 - alpha / 2, df)
-        p = np.where(se > 0, 2 * stats.t.sf(np.abs(diff) / se, df), np.where(diff == 0, 1.0, 0.0))
-    rel, rel_lo, rel_hi = _relative(arm, control, stats.norm.ppf(1 - alpha / 2))
+        q = _t_quantile(1 - alpha / 2, df)
+        p = np.where(se > 0, _t_two_sided(diff / se, df), np.where(diff == 0, 1.0, 0.0))
+    rel, rel_lo, rel_hi = _relative(arm, control, normal_quantile(1 - alpha / 2))
     return Comparison(diff, diff - q * se, diff + q * se, rel, rel_lo, rel_hi,
                       _defined(arm, control, p))
 
@@ -99,14 +121,14 @@ def compare_means(arm: Moments, control: Moments, alpha: float = 0.05) -> Compar
 @_quiet
 def compare_rates(arm: Moments, control: Moments, alpha: float = 0.05) -> Comparison:
     """Two proportions (``mean`` is the rate): unpooled Wald interval, pooled z p-value."""
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = normal_quantile(1 - alpha / 2)
     p1, p0 = arm.mean, control.mean
     diff = p1 - p0
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(p1 * (1 - p1) / arm.n + p0 * (1 - p0) / control.n)
         pooled = (p1 * arm.n + p0 * control.n) / (arm.n + control.n)
         se0 = np.sqrt(pooled * (1 - pooled) * (1 / arm.n + 1 / control.n))
-        p = np.where(se0 > 0, 2 * stats.norm.sf(np.abs(diff) / se0), np.where(diff == 0, 1.0, 0.0))
+        p = np.where(se0 > 0, _normal_two_sided(diff / se0), np.where(diff == 0, 1.0, 0.0))
     binary = Moments(arm.n, p1, p1 * (1 - p1) * arm.n / np.maximum(arm.n - 1, 1))
     base = Moments(control.n, p0, p0 * (1 - p0) * control.n / np.maximum(control.n - 1, 1))
     rel, rel_lo, rel_hi = _relative(binary, base, z)
@@ -133,11 +155,11 @@ def ratio_moments(numerator: np.ndarray, denominator: np.ndarray, group: np.ndar
 @_quiet
 def compare_ratios(arm: Moments, control: Moments, alpha: float = 0.05) -> Comparison:
     """Difference of two ratio-of-sums metrics (from :func:`ratio_moments`), normal interval."""
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = normal_quantile(1 - alpha / 2)
     diff = arm.mean - control.mean
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(arm.var / arm.n + control.var / control.n)
-        p = np.where(se > 0, 2 * stats.norm.sf(np.abs(diff) / se), np.where(diff == 0, 1.0, 0.0))
+        p = np.where(se > 0, _normal_two_sided(diff / se), np.where(diff == 0, 1.0, 0.0))
     rel, rel_lo, rel_hi = _relative(arm, control, z)
     return Comparison(diff, diff - z * se, diff + z * se, rel, rel_lo, rel_hi,
                       _defined(arm, control, p))
@@ -149,4 +171,5 @@ def srm_test(observed: np.ndarray, shares: np.ndarray) -> float:
     expected = np.asarray(shares, np.float64) / np.sum(shares) * observed.sum()
     if len(observed) < 2 or observed.sum() == 0:
         return 1.0
-    return float(stats.chisquare(observed, expected).pvalue)
+    statistic = float(np.sum((observed - expected) ** 2 / expected))
+    return float(special.chdtrc(len(observed) - 1, statistic))

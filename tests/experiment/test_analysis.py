@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from recsys.exceptions import DataError, InvalidParameterError, SampleRatioMismatchWarning
@@ -180,3 +182,20 @@ def test_revenue_cap_winsorises_buyers():
     assert any("capped" in note for note in capped.notes)
     with pytest.raises(InvalidParameterError):
         analyze(table, orders, START, END, revenue_cap=2.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tokens=st.lists(st.one_of(st.integers(0, 10**18 - 1).map(str),
+                                 st.text("0123456789", min_size=1, max_size=18),
+                                 st.text(min_size=0, max_size=4)), min_size=1, max_size=40))
+def test_pick_parser_equals_python(tokens):
+    from recsys.experiment._outcomes import _parse_integers
+
+    joined = "|".join(tokens)
+    got = _parse_integers(joined)
+    pieces = joined.split("|")
+    plain = all(p.isascii() and p.isdigit() and 1 <= len(p) <= 18 for p in pieces)
+    if plain:
+        assert got is not None and got.tolist() == [int(p) for p in pieces]
+    else:
+        assert got is None
