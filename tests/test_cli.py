@@ -16,6 +16,7 @@ def test_demo_prints_picks_and_evaluation(capsys):
     out = capsys.readouterr().out
     assert "Top 5 picks" in out and "Evaluation" in out and "ndcg@10" in out
     assert "A cart holding" in out
+    assert "A simulated campaign" in out and "uplift in conversion_rate" in out
 
 
 def test_fit_recommend_info_round_trip(tmp_path, capsys, shop):
