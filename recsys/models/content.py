@@ -9,7 +9,6 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._params import check_float
-from .._threads import blas_threads
 from ..data import IdMap, Interactions
 from ..exceptions import DataError
 from ..features import ItemFeatures
@@ -92,8 +91,7 @@ class ContentBased(Recommender):
         return _unit_rows((histories.astype(np.float32) @ self.item_vectors_).tocsr())
 
     def _cosines(self, rows: sp.csr_matrix) -> np.ndarray:
-        with blas_threads(0):
-            scores = (rows @ self.item_vectors_.T).toarray().astype(np.float32)
+        scores = (rows @ self.item_vectors_.T).toarray().astype(np.float32)
         scores[:, ~self._recommendable()] = -np.inf
         return scores
 

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._params import check_bool, check_float, check_int
-from .._threads import blas_threads, implicit_call
+from .._threads import fit_threads, scoring_threads
 from ..data import Interactions
 from .base import Recommender, register
 
@@ -22,6 +22,45 @@ __all__ = ["ALS", "BPR"]
 
 _NO_SCORE = -3.0e38  # implicit's top-k marks filtered cells with float32's lowest value
 FUSED_ROWS = 65_536  # queries per call of implicit's top-k
+FOLD_CELLS = 2_000_000  # history cells x factors held at once by the batched fold-in
+
+
+def _gram(item_factors: np.ndarray, regularization: float) -> np.ndarray:
+    """Y'Y + lambda I in float64: the fixed part of every fold-in's normal equations."""
+    Y = item_factors.astype(np.float64)
+    return Y.T @ Y + regularization * np.eye(Y.shape[1])
+
+
+def least_squares_fold_in(gram: np.ndarray, item_factors: np.ndarray, histories: sp.csr_matrix,
+                          alpha: float) -> np.ndarray:
+    r"""Solve :math:`(Y^\top Y + \lambda I + Y_h^\top (C_h - I) Y_h)\,x = Y_h^\top C_h p_h` for
+    every row of ``histories`` (confidence :math:`c = \alpha w`; a negative weight counts as
+    a negative preference of confidence :math:`|c|`, as in implicit). Rows are padded to the
+    longest history of their chunk and solved in one batched call per chunk."""
+    n, f = histories.shape[0], item_factors.shape[1]
+    lengths = np.diff(histories.indptr)
+    out = np.zeros((n, f), np.float32)
+    step = max(1, FOLD_CELLS // (f * max(1, int(lengths.max(initial=1)))))
+    for start in range(0, n, step):
+        rows = slice(start, min(n, start + step))
+        part = histories[rows]
+        size = np.diff(part.indptr)
+        width = int(size.max(initial=0))
+        if width == 0:
+            continue
+        row = np.repeat(np.arange(part.shape[0]), size)
+        slot = np.arange(part.nnz) - np.repeat(part.indptr[:-1], size)
+        confidence = alpha * part.data.astype(np.float64)
+        padded = np.zeros((part.shape[0], width, f))
+        padded[row, slot] = item_factors[part.indices]
+        extra = np.zeros((part.shape[0], width))
+        extra[row, slot] = np.abs(confidence) - 1.0
+        target = np.zeros((part.shape[0], width))
+        target[row, slot] = np.maximum(confidence, 0.0)
+        system = gram + (padded * extra[..., None]).transpose(0, 2, 1) @ padded
+        rhs = np.einsum("mlf,ml->mf", padded, target)
+        out[rows] = np.linalg.solve(system, rhs[..., None])[..., 0]
+    return out
 
 
 class _Factorization(Recommender):
@@ -36,12 +75,10 @@ class _Factorization(Recommender):
         raise NotImplementedError
 
     def _score_users(self, user_index: np.ndarray) -> np.ndarray:
-        with blas_threads(self.num_threads):
-            return self._user_vectors(user_index) @ self.item_factors_.T
+        return self._user_vectors(user_index) @ self.item_factors_.T
 
     def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
-        with blas_threads(self.num_threads):
-            return self._fold_in(histories) @ self.item_factors_.T
+        return self._fold_in(histories) @ self.item_factors_.T
 
     def _item_vectors_for_similarity(self) -> np.ndarray:
         return self.item_factors_
@@ -50,8 +87,7 @@ class _Factorization(Recommender):
         vectors = self._item_vectors_for_similarity()
         norms = np.linalg.norm(vectors, axis=1)
         unit = vectors / np.where(norms > 0, norms, 1.0)[:, None]
-        with blas_threads(self.num_threads):
-            return unit[item_index] @ unit.T
+        return unit[item_index] @ unit.T
 
     # the fused path: implicit's top-k with filters inside it
     def _recommend_users(self, user_index, k, exclude_seen, allowed, show_progress=False):
@@ -103,9 +139,9 @@ class _Factorization(Recommender):
                 if subset is not None:
                     filt = filt[:, subset].tocsr()
                 filt = filt.astype(np.float32, copy=False)
-            with implicit_call():
-                ids, scores = implicit_topk(items, query, width, filter_query_items=filt,
-                                            filter_items=blocked, num_threads=self.num_threads)
+            ids, scores = implicit_topk(items, query, width, filter_query_items=filt,
+                                        filter_items=blocked,
+                                        num_threads=scoring_threads(len(query), self.num_threads))
             ids = ids.astype(np.int64)
             valid = scores > _NO_SCORE
             if subset is not None:
@@ -193,36 +229,28 @@ class ALS(_Factorization):
         check_int("ALS", "random_state", self.random_state, allow_none=True)
         check_bool("ALS", "use_cg", self.use_cg)
 
-    def _engine(self):
+    def _fit(self, data: Interactions, features: Any) -> None:
         from implicit.cpu.als import AlternatingLeastSquares
 
-        with implicit_call():
-            return AlternatingLeastSquares(
+        with fit_threads():
+            engine = AlternatingLeastSquares(
                 factors=self.factors, regularization=self.regularization, alpha=self.alpha,
                 iterations=self.iterations, num_threads=self.num_threads,
                 random_state=self.random_state, use_cg=self.use_cg)
-
-    def _fit(self, data: Interactions, features: Any) -> None:
-        engine = self._engine()
-        with implicit_call():
             engine.fit(self.seen_, show_progress=False)
         self.user_factors_ = np.ascontiguousarray(engine.user_factors)
         self.item_factors_ = np.ascontiguousarray(engine.item_factors)
-        self._cache_engine = engine
+        self._cache_gram = _gram(self.item_factors_, self.regularization)
 
-    def _solver(self):
-        engine = getattr(self, "_cache_engine", None)
-        if engine is None:
-            engine = self._engine()
-            engine.item_factors = self.item_factors_
-            engine.user_factors = self.user_factors_
-            self._cache_engine = engine
-        return engine
+    def _load_state(self, arrays, meta) -> None:
+        super()._load_state(arrays, meta)
+        self._cache_gram = _gram(self.item_factors_, self.regularization)
 
     def _fold_in(self, histories: sp.csr_matrix) -> np.ndarray:
-        histories = histories.astype(np.float32).tocsr()
-        with implicit_call():
-            return self._solver().recalculate_user(np.arange(histories.shape[0]), histories)
+        """The least-squares user vector of each history against the fixed item factors
+        (what implicit's ``recalculate_user`` computes), batched in numpy."""
+        return least_squares_fold_in(self._cache_gram, self.item_factors_, histories.tocsr(),
+                                     self.alpha)
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         """Item contributions of the least-squares user vector (Hu et al. 2008, sec. 5):
@@ -302,7 +330,7 @@ class BPR(_Factorization):
     def _fit(self, data: Interactions, features: Any) -> None:
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 
-        with implicit_call():
+        with fit_threads():
             engine = BayesianPersonalizedRanking(
                 factors=self.factors, learning_rate=self.learning_rate,
                 regularization=self.regularization, iterations=self.iterations,

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._params import check_choice, check_float, check_int
-from .._threads import blas_threads, implicit_call
+from .._threads import fit_threads, quiet_implicit_fit
 from ..data import Interactions
 from ..exceptions import InvalidParameterError
 from .base import Recommender, register
@@ -26,8 +26,7 @@ class _ItemToItem(Recommender):
 
     def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
         W = self._weights()
-        with blas_threads(self.num_threads):
-            product = histories.astype(np.float32) @ W
+        product = histories.astype(np.float32) @ W
         if sp.issparse(product):
             scores = np.full(product.shape, -np.inf, np.float32)
             product = product.tocsr()
@@ -112,8 +111,8 @@ class ItemKNN(_ItemToItem):
         return cls(K=self.k, num_threads=self.num_threads)
 
     def _fit(self, data: Interactions, features: Any) -> None:
-        engine = self._engine()
-        with implicit_call():
+        with fit_threads(), quiet_implicit_fit():
+            engine = self._engine()
             engine.fit(self.seen_, show_progress=False)
         similarity = engine.similarity.tocsr().astype(np.float32)
         similarity.eliminate_zeros()
@@ -187,7 +186,7 @@ class EASE(_ItemToItem):
         X.data[:] = 1.0
         from scipy.linalg import lapack
 
-        with blas_threads(self.num_threads):
+        with fit_threads(self.num_threads):
             gram = (X.T @ X).toarray().astype(np.float64)
             gram[np.diag_indices(n)] += self.l2
             # the Gram matrix is symmetric positive definite: invert through its Cholesky

@@ -90,3 +90,61 @@ def test_ease_refuses_catalogues_too_large(shop):
 def test_bad_parameters_name_themselves(bad, shop):
     with pytest.raises(InvalidParameterError, match=next(iter(bad))):
         ALS(**bad).fit(shop.interactions)
+
+
+def test_fold_in_equals_implicits_recalculate_user(shop):
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    model = ALS(factors=16, iterations=5, alpha=3.0, regularization=0.2, random_state=0,
+                num_threads=1).fit(shop.interactions)
+    engine = AlternatingLeastSquares(factors=16, alpha=3.0, regularization=0.2)
+    engine.item_factors = model.item_factors_
+    engine.user_factors = model.user_factors_
+    rng = np.random.default_rng(0)
+    carts = [rng.choice(model.items_.ids, size, replace=False).tolist()
+             for size in [1, 2, 5, 30, 0, 3]]
+    _, histories = model._basket_matrix(carts, "raise")
+    histories.data[:] = rng.integers(1, 4, histories.nnz)  # weights beyond 0/1
+    ours = model._fold_in(histories)
+    theirs = engine.recalculate_user(np.arange(len(carts)), histories)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-4)
+
+
+def test_serving_never_touches_blas_settings_of_other_threads():
+    """A second thread polls the BLAS thread count while the main thread recommends: it must
+    never see a change (fits may limit BLAS while they run; serving calls never do)."""
+    code = """
+import threading, time
+import recsys
+from threadpoolctl import threadpool_info
+shop = recsys.make_shop(n_customers=6000, n_products=400, seed=0)
+models = [recsys.ALS(factors=16, iterations=3, random_state=0).fit(shop.interactions),
+          recsys.BPR(factors=16, iterations=5, random_state=0).fit(shop.interactions),
+          recsys.ItemKNN(k=20).fit(shop.interactions), recsys.EASE(l2=50.0).fit(shop.interactions)]
+def blas():
+    return sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+seen, stop = [], threading.Event()
+def poll():
+    while not stop.is_set():
+        seen.append(tuple(blas()))
+before = tuple(blas())
+watcher = threading.Thread(target=poll)
+watcher.start()
+users = shop.interactions.users.ids
+carts = [[a, b] for a, b in zip(shop.products.product_id[:300], shop.products.product_id[1:301])]
+for _ in range(3):
+    for model in models:
+        model.recommend(users, k=10)
+        model.recommend_for_basket(carts, k=10)
+        model.similar_items(shop.products.product_id[:200], k=5)
+stop.set()
+watcher.join()
+print(before, len(seen), sorted(set(seen)))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, env={"OPENBLAS_NUM_THREADS": "2", "PATH": ""})
+    assert done.returncode == 0, done.stderr[-2000:]
+    before, polls, seen = done.stdout.strip().split(" ", 2)
+    assert before == "(2,)"  # the check means something only with a multi-threaded BLAS
+    assert int(polls) > 20
+    assert seen == "[(2,)]"
