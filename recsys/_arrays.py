@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unique", "rank_in_runs", "in_sorted"]
+__all__ = ["unique", "rank_in_runs", "in_sorted", "row_slots", "unit_rows"]
 
 
 def unique(values: np.ndarray) -> np.ndarray:
@@ -61,3 +61,27 @@ def in_sorted(keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
 def _search(keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
     pos = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
     return keys[pos] == probe
+
+
+def row_slots(indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """For the stored cells of a CSR matrix: each cell's row, its position within the row, and
+    the longest row (to lay rows out as a dense, padded (rows, width) block).
+
+    >>> row, slot, width = row_slots(np.array([0, 2, 2, 5]))
+    >>> row.tolist(), slot.tolist(), width
+    ([0, 0, 2, 2, 2], [0, 1, 0, 1, 2], 3)
+    """
+    lengths = np.diff(indptr)
+    row = np.repeat(np.arange(len(lengths)), lengths)
+    slot = np.arange(int(indptr[-1] - indptr[0])) - np.repeat(indptr[:-1] - indptr[0], lengths)
+    return row, slot, int(lengths.max(initial=0))
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero).
+
+    >>> unit_rows(np.array([[3.0, 4.0], [0.0, 0.0]])).tolist()
+    [[0.6, 0.8], [0.0, 0.0]]
+    """
+    norms = np.linalg.norm(vectors, axis=1)
+    return vectors / np.where(norms > 0, norms, 1.0)[:, None]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import rank_in_runs
+from ._arrays import rank_in_runs, row_slots, unit_rows
 from .models.base import Explanation
 
 __all__ = ["reason", "batch_reasons", "REASON_CODES", "reason_texts", "item_names"]
@@ -203,9 +203,7 @@ def _anchor_factors(model, user_index, picks, codes, anchors, block: int = 2048)
     """For each pick, the history item whose factors are closest (cosine, times the history
     weight). Per block of customers: their padded histories (n, H, f) against their picks
     (n, k, f) in one batched product, so each history vector is gathered once, not k times."""
-    vectors = model._item_vectors_for_similarity().astype(np.float32)
-    norms = np.linalg.norm(vectors, axis=1)
-    unit = vectors / np.where(norms > 0, norms, 1.0)[:, None]
+    unit = unit_rows(model._item_vectors_for_similarity().astype(np.float32))
     history = _top_of_rows(model.seen_[user_index], MAX_HISTORY)
     n, k = picks.shape
     flat_codes, flat_anchors = codes.reshape(-1), anchors.reshape(-1)
@@ -213,13 +211,10 @@ def _anchor_factors(model, user_index, picks, codes, anchors, block: int = 2048)
     for start in range(0, n, block):
         rows = slice(start, min(n, start + block))
         part = history[rows]
-        lengths = np.diff(part.indptr)
-        width = int(lengths.max(initial=0))
+        owner, slot, width = row_slots(part.indptr)
         if width == 0:
             continue
         m = part.shape[0]
-        slot = np.arange(part.nnz) - np.repeat(part.indptr[:-1], lengths)
-        owner = np.repeat(np.arange(m), lengths)
         hist = np.full((m, width), -1, np.int64)
         weight = np.zeros((m, width), np.float32)
         hist[owner, slot] = part.indices

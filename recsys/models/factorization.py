@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from .._arrays import row_slots, unit_rows
 from .._params import check_bool, check_float, check_int
 from .._threads import fit_threads, scoring_threads
 from ..data import Interactions
@@ -44,12 +45,9 @@ def least_squares_fold_in(gram: np.ndarray, item_factors: np.ndarray, histories:
     for start in range(0, n, step):
         rows = slice(start, min(n, start + step))
         part = histories[rows]
-        size = np.diff(part.indptr)
-        width = int(size.max(initial=0))
+        row, slot, width = row_slots(part.indptr)
         if width == 0:
             continue
-        row = np.repeat(np.arange(part.shape[0]), size)
-        slot = np.arange(part.nnz) - np.repeat(part.indptr[:-1], size)
         confidence = alpha * part.data.astype(np.float64)
         padded = np.zeros((part.shape[0], width, f))
         padded[row, slot] = item_factors[part.indices]
@@ -84,9 +82,7 @@ class _Factorization(Recommender):
         return self.item_factors_
 
     def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
-        vectors = self._item_vectors_for_similarity()
-        norms = np.linalg.norm(vectors, axis=1)
-        unit = vectors / np.where(norms > 0, norms, 1.0)[:, None]
+        unit = unit_rows(self._item_vectors_for_similarity())
         return unit[item_index] @ unit.T
 
     # the fused path: implicit's top-k with filters inside it
