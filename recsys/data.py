@@ -142,6 +142,10 @@ class IdMap:
             return np.empty(0, dtype=np.int32)
         if len(self._ids) and values.dtype.kind != self._ids.dtype.kind:
             found = np.full(len(values), -1, dtype=np.int64)
+        elif len(values) <= _FEW_LOOKUPS and len(self._ids):
+            # a binary search in the sorted ids beats building the hash index for a few ids
+            found = np.minimum(np.searchsorted(self._ids, values), len(self._ids) - 1)
+            found = np.where(self._ids[found] == values, found, -1)
         else:
             found = self._index().get_indexer(values)
         unknown = found < 0
@@ -162,6 +166,10 @@ class IdMap:
                 f"(got {index.min()}..{index.max()})."
             )
         return self._ids[index]
+
+
+#: up to this many ids, ``to_index`` searches the sorted ids instead of a hash index
+_FEW_LOOKUPS = 64
 
 
 def _unknown_message(unknown: np.ndarray, total: int, kind: str, idmap: IdMap) -> str:

@@ -35,7 +35,15 @@ import scipy.sparse as sp
 
 from .._ids import clean_ids, is_scalar_id, preview
 from .._params import ParamsMixin, check_choice, check_int
-from .._topk import chunk_rows, drop_entries, mask_rows, topk, topk_sparse
+from .._topk import (
+    binary_rows,
+    chunk_rows,
+    drop_entries,
+    mask_rows,
+    take_rows,
+    topk,
+    topk_sparse,
+)
 from ..data import IdMap, Interactions
 from ..exceptions import (
     DataError,
@@ -370,14 +378,15 @@ class Recommender(ParamsMixin):
         """Chunked dense scoring + exact top-k (override for a fused kernel)."""
         if self._sparse_scores:
             return self._sparse_topk(self._user_histories(user_index),
-                                     self.seen_[user_index] if exclude_seen else None, k, allowed)
+                                     take_rows(self.seen_, user_index) if exclude_seen else None,
+                                     k, allowed)
         blocked = ~allowed
 
         def score(chunk: np.ndarray) -> np.ndarray:
             scores = self._score_users(chunk)
             scores[:, blocked] = -np.inf
             if exclude_seen:
-                mask_rows(scores, self.seen_[chunk])
+                mask_rows(scores, self.seen_, chunk)
             return scores
 
         return _chunked_topk(score, user_index, len(allowed), k, show_progress)
@@ -428,8 +437,9 @@ class Recommender(ParamsMixin):
         queries, histories = self._basket_matrix(baskets, on_unknown)
         allowed = self._item_filter(candidates, exclude)
         filled = np.diff(histories.indptr) > 0
+        answered = histories if filled.all() else take_rows(histories, np.flatnonzero(filled))
         return self._assemble(queries, filled, k, allowed, lambda: self._recommend_histories(
-            histories[filled], k, bool(exclude_basket), allowed, show_progress))
+            answered, k, bool(exclude_basket), allowed, show_progress))
 
     def _basket_matrix(self, baskets: Any, on_unknown: str) -> tuple[np.ndarray, sp.csr_matrix]:
         """Queries and a binary baskets x items CSR matrix from the accepted shapes."""
@@ -438,7 +448,7 @@ class Recommender(ParamsMixin):
         flat = [i for b in lists for i in b]
         rows = np.repeat(np.arange(len(lists)), sizes)
         if flat:
-            ids = clean_ids(pd.Series(flat, dtype=object) if len(flat) else flat, "basket items")
+            ids = clean_ids(flat, "basket items")
             index = self.items_.to_index(ids, missing="mask", kind="item")
             unknown = index < 0
             if unknown.any() and on_unknown == "raise":
@@ -450,15 +460,11 @@ class Recommender(ParamsMixin):
             rows, index = rows[~unknown], index[~unknown]
         else:
             index = np.empty(0, np.int32)
-        matrix = sp.csr_matrix((np.ones(len(index), np.float32), (rows, index)),
-                               shape=(len(lists), len(self.items_)))
-        matrix.sum_duplicates()
-        matrix.data[:] = 1.0
-        return queries, matrix
+        return queries, binary_rows(rows, index, len(lists), len(self.items_))
 
     def _user_histories(self, user_index: np.ndarray) -> sp.csr_matrix:
         """What a sparse model scores a known user from (default: their training history)."""
-        return self.seen_[user_index]
+        return take_rows(self.seen_, user_index)
 
     def _sparse_topk(self, histories: sp.csr_matrix, exclude: sp.csr_matrix | None, k: int,
                      allowed: np.ndarray):
@@ -482,7 +488,7 @@ class Recommender(ParamsMixin):
         blocked = ~allowed
 
         def score(rows: np.ndarray) -> np.ndarray:
-            part = histories[rows]
+            part = histories if len(rows) == histories.shape[0] else take_rows(histories, rows)
             scores = self._score_histories(part)
             scores[:, blocked] = -np.inf
             if exclude_history:
@@ -566,7 +572,7 @@ class Recommender(ParamsMixin):
 
     # ------------------------------------------------------------------ hooks
     def _score_users(self, user_index: np.ndarray) -> np.ndarray:
-        return self._score_histories(self.seen_[user_index])
+        return self._score_histories(take_rows(self.seen_, user_index))
 
     def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
         raise UnsupportedError(f"{type(self).__name__} cannot score histories.")
