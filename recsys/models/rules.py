@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -10,12 +10,22 @@ import scipy.sparse as sp
 
 from .._arrays import rank_in_runs, unique
 from .._params import check_choice, check_float, check_int
+from .._topk import take_rows
 from ..data import Interactions
 from ..exceptions import DataError, InvalidParameterError
 from ..rules import RULE_METRICS, basket_matrix, mine, rule_arrays, rules_frame
 from .base import Recommender, register
 
 __all__ = ["AssociationRules"]
+
+
+class Fired(NamedTuple):
+    """Rules that fire: one entry per (history row, rule), with the rule's score."""
+
+    row: np.ndarray
+    col: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
 
 SCORING_METRICS = ("lift", "confidence", "support", "leverage", "conviction", "zhangs_metric",
                    "jaccard", "certainty", "kulczynski")
@@ -159,47 +169,49 @@ class AssociationRules(Recommender):
         return reachable & (self.item_counts_ > 0)
 
     # ------------------------------------------------------------------ scoring
-    def _fired(self, histories: sp.csr_matrix, rules: np.ndarray | None = None) -> sp.coo_matrix:
-        """(histories x rules) with the rule's score where it fires."""
-        binary = histories.copy()
-        binary.data[:] = 1.0
+    def _fired(self, histories: sp.csr_matrix, rules: np.ndarray | None = None) -> Fired:
+        """Each (history, rule) where the rule fires, with the rule's score."""
+        binary = sp.csr_matrix((np.ones(histories.nnz, np.float32), histories.indices,
+                                histories.indptr), shape=histories.shape)
         antecedent = self._cache_antecedent
         sizes = self._cache_sizes
         score = self._cache_score
         if rules is not None:
             antecedent, sizes, score = antecedent[:, rules], sizes[rules], score[rules]
-        hits = (binary @ antecedent).tocoo()
-        fired = hits.data == sizes[hits.col]
-        return sp.coo_matrix((score[hits.col[fired]], (hits.row[fired], hits.col[fired])),
-                             shape=hits.shape)
+        hits = (binary @ antecedent).tocsr()
+        row = np.repeat(np.arange(hits.shape[0]), np.diff(hits.indptr))
+        fired = hits.data == sizes[hits.indices]
+        rule = hits.indices[fired]
+        return Fired(row[fired], rule, score[rule], hits.shape)
 
     _sparse_scores: ClassVar[bool] = True
 
     def _score_histories_sparse(self, histories: sp.csr_matrix) -> sp.csr_matrix:
         return self._aggregate(self._fired(histories), self.consequents_)
 
-    def _aggregate(self, fired: sp.coo_matrix, consequents: np.ndarray) -> sp.csr_matrix:
+    def _aggregate(self, fired: Fired, consequents: np.ndarray) -> sp.csr_matrix:
         """(queries x items) CSR: each consequent's firing rules combined by ``aggregate``."""
-        rows, cols, vals = fired.row, consequents[fired.col], fired.data.astype(np.float64)
-        shape = (fired.shape[0], len(self.items_))
-        if self.aggregate == "sum" or len(vals) == 0:
-            return sp.csr_matrix((vals, (rows, cols)), shape=shape)  # duplicates are summed
-        key = rows.astype(np.int64) * shape[1] + cols
+        n_rows, n_items = fired.shape[0], len(self.items_)
+        key = fired.row.astype(np.int64) * n_items + consequents[fired.col]
         order = np.argsort(key, kind="stable")  # radix sort on integer keys
-        key, vals = key[order], vals[order]
-        starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-        best = np.maximum.reduceat(vals, starts)
-        return sp.csr_matrix((best, (key[starts] // shape[1], key[starts] % shape[1])),
-                             shape=shape)
+        key, vals = key[order], fired.data.astype(np.float64)[order]
+        starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) \
+            else np.empty(0, np.int64)
+        combine = np.add if self.aggregate == "sum" else np.maximum
+        best = combine.reduceat(vals, starts) if len(starts) else vals
+        key = key[starts]
+        indptr = np.zeros(n_rows + 1, np.int64)
+        np.cumsum(np.bincount(key // n_items, minlength=n_rows), out=indptr[1:])
+        return sp.csr_matrix((best, key % n_items, indptr), shape=(n_rows, n_items))
 
     def _user_histories(self, user_index: np.ndarray) -> sp.csr_matrix:
-        return self.history_[user_index]
+        return take_rows(self.history_, user_index)
 
     def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
         return _dense(self._score_histories_sparse(histories))
 
     def _score_users(self, user_index: np.ndarray) -> np.ndarray:
-        return self._score_histories(self.history_[user_index])
+        return self._score_histories(take_rows(self.history_, user_index))
 
     def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
         one_hot = sp.csr_matrix((np.ones(len(item_index), np.float32),
