@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._arrays import unit_rows
 from .._params import check_float
+from .._topk import chunk_rows, take_rows
 from ..data import IdMap, Interactions
 from ..exceptions import DataError
 from ..features import ItemFeatures
@@ -91,18 +93,28 @@ class ContentBased(Recommender):
         return _unit_rows((histories.astype(np.float32) @ self.item_vectors_).tocsr())
 
     def _cosines(self, rows: sp.csr_matrix) -> np.ndarray:
-        scores = (rows @ self.item_vectors_.T).toarray().astype(np.float32)
+        """Cosines of ``rows`` (feature vectors, unit length after scaling) with every item.
+
+        Rows are made dense in blocks of at most CELL_BUDGET cells, and scored by one
+        sparse-by-dense product (a single pass over the item vectors): several times faster
+        than a sparse-by-sparse product for the few rows of a request."""
+        vectors = self.item_vectors_
+        scores = np.empty((rows.shape[0], vectors.shape[0]), np.float32)
+        step = chunk_rows(vectors.shape[1])
+        for start in range(0, rows.shape[0], step):
+            block = unit_rows(rows[start:start + step].toarray())
+            scores[start:start + step] = (vectors @ block.T).T
         scores[:, ~self._recommendable()] = -np.inf
         return scores
 
     def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
-        return self._cosines(self._profiles(histories))
+        return self._cosines(histories.astype(np.float32) @ self.item_vectors_)
 
     def _score_users(self, user_index: np.ndarray) -> np.ndarray:
-        return self._score_histories(self.history_[user_index])
+        return self._score_histories(take_rows(self.history_, user_index))
 
     def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
-        return self._cosines(self.item_vectors_[item_index])
+        return self._cosines(take_rows(self.item_vectors_, item_index))
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         if user is not None:
