@@ -475,8 +475,10 @@ class Recommender(ParamsMixin):
         step = max(1, chunk_rows(k * 200))  # rows' stored scores stay within the cell budget
         for start in range(0, n, step):
             part = slice(start, start + step)
-            scores = self._score_histories_sparse(histories[part])
-            scores = drop_entries(scores, ~allowed, None if exclude is None else exclude[part])
+            whole = n <= step  # one chunk (every request): no slicing of the matrices
+            scores = self._score_histories_sparse(histories if whole else histories[part])
+            blocked = exclude if whole or exclude is None else exclude[part]
+            scores = drop_entries(scores, ~allowed, blocked)
             cols[part], vals[part], lengths[part] = topk_sparse(scores, k)
         return cols, vals, lengths
 

@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._arrays import row_slots, unit_rows
+from .._topk import take_rows
 from .._params import check_bool, check_float, check_int
 from .._threads import fit_threads, scoring_threads
 from ..data import Interactions
@@ -91,12 +92,13 @@ class _Factorization(Recommender):
         if exclude_seen:  # everyone in order (recommend-all) needs no copy of the matrix
             everyone = len(user_index) == self.seen_.shape[0] and bool(
                 (user_index == np.arange(len(user_index))).all())
-            seen = self.seen_ if everyone else self.seen_[user_index]
+            seen = self.seen_ if everyone else take_rows(self.seen_, user_index)
         return self._fused_topk(self._user_vectors, user_index, seen, k, allowed, show_progress)
 
     def _recommend_histories(self, histories, k, exclude_history, allowed, show_progress=False):
         rows = np.arange(histories.shape[0])
-        return self._fused_topk(lambda r: self._fold_in(histories[r]), rows,
+        return self._fused_topk(lambda r: self._fold_in(
+            histories if len(r) == len(rows) else take_rows(histories, r)), rows,
                                 histories if exclude_history else None, k, allowed, show_progress)
 
     def _fused_topk(self, vectors_of, rows, filter_rows, k, allowed, show_progress):
@@ -131,7 +133,10 @@ class _Factorization(Recommender):
             query = np.ascontiguousarray(vectors_of(rows[start:stop]), dtype=items.dtype)
             filt = None
             if filter_rows is not None:
-                filt = filter_rows[start:stop] if filter_rows.shape[0] == n else filter_rows[rows[start:stop]]
+                if filter_rows.shape[0] != n:
+                    filt = take_rows(filter_rows, rows[start:stop])
+                else:
+                    filt = filter_rows if stop - start == n else filter_rows[start:stop]
                 if subset is not None:
                     filt = filt[:, subset].tocsr()
                 filt = filt.astype(np.float32, copy=False)
@@ -336,10 +341,16 @@ class BPR(_Factorization):
         self.item_factors_ = np.ascontiguousarray(engine.item_factors)
 
     def _fold_in(self, histories: sp.csr_matrix) -> np.ndarray:
-        binary = histories.tocsr().astype(np.float32)
-        binary.data[:] = 1.0
-        counts = np.maximum(np.asarray(binary.sum(axis=1)).ravel(), 1.0)
-        vectors = np.asarray(sp.diags(1.0 / counts) @ binary @ self.item_factors_, np.float32)
+        """The mean factor vector of each history's items (distinct items, weights ignored)."""
+        histories = histories.tocsr()
+        histories.sum_duplicates()
+        counts = np.diff(histories.indptr)
+        vectors = np.zeros((histories.shape[0], self.item_factors_.shape[1]), np.float32)
+        filled = counts > 0
+        if filled.any():  # rows are consecutive runs of cells: one reduceat sums them all
+            gathered = self.item_factors_[histories.indices].astype(np.float64)
+            sums = np.add.reduceat(gathered, histories.indptr[:-1][filled], axis=0)
+            vectors[filled] = sums / counts[filled, None]
         vectors[:, -1] = 1.0  # the bias slot
         return vectors
 

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._params import check_choice, check_float, check_int, clone
+from .._topk import take_rows
 from ..data import Interactions
 from ..exceptions import InvalidParameterError, UnsupportedError
 from ..features import ItemFeatures
@@ -218,10 +219,17 @@ class Hybrid(Recommender):
         self._cache_item_maps = [self.items_.to_index(m.items_.ids) for _, m in fitted]
         self._cache_local_maps = [m.items_.to_index(self.items_.ids, missing="mask")
                                   for _, m in fitted]
+        self._cache_same_items = [m.items_ == self.items_ for _, m in fitted]
         weights = self.weights if self.weights is not None else [1.0] * len(fitted)
         self._cache_weights = np.asarray(weights, np.float64)
+        # fixed once the components are fitted; read on every request
+        self._cache_recommendable = self._union_recommendable()
+        self._cache_recommendable.setflags(write=False)
 
     def _recommendable(self) -> np.ndarray:
+        return self._cache_recommendable
+
+    def _union_recommendable(self) -> np.ndarray:
         allowed = np.zeros(len(self.items_), bool)
         for (_, model), where in zip(self.components_, self._cache_item_maps, strict=True):
             allowed[where[model._recommendable()]] = True
@@ -288,10 +296,14 @@ class Hybrid(Recommender):
     def _narrow(self, histories: sp.csr_matrix, which: int) -> sp.csr_matrix:
         """Histories over this hybrid's items, re-indexed to a component's items."""
         model = self.components_[which][1]
+        if self._cache_same_items[which]:  # the usual case: nothing to re-index
+            return histories
         local = self._cache_local_maps[which]
         keep = local[histories.indices] >= 0
         rows = np.repeat(np.arange(histories.shape[0]), np.diff(histories.indptr))[keep]
-        return sp.csr_matrix((histories.data[keep], (rows, local[histories.indices][keep])),
+        indptr = np.zeros(histories.shape[0] + 1, np.int64)  # kept cells stay in row order
+        np.cumsum(np.bincount(rows, minlength=histories.shape[0]), out=indptr[1:])
+        return sp.csr_matrix((histories.data[keep], local[histories.indices][keep], indptr),
                              shape=(histories.shape[0], len(model.items_)))
 
     # ------------------------------------------------------------------ fallback
@@ -356,7 +368,8 @@ class Hybrid(Recommender):
 
         def ask(which, model, rows):
             local_allowed = allowed[self._cache_item_maps[which]]
-            part = self._narrow(histories[rows], which)
+            subset = histories if len(rows) == histories.shape[0] else take_rows(histories, rows)
+            part = self._narrow(subset, which)
             return model._recommend_histories(part, k, exclude_history, local_allowed)
 
         return self._answer_chain(ask, histories.shape[0], k, eligible, "baskets")
