@@ -14,9 +14,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._arrays import row_slots, unit_rows
-from .._topk import take_rows
 from .._params import check_bool, check_float, check_int
 from .._threads import fit_threads, scoring_threads
+from .._topk import take_rows
 from ..data import Interactions
 from .base import Recommender, register
 
