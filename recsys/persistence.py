@@ -31,6 +31,7 @@ import scipy.sparse as sp
 
 from .data import IdMap
 from .exceptions import NotFittedError, PersistenceError
+from .models.base import freeze_fitted
 
 __all__ = ["save", "load", "read_manifest", "FORMAT"]
 
@@ -154,6 +155,7 @@ def model_from_arrays(entry: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
                if k.startswith(f"{prefix}model/")}
         model._load_state(own, entry.get("meta", {}))
         model.fit_seconds_ = entry.get("fit_seconds")
+        freeze_fitted(model)
     except PersistenceError:
         raise
     except (KeyError, TypeError, ValueError, IndexError) as exc:

@@ -4,7 +4,7 @@ Importing this package registers each model in :data:`REGISTRY` (the closed
 list ``recsys.load`` may rebuild, and the list the conformance tests cover).
 """
 
-from .base import REGISTRY, Explanation, Recommendations, Recommender, register
+from .base import REGISTRY, Explanation, Recommendations, Recommender, _register
 from .content import ContentBased
 from .factorization import ALS, BPR
 from .hybrid import Hybrid
@@ -12,6 +12,6 @@ from .neighbors import EASE, ItemKNN
 from .popular import Popularity
 from .rules import AssociationRules
 
-__all__ = ["REGISTRY", "Explanation", "Recommendations", "Recommender", "register", "Popularity",
+__all__ = ["REGISTRY", "Explanation", "Recommendations", "Recommender", "Popularity",
            "AssociationRules", "ALS", "BPR", "ItemKNN", "EASE", "ContentBased",
            "Hybrid"]

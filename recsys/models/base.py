@@ -54,18 +54,26 @@ from ..exceptions import (
 )
 from ..features import ItemFeatures
 
-__all__ = ["Recommender", "Recommendations", "Explanation", "REGISTRY", "register"]
+__all__ = ["Recommender", "Recommendations", "Explanation", "REGISTRY"]
 
 OnUnknown = Literal["raise", "skip", "fallback"]
 
-#: name -> class of every model ``recsys.load`` may rebuild (closed: only ``register``)
+#: name -> class of every model ``recsys.load`` may rebuild (closed: only the package's own
+#: ``_register`` adds to it, and never replaces an entry)
 REGISTRY: dict[str, type[Recommender]] = {}
 
 FALLBACK = "popularity"
 
 
-def register(cls: type[Recommender]) -> type[Recommender]:
-    """Class decorator: add a model to the registry (persistence, CLI, conformance tests)."""
+def _register(cls: type[Recommender]) -> type[Recommender]:
+    """Class decorator of the package's models: add to the registry (persistence, CLI,
+    conformance tests). A second class under a registered name is refused, so no class
+    defined elsewhere can become what ``recsys.load`` builds for that name."""
+    known = REGISTRY.get(cls.__name__)
+    if known is not None and known is not cls:
+        raise InvalidParameterError(
+            f"a model called {cls.__name__!r} is registered already ({known.__module__}); "
+            f"the registry never replaces a model. Give the new class another name.")
     REGISTRY[cls.__name__] = cls
     return cls
 
@@ -216,19 +224,29 @@ class Recommender(ParamsMixin):
         self._reset()
         self._check_params()
         start = time.perf_counter()
+        try:
+            self._fit_from(interactions, items)
+        except BaseException:
+            self._reset()  # a failed fit leaves the model unfitted, never half fitted
+            raise
+        freeze_fitted(self)
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    def _fit_from(self, interactions: Interactions, items: ItemFeatures | None) -> None:
+        """The shared fitted state (id maps, seen items, item counts), then the model's own."""
         data, features = self._align(interactions, items)
         self.users_ = data.users if data.users is not None else IdMap(name="user_id")
         self.items_ = data.items
         if data.users is not None:
-            self.seen_ = data.matrix("user")
+            # a copy: the container caches its matrix, and the model's must not be the caller's
+            self.seen_ = data.matrix("user").copy()
         else:
             self.seen_ = sp.csr_matrix((0, data.n_items), dtype=np.float32)
         counts_from = self.seen_ if data.users is not None else data.matrix("basket")
         # distinct users (or baskets) per item: the stored cells of each column
         self.item_counts_ = np.bincount(counts_from.indices, minlength=data.n_items).astype(np.int64)
         self._fit(data, features)
-        self.fit_seconds_ = time.perf_counter() - start
-        return self
 
     def _reset(self) -> None:
         for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
@@ -610,6 +628,21 @@ class Recommender(ParamsMixin):
 
 
 # ---------------------------------------------------------------------- helpers
+def freeze_fitted(model: Recommender) -> None:
+    """Make every fitted array of ``model`` read-only (numpy arrays and the arrays of sparse
+    matrices held in public ``name_`` attributes): fitted state changes only by ``fit``."""
+    for key, value in vars(model).items():
+        if not key.endswith("_") or key.startswith("_"):
+            continue
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+        elif sp.issparse(value):
+            for part in ("data", "indices", "indptr", "row", "col"):
+                array = getattr(value, part, None)
+                if isinstance(array, np.ndarray):
+                    array.setflags(write=False)
+
+
 def _chunked_topk(score, rows: np.ndarray, n_items: int, k: int, show_progress: bool):
     """Run ``score(rows_chunk)`` over chunks of ``rows`` and keep each chunk's top-k."""
     n = len(rows)

@@ -14,7 +14,7 @@ from .._topk import chunk_rows, take_rows
 from ..data import IdMap, Interactions
 from ..exceptions import DataError
 from ..features import ItemFeatures
-from .base import Recommender, register
+from .base import Recommender, _register
 
 __all__ = ["ContentBased"]
 
@@ -25,7 +25,7 @@ def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return (sp.diags(inv.astype(np.float32)) @ matrix).tocsr().astype(np.float32)
 
 
-@register
+@_register
 class ContentBased(Recommender):
     r"""Content-based ranking over item text and attributes (:class:`~recsys.features.ItemFeatures`).
 

@@ -18,7 +18,7 @@ from .._params import check_bool, check_float, check_int
 from .._threads import fit_threads, scoring_threads
 from .._topk import take_rows
 from ..data import Interactions
-from .base import Recommender, register
+from .base import Recommender, _register
 
 __all__ = ["ALS", "BPR"]
 
@@ -166,7 +166,7 @@ class _Factorization(Recommender):
         self.item_factors_ = arrays["item_factors"]
 
 
-@register
+@_register
 class ALS(_Factorization):
     r"""Implicit-feedback matrix factorisation by alternating least squares (Hu, Koren, Volinsky).
 
@@ -275,7 +275,7 @@ class ALS(_Factorization):
         return score, self._history_contributions(item, history, weights), "item factors"
 
 
-@register
+@_register
 class BPR(_Factorization):
     """Bayesian personalised ranking by SGD on implicit's CPU kernel (Rendle et al. 2009).
 

@@ -12,7 +12,7 @@ from .._topk import take_rows
 from ..data import Interactions
 from ..exceptions import InvalidParameterError, UnsupportedError
 from ..features import ItemFeatures
-from .base import FALLBACK, Recommender, register
+from .base import FALLBACK, Recommender, _register
 
 __all__ = ["Hybrid"]
 
@@ -33,7 +33,7 @@ def default_components() -> list[tuple[str, Recommender]]:
             ("content", ContentBased()), ("popular", Popularity())]
 
 
-@register
+@_register
 class Hybrid(Recommender):
     """Combine models: a weighted blend of their normalised scores, or a fallback chain.
 
@@ -122,20 +122,24 @@ class Hybrid(Recommender):
 
     # ------------------------------------------------------------------ capabilities
     def _templates(self) -> list[tuple[str, Recommender]]:
-        if self.components is None:  # built once per instance, never stored as a parameter
-            self._defaults = getattr(self, "_defaults", None) or default_components()
-            return self._defaults
-        return self.components
+        """The components: fitted ones after fit, else the given ones, else fresh defaults
+        (built on demand and never stored: reading a flag leaves the model as it was)."""
+        if hasattr(self, "components_"):
+            return self.components_
+        return self.components if self.components is not None else default_components()
 
     def _named_components(self) -> list[tuple[str, Recommender]]:
-        return self._templates()
+        # nested parameters reach given components only: the defaults are resolved at fit
+        return list(self.components or [])
 
     def set_params(self, **params: Any) -> Hybrid:
-        if self.components is None and any("__" in key for key in params):
-            # a nested change makes the defaults explicit, their chains included
-            self.components = self._templates()
-            if self.chains is None:
-                self.chains = {kind: list(order) for kind, order in DEFAULT_CHAINS.items()}
+        nested = sorted(key for key in params if "__" in key)
+        if nested and self.components is None and "components" not in params:
+            raise InvalidParameterError(
+                f"Hybrid: components=None stands for the default components, built at fit, so "
+                f"{', '.join(nested)} has nothing to set. Pass them to tune them: "
+                f"Hybrid(components=default_components(), chains=DEFAULT_CHAINS)"
+                f".set_params({nested[0]}=...) (both from recsys.models.hybrid).")
         return super().set_params(**params)  # type: ignore[return-value]
 
     @property

@@ -11,7 +11,7 @@ from .._params import check_choice, check_float, check_int
 from .._threads import fit_threads, quiet_implicit_fit
 from ..data import Interactions
 from ..exceptions import InvalidParameterError
-from .base import Recommender, register
+from .base import Recommender, _register
 
 __all__ = ["ItemKNN", "EASE"]
 
@@ -55,7 +55,7 @@ class _ItemToItem(Recommender):
         return score, self._history_contributions(item, history, weights), "item neighbours"
 
 
-@register
+@_register
 class ItemKNN(_ItemToItem):
     """Item-based nearest neighbours: implicit's cosine, BM25 or TF-IDF item similarities.
 
@@ -133,7 +133,7 @@ class ItemKNN(_ItemToItem):
                                           arrays["similarity/indptr"]), shape=(n, n))
 
 
-@register
+@_register
 class EASE(_ItemToItem):
     r"""Embarrassingly shallow autoencoder (Steck 2019): a closed-form item-item model.
 

@@ -10,12 +10,12 @@ import scipy.sparse as sp
 from .._params import check_float
 from ..data import Interactions
 from ..exceptions import DataError
-from .base import Recommender, register
+from .base import Recommender, _register
 
 __all__ = ["Popularity"]
 
 
-@register
+@_register
 class Popularity(Recommender):
     """Recommend the most popular items (all-time, or over the last ``window_days``).
 

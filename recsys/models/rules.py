@@ -14,7 +14,7 @@ from .._topk import take_rows
 from ..data import Interactions
 from ..exceptions import DataError, InvalidParameterError
 from ..rules import RULE_METRICS, basket_matrix, mine, rule_arrays, rules_frame
-from .base import Recommender, register
+from .base import Recommender, _register
 
 __all__ = ["AssociationRules"]
 
@@ -31,7 +31,7 @@ SCORING_METRICS = ("lift", "confidence", "support", "leverage", "conviction", "z
                    "jaccard", "certainty", "kulczynski")
 
 
-@register
+@_register
 class AssociationRules(Recommender):
     """Recommend the consequents of the association rules a cart or history fires.
 

@@ -142,12 +142,19 @@ def test_item_features_persist_and_transform(shop):
     assert (again.transform(row) != shop.items.transform(row)).nnz == 0
 
 
-def test_default_hybrid_keeps_its_chains_through_params_and_clone(shop):
+def test_default_hybrid_params_change_only_what_is_given(shop):
+    from recsys.models.hybrid import DEFAULT_CHAINS, default_components
+
     model = Hybrid()
     assert model.get_params(deep=False)["components"] is None
-    assert "als__factors" in model.get_params()
-    twin = clone(model).set_params(als__factors=4, als__iterations=2, rules__min_support=0.004)
-    assert twin.components is not None and twin.components[1][1].factors == 4
+    assert not any("__" in key for key in model.get_params())  # resolved at fit, not before
+    with pytest.raises(InvalidParameterError, match="default_components"):
+        model.set_params(als__factors=4)
+    assert model.components is None and model.chains is None  # nothing was rewritten
+    assert model.uses_item_features and model.get_params(deep=False)["components"] is None
+    twin = Hybrid(components=default_components(), chains=DEFAULT_CHAINS).set_params(
+        als__factors=4, als__iterations=2, rules__min_support=0.004)
+    assert dict(twin.components)["als"].factors == 4 and twin.chains == DEFAULT_CHAINS
     twin.fit(shop.interactions, items=shop.items)
     users = twin.users_.ids[np.diff(twin.seen_.indptr) > 3][:5]
     assert set(twin.recommend(users, k=3).source) <= {"als", "content", "popular"}

@@ -98,8 +98,8 @@ def test_fold_in_equals_implicits_recalculate_user(shop):
     model = ALS(factors=16, iterations=5, alpha=3.0, regularization=0.2, random_state=0,
                 num_threads=1).fit(shop.interactions)
     engine = AlternatingLeastSquares(factors=16, alpha=3.0, regularization=0.2)
-    engine.item_factors = model.item_factors_
-    engine.user_factors = model.user_factors_
+    engine.item_factors = model.item_factors_.copy()  # implicit wants writable buffers
+    engine.user_factors = model.user_factors_.copy()
     rng = np.random.default_rng(0)
     carts = [rng.choice(model.items_.ids, size, replace=False).tolist()
              for size in [1, 2, 5, 30, 0, 3]]
