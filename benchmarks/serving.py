@@ -61,7 +61,8 @@ def recsys_worker(name: str, shop, calls: int) -> dict:
     users = rng.choice(model.users_.ids, calls).tolist()
     items = model.items_.ids
     carts = [[items[a].item(), items[b].item()] for a, b in
-             zip(rng.integers(0, len(items), calls), rng.integers(0, len(items), calls))]
+             zip(rng.integers(0, len(items), calls), rng.integers(0, len(items), calls),
+                 strict=True)]
     out = {}
     out["customer p50"], out["customer p99"] = latencies(
         lambda u: model.recommend([u], k=K, exclude_seen=True), users)
