@@ -4,7 +4,7 @@ Importing this package registers each model in :data:`REGISTRY` (the closed
 list ``recsys.load`` may rebuild, and the list the conformance tests cover).
 """
 
-from .base import REGISTRY, Explanation, Recommendations, Recommender, _register
+from .base import REGISTRY, Explanation, Recommendations, Recommender
 from .content import ContentBased
 from .factorization import ALS, BPR
 from .hybrid import Hybrid
