@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unique", "rank_in_runs", "in_sorted", "row_slots", "unit_rows"]
+__all__ = ["unique", "rank_in_runs", "locate", "in_sorted", "row_slots", "unit_rows"]
 
 
 def unique(values: np.ndarray) -> np.ndarray:
@@ -39,28 +39,41 @@ def rank_in_runs(keys: np.ndarray) -> np.ndarray:
     return index - np.maximum.accumulate(np.where(starts, index, 0))
 
 
-def in_sorted(keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
-    """Whether each of ``probe`` is in ``keys`` (sorted ascending): a binary search each.
+def locate(keys: np.ndarray, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``probe`` sits in ``keys`` (sorted ascending) and whether it is there.
 
-    ``np.isin`` goes through numpy 2's slow hash unique; with the keys already sorted this
-    is one ``searchsorted``.
+    The position is clipped into ``keys`` (read ``values[position]`` only where found; with
+    no keys at all it is 0 and nothing is found). ``np.isin`` goes through numpy 2's slow hash
+    unique; with the keys already sorted this is one binary search per probe. Against millions
+    of keys, many probes are searched in ascending order (numpy then reuses its last position).
+
+    >>> position, found = locate(np.array([2, 5, 9]), np.array([5, 6, 9, 1]))
+    >>> position.tolist(), found.tolist()
+    ([1, 2, 2, 0], [True, False, True, False])
+    """
+    probe = np.asarray(probe)
+    if len(keys) == 0:
+        return np.zeros(probe.shape, np.int64), np.zeros(probe.shape, bool)
+    flat = probe.ravel()
+    # sorting the probes pays only when the keys outgrow the caches (random access misses)
+    if len(keys) > 1_000_000 and probe.size > 100_000 and not (flat[1:] >= flat[:-1]).all():
+        order = np.argsort(flat, kind="stable")
+        position = np.empty(flat.shape, np.int64)
+        position[order] = np.searchsorted(keys, flat[order])
+        position = position.reshape(probe.shape)
+    else:
+        position = np.searchsorted(keys, probe)
+    position = np.minimum(position, len(keys) - 1)
+    return position, keys[position] == probe
+
+
+def in_sorted(keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
+    """Whether each of ``probe`` is in ``keys`` (sorted ascending); see :func:`locate`.
 
     >>> in_sorted(np.array([2, 5, 9]), np.array([5, 6, 9, 1])).tolist()
     [True, False, True, False]
     """
-    if len(keys) == 0:
-        return np.zeros(len(probe), bool)
-    if len(probe) > 100_000:  # numpy's search reuses its last position on ascending probes
-        order = np.argsort(probe, kind="stable")
-        found = np.empty(len(probe), bool)
-        found[order] = _search(keys, probe[order])
-        return found
-    return _search(keys, probe)
-
-
-def _search(keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
-    pos = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
-    return keys[pos] == probe
+    return locate(keys, probe)[1]
 
 
 def row_slots(indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:

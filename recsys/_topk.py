@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import rank_in_runs, unique
+from ._arrays import in_sorted, rank_in_runs, unique
 
 __all__ = ["topk", "mask_rows", "chunk_rows", "take_rows", "binary_rows"]
 
@@ -156,8 +156,7 @@ def drop_entries(scores: sp.csr_matrix, blocked_columns: np.ndarray | None,
         cells.sort_indices()
         keys = np.repeat(np.arange(n, dtype=np.int64) * m, np.diff(cells.indptr)) + cells.indices
         probe = rows * m + scores.indices
-        pos = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
-        keep &= keys[pos] != probe
+        keep &= ~in_sorted(keys, probe)
     indptr = np.zeros(n + 1, np.int64)  # the kept cells stay in row order: no COO round trip
     np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
     return sp.csr_matrix((scores.data[keep], scores.indices[keep], indptr), shape=(n, m))

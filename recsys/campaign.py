@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import rank_in_runs
+from ._arrays import in_sorted, rank_in_runs
 from ._ids import clean_ids
 from ._params import check_choice, check_int
 from .data import parse_timestamps
@@ -660,8 +660,7 @@ def _chunk(ctx, rules, rows, user_index, k, oversample, allowed, popular, segmen
                                np.diff(matrix.indptr)) + matrix.indices
         if len(block_keys) == 0:
             continue
-        pos = np.minimum(np.searchsorted(block_keys, keys), len(block_keys) - 1)
-        hit = valid & (block_keys[pos] == keys)
+        hit = valid & in_sorted(block_keys, keys)
         stats.add(name, hit.sum())
         valid &= ~hit
     # 3. each item once per customer, promoted slots, category caps (in column order)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import unique
+from ._arrays import locate, unique
 from ._ids import clean_ids, is_scalar_id, preview
 from .exceptions import DataError, InvalidParameterError, UnknownIdError
 from .features import ItemFeatures
@@ -144,8 +144,8 @@ class IdMap:
             found = np.full(len(values), -1, dtype=np.int64)
         elif len(values) <= _FEW_LOOKUPS and len(self._ids):
             # a binary search in the sorted ids beats building the hash index for a few ids
-            found = np.minimum(np.searchsorted(self._ids, values), len(self._ids) - 1)
-            found = np.where(self._ids[found] == values, found, -1)
+            position, known = locate(self._ids, values)
+            found = np.where(known, position, -1)
         else:
             found = self._index().get_indexer(values)
         unknown = found < 0

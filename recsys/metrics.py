@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import rank_in_runs
+from ._arrays import locate, rank_in_runs
 from ._params import check_choice, check_int
 from .data import Interactions
 from .exceptions import DataError, InvalidParameterError
@@ -108,8 +108,8 @@ def judge(recs: Recommendations | pd.DataFrame, truth: Interactions | pd.DataFra
         to_truth = np.append(item_lookup.get_indexer(code_ids), -1)  # code -1 -> -1
         items = to_truth[codes[mine]]  # (len(mine), width), -1 where no item or unknown
         probe = evaluated[rows][:, None] * n_items + np.maximum(items, 0)
-        pos = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
-        hit = (items >= 0) & (keys[pos] == probe)
+        pos, found = locate(keys, probe)
+        hit = (items >= 0) & found
         gains[rows] = np.where(hit, grades[pos], 0.0)
     ideal = _ideal(key_users, grades, row_of, len(evaluated), width) if graded else None
     return Judged(users=user_lookup.to_numpy()[evaluated], gains=gains,

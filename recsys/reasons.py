@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import rank_in_runs, row_slots, unit_rows
+from ._arrays import locate, rank_in_runs, row_slots, unit_rows
 from .models.base import Explanation
 
 __all__ = ["reason", "batch_reasons", "REASON_CODES", "reason_texts", "item_names"]
@@ -192,9 +192,8 @@ def _neighbour_weight(model):
 
         def weight(hist, item):
             probe = hist.astype(np.int64) * W.shape[1] + item
-            pos = np.minimum(np.searchsorted(keys, probe), max(len(keys) - 1, 0))
-            return np.where(keys[pos] == probe, W.data[pos], 0.0) if len(keys) else \
-                np.zeros(len(probe))
+            pos, found = locate(keys, probe)
+            return np.where(found, W.data[pos], 0.0) if len(keys) else np.zeros(len(probe))
         return weight
     return lambda hist, item: W[hist, item]
 
@@ -247,7 +246,7 @@ def _anchor_items(model, user_index, picks, codes, anchors, weight) -> None:
 
 
 def _rule_anchors(model, user_index, picks, codes, anchors) -> None:
-    n, k = picks.shape
+    n = picks.shape[0]
     fired = model._fired(model.history_[user_index])
     m = len(model.items_)
     key = fired.row.astype(np.int64) * m + model.consequents_[fired.col]
@@ -257,8 +256,8 @@ def _rule_anchors(model, user_index, picks, codes, anchors) -> None:
     first[1:] = key[1:] != key[:-1]
     key, rule = key[first], rule[first]
     probe = (np.arange(n)[:, None] * m + np.maximum(picks, 0)).ravel()
-    pos = np.minimum(np.searchsorted(key, probe), max(len(key) - 1, 0))
-    hit = (picks.ravel() >= 0) & (key[pos] == probe) if len(key) else np.zeros(n * k, bool)
+    pos, found = locate(key, probe)
+    hit = (picks.ravel() >= 0) & found
     cells = np.flatnonzero(hit)
     flat_codes, flat_anchors = codes.ravel(), anchors.ravel()
     flat_codes[cells] = "bought_together"

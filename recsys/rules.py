@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._arrays import locate
 from ._ids import clean_ids
 from ._params import check_choice, check_float, check_int
 from .data import IdMap, Interactions
@@ -126,8 +127,7 @@ class Itemsets:
         table, counts = self.levels[length - 1]
         keys = _void(table)
         probe = _void(members)
-        pos = np.minimum(np.searchsorted(keys, probe), max(len(keys) - 1, 0))
-        found = (keys[pos] == probe) if len(keys) else np.zeros(len(probe), bool)
+        pos, found = locate(keys, probe)
         return np.where(found, counts[pos] if len(keys) else 0, -1)
 
 
@@ -267,8 +267,8 @@ def _join(tids: sp.csr_matrix, baskets: sp.csr_matrix, last: np.ndarray, parent:
         ends = np.cumsum(w)
         pos = np.repeat(first[start:stop] - (ends - w), w) + np.arange(int(ends[-1]) if len(ends) else 0)
         probe = np.repeat(entry_rows[start:stop] * n_items, w) + baskets.indices[pos]
-        at = np.minimum(np.searchsorted(keys, probe), n_new - 1)
-        hit = np.flatnonzero(keys[at] == probe)
+        at, found = locate(keys, probe)
+        hit = np.flatnonzero(found)
         out_rows.append(at[hit])
         out_cols.append(entry_baskets[start:stop][np.searchsorted(ends, hit, side="right")])
     rows = np.concatenate(out_rows) if out_rows else np.empty(0, np.int64)
