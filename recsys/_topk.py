@@ -7,7 +7,8 @@ import scipy.sparse as sp
 
 from ._arrays import in_sorted, rank_in_runs, unique
 
-__all__ = ["topk", "mask_rows", "chunk_rows", "take_rows", "binary_rows"]
+__all__ = ["topk", "mask_rows", "chunk_rows", "take_rows", "binary_rows", "dense_scores",
+           "one_hot_rows"]
 
 #: score cells held at once by the chunked paths (float32: 32 MiB)
 CELL_BUDGET = 8_000_000
@@ -101,6 +102,26 @@ def binary_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) ->
     np.cumsum(np.bincount(key // max(n_cols, 1), minlength=n_rows), out=indptr[1:])
     return sp.csr_matrix((np.ones(len(key), np.float32), (key % max(n_cols, 1)).astype(np.int32),
                           indptr), shape=(n_rows, n_cols))
+
+
+def dense_scores(scores: sp.csr_matrix) -> np.ndarray:
+    """Dense float32 scores from sparse ones, ``-inf`` where nothing is stored (the model
+    cannot score there, which is not the same as a score of 0).
+
+    >>> dense_scores(sp.csr_matrix(np.array([[0.0, 2.0]]))).tolist()
+    [[-inf, 2.0]]
+    """
+    scores = scores.tocsr()
+    out = np.full(scores.shape, -np.inf, np.float32)
+    out[np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr)), scores.indices] = scores.data
+    return out
+
+
+def one_hot_rows(index: np.ndarray, n_cols: int) -> sp.csr_matrix:
+    """Row ``i`` holds a single 1 at column ``index[i]`` (e.g. items as one-item histories)."""
+    index = np.asarray(index, np.int64)
+    return sp.csr_matrix((np.ones(len(index), np.float32), index.astype(np.int32),
+                          np.arange(len(index) + 1)), shape=(len(index), n_cols))
 
 
 def mask_rows(scores: np.ndarray, matrix: sp.csr_matrix, rows: np.ndarray | None = None) -> None:

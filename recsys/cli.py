@@ -68,18 +68,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # ---------------------------------------------------------------------- shared helpers
-def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
-    """``["factors=32", "alpha=2.5", "similarity=bm25"]`` -> typed dict (JSON values where they parse)."""
+def parse_key_values(pairs: Sequence[str] | None, option: str) -> dict[str, Any]:
+    """``["factors=32", "alpha=2.5", "similarity=bm25"]`` -> typed dict: JSON values where they
+    parse (numbers, true/false, lists), text otherwise; a pair without ``=`` names ``option``.
+
+    >>> parse_key_values(["factors=32", "similarity=bm25", "use_cg=false"], "--param")
+    {'factors': 32, 'similarity': 'bm25', 'use_cg': False}
+    """
     params: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise InvalidParameterError(f"--param takes key=value, got {pair!r}.")
+        if not sep or not key.strip():
+            raise InvalidParameterError(f"{option} takes key=value, got {pair!r}.")
         try:
             params[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
-            params[key.strip()] = value
+            params[key.strip()] = value.strip()
     return params
+
+
+def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
+    """The ``--param key=value`` options as a dict (see :func:`parse_key_values`)."""
+    return parse_key_values(pairs, "--param")
 
 
 def write_frame(frame, path: str | None) -> None:

@@ -21,7 +21,7 @@ from .metrics import (
     novelty,
     popularity_bias,
 )
-from .models.base import Recommendations, Recommender
+from .models.base import Recommendations, Recommender, fit_model
 
 __all__ = ["evaluate", "compare"]
 
@@ -62,7 +62,7 @@ def _prepare(models, train, test, items, test_users):
     named = _named(models)
     for model in named.values():
         if not model.is_fitted:
-            model.fit(train, items=items) if model.uses_item_features else model.fit(train)
+            fit_model(model, train, items)
     if test_users == "known":
         known = np.zeros(test.n_users, bool)
         if train.user_index is not None and train.users == test.users:

@@ -30,8 +30,6 @@ def demo_models() -> dict:
     return {name: build(cls) for name, cls in sorted(REGISTRY.items())}
 
 
-def _fit(model, data, items):
-    return model.fit(data, items=items) if model.uses_item_features else model.fit(data)
 
 
 @command("demo", "Fit every model on a synthetic shop: picks with reasons, a cart, an evaluation.",
@@ -39,6 +37,7 @@ def _fit(model, data, items):
 def run(args) -> int:
     from ..datasets import make_shop
     from ..evaluation import evaluate
+    from ..models.base import fit_model
     from ..reasons import item_names, reason
     from ..split import temporal_split
 
@@ -56,7 +55,7 @@ def run(args) -> int:
           f"({len(train):,} lines; {len(test):,} held out)")
     models = demo_models()
     for name, model in models.items():
-        _fit(model, train, shop.items)
+        fit_model(model, train, shop.items)
         print(f"  {name:<18} {model.fit_seconds_:6.2f} s")
 
     table = evaluate(models, train, test, k=10,

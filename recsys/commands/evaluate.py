@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 
 import numpy as np
 
 from .._arrays import unique
-from ..cli import command, write_frame, write_text
+from ..cli import command, parse_key_values, write_frame, write_text
 from ..exceptions import InvalidParameterError
 from ._data import add_data_options, load_data
 from .serve import model_class
@@ -43,15 +42,8 @@ def parse_models(spec: str) -> dict:
         match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?", part)
         if not match:
             raise InvalidParameterError(f"--models: cannot read {part!r}; write Name(key=value,...).")
-        params = {}
-        for pair in filter(None, (p.strip() for p in (match.group(2) or "").split(","))):
-            key, sep, value = pair.partition("=")
-            if not sep:
-                raise InvalidParameterError(f"--models: {pair!r} in {part!r} is not key=value.")
-            try:
-                params[key.strip()] = json.loads(value)
-            except json.JSONDecodeError:
-                params[key.strip()] = value.strip()
+        pairs = filter(None, (p.strip() for p in (match.group(2) or "").split(",")))
+        params = parse_key_values(list(pairs), f"--models ({part})")
         models[part] = model_class(match.group(1))(**params)
     if not models:
         raise InvalidParameterError("--models is empty.")

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..cli import command, parse_params, progress_enabled, read_frame
 from ..exceptions import DataError, InvalidParameterError
+from ..models.base import fit_model
 from ..reasons import item_names
 from ._data import add_data_options, load_data
 from .serve import model_class
@@ -91,11 +92,9 @@ def _model(spec: str, params: dict, shop):
         model.set_params(**params)
     else:
         model = model_class(spec)(**params)
-    if model.uses_item_features:
-        if shop.items is None:
-            raise InvalidParameterError(f"{spec} needs product features: pass --products.")
-        return model.fit(shop.interactions, items=shop.items)
-    return model.fit(shop.interactions)
+    if model.uses_item_features and shop.items is None:
+        raise InvalidParameterError(f"{spec} needs product features: pass --products.")
+    return fit_model(model, shop.interactions, shop.items)
 
 
 @command("picks", "Campaign picks: k products per customer under business rules, with reasons.",

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..cli import command, parse_params, progress_enabled, read_frame, write_frame
 from ..exceptions import InvalidParameterError
+from ..models.base import fit_model
 from ._data import add_data_options, load_data
 
 
@@ -35,10 +36,7 @@ def run_fit(args) -> int:
     cls = model_class(args.model)
     model = cls(**parse_params(args.param))
     shop = load_data(args)
-    if model.uses_item_features and shop.items is not None:
-        model.fit(shop.interactions, items=shop.items)
-    else:
-        model.fit(shop.interactions)
+    fit_model(model, shop.interactions, shop.items)
     path = model.save(args.out) or args.out
     print(f"fitted {model!r} on {shop.interactions} in {model.fit_seconds_:.2f} s -> {path}")
     return 0

@@ -54,7 +54,7 @@ from ..exceptions import (
 )
 from ..features import ItemFeatures
 
-__all__ = ["Recommender", "Recommendations", "Explanation", "REGISTRY"]
+__all__ = ["Recommender", "Recommendations", "Explanation", "REGISTRY", "fit_model"]
 
 OnUnknown = Literal["raise", "skip", "fallback"]
 
@@ -628,6 +628,25 @@ class Recommender(ParamsMixin):
 
 
 # ---------------------------------------------------------------------- helpers
+def fit_model(model: Recommender, interactions: Interactions,
+              items: ItemFeatures | None = None) -> Recommender:
+    """Fit ``model``, handing it ``items`` only when it uses item features (``fit`` itself
+    refuses features a model cannot use, so that a mistake is never silent); for code that
+    fits several kinds of model in turn (evaluation, hybrids, the command line).
+
+    Examples
+    --------
+    >>> from recsys import ContentBased, Popularity, make_shop
+    >>> shop = make_shop(n_customers=100, n_products=30, seed=0)
+    >>> [fit_model(m, shop.interactions, shop.items).is_fitted
+    ...  for m in (Popularity(), ContentBased())]
+    [True, True]
+    """
+    if model.uses_item_features and items is not None:
+        return model.fit(interactions, items=items)
+    return model.fit(interactions)
+
+
 def freeze_fitted(model: Recommender) -> None:
     """Make every fitted array of ``model`` read-only (numpy arrays and the arrays of sparse
     matrices held in public ``name_`` attributes): fitted state changes only by ``fit``."""

@@ -12,7 +12,7 @@ from .._topk import take_rows
 from ..data import Interactions
 from ..exceptions import InvalidParameterError, UnsupportedError
 from ..features import ItemFeatures
-from .base import FALLBACK, Recommender, _register
+from .base import FALLBACK, Recommender, _register, fit_model
 
 __all__ = ["Hybrid"]
 
@@ -206,15 +206,11 @@ class Hybrid(Recommender):
         fitted = []
         for name, template in self._templates():
             model = clone(template)
-            if model.uses_item_features and features is not None:
-                model.fit(data, items=features)
-            elif model.uses_item_features:
+            if model.uses_item_features and features is None:
                 raise InvalidParameterError(
                     f"Hybrid: component {name!r} ({type(model).__name__}) needs item features; "
                     f"pass items= to fit.")
-            else:
-                model.fit(data)
-            fitted.append((name, model))
+            fitted.append((name, fit_model(model, data, features)))
         self._set_components(fitted)
 
     def _set_components(self, fitted: list[tuple[str, Recommender]]) -> None:

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from .._params import check_choice, check_float, check_int
 from .._threads import fit_threads, quiet_implicit_fit
+from .._topk import dense_scores, one_hot_rows
 from ..data import Interactions
 from ..exceptions import InvalidParameterError
 from .base import Recommender, _register
@@ -28,18 +29,11 @@ class _ItemToItem(Recommender):
         W = self._weights()
         product = histories.astype(np.float32) @ W
         if sp.issparse(product):
-            scores = np.full(product.shape, -np.inf, np.float32)
-            product = product.tocsr()
-            rows = np.repeat(np.arange(product.shape[0]), np.diff(product.indptr))
-            scores[rows, product.indices] = product.data
-            return scores
+            return dense_scores(product)
         return np.asarray(product, dtype=np.float32)
 
     def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
-        one_hot = sp.csr_matrix((np.ones(len(item_index), np.float32),
-                                 (np.arange(len(item_index)), item_index)),
-                                shape=(len(item_index), len(self.items_)))
-        return self._score_histories(one_hot)
+        return self._score_histories(one_hot_rows(item_index, len(self.items_)))
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         if history is None or history.nnz == 0:

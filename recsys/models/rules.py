@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from .._arrays import rank_in_runs, unique
 from .._params import check_choice, check_float, check_int
-from .._topk import take_rows
+from .._topk import dense_scores, one_hot_rows, take_rows
 from ..data import Interactions
 from ..exceptions import DataError, InvalidParameterError
 from ..rules import RULE_METRICS, basket_matrix, mine, rule_arrays, rules_frame
@@ -208,17 +208,15 @@ class AssociationRules(Recommender):
         return take_rows(self.history_, user_index)
 
     def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
-        return _dense(self._score_histories_sparse(histories))
+        return dense_scores(self._score_histories_sparse(histories))
 
     def _score_users(self, user_index: np.ndarray) -> np.ndarray:
         return self._score_histories(take_rows(self.history_, user_index))
 
     def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
-        one_hot = sp.csr_matrix((np.ones(len(item_index), np.float32),
-                                 (np.arange(len(item_index)), item_index)),
-                                shape=(len(item_index), len(self.items_)))
+        one_hot = one_hot_rows(item_index, len(self.items_))
         pairs = self._cache_pair_rules
-        return _dense(self._aggregate(self._fired(one_hot, pairs), self.consequents_[pairs]))
+        return dense_scores(self._aggregate(self._fired(one_hot, pairs), self.consequents_[pairs]))
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         if user is not None:
@@ -280,11 +278,3 @@ class AssociationRules(Recommender):
         if antecedents.ndim != 2:
             raise InvalidParameterError("model file: antecedents must be a matrix.")
         self._set_rules(antecedents, arrays["consequents"], measures)
-
-
-def _dense(scores: sp.csr_matrix) -> np.ndarray:
-    """Dense float32 scores, -inf where no rule fired (the model cannot score there)."""
-    out = np.full(scores.shape, -np.inf, np.float32)
-    rows = np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr))
-    out[rows, scores.indices] = scores.data
-    return out
