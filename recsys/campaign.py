@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -298,7 +299,7 @@ def to_wide(picks: pd.DataFrame) -> pd.DataFrame:
 
 
 def _segment_popularity(model: Recommender, segments: pd.Series | None, allowed: np.ndarray,
-                        depth: int) -> tuple[dict, np.ndarray]:
+                        depth: int) -> dict:
     """Per segment, the most bought allowed items (depth of them), as item indices."""
     seen = model.seen_.tocsr()
     lists = {}
@@ -315,7 +316,7 @@ def _segment_popularity(model: Recommender, segments: pd.Series | None, allowed:
         score = np.where(allowed, counts + overall / (overall.max() + 1.0), -1)
         ranked = np.argsort(-score, kind="stable")[:depth]
         lists[label] = ranked[score[ranked] > 0]
-    return lists, labels
+    return lists
 
 
 def _first_occurrence(key: np.ndarray) -> np.ndarray:
@@ -494,10 +495,8 @@ def _run(model: Recommender, audience: np.ndarray, opts: _Options, sink) -> dict
         if mask is not None:
             exclusions[rule.name] = int((allowed & ~mask).sum())  # products removed
             allowed &= mask
-    k, oversample, segments = opts.k, opts.oversample, opts.segments
-    popular, labels = _segment_popularity(model, segments, allowed, depth=k * oversample + k)
-    segment_of = (pd.Series(labels, index=pd.Index(model.users_.ids)) if segments is not None
-                  else None)
+    popular = _segment_popularity(model, opts.segments, allowed,
+                                  depth=opts.k * opts.oversample + opts.k)
     user_index = model.users_.to_index(audience, missing="mask")
     stats = _Stats(exclusions)
     step = opts.chunk_size
@@ -509,8 +508,7 @@ def _run(model: Recommender, audience: np.ndarray, opts: _Options, sink) -> dict
                       desc="picks")
     for start in starts:
         rows = np.arange(start, min(start + step, len(audience)))
-        sink(_chunk(ctx, opts.rules, rows, user_index[rows], k, oversample, allowed, popular,
-                    segments, segment_of, opts.backfill, opts.names, stats))
+        sink(_chunk(ctx, opts, rows, user_index[rows], allowed, popular, stats))
     return stats.summary(len(audience), model.items_.ids)
 
 
@@ -596,13 +594,36 @@ class _Stats:
                 "candidates_excluded": self.pair_exclusions}
 
 
-def _chunk(ctx, rules, rows, user_index, k, oversample, allowed, popular, segments, segment_of,
-           backfill, names, stats) -> pd.DataFrame:
+class PickKind(IntEnum):
+    """Where a pick comes from; candidate columns are laid out in this order."""
+
+    PROMOTED = 0
+    MODEL = 1
+    BACKFILL = 2
+
+
+@dataclass
+class _Grid:
+    """One chunk's candidates: a row per customer, columns in priority order (promoted, the
+    model's over-generated top-k, back-fill), and which cells are still allowed."""
+
+    items: np.ndarray  # (n, width) int64 item index, -1 for none
+    kind: np.ndarray  # (n, width) PickKind values
+    score: np.ndarray  # (n, width) float32, NaN where the model gave none
+    valid: np.ndarray  # (n, width) bool
+    source: np.ndarray  # (n,) which model answered each customer
+    segments: np.ndarray | None  # (n,) segment labels, for back-fill reasons
+
+    def keys(self, n_items: int) -> np.ndarray:
+        """(row, item) as one int64 key per cell."""
+        rows = np.arange(self.items.shape[0], dtype=np.int64)[:, None]
+        return rows * n_items + np.maximum(self.items, 0)
+
+
+def _model_candidates(ctx, user_index: np.ndarray, width: int, allowed: np.ndarray):
+    """The model's fused top-k (global rules inside it) for the customers it knows."""
     model = ctx.model
-    n = len(rows)
-    known = user_index >= 0
-    width = k * oversample
-    # 1. candidates: the model's fused top-k with the global rules inside it
+    n, known = len(user_index), user_index >= 0
     cand = np.full((n, width), -1, np.int64)
     score = np.full((n, width), np.nan, np.float32)
     source = np.full(n, FALLBACK, dtype=object)
@@ -610,125 +631,141 @@ def _chunk(ctx, rules, rows, user_index, k, oversample, allowed, popular, segmen
         answer = model._recommend_users(user_index[known], width, ctx.exclude_seen, allowed)
         cand[known], score[known] = answer[0], answer[1]
         source[known] = answer[3] if len(answer) == 4 else type(model).__name__
-    columns = [cand]
-    kinds = [np.full((n, width), 1, np.int8)]  # 0 promoted, 1 model, 2 back-fill
-    scores = [score]
+    return cand, score, source
+
+
+def _backfill_columns(popular: dict, labels: np.ndarray | None, n: int) -> np.ndarray:
+    """Each customer's segment's most bought products (the overall list without a segment)."""
+    fill = np.full((n, max(len(v) for v in popular.values())), -1, np.int64)
+    keys = labels if labels is not None else np.full(n, None, dtype=object)
+    missing = pd.isna(keys)
+    fill[missing, : len(popular[None])] = popular[None]
+    for label in pd.unique(keys[~missing]):  # a loop over segments, not customers
+        ranked = popular.get(label, popular[None])
+        fill[np.flatnonzero(keys == label), : len(ranked)] = ranked
+    return fill
+
+
+def _candidates(ctx, opts: _Options, rows, user_index, allowed, popular) -> _Grid:
+    n = len(rows)
+    cand, score, source = _model_candidates(ctx, user_index, opts.k * opts.oversample, allowed)
+    parts = [(cand, PickKind.MODEL, score)]
     if len(ctx.promoted):
-        promoted = np.broadcast_to(ctx.promoted, (n, len(ctx.promoted)))
-        columns.insert(0, promoted)
-        kinds.insert(0, np.zeros(promoted.shape, np.int8))
-        scores.insert(0, np.full(promoted.shape, np.nan, np.float32))
-    seg_labels = None
-    if backfill:
-        if segments is not None:
-            seg_labels = segments.reindex(ctx.customers[rows]).astype(object).to_numpy()
-        width_fill = max(len(v) for v in popular.values())
-        fill = np.full((n, width_fill), -1, np.int64)
-        keys = seg_labels if seg_labels is not None else np.full(n, None, dtype=object)
-        missing = pd.isna(keys)  # customers with no segment get the overall list
-        fill[missing, : len(popular[None])] = popular[None]
-        for label in pd.unique(keys[~missing]):
-            ranked = popular.get(label, popular[None])
-            fill[np.flatnonzero(keys == label), : len(ranked)] = ranked
-        columns.append(fill)
-        kinds.append(np.full(fill.shape, 2, np.int8))
-        scores.append(np.full(fill.shape, np.nan, np.float32))
-    items = np.concatenate(columns, axis=1)
-    kind = np.concatenate(kinds, axis=1)
-    value = np.concatenate(scores, axis=1)
+        parts.insert(0, (np.broadcast_to(ctx.promoted, (n, len(ctx.promoted))),
+                         PickKind.PROMOTED, None))
+    labels = None
+    if opts.backfill:
+        if opts.segments is not None:
+            labels = opts.segments.reindex(ctx.customers[rows]).astype(object).to_numpy()
+        parts.append((_backfill_columns(popular, labels, n), PickKind.BACKFILL, None))
+    items = np.concatenate([p[0] for p in parts], axis=1)
+    kind = np.concatenate([np.full(p[0].shape, p[1], np.int8) for p in parts], axis=1)
+    value = np.concatenate([p[2] if p[2] is not None else np.full(p[0].shape, np.nan, np.float32)
+                            for p in parts], axis=1)
+    valid = (items >= 0) & allowed[np.maximum(items, 0)]
+    return _Grid(items, kind, value, valid, source, labels)
+
+
+def _block_customer_rules(ctx, grid: _Grid, rows, user_index, rules, stats) -> None:
+    """Per-customer rules (already bought, recently sent...) as look-ups of (row, item) keys."""
+    model, n = ctx.model, len(rows)
     n_items = len(model.items_)
-    row_of = np.broadcast_to(np.arange(n)[:, None], items.shape)
-    valid = items >= 0
-    safe = np.maximum(items, 0)
-    valid &= allowed[safe]
-    # 2. per-customer rules: array look-ups of (row, item) keys
-    keys = row_of.astype(np.int64) * n_items + safe
+    keys = grid.keys(n_items)
     blocks = []
     if ctx.exclude_seen:
         # the model already left these out of its own candidates; promoted and back-fill
         # products are checked here (unknown customers have no history: empty rows)
-        seen = sp.diags(known.astype(np.float32)) @ model.seen_[np.maximum(user_index, 0)]
-        blocks.append(("purchased", seen))
-    for rule in rules:
-        matrix = rule.blocked(ctx, rows)
-        if matrix is not None:
-            blocks.append((rule.name, matrix))
+        known = (user_index >= 0).astype(np.float32)
+        blocks.append(("purchased", sp.diags(known) @ model.seen_[np.maximum(user_index, 0)]))
+    blocks += [(rule.name, m) for rule in rules
+               if (m := rule.blocked(ctx, rows)) is not None]
     for name, matrix in blocks:
         matrix = matrix.tocsr()
         matrix.sort_indices()
         block_keys = np.repeat(np.arange(n, dtype=np.int64) * n_items,
                                np.diff(matrix.indptr)) + matrix.indices
-        if len(block_keys) == 0:
-            continue
-        hit = valid & in_sorted(block_keys, keys)
+        hit = grid.valid & in_sorted(block_keys, keys)
         stats.add(name, hit.sum())
-        valid &= ~hit
-    # 3. each item once per customer, promoted slots, category caps (in column order)
-    flat_valid = valid.ravel()
-    cells = np.flatnonzero(flat_valid)
-    first = _first_occurrence(keys.ravel()[cells])
-    flat_valid[cells[~first]] = False
+        grid.valid &= ~hit
+
+
+def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
+    """Each item once per customer, promoted slots, category caps (in column order)."""
+    flat = grid.valid.ravel().copy()
+    row_of = np.repeat(np.arange(grid.items.shape[0]), grid.items.shape[1])
+    cells = np.flatnonzero(flat)
+    first = _first_occurrence(grid.keys(len(ctx.model.items_)).ravel()[cells])
+    flat[cells[~first]] = False
     if len(ctx.promoted):
-        cells = np.flatnonzero(flat_valid & (kind.ravel() == 0))
-        over = _occurrence(row_of.ravel()[cells]) >= ctx.promoted_slots
-        flat_valid[cells[over]] = False
+        cells = np.flatnonzero(flat & (grid.kind.ravel() == PickKind.PROMOTED))
+        flat[cells[_occurrence(row_of[cells]) >= ctx.promoted_slots]] = False
     for name, codes, cap in ctx.caps:
-        cells = np.flatnonzero(flat_valid)
-        group = row_of.ravel()[cells].astype(np.int64) * (codes.max() + 1) + codes[
-            items.ravel()[cells]]
+        cells = np.flatnonzero(flat)
+        group = row_of[cells].astype(np.int64) * (codes.max() + 1) + codes[
+            grid.items.ravel()[cells]]
         over = _occurrence(group) >= cap
         stats.add(name, over.sum())
-        flat_valid[cells[over]] = False
-    valid = flat_valid.reshape(items.shape)
+        flat[cells[over]] = False
+    grid.valid = flat.reshape(grid.items.shape)
     if not backfill:
-        valid &= kind != 2
-    # 4. the first k allowed cells of each row
-    rank = np.cumsum(valid, axis=1)
-    take = valid & (rank <= k)
-    r, c = np.nonzero(take)
-    pick_rows = r
-    pick_items = items[r, c]
-    pick_kind = kind[r, c]
-    pick_rank = rank[r, c]
-    pick_score = value[r, c]
-    # 5. reasons
-    codes_out = np.full(len(r), "popular", dtype=object)
-    anchors = np.full(len(r), None, dtype=object)
-    from_model = pick_kind == 1
+        grid.valid &= grid.kind != PickKind.BACKFILL
+
+
+def _reason_codes(model, grid: _Grid, user_index, k, picks) -> tuple[np.ndarray, np.ndarray]:
+    """A reason code and anchor (the product or rule behind it) for each pick."""
+    rows, items, kind, rank = picks
+    codes = np.full(len(rows), "popular", dtype=object)
+    anchors = np.full(len(rows), None, dtype=object)
+    known = user_index >= 0
+    from_model = kind == PickKind.MODEL
     if from_model.any() and known.any():
-        grid = np.full((n, k), -1, np.int64)
-        grid[pick_rows[from_model], pick_rank[from_model] - 1] = pick_items[from_model]
-        has = np.flatnonzero(known & (grid >= 0).any(axis=1))
+        n = len(user_index)
+        wanted = np.full((n, k), -1, np.int64)
+        wanted[rows[from_model], rank[from_model] - 1] = items[from_model]
+        has = np.flatnonzero(known & (wanted >= 0).any(axis=1))
         if len(has):
-            c_codes, c_anchors = batch_reasons(model, user_index[has], grid[has], source[has])
-            lookup = np.full((n, k), -1, np.int64)
-            lookup[has] = np.arange(len(has))[:, None]
-            sel = from_model & known[pick_rows]
-            li = lookup[pick_rows[sel], pick_rank[sel] - 1]
-            codes_out[sel] = c_codes[li, pick_rank[sel] - 1]
-            anchors[sel] = c_anchors[li, pick_rank[sel] - 1]
-    codes_out[pick_kind == 0] = "promoted"
-    codes_out[pick_kind == 2] = "backfill"
-    seg_for_picks = seg_labels[pick_rows] if seg_labels is not None else None
-    texts = reason_texts(codes_out, anchors, names, seg_for_picks)
-    sources = np.where(pick_kind == 1, source[pick_rows].astype(str),
-                       np.where(pick_kind == 0, "promoted", "backfill"))
-    item_ids = model.items_.ids[pick_items]
+            c_codes, c_anchors = batch_reasons(model, user_index[has], wanted[has],
+                                               grid.source[has])
+            lookup = np.full(n, -1, np.int64)
+            lookup[has] = np.arange(len(has))
+            sel = from_model & known[rows]
+            codes[sel] = c_codes[lookup[rows[sel]], rank[sel] - 1]
+            anchors[sel] = c_anchors[lookup[rows[sel]], rank[sel] - 1]
+    codes[kind == PickKind.PROMOTED] = "promoted"
+    codes[kind == PickKind.BACKFILL] = "backfill"
+    return codes, anchors
+
+
+def _chunk(ctx, opts: _Options, rows, user_index, allowed, popular, stats) -> pd.DataFrame:
+    """Picks for one chunk of customers: candidates, rules, dedupe and caps, the first k
+    allowed cells of each row, and a reason for each pick."""
+    model, k = ctx.model, opts.k
+    grid = _candidates(ctx, opts, rows, user_index, allowed, popular)
+    _block_customer_rules(ctx, grid, rows, user_index, opts.rules, stats)
+    _dedupe_and_cap(ctx, grid, opts.backfill, stats)
+    rank = np.cumsum(grid.valid, axis=1)
+    r, c = np.nonzero(grid.valid & (rank <= k))
+    picks = (r, grid.items[r, c], grid.kind[r, c], rank[r, c])
+    codes, anchors = _reason_codes(model, grid, user_index, k, picks)
+    kind = picks[2]
+    labels = grid.segments[r] if grid.segments is not None else None
+    item_ids = model.items_.ids[picks[1]]
     frame = pd.DataFrame({
-        "customer_id": ctx.customers[rows][pick_rows],
-        "rank": pick_rank.astype(np.int64),
+        "customer_id": ctx.customers[rows][r],
+        "rank": picks[3].astype(np.int64),
         "product_id": item_ids,
-        "score": pick_score.astype(np.float64),
-        "source": sources,
-        "reason_code": codes_out.astype(str),
-        "reason": texts.astype(str),
+        "score": grid.score[r, c].astype(np.float64),
+        "source": np.where(kind == PickKind.MODEL, grid.source[r].astype(str),
+                           np.where(kind == PickKind.PROMOTED, "promoted", "backfill")),
+        "reason_code": codes.astype(str),
+        "reason": reason_texts(codes, anchors, opts.names, labels).astype(str),
     })
-    if names:
-        frame.insert(3, "name", pd.Series(item_ids).map(names).to_numpy())
+    if opts.names:
+        frame.insert(3, "name", pd.Series(item_ids).map(opts.names).to_numpy())
     stats.picks += len(frame)
-    stats.backfilled += int((pick_kind == 2).sum())
-    stats.short += int((np.bincount(pick_rows, minlength=n) < k).sum())
-    stats.count(pick_items, n_items)
+    stats.backfilled += int((kind == PickKind.BACKFILL).sum())
+    stats.short += int((np.bincount(r, minlength=len(rows)) < k).sum())
+    stats.count(picks[1], len(model.items_))
     return frame
 
 
