@@ -104,3 +104,29 @@ def test_measure_as_a_process_prints_no_traceback(campaign):
          str(folder / "picks.assignments.csv"), "--orders", str(folder / "after.csv"),
          "--from", "2026-01-16", "--to", "2026-01-02"], capture_output=True, text=True)
     assert done.returncode == 1 and "Traceback" not in done.stderr and "after" in done.stderr
+
+
+def test_measure_reads_other_column_names_and_every_option(campaign, capsys):
+    folder, truth = campaign
+    orders = pd.read_csv(folder / "after.csv")
+    renamed = orders.assign(amount=orders["price"] * orders["quantity"]).rename(columns={
+        "customer_id": "Member", "order_id": "Invoice", "timestamp": "Day",
+        "product_id": "Item"}).drop(columns=["price", "quantity"])
+    path = folder / "renamed.csv"
+    renamed.to_csv(path, index=False)
+    out = folder / "renamed-uplift.json"
+    assert main(["measure", "--assignments", str(folder / "picks.assignments.csv"),
+                 "--orders", str(path), "--from", "2026-01-02", "--to", "2026-01-16",
+                 "--user-col", "Member", "--basket-col", "Invoice", "--time-col", "Day",
+                 "--item-col", "Item", "--amount-col", "amount", "--alpha", "0.1",
+                 "--revenue-cap", "0.99", "--no-segments", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "90% intervals" in text and "capped" in text
+    table = pd.read_json(out)
+    assert set(table["segment"]) == {"all"}
+    assert "picked_product_rate" in set(table["metric"])  # --item-col was used
+    plain = pd.read_csv(folder / "uplift.csv") if (folder / "uplift.csv").exists() else None
+    if plain is not None:  # same conversion as with the default column names
+        a = plain[(plain.segment == "all") & (plain.metric == "conversion_rate")]["value"]
+        b = table[table.metric == "conversion_rate"]["value"]
+        assert float(a.iloc[0]) == pytest.approx(float(b.iloc[0]))
