@@ -292,6 +292,8 @@ class Recommender(ParamsMixin):
         Unknown ids in ``candidates`` or ``exclude`` are ignored: the model cannot
         recommend them anyway.
         """
+        if candidates is None and exclude is None:  # the usual request: nothing to narrow
+            return self._recommendable()
         allowed = self._recommendable().copy()
         if candidates is not None:
             keep = np.zeros_like(allowed)

@@ -27,6 +27,11 @@ FUSED_ROWS = 65_536  # queries per call of implicit's top-k
 FOLD_CELLS = 2_000_000  # history cells x factors held at once by the batched fold-in
 
 
+def _strictly_descending(scores: np.ndarray) -> bool:
+    """Whether every row is already in the documented order with no tie to break."""
+    return bool((scores[:, 1:] < scores[:, :-1]).all()) if scores.shape[1] > 1 else True
+
+
 def _gram(item_factors: np.ndarray, regularization: float) -> np.ndarray:
     """Y'Y + lambda I in float64: the fixed part of every fold-in's normal equations."""
     Y = item_factors.astype(np.float64)
@@ -101,6 +106,17 @@ class _Factorization(Recommender):
             histories if len(r) == len(rows) else take_rows(histories, r)), rows,
                                 histories if exclude_history else None, k, allowed, show_progress)
 
+    def _blocked_items(self, allowed: np.ndarray) -> np.ndarray:
+        """Indices of the items ``allowed`` leaves out (int32, as implicit takes them); the
+        answer for the usual mask (every recommendable item) is kept after its first use."""
+        cached = getattr(self, "_cache_blocked", None)
+        if cached is not None and np.array_equal(cached[0], allowed):
+            return cached[1]
+        blocked = np.flatnonzero(~allowed).astype(np.int32)
+        if np.array_equal(allowed, self._recommendable()):
+            self._cache_blocked = (allowed.copy(), blocked)
+        return blocked
+
     def _fused_topk(self, vectors_of, rows, filter_rows, k, allowed, show_progress):
         from implicit.cpu.topk import topk as implicit_topk
 
@@ -113,7 +129,7 @@ class _Factorization(Recommender):
             return cols, vals, lengths
         subset = None
         items = self.item_factors_
-        blocked = np.flatnonzero(~allowed).astype(np.int32)
+        blocked = self._blocked_items(allowed)
         if len(blocked) > len(allowed) // 2:  # rank the few allowed items instead
             subset = np.flatnonzero(allowed)
             items = np.ascontiguousarray(items[subset])
@@ -147,12 +163,12 @@ class _Factorization(Recommender):
             valid = scores > _NO_SCORE
             if subset is not None:
                 ids = subset[ids]
-            # documented order: score descending, then item index
-            order = np.lexsort((np.where(valid, ids, np.iinfo(np.int64).max),
-                                np.where(valid, -scores, np.inf)), axis=1)
-            ids = np.take_along_axis(ids, order, axis=1)
-            scores = np.take_along_axis(scores, order, axis=1)
-            valid = np.take_along_axis(valid, order, axis=1)
+            if not _strictly_descending(scores):  # ties or gaps: restore the documented order
+                order = np.lexsort((np.where(valid, ids, np.iinfo(np.int64).max),
+                                    np.where(valid, -scores, np.inf)), axis=1)
+                ids = np.take_along_axis(ids, order, axis=1)
+                scores = np.take_along_axis(scores, order, axis=1)
+                valid = np.take_along_axis(valid, order, axis=1)
             cols[start:stop, :width] = np.where(valid, ids, -1)
             vals[start:stop, :width] = np.where(valid, scores, np.nan)
             lengths[start:stop] = valid.sum(axis=1)
