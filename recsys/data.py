@@ -70,6 +70,10 @@ class IdMap:
             raise DataError(f"{name}: expected int or string ids, got dtype {ids.dtype}.")
         if ids.dtype.kind in "iu":
             ids = ids.astype(np.int64, copy=False)
+        if ids.ndim != 1 or (len(ids) > 1 and not (ids[1:] > ids[:-1]).all()):
+            # look-ups binary-search the ids: a map read from a file must really be sorted
+            raise DataError(f"{name}: expected sorted, unique ids in one dimension (a damaged "
+                            f"or altered model file?).")
         ids.setflags(write=False)
         self._ids = ids
         self._lookup = None

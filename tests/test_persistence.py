@@ -127,3 +127,20 @@ def test_future_format_is_refused(saved, tmp_path):
     np.savez(bad, **arrays)
     with pytest.raises(PersistenceError, match="format 99"):
         load(bad)
+
+
+def test_a_file_with_an_unsorted_id_map_is_refused(tmp_path, shop):
+    """Look-ups binary-search the sorted ids, so a reordered map must not load."""
+    from recsys import PersistenceError, Popularity, load
+    from recsys.persistence import _digest
+
+    path = tmp_path / "m.npz"
+    Popularity().fit(shop.interactions).save(path)
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    manifest = json.loads(str(arrays.pop("__manifest__")[()]))
+    arrays["users"] = arrays["users"][::-1].copy()
+    manifest["sha256"] = _digest(arrays)  # a valid checksum: only the structure can tell
+    np.savez_compressed(path, __manifest__=np.array(json.dumps(manifest)), **arrays)
+    with pytest.raises(PersistenceError, match="sorted"):
+        load(path)
