@@ -43,6 +43,16 @@ def fit_threads(limit: int = 1) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def batch_threads() -> Iterator[None]:
+    """One BLAS thread for a batch job in a process the caller owns (the ``recsys`` command
+    line): implicit's own thread pool then parallelises its top-k, selection included, which
+    for large catalogues beats BLAS-parallel products run one batch at a time (1,000,000
+    customers x 50,000 products: 94 s against 124 s). Library calls never take it."""
+    with fit_threads(1):
+        yield
+
+
+@contextlib.contextmanager
 def quiet_implicit_fit() -> Iterator[None]:
     """implicit's item-kNN fit hands its own kernel a COO matrix and then warns about it; the
     warning is implicit's internal business, silenced for the fit only."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._threads import batch_threads
 from ..cli import command, parse_params, progress_enabled, read_frame
 from ..exceptions import DataError, InvalidParameterError
 from ..models.base import fit_model
@@ -138,10 +139,11 @@ def run(args) -> int:
         model = {arm: _model(arm, {}, shop) for arm in experiment["arms"] if arm != "control"}
     else:
         model = _model(args.model, parse_params(args.param), shop)
-    result = make_picks(model, audience, k=args.k, rules=rules, products=products,
-                        segments=segments, backfill=not args.no_backfill, as_of=as_of,
-                        chunk_size=args.chunk_size, out=args.out, format=args.format,
-                        show_progress=progress_enabled(args), **experiment)
+    with batch_threads():  # the command owns its process: one BLAS thread for the batch
+        result = make_picks(model, audience, k=args.k, rules=rules, products=products,
+                            segments=segments, backfill=not args.no_backfill, as_of=as_of,
+                            chunk_size=args.chunk_size, out=args.out, format=args.format,
+                            show_progress=progress_enabled(args), **experiment)
     if result.assignments is not None:
         report_assignments(args, result, shop, as_of)
         model = next(iter(model.values())) if isinstance(model, dict) else model
