@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import in_sorted, rank_in_runs, unique
+from ._arrays import in_sorted, rank_in_runs, row_slots, unique
 
 __all__ = ["topk", "mask_rows", "chunk_rows", "take_rows", "binary_rows", "dense_scores",
            "one_hot_rows"]
@@ -102,6 +102,18 @@ def binary_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) ->
     np.cumsum(np.bincount(key // max(n_cols, 1), minlength=n_rows), out=indptr[1:])
     return sp.csr_matrix((np.ones(len(key), np.float32), (key % max(n_cols, 1)).astype(np.int32),
                           indptr), shape=(n_rows, n_cols))
+
+
+def padded_blocks(matrix: sp.csr_matrix, step: int):
+    """Blocks of ``step`` rows of a CSR matrix, each as ``(rows, part, row, slot, width)``:
+    the row slice, its CSR rows, and each cell's row and position in a dense (rows, width)
+    layout (see :func:`~recsys._arrays.row_slots`). Blocks without any cell are skipped."""
+    for start in range(0, matrix.shape[0], step):
+        rows = slice(start, min(matrix.shape[0], start + step))
+        part = matrix[rows]
+        row, slot, width = row_slots(part.indptr)
+        if width:
+            yield rows, part, row, slot, width
 
 
 def dense_scores(scores: sp.csr_matrix) -> np.ndarray:

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import locate, rank_in_runs, row_slots, unit_rows
+from ._arrays import locate, rank_in_runs, unit_rows
+from ._topk import padded_blocks
 from .models.base import Explanation
 
 __all__ = ["reason", "batch_reasons", "REASON_CODES", "reason_texts", "item_names"]
@@ -204,15 +205,10 @@ def _anchor_factors(model, user_index, picks, codes, anchors, block: int = 2048)
     (n, k, f) in one batched product, so each history vector is gathered once, not k times."""
     unit = unit_rows(model._item_vectors_for_similarity().astype(np.float32))
     history = _top_of_rows(model.seen_[user_index], MAX_HISTORY)
-    n, k = picks.shape
+    k = picks.shape[1]
     flat_codes, flat_anchors = codes.reshape(-1), anchors.reshape(-1)
     ids = model.items_.ids
-    for start in range(0, n, block):
-        rows = slice(start, min(n, start + block))
-        part = history[rows]
-        owner, slot, width = row_slots(part.indptr)
-        if width == 0:
-            continue
+    for rows, part, owner, slot, width in padded_blocks(history, block):
         m = part.shape[0]
         hist = np.full((m, width), -1, np.int64)
         weight = np.zeros((m, width), np.float32)
@@ -226,7 +222,7 @@ def _anchor_factors(model, user_index, picks, codes, anchors, block: int = 2048)
         top = np.take_along_axis(value, at[:, None, :], axis=1)[:, 0, :]
         chosen = np.take_along_axis(hist, at, axis=1)
         good = (top > 0) & (picks[rows] >= 0)
-        cells = (np.arange(start, start + m)[:, None] * k + np.arange(k)[None, :])[good]
+        cells = (np.arange(rows.start, rows.start + m)[:, None] * k + np.arange(k)[None, :])[good]
         flat_codes[cells] = "bought_item"
         flat_anchors[cells] = ids[chosen[good]]
 

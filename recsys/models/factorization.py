@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .._arrays import row_slots, unit_rows
+from .._arrays import unit_rows
 from .._params import check_bool, check_float, check_int
 from .._threads import fit_threads, scoring_threads
-from .._topk import take_rows
+from .._topk import padded_blocks, take_rows
 from ..data import Interactions
 from .base import Recommender, _register
 
@@ -48,12 +48,7 @@ def least_squares_fold_in(gram: np.ndarray, item_factors: np.ndarray, histories:
     lengths = np.diff(histories.indptr)
     out = np.zeros((n, f), np.float32)
     step = max(1, FOLD_CELLS // (f * max(1, int(lengths.max(initial=1)))))
-    for start in range(0, n, step):
-        rows = slice(start, min(n, start + step))
-        part = histories[rows]
-        row, slot, width = row_slots(part.indptr)
-        if width == 0:
-            continue
+    for rows, part, row, slot, width in padded_blocks(histories, step):
         confidence = alpha * part.data.astype(np.float64)
         padded = np.zeros((part.shape[0], width, f))
         padded[row, slot] = item_factors[part.indices]
