@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unique", "rank_in_runs", "locate", "in_sorted", "row_slots", "unit_rows"]
+__all__ = ["unique", "rank_in_runs", "locate", "in_sorted", "row_ids", "cell_keys", "indptr_of",
+           "row_slots", "unit_rows"]
 
 
 def unique(values: np.ndarray) -> np.ndarray:
@@ -76,6 +77,32 @@ def in_sorted(keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
     return locate(keys, probe)[1]
 
 
+def row_ids(indptr: np.ndarray) -> np.ndarray:
+    """The row of each stored cell of a CSR matrix, from its ``indptr`` (int64).
+
+    >>> row_ids(np.array([0, 2, 2, 3])).tolist()
+    [0, 0, 2]
+    """
+    return np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+
+
+def cell_keys(matrix) -> np.ndarray:
+    """``row * n_cols + col`` of each stored cell of a CSR matrix: one sortable int64 key per
+    cell (ascending when the matrix's indices are sorted), for look-ups with :func:`locate`."""
+    return row_ids(matrix.indptr) * matrix.shape[1] + matrix.indices
+
+
+def indptr_of(rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """A CSR ``indptr`` for cells whose rows (ascending) are ``rows``.
+
+    >>> indptr_of(np.array([0, 0, 2]), 3).tolist()
+    [0, 2, 2, 3]
+    """
+    indptr = np.zeros(n_rows + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    return indptr
+
+
 def row_slots(indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """For the stored cells of a CSR matrix: each cell's row, its position within the row, and
     the longest row (to lay rows out as a dense, padded (rows, width) block).
@@ -85,9 +112,8 @@ def row_slots(indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     ([0, 0, 2, 2, 2], [0, 1, 0, 1, 2], 3)
     """
     lengths = np.diff(indptr)
-    row = np.repeat(np.arange(len(lengths)), lengths)
     slot = np.arange(int(indptr[-1] - indptr[0])) - np.repeat(indptr[:-1] - indptr[0], lengths)
-    return row, slot, int(lengths.max(initial=0))
+    return row_ids(indptr), slot, int(lengths.max(initial=0))
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import in_sorted, rank_in_runs, row_slots, unique
+from ._arrays import cell_keys, in_sorted, indptr_of, rank_in_runs, row_ids, row_slots, unique
 
 __all__ = ["topk", "mask_rows", "chunk_rows", "take_rows", "binary_rows", "dense_scores",
-           "one_hot_rows"]
+           "one_hot_rows", "sorted_csr", "padded_blocks", "drop_entries", "topk_sparse"]
 
 #: score cells held at once by the chunked paths (float32: 32 MiB)
 CELL_BUDGET = 8_000_000
@@ -97,11 +97,10 @@ def binary_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) ->
     >>> binary_rows(np.array([1, 0, 1]), np.array([2, 0, 2]), 2, 3).toarray().tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    key = unique(np.asarray(rows, np.int64) * n_cols + np.asarray(cols, np.int64))
-    indptr = np.zeros(n_rows + 1, np.int32)
-    np.cumsum(np.bincount(key // max(n_cols, 1), minlength=n_rows), out=indptr[1:])
-    return sp.csr_matrix((np.ones(len(key), np.float32), (key % max(n_cols, 1)).astype(np.int32),
-                          indptr), shape=(n_rows, n_cols))
+    width = max(n_cols, 1)
+    key = unique(np.asarray(rows, np.int64) * width + np.asarray(cols, np.int64))
+    return sp.csr_matrix((np.ones(len(key), np.float32), (key % width).astype(np.int32),
+                          indptr_of(key // width, n_rows)), shape=(n_rows, n_cols))
 
 
 def padded_blocks(matrix: sp.csr_matrix, step: int):
@@ -125,7 +124,7 @@ def dense_scores(scores: sp.csr_matrix) -> np.ndarray:
     """
     scores = scores.tocsr()
     out = np.full(scores.shape, -np.inf, np.float32)
-    out[np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr)), scores.indices] = scores.data
+    out[row_ids(scores.indptr), scores.indices] = scores.data
     return out
 
 
@@ -144,9 +143,8 @@ def mask_rows(scores: np.ndarray, matrix: sp.csr_matrix, rows: np.ndarray | None
     else:
         position, indptr = _gather(matrix.indptr, np.asarray(rows, dtype=np.int64))
         indices = matrix.indices[position]
-    counts = np.diff(indptr)
     if len(indices):
-        scores[np.repeat(np.arange(len(counts)), counts), indices] = -np.inf
+        scores[row_ids(indptr), indices] = -np.inf
 
 
 def topk_sparse(scores: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -180,16 +178,19 @@ def drop_entries(scores: sp.csr_matrix, blocked_columns: np.ndarray | None,
     ``blocked_cells`` (same shape), e.g. the items already in each history."""
     scores = scores.tocsr()
     n, m = scores.shape
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(scores.indptr))
+    rows = row_ids(scores.indptr)
     keep = np.ones(scores.nnz, bool)
     if blocked_columns is not None:
         keep &= ~blocked_columns[scores.indices]
     if blocked_cells is not None and blocked_cells.nnz:
-        cells = blocked_cells.tocsr()
-        cells.sort_indices()
-        keys = np.repeat(np.arange(n, dtype=np.int64) * m, np.diff(cells.indptr)) + cells.indices
-        probe = rows * m + scores.indices
-        keep &= ~in_sorted(keys, probe)
-    indptr = np.zeros(n + 1, np.int64)  # the kept cells stay in row order: no COO round trip
-    np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
-    return sp.csr_matrix((scores.data[keep], scores.indices[keep], indptr), shape=(n, m))
+        keep &= ~in_sorted(cell_keys(sorted_csr(blocked_cells)), rows * m + scores.indices)
+    # the kept cells stay in row order: no COO round trip
+    return sp.csr_matrix((scores.data[keep], scores.indices[keep], indptr_of(rows[keep], n)),
+                         shape=(n, m))
+
+
+def sorted_csr(matrix: sp.spmatrix) -> sp.csr_matrix:
+    """``matrix`` as CSR with sorted indices, copied only when it is not so already (never
+    sorted in place: it may be the caller's, or a model's read-only fitted state)."""
+    matrix = matrix.tocsr()
+    return matrix if matrix.has_sorted_indices else matrix.sorted_indices()

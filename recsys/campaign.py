@@ -34,9 +34,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import in_sorted, rank_in_runs
+from ._arrays import cell_keys, in_sorted, rank_in_runs
 from ._ids import clean_ids
 from ._params import check_choice, check_int
+from ._topk import sorted_csr, take_rows
 from .data import parse_timestamps
 from .exceptions import DataError, InvalidParameterError
 from .models.base import FALLBACK, Recommender
@@ -668,23 +669,19 @@ def _candidates(ctx, opts: _Options, rows, user_index, allowed, popular) -> _Gri
 
 def _block_customer_rules(ctx, grid: _Grid, rows, user_index, rules, stats) -> None:
     """Per-customer rules (already bought, recently sent...) as look-ups of (row, item) keys."""
-    model, n = ctx.model, len(rows)
-    n_items = len(model.items_)
-    keys = grid.keys(n_items)
+    model = ctx.model
+    keys = grid.keys(len(model.items_))
     blocks = []
     if ctx.exclude_seen:
         # the model already left these out of its own candidates; promoted and back-fill
         # products are checked here (unknown customers have no history: empty rows)
         known = (user_index >= 0).astype(np.float32)
-        blocks.append(("purchased", sp.diags(known) @ model.seen_[np.maximum(user_index, 0)]))
+        seen = take_rows(model.seen_, np.maximum(user_index, 0))
+        blocks.append(("purchased", sp.diags(known) @ seen))
     blocks += [(rule.name, m) for rule in rules
                if (m := rule.blocked(ctx, rows)) is not None]
     for name, matrix in blocks:
-        matrix = matrix.tocsr()
-        matrix.sort_indices()
-        block_keys = np.repeat(np.arange(n, dtype=np.int64) * n_items,
-                               np.diff(matrix.indptr)) + matrix.indices
-        hit = grid.valid & in_sorted(block_keys, keys)
+        hit = grid.valid & in_sorted(cell_keys(sorted_csr(matrix)), keys)
         stats.add(name, hit.sum())
         grid.valid &= ~hit
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -85,6 +86,16 @@ def parse_key_values(pairs: Sequence[str] | None, option: str) -> dict[str, Any]
         except json.JSONDecodeError:
             params[key.strip()] = value.strip()
     return params
+
+
+def split_specs(text: str) -> list[str]:
+    """Comma-separated items, commas inside parentheses kept: ``"ALS(factors=8,alpha=2),EASE"``
+    -> ``["ALS(factors=8,alpha=2)", "EASE"]`` (blank items dropped).
+
+    >>> split_specs("ALS(factors=8,alpha=2), EASE=45%,")
+    ['ALS(factors=8,alpha=2)', 'EASE=45%']
+    """
+    return [part.strip() for part in re.split(r",(?![^()]*\))", text) if part.strip()]
 
 
 def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import locate, rank_in_runs
+from ._arrays import locate, rank_in_runs, row_ids
 from ._params import check_choice, check_int
 from .data import Interactions
 from .exceptions import DataError, InvalidParameterError
@@ -425,7 +425,7 @@ def auc(model, test: Interactions, *, exclude_seen: bool = True, per_user: bool 
         valid = np.broadcast_to(allowed, scores.shape).copy()
         if exclude_seen:
             seen = model.seen_[chunk]
-            valid[np.repeat(np.arange(len(chunk)), np.diff(seen.indptr)), seen.indices] = False
+            valid[row_ids(seen.indptr), seen.indices] = False
         pos = positives[chunk].toarray() > 0
         pos &= valid
         scores[~valid] = np.nan

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import locate, rank_in_runs, unit_rows
-from ._topk import padded_blocks
+from ._arrays import cell_keys, locate, rank_in_runs, unit_rows
+from ._topk import padded_blocks, sorted_csr
 from .models.base import Explanation
 
 __all__ = ["reason", "batch_reasons", "REASON_CODES", "reason_texts", "item_names"]
@@ -187,9 +187,8 @@ def _best(sizes, value, anchor):
 def _neighbour_weight(model):
     W = model._weights()
     if sp.issparse(W):
-        W = W.tocsr()
-        keys = np.repeat(np.arange(W.shape[0], dtype=np.int64), np.diff(W.indptr)) * W.shape[1] \
-            + W.indices
+        W = sorted_csr(W)
+        keys = cell_keys(W)
 
         def weight(hist, item):
             probe = hist.astype(np.int64) * W.shape[1] + item

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import locate
+from ._arrays import cell_keys, locate
 from ._ids import clean_ids
 from ._params import check_choice, check_float, check_int
 from .data import IdMap, Interactions
@@ -257,8 +257,7 @@ def _join(tids: sp.csr_matrix, baskets: sp.csr_matrix, last: np.ndarray, parent:
     entry_rows = np.flatnonzero(wanted)[coo.row] if not wanted.all() else coo.row.astype(np.int64)
     entry_baskets = coo.col.astype(np.int64)
     # first position in each basket row after the parent's last item
-    flat = np.repeat(np.arange(n_baskets, dtype=np.int64) * n_items,
-                     np.diff(baskets.indptr)) + baskets.indices
+    flat = cell_keys(baskets)
     first = np.searchsorted(flat, entry_baskets * n_items + last[entry_rows] + 1)
     width = baskets.indptr[entry_baskets + 1] - first
     out_rows, out_cols = [], []

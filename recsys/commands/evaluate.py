@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from .._arrays import unique
-from ..cli import command, parse_key_values, write_frame, write_text
+from ..cli import command, parse_key_values, split_specs, write_frame, write_text
 from ..exceptions import InvalidParameterError
 from ._data import add_data_options, load_data
 from .serve import model_class
@@ -36,7 +36,7 @@ def configure(parser) -> None:
 
 def parse_models(spec: str) -> dict:
     """``"ALS(factors=32,alpha=10),Popularity"`` -> {"ALS(factors=32,alpha=10)": ALS(...), ...}."""
-    parts = [p.strip() for p in re.split(r",(?![^()]*\))", spec) if p.strip()]
+    parts = split_specs(spec)
     models = {}
     for part in parts:
         match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?", part)

@@ -176,7 +176,7 @@ def parse_share(text: str, option: str) -> float:
 
 def experiment_options(args) -> dict:
     """make_picks keywords from --control / --arms / --salt (empty without a control group)."""
-    import re
+    from ..cli import split_specs
 
     if args.control is None and args.arms is None:
         if args.salt is not None:
@@ -190,7 +190,7 @@ def experiment_options(args) -> dict:
     if args.control is not None:
         return {"control": parse_share(args.control, "--control"), "salt": args.salt}
     arms = {}
-    for part in filter(None, (p.strip() for p in re.split(r",(?![^()]*\))", args.arms))):
+    for part in split_specs(args.arms):
         spec, sep, share = part.rpartition("=")
         if not sep or not spec.strip():
             raise InvalidParameterError(f"--arms: {part!r} is not MODEL=SHARE (e.g. EASE=45%).")
@@ -225,7 +225,7 @@ def _baseline_rate(args, shop, customers, as_of) -> float | None:
     """--baseline-rate, else the audience's share with an order in the last --measure-days."""
     import numpy as np
 
-    from .._arrays import in_sorted
+    from .._arrays import in_sorted, unique
 
     if args.baseline_rate is not None:
         return parse_share(args.baseline_rate, "--baseline-rate")
@@ -234,7 +234,7 @@ def _baseline_rate(args, shop, customers, as_of) -> float | None:
         return None
     since = np.datetime64(pd.Timestamp(as_of)) - np.timedelta64(int(args.measure_days * 86400),
                                                                   "s")
-    recent = np.unique(data.user_index[data.timestamps >= since])
+    recent = unique(data.user_index[data.timestamps >= since])  # sorted, for in_sorted
     audience = data.users.to_index(customers.to_numpy(), missing="mask")
     rate = float(in_sorted(recent, audience[audience >= 0]).sum() / max(len(customers), 1))
     return rate if 0 < rate < 1 else None

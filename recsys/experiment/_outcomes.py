@@ -17,7 +17,7 @@ from .._ids import clean_ids
 from ..data import parse_timestamps
 from ..exceptions import DataError
 
-__all__ = ["OrderColumns", "Outcomes", "customer_outcomes", "match_ids"]
+__all__ = ["OrderColumns", "Outcomes", "customer_outcomes", "match_ids", "pick_tokens"]
 
 #: separates the product ids of a customer's picks in the assignments table
 PICK_SEPARATOR = "|"
@@ -113,9 +113,10 @@ def _as_integers(tokens: np.ndarray) -> np.ndarray:
         return np.where(whole, np.nan_to_num(parsed), -1).astype(np.int64)
 
 
-def _pick_tokens(assignments: pd.DataFrame, buyers: np.ndarray) -> tuple[str, np.ndarray]:
-    """The picked product ids of ``buyers`` joined into one text, and how many each has."""
-    text = assignments["picks"].iloc[buyers].fillna("").astype(str)
+def pick_tokens(assignments: pd.DataFrame, rows: np.ndarray) -> tuple[str, np.ndarray]:
+    """The picked product ids of the customers at ``rows`` of the assignments, joined into one
+    text by the separator, and how many each has (the one parser of the picks field)."""
+    text = assignments["picks"].iloc[rows].fillna("").astype(str)
     filled = (text != "").to_numpy()
     counts = np.where(filled, text.str.count(re.escape(PICK_SEPARATOR)).to_numpy() + 1, 0)
     return PICK_SEPARATOR.join(text[filled].tolist()), counts.astype(np.int64)
@@ -160,7 +161,7 @@ def _picked(assignments: pd.DataFrame, lines: pd.DataFrame, cols: OrderColumns,
     if "picks" not in assignments.columns or cols.item is None or cols.item not in lines.columns:
         return None
     buyers = np.flatnonzero(np.bincount(customer, minlength=n))  # only their picks matter
-    joined, counts = _pick_tokens(assignments, buyers)
+    joined, counts = pick_tokens(assignments, buyers)
     width = int(counts.max(initial=0))
     if width == 0:
         return np.zeros(n, bool)

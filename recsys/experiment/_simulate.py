@@ -12,7 +12,7 @@ from .._ids import clean_ids
 from .._params import check_float
 from ..exceptions import DataError
 from ._assign import CONTROL
-from ._outcomes import PICK_SEPARATOR
+from ._outcomes import PICK_SEPARATOR, pick_tokens
 
 __all__ = ["simulate_response"]
 
@@ -35,9 +35,7 @@ def _pick_lists(assignments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.n
     n = len(assignments)
     if "picks" not in assignments.columns:
         return np.empty(0, dtype=object), np.zeros(n, np.int64), np.zeros(n, np.int64)
-    text = assignments["picks"].fillna("").astype(str).to_numpy(dtype=str)
-    counts = np.where(text != "", np.char.count(text, PICK_SEPARATOR) + 1, 0).astype(np.int64)
-    joined = PICK_SEPARATOR.join(text[counts > 0].tolist())
+    joined, counts = pick_tokens(assignments, np.arange(n))
     tokens = np.asarray(joined.split(PICK_SEPARATOR) if joined else [], dtype=object)
     return tokens, np.concatenate([[0], np.cumsum(counts)[:-1]]), counts
 

@@ -275,12 +275,12 @@ class ALS(_Factorization):
             return float(np.linalg.norm(self.item_factors_[item])), [], "item factors"
         if history is None or history.nnz == 0:
             return score, [], "item factors"
-        Y = self.item_factors_.astype(np.float64)
         hist = history.indices
         confidence = self.alpha * history.data.astype(np.float64)
-        Yh = Y[hist]
-        W = Y.T @ Y + (Yh.T * (confidence - 1.0)) @ Yh + self.regularization * np.eye(Y.shape[1])
-        z = np.linalg.solve(W, Y[item])
+        Yh = self.item_factors_[hist].astype(np.float64)
+        # the user's normal equations: the cached Y'Y + lambda I plus the history's part
+        W = self._cache_gram + (Yh.T * (confidence - 1.0)) @ Yh
+        z = np.linalg.solve(W, self.item_factors_[item].astype(np.float64))
         weights = np.zeros(len(self.items_))
         weights[hist] = (Yh @ z) * confidence
         return score, self._history_contributions(item, history, weights), "item factors"

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._arrays import indptr_of, row_ids
 from .._params import check_choice, check_float, check_int, clone
 from .._topk import take_rows
 from ..data import Interactions
@@ -300,10 +301,9 @@ class Hybrid(Recommender):
             return histories
         local = self._cache_local_maps[which]
         keep = local[histories.indices] >= 0
-        rows = np.repeat(np.arange(histories.shape[0]), np.diff(histories.indptr))[keep]
-        indptr = np.zeros(histories.shape[0] + 1, np.int64)  # kept cells stay in row order
-        np.cumsum(np.bincount(rows, minlength=histories.shape[0]), out=indptr[1:])
-        return sp.csr_matrix((histories.data[keep], local[histories.indices][keep], indptr),
+        rows = row_ids(histories.indptr)[keep]  # kept cells stay in row order
+        return sp.csr_matrix((histories.data[keep], local[histories.indices][keep],
+                              indptr_of(rows, histories.shape[0])),
                              shape=(histories.shape[0], len(model.items_)))
 
     # ------------------------------------------------------------------ fallback

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._arrays import rank_in_runs, unique
+from .._arrays import indptr_of, rank_in_runs, row_ids, unique
 from .._params import check_choice, check_float, check_int
 from .._topk import dense_scores, one_hot_rows, take_rows
 from ..data import Interactions
@@ -179,7 +179,7 @@ class AssociationRules(Recommender):
         if rules is not None:
             antecedent, sizes, score = antecedent[:, rules], sizes[rules], score[rules]
         hits = (binary @ antecedent).tocsr()
-        row = np.repeat(np.arange(hits.shape[0]), np.diff(hits.indptr))
+        row = row_ids(hits.indptr)
         fired = hits.data == sizes[hits.indices]
         rule = hits.indices[fired]
         return Fired(row[fired], rule, score[rule], hits.shape)
@@ -200,9 +200,8 @@ class AssociationRules(Recommender):
         combine = np.add if self.aggregate == "sum" else np.maximum
         best = combine.reduceat(vals, starts) if len(starts) else vals
         key = key[starts]
-        indptr = np.zeros(n_rows + 1, np.int64)
-        np.cumsum(np.bincount(key // n_items, minlength=n_rows), out=indptr[1:])
-        return sp.csr_matrix((best, key % n_items, indptr), shape=(n_rows, n_items))
+        return sp.csr_matrix((best, key % n_items, indptr_of(key // n_items, n_rows)),
+                             shape=(n_rows, n_items))
 
     def _user_histories(self, user_index: np.ndarray) -> sp.csr_matrix:
         return take_rows(self.history_, user_index)
