@@ -171,5 +171,5 @@ def make_large(n_users: int, n_items: int, n_rows: int, seed: int = 0):
     item = np.searchsorted(cum_pop, rng.random(n_rows)).astype(np.int32)
     picks = cluster_items[cluster, (rng.random(n_rows) ** 2 * 500).astype(np.int64)]
     item = np.where(from_cluster, picks, item).astype(np.int32)
-    return Interactions(item_index=item, items=IdMap._from_sorted(np.arange(n_items), "item_id"),
-                        user_index=user, users=IdMap._from_sorted(np.arange(n_users), "user_id"))
+    return Interactions(item_index=item, items=IdMap.from_sorted(np.arange(n_items), "item_id"),
+                        user_index=user, users=IdMap.from_sorted(np.arange(n_users), "user_id"))

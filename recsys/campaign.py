@@ -40,7 +40,7 @@ from ._params import check_choice, check_int
 from ._topk import sorted_csr, take_rows
 from .data import parse_timestamps
 from .exceptions import DataError, InvalidParameterError
-from .models.base import FALLBACK, Recommender
+from .models.base import FALLBACK, Filter, Query, Recommender, check_fitted
 from .reasons import batch_reasons, item_names, reason_texts
 
 __all__ = ["make_picks", "CampaignResult", "Rule", "ExcludePurchased", "ExcludeRecentlySent",
@@ -457,7 +457,7 @@ def _one_model(model: object) -> Recommender:
         raise InvalidParameterError(
             f"make_picks: model must be a fitted Recommender, got {type(model).__name__}; a "
             f"dict of models goes with arms= (one model per arm).")
-    model._check_fitted()
+    check_fitted(model)
     return model
 
 
@@ -489,7 +489,7 @@ def _run(model: Recommender, audience: np.ndarray, opts: _Options, sink) -> dict
         if not isinstance(rule, Rule):
             raise InvalidParameterError(f"make_picks: {rule!r} is not a campaign Rule.")
         rule.bind(ctx)
-    allowed = model._recommendable().copy()
+    allowed = model.recommendable_.copy()
     exclusions: dict[str, int] = {}
     for rule in opts.rules:
         mask = rule.allowed(ctx)
@@ -629,9 +629,11 @@ def _model_candidates(ctx, user_index: np.ndarray, width: int, allowed: np.ndarr
     score = np.full((n, width), np.nan, np.float32)
     source = np.full(n, FALLBACK, dtype=object)
     if known.any():
-        answer = model._recommend_users(user_index[known], width, ctx.exclude_seen, allowed)
-        cand[known], score[known] = answer[0], answer[1]
-        source[known] = answer[3] if len(answer) == 4 else type(model).__name__
+        users = user_index[known]
+        filt = Filter(allowed, model.seen_rows(users) if ctx.exclude_seen else None)
+        answer = model.rank(Query.of_users(users), width, filt)
+        cand[known], score[known] = answer.index, answer.scores
+        source[known] = answer.source if answer.source is not None else type(model).__name__
     return cand, score, source
 
 

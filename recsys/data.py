@@ -62,8 +62,13 @@ class IdMap:
         self.name = name
 
     @classmethod
-    def _from_sorted(cls, ids: np.ndarray, name: str = "ids") -> IdMap:
-        """Wrap ids already sorted and unique (for loading and internal use)."""
+    def from_sorted(cls, ids: np.ndarray, name: str = "ids") -> IdMap:
+        """Wrap ids already sorted and unique (read from a file, or made so by the caller):
+        no sort, only a check, which refuses anything else with :class:`DataError`.
+
+        >>> IdMap.from_sorted(np.array([3, 7, 9])).to_index([9]).tolist()
+        [2]
+        """
         self = cls.__new__(cls)
         ids = np.asarray(ids)
         if ids.dtype.kind not in "iuU":
@@ -341,7 +346,7 @@ class Interactions:
         values = clean_ids(pd.Series(flat, dtype=object), "basket items")
         item_map, item_index = _encode(values, items, "item_id")
         return cls(item_index=item_index, items=item_map, basket_index=basket_index,
-                   baskets=IdMap._from_sorted(np.arange(len(baskets)), "basket_id"))
+                   baskets=IdMap.from_sorted(np.arange(len(baskets)), "basket_id"))
 
     # ------------------------------------------------------------------ views
     def __len__(self) -> int:
@@ -455,7 +460,7 @@ def _encode(column: pd.Series | np.ndarray, universe: IdMap | Iterable | None,
         order = np.argsort(uniques, kind="stable")
         rank = np.empty(len(order), np.int32)
         rank[order] = np.arange(len(order), dtype=np.int32)
-        return IdMap._from_sorted(uniques[order], name), rank[codes]
+        return IdMap.from_sorted(uniques[order], name), rank[codes]
     idmap = universe if isinstance(universe, IdMap) else IdMap(universe, name=name)
     found = idmap.to_index(values, missing="mask", kind=name)
     if (found < 0).any():

@@ -436,9 +436,9 @@ def read_fimi(path: str | os.PathLike | None = None) -> Interactions:
     from .data import IdMap
 
     return Interactions(item_index=pair % len(uniq_items),
-                        items=IdMap._from_sorted(uniq_items, "item_id"),
+                        items=IdMap.from_sorted(uniq_items, "item_id"),
                         basket_index=pair // len(uniq_items),
-                        baskets=IdMap._from_sorted(uniq_lines, "basket_id"))
+                        baskets=IdMap.from_sorted(uniq_lines, "basket_id"))
 
 
 def read_movielens(path: str | os.PathLike | None = None,

@@ -137,7 +137,7 @@ class ItemFeatures:
             )
         order = np.argsort(ids, kind="stable")
         frame = df.iloc[order]
-        items = IdMap._from_sorted(ids[order], item)
+        items = IdMap.from_sorted(ids[order], item)
         blocks, parts = [], []
         for kind in _KINDS:
             for column in columns[kind]:
@@ -176,7 +176,7 @@ class ItemFeatures:
         all_ids = np.concatenate([self.items.ids[keep], new_ids])
         rows = sp.vstack([self.matrix[keep], new_rows], format="csr")
         order = np.argsort(all_ids, kind="stable")
-        return ItemFeatures(items=IdMap._from_sorted(all_ids[order], self.items.name),
+        return ItemFeatures(items=IdMap.from_sorted(all_ids[order], self.items.name),
                             matrix=rows[order], blocks=self.blocks)
 
     def aligned(self, idmap) -> sp.csr_matrix:
@@ -212,7 +212,7 @@ class ItemFeatures:
                     prefix: str = "features/", name: str = "item_id") -> ItemFeatures:
         from .data import IdMap
 
-        items = IdMap._from_sorted(arrays[f"{prefix}items"], name)
+        items = IdMap.from_sorted(arrays[f"{prefix}items"], name)
         blocks = []
         for n, spec in enumerate(specs):
             block = dict(spec)

@@ -44,7 +44,7 @@ from ._arrays import locate, rank_in_runs, row_ids
 from ._params import check_choice, check_int
 from .data import Interactions
 from .exceptions import DataError, InvalidParameterError
-from .models.base import Recommendations
+from .models.base import Query, Recommendations, check_fitted
 
 __all__ = [
     "precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "mrr_at_k", "hit_rate_at_k",
@@ -401,7 +401,7 @@ def auc(model, test: Interactions, *, exclude_seen: bool = True, per_user: bool 
 
     from ._topk import chunk_rows
 
-    model._check_fitted()
+    check_fitted(model)
     if not isinstance(test, Interactions) or test.user_index is None:
         raise DataError("auc: test must be Interactions with users.")
     user_index = model.users_.to_index(test.users.ids, missing="mask")
@@ -416,15 +416,15 @@ def auc(model, test: Interactions, *, exclude_seen: bool = True, per_user: bool 
                               shape=(len(model.users_), n_items))
     positives.sum_duplicates()
     users = np.flatnonzero(np.diff(positives.indptr) > 0)
-    allowed = model._recommendable()
+    allowed = model.recommendable_
     values = np.full(len(users), np.nan)
     step = chunk_rows(n_items)
     for start in range(0, len(users), step):
         chunk = users[start:start + step]
-        scores = model._score_users(chunk).astype(np.float64)
+        scores = model.score(Query.of_users(chunk)).astype(np.float64)
         valid = np.broadcast_to(allowed, scores.shape).copy()
         if exclude_seen:
-            seen = model.seen_[chunk]
+            seen = model.seen_rows(chunk)
             valid[row_ids(seen.indptr), seen.indices] = False
         pos = positives[chunk].toarray() > 0
         pos &= valid

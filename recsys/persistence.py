@@ -27,11 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
-from .data import IdMap
 from .exceptions import NotFittedError, PersistenceError
-from .models.base import freeze_fitted
 
 __all__ = ["save", "load", "read_manifest", "FORMAT"]
 
@@ -107,18 +104,8 @@ def model_to_arrays(model, prefix: str) -> tuple[dict[str, np.ndarray], dict[str
 
     Used by :func:`save` and by composite models (``Hybrid``) for their components.
     """
-    seen = model.seen_
-    arrays = {
-        f"{prefix}users": model.users_.ids,
-        f"{prefix}items": model.items_.ids,
-        f"{prefix}item_counts": model.item_counts_,
-        f"{prefix}seen/data": seen.data,
-        f"{prefix}seen/indices": seen.indices,
-        f"{prefix}seen/indptr": seen.indptr,
-    }
-    own, meta = model._state()
-    for key, value in own.items():
-        arrays[f"{prefix}model/{key}"] = np.asarray(value)
+    state, meta = model.get_state()
+    arrays = {f"{prefix}{key}": value for key, value in state.items()}
     for key, value in arrays.items():
         if value.dtype.kind == "O":
             raise PersistenceError(
@@ -143,19 +130,10 @@ def model_from_arrays(entry: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
     try:
         params = _decode_params(entry.get("params", {}), where)
         model = cls(**params)
-        names = entry.get("names", {})
-        model.users_ = IdMap._from_sorted(arrays[f"{prefix}users"], names.get("user", "user_id"))
-        model.items_ = IdMap._from_sorted(arrays[f"{prefix}items"], names.get("item", "item_id"))
-        model.item_counts_ = arrays[f"{prefix}item_counts"]
-        model.seen_ = sp.csr_matrix(
-            (arrays[f"{prefix}seen/data"], arrays[f"{prefix}seen/indices"],
-             arrays[f"{prefix}seen/indptr"]),
-            shape=(len(model.users_), len(model.items_)))
-        own = {k[len(prefix) + 6:]: v for k, v in arrays.items()
-               if k.startswith(f"{prefix}model/")}
-        model._load_state(own, entry.get("meta", {}))
+        state = {key[len(prefix):]: value for key, value in arrays.items()
+                 if key.startswith(prefix)}
+        model.set_state(state, entry.get("meta", {}), entry.get("names", {}))
         model.fit_seconds_ = entry.get("fit_seconds")
-        freeze_fitted(model)
     except PersistenceError:
         raise
     except (KeyError, TypeError, ValueError, IndexError) as exc:

@@ -25,7 +25,7 @@ def demo_models() -> dict:
     def build(cls):
         if hasattr(cls, "_demo"):
             return cls._demo()
-        return cls(**getattr(cls, "_demo_params", {}))
+        return cls(**getattr(cls, "demo_params", {}))
 
     return {name: build(cls) for name, cls in sorted(REGISTRY.items())}
 

@@ -2,30 +2,41 @@
 :class:`Explanation`.
 
 The base class owns the semantics: validation, id mapping, the unknown-id
-policy, seen-item exclusion, allow/deny lists, top-k, chunking and the output
-shape. A model implements small hooks on internal indices:
+policy, seen-item exclusion, allow/deny lists and the output shape. Everything
+that ranks goes through one engine, :meth:`Recommender.rank`, on the typed
+internal API of :mod:`recsys._ranking` (``Query``, ``Filter``, ``TopK``,
+``Anchors``). A model is its maths plus ``@_register``; it implements hooks on
+internal indices:
 
 ``_fit(data, features)``
     learn from :class:`~recsys.data.Interactions` (ids already mapped).
-``_score_users(user_index)``
-    dense (n, n_items) float32 scores for known users; ``-inf`` = cannot score.
-``_score_histories(histories)``
-    the same for rows of a users x items CSR matrix (carts, unknown customers).
-``_score_similar(item_index)``
-    item-to-item scores.
+``_scores(query)``
+    scores of every item for each row of a :class:`~recsys._ranking.Query`
+    (known users, histories, or items): a dense float32 array (``-inf``: cannot
+    score) or a CSR matrix (only stored cells can be recommended); the engine
+    picks the dense or sparse top-k from what comes back.
+``_history(user_index)`` (optional)
+    what represents a known user (default: their training items, ``seen_``).
+``_rank_fused(query, k, filter, show_progress)`` (optional)
+    a kernel that filters and ranks in one call (implicit's top-k for ALS/BPR);
+    None falls back to ``_scores``.
+``_anchors(query, picks, source)`` (optional)
+    the history item, rule or attribute behind each pick, for reasons.
+``_recommendable()`` (optional)
+    the items the model can recommend (default: those with interactions).
 ``_explain(item, user, history)``
-    ``(score, contributions, method)``.
+    ``(score, contributions, method[, details])``.
 ``_state()`` / ``_load_state(arrays, meta)``
     the fitted arrays for the model file.
 
-A model may override ``_recommend_users`` or ``_recommend_histories`` where it has a
-faster fused top-k (implicit's), as long as the filters are honoured.
+Other objects (the campaign, metrics, reasons, ``Hybrid``) use only the public
+``rank``, ``score``, ``anchors``, ``seen_rows`` and fitted attributes.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -35,15 +46,8 @@ import scipy.sparse as sp
 
 from .._ids import clean_ids, is_scalar_id, preview
 from .._params import ParamsMixin, check_choice, check_int
-from .._topk import (
-    binary_rows,
-    chunk_rows,
-    drop_entries,
-    mask_rows,
-    take_rows,
-    topk,
-    topk_sparse,
-)
+from .._ranking import Anchors, Filter, Query, TopK, rank_scores
+from .._topk import binary_rows, dense_scores, one_hot_rows, take_rows, topk
 from ..data import IdMap, Interactions
 from ..exceptions import (
     DataError,
@@ -54,7 +58,8 @@ from ..exceptions import (
 )
 from ..features import ItemFeatures
 
-__all__ = ["Recommender", "Recommendations", "Explanation", "REGISTRY", "fit_model"]
+__all__ = ["Recommender", "Recommendations", "Explanation", "REGISTRY", "fit_model",
+           "check_fitted", "Query", "Filter", "TopK", "Anchors"]
 
 OnUnknown = Literal["raise", "skip", "fallback"]
 
@@ -194,6 +199,8 @@ class Recommender(ParamsMixin):
     supports_similar_items: ClassVar[bool] = True
     #: ``fit`` takes ``items=ItemFeatures`` and can rank items without interactions
     uses_item_features: ClassVar[bool] = False
+    #: parameters the demo (and ``Hybrid``'s demo blend) fits this model with
+    demo_params: ClassVar[dict[str, Any]] = {}
     #: parameters the conformance tests use to keep fits small and fast
     _test_params: ClassVar[dict[str, Any]] = {}
 
@@ -247,6 +254,7 @@ class Recommender(ParamsMixin):
         # distinct users (or baskets) per item: the stored cells of each column
         self.item_counts_ = np.bincount(counts_from.indices, minlength=data.n_items).astype(np.int64)
         self._fit(data, features)
+        self.recommendable_ = np.asarray(self._recommendable(), bool)
 
     def _reset(self) -> None:
         for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
@@ -277,10 +285,7 @@ class Recommender(ParamsMixin):
 
     # ------------------------------------------------------------------ checks
     def _check_fitted(self) -> None:
-        if not hasattr(self, "items_"):
-            raise NotFittedError(
-                f"This {type(self).__name__} is not fitted yet; call fit(interactions) first."
-            )
+        check_fitted(self)
 
     @property
     def is_fitted(self) -> bool:
@@ -293,8 +298,8 @@ class Recommender(ParamsMixin):
         recommend them anyway.
         """
         if candidates is None and exclude is None:  # the usual request: nothing to narrow
-            return self._recommendable()
-        allowed = self._recommendable().copy()
+            return self.recommendable_
+        allowed = self.recommendable_.copy()
         if candidates is not None:
             keep = np.zeros_like(allowed)
             keep[self.items_.to_index(_as_list(candidates, "candidates"), missing="skip")] = True
@@ -304,7 +309,8 @@ class Recommender(ParamsMixin):
         return allowed
 
     def _recommendable(self) -> np.ndarray:
-        """Items the model can score: those with training interactions (or features)."""
+        """Items the model can score: those with training interactions (or features); computed
+        once at fit (and load) into ``recommendable_``."""
         return self.item_counts_ > 0
 
     # ------------------------------------------------------------------ recommend
@@ -324,17 +330,17 @@ class Recommender(ParamsMixin):
         Parameters
         ----------
         users : id or sequence of ids
-        k : int
-        exclude_seen : bool
+        k : int, default 10
+        exclude_seen : bool, default True
             Leave out items the user interacted with in training.
         candidates : sequence of item ids, optional
             Rank only these items (unknown ids ignored).
         exclude : sequence of item ids, optional
             Never return these items (unknown ids ignored).
-        on_unknown : {"raise", "skip", "fallback"}
+        on_unknown : {"raise", "skip", "fallback"}, default "raise"
             Users unknown to the model raise :class:`UnknownIdError`, are left
             out, or get the most popular items (``source == "popularity"``).
-        show_progress : bool
+        show_progress : bool, default False
             A progress bar over chunks (tqdm).
 
         Returns
@@ -350,26 +356,37 @@ class Recommender(ParamsMixin):
             ids, index = ids[index >= 0], index[index >= 0]
         allowed = self._item_filter(candidates, exclude)
         known = index >= 0
-        return self._assemble(ids, known, k, allowed, lambda: self._recommend_users(
-            index[known], k, bool(exclude_seen), allowed, show_progress))
+        users_known = index[known]
+        filt = Filter(allowed, self.seen_rows(users_known) if exclude_seen else None)
+        return self._assemble(ids, known, k, allowed, lambda: self.rank(
+            Query.of_users(users_known), k, filt, show_progress=show_progress))
+
+    def seen_rows(self, user_index: np.ndarray) -> sp.csr_matrix:
+        """The training items of known users (rows of ``seen_``), for a :class:`Filter`; the
+        matrix itself when ``user_index`` is every user in order (recommend-all: no copy)."""
+        n_users = self.seen_.shape[0]
+        if len(user_index) == n_users and n_users and user_index[0] == 0 and bool(
+                (np.diff(user_index) == 1).all()):
+            return self.seen_
+        return take_rows(self.seen_, user_index)
 
     def _assemble(self, queries: np.ndarray, answered: np.ndarray, k: int, allowed: np.ndarray,
-                  ask) -> Recommendations:
+                  ask: Callable[[], TopK]) -> Recommendations:
         """The model answers the ``answered`` rows (``ask()``), popularity the rest."""
         n = len(queries)
-        cols = np.full((n, k), -1, np.int32)
-        vals = np.full((n, k), np.nan, np.float32)
-        lengths = np.zeros(n, np.int64)
+        out = TopK.empty(n, k)
         source = np.where(answered, type(self).__name__, FALLBACK).astype(object)
         if answered.any():
             answer = ask()
-            cols[answered], vals[answered], lengths[answered] = answer[:3]
-            if len(answer) == 4:  # composite models say which part answered each row
-                source[answered] = answer[3]
+            out.index[answered], out.scores[answered] = answer.index, answer.scores
+            out.lengths[answered] = answer.lengths
+            if answer.source is not None:  # composite models say which part answered each row
+                source[answered] = answer.source
         if (~answered).any():
             c, v, m = self._popular(int((~answered).sum()), k, allowed)
-            cols[~answered], vals[~answered], lengths[~answered] = c, v, m
-        return Recommendations(queries, cols, vals, lengths, self.items_, source.astype(str), k)
+            out.index[~answered], out.scores[~answered], out.lengths[~answered] = c, v, m
+        return Recommendations(queries, out.index, out.scores, out.lengths, self.items_,
+                               source.astype(str), k)
 
     def _lookup_users(self, ids: np.ndarray, on_unknown: str) -> np.ndarray:
         index = self.users_.to_index(ids, missing="mask", kind="user")
@@ -385,31 +402,6 @@ class Recommender(ParamsMixin):
                 f"with their history.",
                 ids=ids[unknown].tolist(), kind="user")
         return index
-
-    #: the model's scores are sparse (few scorable items per query): rank stored cells only
-    _sparse_scores: ClassVar[bool] = False
-
-    def _score_histories_sparse(self, histories: sp.csr_matrix) -> sp.csr_matrix:
-        """CSR scores of the items the model can score for each history (sparse models)."""
-        raise NotImplementedError
-
-    def _recommend_users(self, user_index: np.ndarray, k: int, exclude_seen: bool,
-                         allowed: np.ndarray, show_progress: bool = False):
-        """Chunked dense scoring + exact top-k (override for a fused kernel)."""
-        if self._sparse_scores:
-            return self._sparse_topk(self._user_histories(user_index),
-                                     take_rows(self.seen_, user_index) if exclude_seen else None,
-                                     k, allowed)
-        blocked = ~allowed
-
-        def score(chunk: np.ndarray) -> np.ndarray:
-            scores = self._score_users(chunk)
-            scores[:, blocked] = -np.inf
-            if exclude_seen:
-                mask_rows(scores, self.seen_, chunk)
-            return scores
-
-        return _chunked_topk(score, user_index, len(allowed), k, show_progress)
 
     def _popular(self, n: int, k: int, allowed: np.ndarray):
         """The fallback: the same most-popular list for ``n`` queries."""
@@ -437,12 +429,16 @@ class Recommender(ParamsMixin):
             One basket (``["tea", "mug"]``), many (``[["tea"], ["mug", "jam"]]``;
             queries are their positions), or ``{query_id: [item ids]}`` (a new
             customer's history).
-        exclude_basket : bool
+        k : int, default 10
+        exclude_basket : bool, default True
             Leave out the items already in the basket.
-        on_unknown : {"raise", "skip", "fallback"}
+        candidates, exclude : sequence of item ids, optional
+            As in :meth:`recommend`.
+        on_unknown : {"raise", "skip", "fallback"}, default "raise"
             Items unknown to the model raise :class:`UnknownIdError`, or are
             dropped from the basket (``"skip"`` and ``"fallback"``). A basket left
             empty gets the most popular items (``source == "popularity"``).
+        show_progress : bool, default False
 
         Returns
         -------
@@ -458,8 +454,9 @@ class Recommender(ParamsMixin):
         allowed = self._item_filter(candidates, exclude)
         filled = np.diff(histories.indptr) > 0
         answered = histories if filled.all() else take_rows(histories, np.flatnonzero(filled))
-        return self._assemble(queries, filled, k, allowed, lambda: self._recommend_histories(
-            answered, k, bool(exclude_basket), allowed, show_progress))
+        filt = Filter(allowed, answered if exclude_basket else None)
+        return self._assemble(queries, filled, k, allowed, lambda: self.rank(
+            Query.of_histories(answered), k, filt, show_progress=show_progress))
 
     def _basket_matrix(self, baskets: Any, on_unknown: str) -> tuple[np.ndarray, sp.csr_matrix]:
         """Queries and a binary baskets x items CSR matrix from the accepted shapes."""
@@ -481,44 +478,6 @@ class Recommender(ParamsMixin):
         else:
             index = np.empty(0, np.int32)
         return queries, binary_rows(rows, index, len(lists), len(self.items_))
-
-    def _user_histories(self, user_index: np.ndarray) -> sp.csr_matrix:
-        """What a sparse model scores a known user from (default: their training history)."""
-        return take_rows(self.seen_, user_index)
-
-    def _sparse_topk(self, histories: sp.csr_matrix, exclude: sp.csr_matrix | None, k: int,
-                     allowed: np.ndarray):
-        n = histories.shape[0]
-        cols = np.empty((n, k), np.int32)
-        vals = np.empty((n, k), np.float32)
-        lengths = np.empty(n, np.int64)
-        step = max(1, chunk_rows(k * 200))  # rows' stored scores stay within the cell budget
-        for start in range(0, n, step):
-            part = slice(start, start + step)
-            whole = n <= step  # one chunk (every request): no slicing of the matrices
-            scores = self._score_histories_sparse(histories if whole else histories[part])
-            blocked = exclude if whole or exclude is None else exclude[part]
-            scores = drop_entries(scores, ~allowed, blocked)
-            cols[part], vals[part], lengths[part] = topk_sparse(scores, k)
-        return cols, vals, lengths
-
-    def _recommend_histories(self, histories: sp.csr_matrix, k: int, exclude_history: bool,
-                             allowed: np.ndarray, show_progress: bool = False):
-        if self._sparse_scores:
-            return self._sparse_topk(histories, histories if exclude_history else None, k,
-                                     allowed)
-        blocked = ~allowed
-
-        def score(rows: np.ndarray) -> np.ndarray:
-            part = histories if len(rows) == histories.shape[0] else take_rows(histories, rows)
-            scores = self._score_histories(part)
-            scores[:, blocked] = -np.inf
-            if exclude_history:
-                mask_rows(scores, part)
-            return scores
-
-        return _chunked_topk(score, np.arange(histories.shape[0]), len(allowed), k,
-                             show_progress)
 
     def similar_items(
         self,
@@ -550,20 +509,10 @@ class Recommender(ParamsMixin):
             ids, index = ids[index >= 0], index[index >= 0]
         allowed = self._item_filter(candidates, exclude)
         known = index >= 0
+        query = index[known]
+        filt = Filter(allowed, one_hot_rows(query, len(self.items_)))  # never the item itself
         return self._assemble(ids, known, k, allowed,
-                              lambda: self._recommend_similar(index[known], k, allowed))
-
-    def _recommend_similar(self, query: np.ndarray, k: int, allowed: np.ndarray):
-        """Chunked item-to-item scoring + top-k, never the query item itself."""
-        blocked = ~allowed
-
-        def score(rows: np.ndarray) -> np.ndarray:
-            scores = self._score_similar(query[rows])
-            scores[:, blocked] = -np.inf
-            scores[np.arange(len(rows)), query[rows]] = -np.inf
-            return scores
-
-        return _chunked_topk(score, np.arange(len(query)), len(allowed), k, False)
+                              lambda: self.rank(Query.of_items(query), k, filt))
 
     def explain(self, item: Any, user: Any = None, basket: Iterable | None = None) -> Explanation:
         """Why ``item`` scores as it does for ``user`` (known) or ``basket`` (item ids).
@@ -582,7 +531,7 @@ class Recommender(ParamsMixin):
             if not is_scalar_id(user):
                 raise InvalidParameterError(f"explain takes one user id, got {type(user).__name__}.")
             user_index = int(self._lookup_users(clean_ids([user], "user"), "raise")[0])
-            history = self.seen_[user_index]
+            history = self._history(np.array([user_index]))
         elif basket is not None:
             if not self.supports_baskets:
                 raise UnsupportedError(f"{type(self).__name__} cannot explain basket scores.")
@@ -592,15 +541,63 @@ class Recommender(ParamsMixin):
                            contributions=contributions, method=method,
                            source=type(self).__name__, details=details[0] if details else {})
 
+    # ------------------------------------------------------------------ the ranking API
+    def rank(self, query: Query, k: int, filt: Filter, *, show_progress: bool = False) -> TopK:
+        """The ranking engine: the ``k`` best items for each row of ``query`` under ``filt``,
+        on internal indices (see :mod:`recsys._ranking`).
+
+        ``recommend``, ``recommend_for_basket``, ``similar_items``, the campaign and composite
+        models all rank through here: the model's fused kernel when it has one for this
+        query (``_rank_fused``), else its scores (``_scores``) through the chunked top-k.
+        """
+        fused = self._rank_fused(query, k, filt, show_progress)
+        if fused is not None:
+            return fused
+        return rank_scores(self._scores, query, k, filt, len(self.items_), show_progress)
+
+    def score(self, query: Query) -> np.ndarray:
+        """Dense float32 scores (len(query), n_items) of every item, ``-inf`` where the model
+        cannot score or recommend it (e.g. full-ranking metrics, blends)."""
+        scores = self._scores(query)
+        scores = dense_scores(scores) if sp.issparse(scores) else np.array(scores, np.float32)
+        scores[:, ~self.recommendable_] = -np.inf
+        return scores
+
+    def anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None = None) -> Anchors:
+        """What lies behind each pick (n, k item indices, -1: none) of known users or
+        histories: the reason code and its anchor (see :class:`~recsys._ranking.Anchors`).
+        ``source`` says which model answered each row (composite models)."""
+        picks = np.asarray(picks, np.int64)
+        if len(query) == 0 or not (picks >= 0).any():
+            return Anchors.popular(picks.shape)
+        return self._anchors(query, picks, source)
+
     # ------------------------------------------------------------------ hooks
-    def _score_users(self, user_index: np.ndarray) -> np.ndarray:
-        return self._score_histories(take_rows(self.seen_, user_index))
+    def _history(self, user_index: np.ndarray) -> sp.csr_matrix:
+        """What represents a known user to the model (default: their training items)."""
+        return take_rows(self.seen_, user_index)
 
-    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
-        raise UnsupportedError(f"{type(self).__name__} cannot score histories.")
+    def _histories(self, query: Query) -> sp.csr_matrix:
+        """Any query as rows over the items: a user's history, a cart, an item by itself."""
+        if query.users is not None:
+            return self._history(query.users)
+        if query.histories is not None:
+            return query.histories
+        return one_hot_rows(query.items, len(self.items_))
 
-    def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
-        raise UnsupportedError(f"{type(self).__name__} cannot score similar items.")
+    def _scores(self, query: Query) -> np.ndarray | sp.csr_matrix:
+        """Scores of every item for each query row: a dense float32 array (``-inf``: cannot
+        score) or a CSR matrix (only stored cells can be recommended). Owned by the caller."""
+        raise UnsupportedError(f"{type(self).__name__} cannot score {query.kind}.")
+
+    def _rank_fused(self, query: Query, k: int, filt: Filter,
+                    show_progress: bool) -> TopK | None:
+        """A kernel that filters and ranks in one call, or None to rank ``_scores``."""
+        return None
+
+    def _anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None) -> Anchors:
+        """Reason codes and anchors of ``picks`` (default: no personal signal)."""
+        return Anchors.popular(picks.shape)
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         return float(self.item_counts_[item]), [], "popularity"
@@ -615,6 +612,7 @@ class Recommender(ParamsMixin):
         order = np.lexsort((hist, -w))[:10]
         return [(self.items_.ids[hist[i]].item(), float(w[i])) for i in order if w[i] != 0]
 
+    # ------------------------------------------------------------------ state
     def _state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """The model's own fitted arrays and JSON-able facts (override)."""
         return {}, {}
@@ -622,14 +620,66 @@ class Recommender(ParamsMixin):
     def _load_state(self, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
         """Restore what ``_state`` gave (override)."""
 
+    def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Every fitted array (the shared ones, and the model's own under ``model/``) and the
+        model's JSON-able facts: what a model file holds (see :func:`recsys.save`)."""
+        self._check_fitted()
+        seen = self.seen_
+        arrays = {"users": self.users_.ids, "items": self.items_.ids,
+                  "item_counts": self.item_counts_, "seen/data": seen.data,
+                  "seen/indices": seen.indices, "seen/indptr": seen.indptr}
+        own, meta = self._state()
+        arrays.update({f"model/{key}": np.asarray(value) for key, value in own.items()})
+        return arrays, meta
+
+    def set_state(self, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any],
+                  names: Mapping[str, str] | None = None) -> Recommender:
+        """Publish a fitted state read back from :meth:`get_state` (``recsys.load`` does).
+
+        The arrays are checked as they are wrapped; a state that does not fit together
+        raises and leaves the model unfitted. Returns ``self``.
+        """
+        names = names or {}
+        self._reset()
+        try:
+            self.users_ = IdMap.from_sorted(arrays["users"], names.get("user", "user_id"))
+            self.items_ = IdMap.from_sorted(arrays["items"], names.get("item", "item_id"))
+            self.item_counts_ = arrays["item_counts"]
+            self.seen_ = sp.csr_matrix(
+                (arrays["seen/data"], arrays["seen/indices"], arrays["seen/indptr"]),
+                shape=(len(self.users_), len(self.items_)))
+            own = {key[6:]: value for key, value in arrays.items() if key.startswith("model/")}
+            self._load_state(own, meta)
+            self.recommendable_ = np.asarray(self._recommendable(), bool)
+        except BaseException:
+            self._reset()
+            raise
+        freeze_fitted(self)
+        return self
+
     def save(self, path) -> None:
         """Write the fitted model to ``path`` (``.npz`` + JSON manifest, no pickle)."""
         from ..persistence import save
 
         save(self, path)
 
-
 # ---------------------------------------------------------------------- helpers
+def check_fitted(model: Recommender) -> None:
+    """Raise :class:`NotFittedError` unless ``model`` is fitted.
+
+    Examples
+    --------
+    >>> from recsys import Popularity
+    >>> check_fitted(Popularity())
+    Traceback (most recent call last):
+    ...
+    recsys.exceptions.NotFittedError: This Popularity is not fitted yet; call fit(interactions) first.
+    """
+    if not model.is_fitted:
+        raise NotFittedError(
+            f"This {type(model).__name__} is not fitted yet; call fit(interactions) first.")
+
+
 def fit_model(model: Recommender, interactions: Interactions,
               items: ItemFeatures | None = None) -> Recommender:
     """Fit ``model``, handing it ``items`` only when it uses item features (``fit`` itself
@@ -662,25 +712,6 @@ def freeze_fitted(model: Recommender) -> None:
                 array = getattr(value, part, None)
                 if isinstance(array, np.ndarray):
                     array.setflags(write=False)
-
-
-def _chunked_topk(score, rows: np.ndarray, n_items: int, k: int, show_progress: bool):
-    """Run ``score(rows_chunk)`` over chunks of ``rows`` and keep each chunk's top-k."""
-    n = len(rows)
-    cols = np.empty((n, k), np.int32)
-    vals = np.empty((n, k), np.float32)
-    lengths = np.empty(n, np.int64)
-    step = chunk_rows(n_items)
-    starts = range(0, n, step)
-    if show_progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, total=(n + step - 1) // step, unit="chunk")
-    for start in starts:
-        part = rows[start:start + step]
-        c, v, m = topk(score(part), k)
-        cols[start:start + step], vals[start:start + step], lengths[start:start + step] = c, v, m
-    return cols, vals, lengths
 
 
 def _as_list(values: Any, name: str) -> list | np.ndarray:

@@ -14,7 +14,7 @@ from .._topk import chunk_rows, take_rows
 from ..data import IdMap, Interactions
 from ..exceptions import DataError
 from ..features import ItemFeatures
-from .base import Recommender, _register
+from .base import Anchors, Query, Recommender, _register, freeze_fitted
 
 __all__ = ["ContentBased"]
 
@@ -53,7 +53,7 @@ class ContentBased(Recommender):
 
     uses_item_features: ClassVar[bool] = True
     _test_params: ClassVar[dict[str, Any]] = {}
-    _demo_params: ClassVar[dict[str, Any]] = {}
+    demo_params: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, *, half_life_days: float | None = None) -> None:
         self.half_life_days = half_life_days
@@ -104,17 +104,30 @@ class ContentBased(Recommender):
         for start in range(0, rows.shape[0], step):
             block = unit_rows(rows[start:start + step].toarray())
             scores[start:start + step] = (vectors @ block.T).T
-        scores[:, ~self._recommendable()] = -np.inf
+        scores[:, ~self.recommendable_] = -np.inf
         return scores
 
-    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
-        return self._cosines(histories.astype(np.float32) @ self.item_vectors_)
+    def _history(self, user_index: np.ndarray) -> sp.csr_matrix:
+        return take_rows(self.history_, user_index)
 
-    def _score_users(self, user_index: np.ndarray) -> np.ndarray:
-        return self._score_histories(take_rows(self.history_, user_index))
+    def _scores(self, query: Query) -> np.ndarray:
+        if query.items is not None:
+            return self._cosines(take_rows(self.item_vectors_, query.items))
+        return self._cosines(self._histories(query).astype(np.float32) @ self.item_vectors_)
 
-    def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
-        return self._cosines(take_rows(self.item_vectors_, item_index))
+    def _anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None) -> Anchors:
+        """The strongest shared term or attribute of each pick with the customer's profile."""
+        out = Anchors.popular(picks.shape)
+        cells = np.flatnonzero(picks.ravel() >= 0)
+        profiles = self._profiles(self._histories(query))
+        shared = profiles[cells // picks.shape[1]].multiply(
+            self.item_vectors_[picks.ravel()[cells]]).tocsr()
+        best = np.asarray(shared.argmax(axis=1)).ravel()
+        value = np.asarray(shared.max(axis=1).todense()).ravel()
+        good = value > 0
+        out.codes.ravel()[cells[good]] = "similar_attributes"
+        out.anchors.ravel()[cells[good]] = self.features_.feature_names[best[good]]
+        return out
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         if user is not None:
@@ -145,6 +158,8 @@ class ContentBased(Recommender):
         self._widen(new_ids)
         self.features_ = features
         self.item_vectors_ = _unit_rows(features.aligned(self.items_))
+        self.recommendable_ = self._recommendable()
+        freeze_fitted(self)
         return self
 
     def _widen(self, new_ids: np.ndarray) -> None:

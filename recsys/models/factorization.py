@@ -13,12 +13,14 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from .._anchors import factor_anchors
 from .._arrays import unit_rows
 from .._params import check_bool, check_float, check_int
+from .._ranking import Filter, Query, TopK
 from .._threads import fit_threads, scoring_threads
-from .._topk import padded_blocks, take_rows
+from .._topk import padded_blocks
 from ..data import Interactions
-from .base import Recommender, _register
+from .base import Anchors, Recommender, _register
 
 __all__ = ["ALS", "BPR"]
 
@@ -62,6 +64,38 @@ def least_squares_fold_in(gram: np.ndarray, item_factors: np.ndarray, histories:
     return out
 
 
+def _chunks(n: int, step: int, show_progress: bool):
+    """Slices of ``step`` query rows. implicit batches internally (100 queries at a time, in
+    parallel) and never holds more than a batch of scores, so big calls keep its threads busy;
+    the chunk only bounds the query vectors and the slices of the filter."""
+    starts = range(0, n, step)
+    if show_progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, total=(n + step - 1) // step, unit="chunk")
+    for start in starts:
+        yield slice(start, min(n, start + step))
+
+
+def _store(out: TopK, rows: slice, ids: np.ndarray, scores: np.ndarray,
+           subset: np.ndarray | None) -> None:
+    """implicit's answer for ``rows`` into ``out``, in the documented order (score, then item)."""
+    ids = ids.astype(np.int64)
+    valid = scores > _NO_SCORE
+    if subset is not None:
+        ids = subset[ids]
+    if not _strictly_descending(scores):  # ties or gaps: restore the documented order
+        order = np.lexsort((np.where(valid, ids, np.iinfo(np.int64).max),
+                            np.where(valid, -scores, np.inf)), axis=1)
+        ids = np.take_along_axis(ids, order, axis=1)
+        scores = np.take_along_axis(scores, order, axis=1)
+        valid = np.take_along_axis(valid, order, axis=1)
+    width = ids.shape[1]
+    out.index[rows, :width] = np.where(valid, ids, -1)
+    out.scores[rows, :width] = np.where(valid, scores, np.nan)
+    out.lengths[rows] = valid.sum(axis=1)
+
+
 class _Factorization(Recommender):
     """Shared scoring of factor models: score(u, i) = user_factors[u] . item_factors[i]."""
 
@@ -73,33 +107,24 @@ class _Factorization(Recommender):
     def _fold_in(self, histories: sp.csr_matrix) -> np.ndarray:
         raise NotImplementedError
 
-    def _score_users(self, user_index: np.ndarray) -> np.ndarray:
-        return self._user_vectors(user_index) @ self.item_factors_.T
-
-    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
-        return self._fold_in(histories) @ self.item_factors_.T
+    def _query_vectors(self, query: Query) -> np.ndarray:
+        """A user vector per query row: fitted for known users, folded in for histories."""
+        if query.users is not None:
+            return self._user_vectors(query.users)
+        return self._fold_in(query.histories)
 
     def _item_vectors_for_similarity(self) -> np.ndarray:
         return self.item_factors_
 
-    def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
-        unit = unit_rows(self._item_vectors_for_similarity())
-        return unit[item_index] @ unit.T
+    def _scores(self, query: Query) -> np.ndarray:
+        if query.items is not None:  # item neighbours: cosine of the item vectors
+            unit = unit_rows(self._item_vectors_for_similarity())
+            return unit[query.items] @ unit.T
+        return self._query_vectors(query) @ self.item_factors_.T
 
-    # the fused path: implicit's top-k with filters inside it
-    def _recommend_users(self, user_index, k, exclude_seen, allowed, show_progress=False):
-        seen = None
-        if exclude_seen:  # everyone in order (recommend-all) needs no copy of the matrix
-            everyone = len(user_index) == self.seen_.shape[0] and bool(
-                (user_index == np.arange(len(user_index))).all())
-            seen = self.seen_ if everyone else take_rows(self.seen_, user_index)
-        return self._fused_topk(self._user_vectors, user_index, seen, k, allowed, show_progress)
-
-    def _recommend_histories(self, histories, k, exclude_history, allowed, show_progress=False):
-        rows = np.arange(histories.shape[0])
-        return self._fused_topk(lambda r: self._fold_in(
-            histories if len(r) == len(rows) else take_rows(histories, r)), rows,
-                                histories if exclude_history else None, k, allowed, show_progress)
+    def _anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None) -> Anchors:
+        unit = unit_rows(self._item_vectors_for_similarity().astype(np.float32))
+        return factor_anchors(unit, self._histories(query), picks, self.items_.ids)
 
     def _blocked_items(self, allowed: np.ndarray) -> np.ndarray:
         """Indices of the items ``allowed`` leaves out (int32, as implicit takes them); the
@@ -108,66 +133,39 @@ class _Factorization(Recommender):
         if cached is not None and np.array_equal(cached[0], allowed):
             return cached[1]
         blocked = np.flatnonzero(~allowed).astype(np.int32)
-        if np.array_equal(allowed, self._recommendable()):
+        if np.array_equal(allowed, self.recommendable_):
             self._cache_blocked = (allowed.copy(), blocked)
         return blocked
 
-    def _fused_topk(self, vectors_of, rows, filter_rows, k, allowed, show_progress):
+    # the fused path: implicit's top-k with the filters inside it
+    def _rank_fused(self, query: Query, k: int, filt: Filter,
+                    show_progress: bool) -> TopK | None:
+        if query.items is not None:
+            return None
         from implicit.cpu.topk import topk as implicit_topk
 
-        n = len(rows)
-        width = min(k, len(allowed))
-        cols = np.full((n, k), -1, np.int32)
-        vals = np.full((n, k), np.nan, np.float32)
-        lengths = np.zeros(n, np.int64)
-        if width == 0 or not allowed.any():
-            return cols, vals, lengths
+        n = len(query)
+        out = TopK.empty(n, k)
+        width = min(k, len(filt.allowed))
+        if width == 0 or not filt.allowed.any():
+            return out
+        items, blocked = self.item_factors_, self._blocked_items(filt.allowed)
         subset = None
-        items = self.item_factors_
-        blocked = self._blocked_items(allowed)
-        if len(blocked) > len(allowed) // 2:  # rank the few allowed items instead
-            subset = np.flatnonzero(allowed)
-            items = np.ascontiguousarray(items[subset])
-            blocked = None
+        if len(blocked) > len(filt.allowed) // 2:  # rank the few allowed items instead
+            subset = np.flatnonzero(filt.allowed)
+            items, blocked = np.ascontiguousarray(items[subset]), None
             width = min(width, len(subset))
-        # implicit batches internally (100 queries at a time, in parallel) and never holds
-        # more than a batch of scores, so big calls keep its threads busy; the chunk only
-        # bounds the query vectors and the slices of the seen-items matrix
-        step = FUSED_ROWS
-        starts = range(0, n, step)
-        if show_progress:
-            from tqdm.auto import tqdm
-
-            starts = tqdm(starts, total=(n + step - 1) // step, unit="chunk")
-        for start in starts:
-            stop = min(n, start + step)
-            query = np.ascontiguousarray(vectors_of(rows[start:stop]), dtype=items.dtype)
-            filt = None
-            if filter_rows is not None:
-                if filter_rows.shape[0] != n:
-                    filt = take_rows(filter_rows, rows[start:stop])
-                else:
-                    filt = filter_rows if stop - start == n else filter_rows[start:stop]
-                if subset is not None:
-                    filt = filt[:, subset].tocsr()
-                filt = filt.astype(np.float32, copy=False)
-            ids, scores = implicit_topk(items, query, width, filter_query_items=filt,
-                                        filter_items=blocked,
-                                        num_threads=scoring_threads(len(query), self.num_threads))
-            ids = ids.astype(np.int64)
-            valid = scores > _NO_SCORE
-            if subset is not None:
-                ids = subset[ids]
-            if not _strictly_descending(scores):  # ties or gaps: restore the documented order
-                order = np.lexsort((np.where(valid, ids, np.iinfo(np.int64).max),
-                                    np.where(valid, -scores, np.inf)), axis=1)
-                ids = np.take_along_axis(ids, order, axis=1)
-                scores = np.take_along_axis(scores, order, axis=1)
-                valid = np.take_along_axis(valid, order, axis=1)
-            cols[start:stop, :width] = np.where(valid, ids, -1)
-            vals[start:stop, :width] = np.where(valid, scores, np.nan)
-            lengths[start:stop] = valid.sum(axis=1)
-        return cols, vals, lengths
+        for rows in _chunks(n, FUSED_ROWS, show_progress):
+            cells = filt.take(rows).blocked
+            if cells is not None:
+                cells = (cells[:, subset].tocsr() if subset is not None else cells)
+                cells = cells.astype(np.float32, copy=False)
+            vectors = np.ascontiguousarray(self._query_vectors(query.take(rows)), items.dtype)
+            ids, scores = implicit_topk(items, vectors, width, filter_query_items=cells,
+                                        filter_items=blocked, num_threads=scoring_threads(
+                                            len(vectors), self.num_threads))
+            _store(out, rows, ids, scores, subset)
+        return out
 
     def _state(self):
         return {"user_factors": self.user_factors_, "item_factors": self.item_factors_}, {}
@@ -218,7 +216,7 @@ class ALS(_Factorization):
 
     _test_params: ClassVar[dict[str, Any]] = {"factors": 8, "iterations": 4, "random_state": 0,
                                               "num_threads": 1}
-    _demo_params: ClassVar[dict[str, Any]] = {"factors": 32, "alpha": 10.0, "regularization": 0.1,
+    demo_params: ClassVar[dict[str, Any]] = {"factors": 32, "alpha": 10.0, "regularization": 0.1,
                                               "iterations": 15, "random_state": 0}
 
     def __init__(self, *, factors: int = 64, regularization: float = 0.01, alpha: float = 1.0,
@@ -317,7 +315,7 @@ class BPR(_Factorization):
 
     _test_params: ClassVar[dict[str, Any]] = {"factors": 8, "iterations": 20, "random_state": 0,
                                               "num_threads": 1}
-    _demo_params: ClassVar[dict[str, Any]] = {"factors": 32, "iterations": 100,
+    demo_params: ClassVar[dict[str, Any]] = {"factors": 32, "iterations": 100,
                                               "learning_rate": 0.05, "random_state": 0,
                                               "num_threads": 1}
 

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from .._arrays import indptr_of, row_ids
 from .._params import check_choice, check_float, check_int, clone
-from .._topk import take_rows
+from .._ranking import Anchors, Filter, Query, TopK
 from ..data import Interactions
 from ..exceptions import InvalidParameterError, UnsupportedError
 from ..features import ItemFeatures
@@ -99,8 +99,8 @@ class Hybrid(Recommender):
         from .factorization import ALS
         from .neighbors import ItemKNN
 
-        return cls(components=[("als", ALS(**ALS._demo_params)),
-                               ("knn", ItemKNN(**ItemKNN._demo_params)),
+        return cls(components=[("als", ALS(**ALS.demo_params)),
+                               ("knn", ItemKNN(**ItemKNN.demo_params)),
                                ("content", ContentBased())],
                    weights=[1.0, 1.0, 0.3], mode="blend")
 
@@ -223,26 +223,44 @@ class Hybrid(Recommender):
         self._cache_same_items = [m.items_ == self.items_ for _, m in fitted]
         weights = self.weights if self.weights is not None else [1.0] * len(fitted)
         self._cache_weights = np.asarray(weights, np.float64)
-        # fixed once the components are fitted; read on every request
-        self._cache_recommendable = self._union_recommendable()
-        self._cache_recommendable.setflags(write=False)
 
     def _recommendable(self) -> np.ndarray:
-        return self._cache_recommendable
-
-    def _union_recommendable(self) -> np.ndarray:
+        """What any component can recommend."""
         allowed = np.zeros(len(self.items_), bool)
         for (_, model), where in zip(self.components_, self._cache_item_maps, strict=True):
-            allowed[where[model._recommendable()]] = True
+            allowed[where[model.recommendable_]] = True
         return allowed
+
+    # ------------------------------------------------------------------ a component's view
+    def _narrow(self, histories: sp.csr_matrix, which: int) -> sp.csr_matrix:
+        """Rows over this hybrid's items, re-indexed to a component's items."""
+        model = self.components_[which][1]
+        if self._cache_same_items[which]:  # the usual case: nothing to re-index
+            return histories
+        local = self._cache_local_maps[which]
+        keep = local[histories.indices] >= 0
+        rows = row_ids(histories.indptr)[keep]  # kept cells stay in row order
+        return sp.csr_matrix((histories.data[keep], local[histories.indices][keep],
+                              indptr_of(rows, histories.shape[0])),
+                             shape=(histories.shape[0], len(model.items_)))
+
+    def _narrow_query(self, query: Query, which: int) -> Query:
+        """``query`` as a component sees it (users are shared; items and histories re-index)."""
+        if query.histories is not None:
+            return Query.of_histories(self._narrow(query.histories, which))
+        if query.items is not None:
+            return Query.of_items(self._cache_local_maps[which][query.items])
+        return query
+
+    def _narrow_filter(self, filt: Filter, which: int) -> Filter:
+        blocked = None if filt.blocked is None else self._narrow(filt.blocked, which)
+        return Filter(filt.allowed[self._cache_item_maps[which]], blocked)
 
     # ------------------------------------------------------------------ blend
     def _widen(self, scores: np.ndarray, which: int) -> np.ndarray:
-        """A component's scores over this hybrid's items; -inf where it cannot recommend
-        (e.g. CF on products with no sales, whose factors are only noise)."""
-        model = self.components_[which][1]
+        """A component's scores over this hybrid's items; -inf where it cannot recommend."""
         out = np.full((scores.shape[0], len(self.items_)), -np.inf, np.float32)
-        out[:, self._cache_item_maps[which]] = np.where(model._recommendable(), scores, -np.inf)
+        out[:, self._cache_item_maps[which]] = scores
         return out
 
     def _normalised(self, scores: np.ndarray) -> np.ndarray:
@@ -275,36 +293,21 @@ class Hybrid(Recommender):
             any_finite = finite if any_finite is None else any_finite | finite
         return np.where(any_finite, total, -np.inf).astype(np.float32)
 
-    def _score_users(self, user_index: np.ndarray) -> np.ndarray:
-        return self._blend((n, m._score_users(user_index))
-                           for n, (_, m) in enumerate(self.components_))
-
-    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
-        return self._blend((n, m._score_histories(self._narrow(histories, n)))
-                           for n, (_, m) in enumerate(self.components_))
-
-    def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
-        parts = []
-        for n, (_, m) in enumerate(self.components_):
-            local = self._cache_local_maps[n][item_index]
-            scores = np.full((len(item_index), len(m.items_)), -np.inf, np.float32)
-            known = local >= 0
-            if known.any():
-                scores[known] = m._score_similar(local[known])
-            parts.append((n, scores))
-        return self._blend(parts)
-
-    def _narrow(self, histories: sp.csr_matrix, which: int) -> sp.csr_matrix:
-        """Histories over this hybrid's items, re-indexed to a component's items."""
+    def _component_scores(self, query: Query, which: int) -> np.ndarray:
+        """A component's dense scores of ``query`` (-inf for query items it does not know)."""
         model = self.components_[which][1]
-        if self._cache_same_items[which]:  # the usual case: nothing to re-index
-            return histories
-        local = self._cache_local_maps[which]
-        keep = local[histories.indices] >= 0
-        rows = row_ids(histories.indptr)[keep]  # kept cells stay in row order
-        return sp.csr_matrix((histories.data[keep], local[histories.indices][keep],
-                              indptr_of(rows, histories.shape[0])),
-                             shape=(histories.shape[0], len(model.items_)))
+        narrow = self._narrow_query(query, which)
+        if narrow.items is None or (narrow.items >= 0).all():
+            return model.score(narrow)
+        scores = np.full((len(narrow), len(model.items_)), -np.inf, np.float32)
+        known = narrow.items >= 0
+        if known.any():
+            scores[known] = model.score(Query.of_items(narrow.items[known]))
+        return scores
+
+    def _scores(self, query: Query) -> np.ndarray:
+        return self._blend((which, self._component_scores(query, which))
+                           for which in range(len(self.components_)))
 
     # ------------------------------------------------------------------ fallback
     def _chain(self, kind: str) -> list[int]:
@@ -317,94 +320,84 @@ class Hybrid(Recommender):
             return list(range(len(names)))
         return [names.index(name) for name in chains[kind]]
 
-    def _answer_chain(self, ask, n: int, k: int, eligible_of, kind: str):
-        """Ask the chain's components in order; each answers the queries still open that it can."""
-        cols = np.full((n, k), -1, np.int32)
-        vals = np.full((n, k), np.nan, np.float32)
-        lengths = np.zeros(n, np.int64)
+    def _eligible(self, query: Query, position: int, length: int, which: int) -> np.ndarray:
+        """Rows of ``query`` the ``which`` component may answer at this place in the chain."""
+        model = self.components_[which][1]
+        if query.users is not None:  # thin histories skip all but the last two
+            if position >= length - 2:
+                return np.ones(len(query), bool)
+            return np.diff(self.seen_.indptr)[query.users] >= self.min_history
+        if query.histories is not None:
+            return np.full(len(query), model.supports_baskets)
+        return model.supports_similar_items & (self._cache_local_maps[which][query.items] >= 0)
+
+    def _rank_fused(self, query: Query, k: int, filt: Filter,
+                    show_progress: bool) -> TopK | None:
+        """Fallback: ask the chain's components in order; each answers the rows still open
+        that it can, with at least ``min_items`` picks (the last: at least one)."""
+        if self.mode == "blend":
+            return None
+        n = len(query)
+        out = TopK.empty(n, k)
         source = np.full(n, FALLBACK, dtype=object)
         open_ = np.ones(n, bool)
-        order = self._chain(kind)
-        last = order[-1]
+        order = self._chain({"users": "users", "histories": "baskets"}.get(query.kind, "items"))
         for position, which in enumerate(order):
             name, model = self.components_[which]
-            rows = np.flatnonzero(open_ & eligible_of(position, len(order), which))
+            rows = np.flatnonzero(open_ & self._eligible(query, position, len(order), which))
             if len(rows) == 0:
                 continue
-            c, v, m = ask(which, model, rows)
-            need = 1 if which == last else self.min_items
-            answered = m >= need
-            take = rows[answered]
-            mapped = np.where(c[answered] >= 0,
-                              self._cache_item_maps[which][np.maximum(c[answered], 0)], -1)
-            cols[take], vals[take], lengths[take] = mapped, v[answered], m[answered]
+            answer = model.rank(self._narrow_query(query.take(rows), which), k,
+                                self._narrow_filter(filt.take(rows), which))
+            need = 1 if which == order[-1] else self.min_items
+            done = answer.lengths >= need
+            take = rows[done]
+            cols = answer.index[done]
+            out.index[take] = np.where(cols >= 0,
+                                       self._cache_item_maps[which][np.maximum(cols, 0)], -1)
+            out.scores[take], out.lengths[take] = answer.scores[done], answer.lengths[done]
             source[take] = name
             open_[take] = False
             if not open_.any():
                 break
-        return cols, vals, lengths, source.astype(str)
+        return TopK(out.index, out.scores, out.lengths, source.astype(str))
 
-    def _recommend_users(self, user_index, k, exclude_seen, allowed, show_progress=False):
+    # ------------------------------------------------------------------ reasons
+    def _anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None) -> Anchors:
+        """Fallback: each pick's reason from the component that answered it. Blend: from the
+        component with the largest weight."""
+        out = Anchors.popular(picks.shape)
+        names = [name for name, _ in self.components_]
         if self.mode == "blend":
-            return super()._recommend_users(user_index, k, exclude_seen, allowed, show_progress)
-        thin = np.diff(self.seen_.indptr)[user_index] < self.min_history
-
-        def eligible(position, length, which):
-            return np.ones(len(user_index), bool) if position >= length - 2 else ~thin
-
-        def ask(which, model, rows):
-            local_allowed = allowed[self._cache_item_maps[which]]
-            return model._recommend_users(user_index[rows], k, exclude_seen, local_allowed)
-
-        return self._answer_chain(ask, len(user_index), k, eligible, "users")
-
-    def _recommend_histories(self, histories, k, exclude_history, allowed, show_progress=False):
-        if self.mode == "blend":
-            return super()._recommend_histories(histories, k, exclude_history, allowed,
-                                                show_progress)
-
-        def eligible(position, length, which):
-            return np.full(histories.shape[0], self.components_[which][1].supports_baskets)
-
-        def ask(which, model, rows):
-            local_allowed = allowed[self._cache_item_maps[which]]
-            subset = histories if len(rows) == histories.shape[0] else take_rows(histories, rows)
-            part = self._narrow(subset, which)
-            return model._recommend_histories(part, k, exclude_history, local_allowed)
-
-        return self._answer_chain(ask, histories.shape[0], k, eligible, "baskets")
-
-    def _recommend_similar(self, query, k, allowed):
-        if self.mode == "blend":
-            return super()._recommend_similar(query, k, allowed)
-        def eligible(position, length, which):
-            model = self.components_[which][1]
-            return model.supports_similar_items & (self._cache_local_maps[which][query] >= 0)
-
-        def ask(which, model, rows):
-            return model._recommend_similar(self._cache_local_maps[which][query[rows]], k,
-                                            allowed[self._cache_item_maps[which]])
-
-        return self._answer_chain(ask, len(query), k, eligible, "items")
+            groups = {int(np.argmax(self._cache_weights)): np.arange(len(picks))}
+        else:
+            source = np.asarray(source) if source is not None else np.full(len(picks), names[-1])
+            groups = {names.index(s): np.flatnonzero(source == s) for s in set(source.tolist())
+                      if s in names}
+        for which, rows in groups.items():
+            local = self._cache_local_maps[which][np.maximum(picks[rows], 0)]
+            mapped = np.where(picks[rows] >= 0, local, -1)
+            found = self.components_[which][1].anchors(
+                self._narrow_query(query.take(rows), which), mapped)
+            out.codes[rows], out.anchors[rows] = found.codes, found.anchors
+        return out
 
     # ------------------------------------------------------------------ explain
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         if self.mode == "fallback":
-            name, model, why = self._fallback_explanation(item, user, history)
+            name, _, why = self._fallback_explanation(item, user, history)
             return why.score, why.contributions, why.method, {**why.details, "component": name}
+        if user is not None:
+            query = Query.of_users(np.array([user]))
+        elif history is not None:
+            query = Query.of_histories(history)
+        else:
+            return 0.0, [], "blend", {}
         contributions, total = [], 0.0
-        for which, (name, model) in enumerate(self.components_):
-            local = model.items_.to_index([self.items_.ids[item]], missing="mask")[0]
-            if local < 0:
+        for which, (name, _) in enumerate(self.components_):
+            if self._cache_local_maps[which][item] < 0:
                 continue
-            if user is not None:
-                scores = model._score_users(np.array([user]))
-            else:
-                scores = model._score_histories(self._narrow(history, which)) if history is not None \
-                    else None
-            if scores is None:
-                continue
-            wide = self._widen(scores, which)
+            wide = self._widen(self._component_scores(query, which), which)
             value = float(self._cache_weights[which] * self._normalised(wide)[0, item])
             contributions.append((name, value))
             total += value
@@ -413,16 +406,15 @@ class Hybrid(Recommender):
 
     def _fallback_explanation(self, item, user, history):
         """Explain by the component the chain picks for this customer or cart."""
-        allowed = self._recommendable()
         item_id = self.items_.ids[item].item()
-        if user is not None:
-            answer = self._recommend_users(np.array([user]), self.min_items, True, allowed)
-        elif history is not None:
-            answer = self._recommend_histories(history, self.min_items, True, allowed)
-        else:
-            answer = None
         names = [name for name, _ in self.components_]
-        chosen = answer[3][0] if answer is not None and answer[3][0] in names else names[-1]
+        chosen = names[-1]
+        if user is not None or history is not None:
+            query = (Query.of_users(np.array([user])) if user is not None
+                     else Query.of_histories(history))
+            blocked = self.seen_rows(query.users) if user is not None else history
+            answer = self.rank(query, self.min_items, Filter(self.recommendable_, blocked))
+            chosen = answer.source[0] if answer.source[0] in names else chosen
         model = dict(self.components_)[chosen]
         if user is not None and chosen != FALLBACK:
             return chosen, model, model.explain(item_id, user=self.users_.ids[user].item())

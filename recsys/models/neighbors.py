@@ -7,12 +7,12 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from .._anchors import item_anchors, sparse_weight
 from .._params import check_choice, check_float, check_int
 from .._threads import fit_threads, quiet_implicit_fit
-from .._topk import dense_scores, one_hot_rows
 from ..data import Interactions
 from ..exceptions import InvalidParameterError
-from .base import Recommender, _register
+from .base import Anchors, Query, Recommender, _register
 
 __all__ = ["ItemKNN", "EASE"]
 
@@ -25,15 +25,19 @@ class _ItemToItem(Recommender):
     def _weights(self):
         raise NotImplementedError
 
-    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
-        W = self._weights()
-        product = histories.astype(np.float32) @ W
-        if sp.issparse(product):
-            return dense_scores(product)
-        return np.asarray(product, dtype=np.float32)
+    def _input(self, histories: sp.csr_matrix) -> sp.csr_matrix:
+        """Histories as the model weighs them (float32 interaction weights)."""
+        return histories.astype(np.float32)
 
-    def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
-        return self._score_histories(one_hot_rows(item_index, len(self.items_)))
+    def _scores(self, query: Query) -> np.ndarray | sp.csr_matrix:
+        # sparse similarities give sparse scores: the engine ranks their stored cells only
+        product = self._input(self._histories(query)) @ self._weights()
+        return product.tocsr() if sp.issparse(product) else np.asarray(product, np.float32)
+
+    def _anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None) -> Anchors:
+        W = self._weights()
+        weight = sparse_weight(W) if sp.issparse(W) else (lambda hist, item: W[hist, item])
+        return item_anchors(self._input(self._histories(query)), picks, weight, self.items_.ids)
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         if history is None or history.nnz == 0:
@@ -78,7 +82,7 @@ class ItemKNN(_ItemToItem):
     """
 
     _test_params: ClassVar[dict[str, Any]] = {"k": 30, "num_threads": 1}
-    _demo_params: ClassVar[dict[str, Any]] = {"k": 50, "similarity": "cosine"}
+    demo_params: ClassVar[dict[str, Any]] = {"k": 50, "similarity": "cosine"}
 
     def __init__(self, *, similarity: str = "cosine", k: int = 50, bm25_k1: float = 1.2,
                  bm25_b: float = 0.75, num_threads: int = 0) -> None:
@@ -154,7 +158,7 @@ class EASE(_ItemToItem):
     """
 
     _test_params: ClassVar[dict[str, Any]] = {"l2": 50.0}
-    _demo_params: ClassVar[dict[str, Any]] = {"l2": 200.0}
+    demo_params: ClassVar[dict[str, Any]] = {"l2": 200.0}
 
     def __init__(self, *, l2: float = 500.0, max_items: int = 20_000, num_threads: int = 0) -> None:
         self.l2 = l2
@@ -204,16 +208,13 @@ class EASE(_ItemToItem):
     def _weights(self):
         return self.weights_
 
-    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
+    def _input(self, histories: sp.csr_matrix) -> sp.csr_matrix:
         binary = histories.tocsr().astype(np.float32)
         binary.data[:] = 1.0  # EASE is fitted on binary data
-        return super()._score_histories(binary)
+        return binary
 
     def _explain(self, item, user, history):
-        if history is not None:
-            history = history.tocsr().astype(np.float32)
-            history.data[:] = 1.0
-        return super()._explain(item, user, history)
+        return super()._explain(item, user, None if history is None else self._input(history))
 
     def _state(self):
         return {"weights": self.weights_}, {}

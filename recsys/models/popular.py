@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from .._params import check_float
 from ..data import Interactions
 from ..exceptions import DataError
-from .base import Recommender, _register
+from .base import Query, Recommender, _register
 
 __all__ = ["Popularity"]
 
@@ -72,11 +72,8 @@ class Popularity(Recommender):
         # all-time popularity breaks ties among equal window counts
         self.scores_ = (counts + all_time / (all_time.max() + 1.0)).astype(np.float32)
 
-    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
-        return np.tile(self.scores_, (histories.shape[0], 1))
-
-    def _score_users(self, user_index: np.ndarray) -> np.ndarray:
-        return np.tile(self.scores_, (len(user_index), 1))
+    def _scores(self, query: Query) -> np.ndarray:
+        return np.tile(self.scores_, (len(query), 1))
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         label = "buyers" if self.window_days is None else f"buyers in the last {self.window_days:g} days"

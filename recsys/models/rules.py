@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._arrays import indptr_of, rank_in_runs, row_ids, unique
+from .._anchors import id_tuples
+from .._arrays import indptr_of, locate, rank_in_runs, row_ids, unique
 from .._params import check_choice, check_float, check_int
-from .._topk import dense_scores, one_hot_rows, take_rows
+from .._topk import one_hot_rows, take_rows
 from ..data import Interactions
 from ..exceptions import DataError, InvalidParameterError
 from ..rules import RULE_METRICS, basket_matrix, mine, rule_arrays, rules_frame
-from .base import Recommender, _register
+from .base import Anchors, Query, Recommender, _register
 
 __all__ = ["AssociationRules"]
 
@@ -78,7 +79,7 @@ class AssociationRules(Recommender):
     """
 
     _test_params: ClassVar[dict[str, Any]] = {"min_support": 0.004, "min_confidence": 0.05}
-    _demo_params: ClassVar[dict[str, Any]] = {"min_support": 0.002, "min_confidence": 0.05}
+    demo_params: ClassVar[dict[str, Any]] = {"min_support": 0.002, "min_confidence": 0.05}
 
     def __init__(self, *, min_support: float = 0.005, min_confidence: float = 0.1,
                  max_len: int = 3, metric: str = "lift", aggregate: str = "max",
@@ -113,7 +114,7 @@ class AssociationRules(Recommender):
         self._set_rules(arrays["antecedent"], arrays["consequent"][:, 0],
                         np.column_stack([arrays[m] for m in RULE_METRICS]))
         self.n_baskets_ = int(matrix.shape[0])
-        self.history_ = self._histories(data)
+        self.history_ = self._recent_histories(data)
 
     def _set_rules(self, antecedent: np.ndarray, consequent: np.ndarray,
                    measures: np.ndarray) -> None:
@@ -138,7 +139,7 @@ class AssociationRules(Recommender):
         reachable[consequent] = True
         self._cache_reachable = reachable
 
-    def _histories(self, data: Interactions) -> sp.csr_matrix:
+    def _recent_histories(self, data: Interactions) -> sp.csr_matrix:
         if data.user_index is None:
             return sp.csr_matrix((0, data.n_items), dtype=np.float32)
         if self.history == "all":
@@ -184,11 +185,6 @@ class AssociationRules(Recommender):
         rule = hits.indices[fired]
         return Fired(row[fired], rule, score[rule], hits.shape)
 
-    _sparse_scores: ClassVar[bool] = True
-
-    def _score_histories_sparse(self, histories: sp.csr_matrix) -> sp.csr_matrix:
-        return self._aggregate(self._fired(histories), self.consequents_)
-
     def _aggregate(self, fired: Fired, consequents: np.ndarray) -> sp.csr_matrix:
         """(queries x items) CSR: each consequent's firing rules combined by ``aggregate``."""
         n_rows, n_items = fired.shape[0], len(self.items_)
@@ -203,19 +199,34 @@ class AssociationRules(Recommender):
         return sp.csr_matrix((best, key % n_items, indptr_of(key // n_items, n_rows)),
                              shape=(n_rows, n_items))
 
-    def _user_histories(self, user_index: np.ndarray) -> sp.csr_matrix:
+    def _history(self, user_index: np.ndarray) -> sp.csr_matrix:
         return take_rows(self.history_, user_index)
 
-    def _score_histories(self, histories: sp.csr_matrix) -> np.ndarray:
-        return dense_scores(self._score_histories_sparse(histories))
+    def _scores(self, query: Query) -> sp.csr_matrix:
+        if query.items is not None:  # neighbours of an item: its pair rules only
+            pairs = self._cache_pair_rules
+            one_hot = one_hot_rows(query.items, len(self.items_))
+            return self._aggregate(self._fired(one_hot, pairs), self.consequents_[pairs])
+        return self._aggregate(self._fired(self._histories(query)), self.consequents_)
 
-    def _score_users(self, user_index: np.ndarray) -> np.ndarray:
-        return self._score_histories(take_rows(self.history_, user_index))
-
-    def _score_similar(self, item_index: np.ndarray) -> np.ndarray:
-        one_hot = one_hot_rows(item_index, len(self.items_))
-        pairs = self._cache_pair_rules
-        return dense_scores(self._aggregate(self._fired(one_hot, pairs), self.consequents_[pairs]))
+    def _anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None) -> Anchors:
+        """The strongest firing rule behind each pick (ties by rule order): its antecedent."""
+        out = Anchors.popular(picks.shape)
+        fired = self._fired(self._histories(query))
+        m = len(self.items_)
+        key = fired.row.astype(np.int64) * m + self.consequents_[fired.col]
+        order = np.lexsort((fired.col, -fired.data, key))
+        key, rule = key[order], fired.col[order]
+        first = np.ones(len(key), bool)
+        first[1:] = key[1:] != key[:-1]
+        key, rule = key[first], rule[first]
+        probe = (np.arange(picks.shape[0])[:, None] * m + np.maximum(picks, 0)).ravel()
+        pos, found = locate(key, probe)
+        cells = np.flatnonzero((picks.ravel() >= 0) & found)
+        out.codes.ravel()[cells] = "bought_together"
+        out.anchors.ravel()[cells] = id_tuples(self.items_.ids,
+                                               self.antecedents_[rule[pos[cells]]])
+        return out
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         if user is not None:

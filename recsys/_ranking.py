@@ -1,0 +1,177 @@
+"""The ranking engine: what every model, the campaign, the reasons and the hybrid share.
+
+Three small types travel between them:
+
+``Query``
+    who is asking: known users (row indices into the model's user map), histories (a CSR
+    matrix of rows over the model's items: carts, customers unknown at fit time), or items
+    (for item-to-item neighbours).
+``Filter``
+    what may come back: ``allowed`` (a bool mask over the items, the same for every row) and
+    ``blocked`` (a CSR matrix of the cells each row may not get: seen items, the basket
+    itself, the query item, a campaign's per-customer constraints).
+``TopK``
+    the answer: item indices (n, k) int32 (-1 where a row is short), scores (n, k) float32
+    (NaN there), lengths (n,), and optionally which model answered each row.
+
+:func:`rank_scores` is the engine's loop: it asks a scoring function for a chunk of rows at a
+time and keeps each chunk's top-k, on the dense path when the scores come back as an array
+(``-inf``: cannot score) and on the sparse path when they come back as a CSR matrix (only the
+stored cells can be returned). A model reaches it through
+:meth:`~recsys.models.base.Recommender.rank`.
+
+>>> import numpy as np
+>>> query = Query.of_users(np.array([0, 1]))
+>>> filt = Filter(np.array([True, True, False]))
+>>> top = rank_scores(lambda q: np.array([[1.0, 2.0, 9.0], [3.0, 1.0, 9.0]])[q.users],
+...                   query, 2, filt, n_items=3)
+>>> top.index.tolist()
+[[1, 0], [0, 1]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._topk import chunk_rows, drop_entries, mask_rows, take_rows, topk, topk_sparse
+
+__all__ = ["Query", "Filter", "TopK", "Anchors", "rank_scores", "rows_of"]
+
+Rows = slice | np.ndarray
+
+
+def rows_of(matrix: sp.csr_matrix, rows: Rows) -> sp.csr_matrix:
+    """``matrix[rows]`` without a copy when ``rows`` is every row in order."""
+    if isinstance(rows, slice):
+        start, stop, _ = rows.indices(matrix.shape[0])
+        return matrix if (start, stop) == (0, matrix.shape[0]) else matrix[rows]
+    return take_rows(matrix, rows)
+
+
+@dataclass(frozen=True)
+class Query:
+    """Who is asking: exactly one of ``users``, ``histories`` or ``items`` is set."""
+
+    users: np.ndarray | None = None
+    histories: sp.csr_matrix | None = None
+    items: np.ndarray | None = None
+
+    @classmethod
+    def of_users(cls, user_index: np.ndarray) -> Query:
+        """Known users, by their row in the model's user map."""
+        return cls(users=np.asarray(user_index, np.int64))
+
+    @classmethod
+    def of_histories(cls, histories: sp.csr_matrix) -> Query:
+        """Carts or unknown customers: rows over the model's items (weights as stored)."""
+        return cls(histories=histories)
+
+    @classmethod
+    def of_items(cls, item_index: np.ndarray) -> Query:
+        """Items whose neighbours are wanted."""
+        return cls(items=np.asarray(item_index, np.int64))
+
+    @property
+    def kind(self) -> str:
+        """``"users"``, ``"histories"`` or ``"items"``."""
+        if self.users is not None:
+            return "users"
+        return "histories" if self.histories is not None else "items"
+
+    def __len__(self) -> int:
+        if self.histories is not None:
+            return self.histories.shape[0]
+        return len(self.users if self.users is not None else self.items)
+
+    def take(self, rows: Rows) -> Query:
+        """The sub-query of ``rows`` (a slice or row positions)."""
+        if self.histories is not None:
+            return Query(histories=rows_of(self.histories, rows))
+        if self.users is not None:
+            return Query(users=self.users[rows])
+        return Query(items=self.items[rows])
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What may be returned: items ``allowed`` for everyone, minus each row's ``blocked`` cells
+    (a CSR matrix with one row per query row, or None)."""
+
+    allowed: np.ndarray
+    blocked: sp.csr_matrix | None = None
+
+    def take(self, rows: Rows) -> Filter:
+        """The filter of a sub-query's ``rows``."""
+        if self.blocked is None:
+            return self
+        return Filter(self.allowed, rows_of(self.blocked, rows))
+
+
+class TopK(NamedTuple):
+    """The ``k`` best items of each query row, best first; ties by lower item index."""
+
+    index: np.ndarray
+    scores: np.ndarray
+    lengths: np.ndarray
+    source: np.ndarray | None = None
+
+    @classmethod
+    def empty(cls, n: int, k: int) -> TopK:
+        """``n`` rows with nothing in them."""
+        return cls(np.full((n, k), -1, np.int32), np.full((n, k), np.nan, np.float32),
+                   np.zeros(n, np.int64))
+
+
+class Anchors(NamedTuple):
+    """Why each pick was made, for reasons: a code per cell (``bought_item``,
+    ``bought_together``, ``similar_attributes``, ``popular``) and what it points at (an item
+    id, a tuple of item ids for a rule's antecedent, a feature label, or None)."""
+
+    codes: np.ndarray
+    anchors: np.ndarray
+
+    @classmethod
+    def popular(cls, shape: tuple[int, int]) -> Anchors:
+        """No personal signal behind any pick."""
+        return cls(np.full(shape, "popular", dtype=object), np.full(shape, None, dtype=object))
+
+
+Scores = np.ndarray | sp.csr_matrix
+
+
+def rank_scores(scores_of: Callable[[Query], Scores], query: Query, k: int, filt: Filter,
+                n_items: int, show_progress: bool = False) -> TopK:
+    """Score ``query`` a chunk of rows at a time (``scores_of``) and keep each row's top ``k``
+    under ``filt``: dense scores take the dense top-k, CSR scores the sparse one.
+
+    Chunks hold at most :data:`~recsys._topk.CELL_BUDGET` dense score cells, so memory does
+    not grow with the number of queries.
+    """
+    n = len(query)
+    out = TopK.empty(n, k)
+    step = chunk_rows(n_items)
+    starts = range(0, n, step)
+    if show_progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, total=(n + step - 1) // step, unit="chunk")
+    blocked_columns = ~filt.allowed
+    for start in starts:
+        rows = slice(start, min(n, start + step))
+        part = filt.take(rows)
+        scores = scores_of(query.take(rows))
+        if sp.issparse(scores):
+            kept = drop_entries(scores, blocked_columns, part.blocked)
+            cols, vals, lengths = topk_sparse(kept, k)
+        else:
+            scores[:, blocked_columns] = -np.inf
+            if part.blocked is not None:
+                mask_rows(scores, part.blocked)
+            cols, vals, lengths = topk(scores, k)
+        out.index[rows], out.scores[rows], out.lengths[rows] = cols, vals, lengths
+    return out
