@@ -77,13 +77,23 @@ def in_sorted(keys: np.ndarray, probe: np.ndarray) -> np.ndarray:
     return locate(keys, probe)[1]
 
 
+def row_lengths(indptr: np.ndarray) -> np.ndarray:
+    """Stored cells per row of a CSR ``indptr`` (``np.diff`` without its per-call overhead,
+    which a one-customer request pays several times).
+
+    >>> row_lengths(np.array([0, 2, 2, 5])).tolist()
+    [2, 0, 3]
+    """
+    return indptr[1:] - indptr[:-1]
+
+
 def row_ids(indptr: np.ndarray) -> np.ndarray:
     """The row of each stored cell of a CSR matrix, from its ``indptr`` (int64).
 
     >>> row_ids(np.array([0, 2, 2, 3])).tolist()
     [0, 0, 2]
     """
-    return np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+    return np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), row_lengths(indptr))
 
 
 def cell_keys(matrix) -> np.ndarray:
@@ -111,7 +121,7 @@ def row_slots(indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     >>> row.tolist(), slot.tolist(), width
     ([0, 0, 2, 2, 2], [0, 1, 0, 1, 2], 3)
     """
-    lengths = np.diff(indptr)
+    lengths = row_lengths(indptr)
     slot = np.arange(int(indptr[-1] - indptr[0])) - np.repeat(indptr[:-1] - indptr[0], lengths)
     return row_ids(indptr), slot, int(lengths.max(initial=0))
 

@@ -630,7 +630,7 @@ def _model_candidates(ctx, user_index: np.ndarray, width: int, allowed: np.ndarr
     source = np.full(n, FALLBACK, dtype=object)
     if known.any():
         users = user_index[known]
-        filt = Filter(allowed, model.seen_rows(users) if ctx.exclude_seen else None)
+        filt = Filter(allowed, model.seen_, users) if ctx.exclude_seen else Filter(allowed)
         answer = model.rank(Query.of_users(users), width, filt)
         cand[known], score[known] = answer.index, answer.scores
         source[known] = answer.source if answer.source is not None else type(model).__name__

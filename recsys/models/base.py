@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._arrays import row_lengths
 from .._ids import clean_ids, is_scalar_id, preview
 from .._params import ParamsMixin, check_choice, check_int
 from .._ranking import Anchors, Filter, Query, TopK, rank_scores
@@ -357,7 +358,7 @@ class Recommender(ParamsMixin):
         allowed = self._item_filter(candidates, exclude)
         known = index >= 0
         users_known = index[known]
-        filt = Filter(allowed, self.seen_rows(users_known) if exclude_seen else None)
+        filt = Filter(allowed, self.seen_, users_known) if exclude_seen else Filter(allowed)
         return self._assemble(ids, known, k, allowed, lambda: self.rank(
             Query.of_users(users_known), k, filt, show_progress=show_progress))
 
@@ -374,6 +375,12 @@ class Recommender(ParamsMixin):
                   ask: Callable[[], TopK]) -> Recommendations:
         """The model answers the ``answered`` rows (``ask()``), popularity the rest."""
         n = len(queries)
+        if n and answered.all():  # the usual request: the model answers every row
+            answer = ask()
+            source = (np.full(n, type(self).__name__) if answer.source is None
+                      else np.asarray(answer.source, str))
+            return Recommendations(queries, answer.index, answer.scores, answer.lengths,
+                                   self.items_, source, k)
         out = TopK.empty(n, k)
         source = np.where(answered, type(self).__name__, FALLBACK).astype(object)
         if answered.any():
@@ -452,7 +459,7 @@ class Recommender(ParamsMixin):
         check_choice(name, "on_unknown", on_unknown, ("raise", "skip", "fallback"))
         queries, histories = self._basket_matrix(baskets, on_unknown)
         allowed = self._item_filter(candidates, exclude)
-        filled = np.diff(histories.indptr) > 0
+        filled = row_lengths(histories.indptr) > 0
         answered = histories if filled.all() else take_rows(histories, np.flatnonzero(filled))
         filt = Filter(allowed, answered if exclude_basket else None)
         return self._assemble(queries, filled, k, allowed, lambda: self.rank(

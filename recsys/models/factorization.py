@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._anchors import factor_anchors
-from .._arrays import unit_rows
+from .._arrays import row_lengths, unit_rows
 from .._params import check_bool, check_float, check_int
 from .._ranking import Filter, Query, TopK
 from .._threads import fit_threads, scoring_threads
@@ -47,7 +47,7 @@ def least_squares_fold_in(gram: np.ndarray, item_factors: np.ndarray, histories:
     a negative preference of confidence :math:`|c|`, as in implicit). Rows are padded to the
     longest history of their chunk and solved in one batched call per chunk."""
     n, f = histories.shape[0], item_factors.shape[1]
-    lengths = np.diff(histories.indptr)
+    lengths = row_lengths(histories.indptr)
     out = np.zeros((n, f), np.float32)
     step = max(1, FOLD_CELLS // (f * max(1, int(lengths.max(initial=1)))))
     for rows, part, row, slot, width in padded_blocks(histories, step):
@@ -156,13 +156,18 @@ class _Factorization(Recommender):
             items, blocked = np.ascontiguousarray(items[subset]), None
             width = min(width, len(subset))
         for rows in _chunks(n, FUSED_ROWS, show_progress):
-            cells = filt.take(rows).blocked
-            if cells is not None:
+            cells, row_blocked = filt.take(rows).cells(), blocked
+            if cells is not None and n == 1 and subset is None:
+                # one query (a request): its cells join the global list, which spares
+                # implicit a slice of the matrix (scipy validates slices at length)
+                row_blocked = np.concatenate([blocked, cells.indices.astype(np.int32)])
+                cells = None
+            elif cells is not None:
                 cells = (cells[:, subset].tocsr() if subset is not None else cells)
                 cells = cells.astype(np.float32, copy=False)
             vectors = np.ascontiguousarray(self._query_vectors(query.take(rows)), items.dtype)
             ids, scores = implicit_topk(items, vectors, width, filter_query_items=cells,
-                                        filter_items=blocked, num_threads=scoring_threads(
+                                        filter_items=row_blocked, num_threads=scoring_threads(
                                             len(vectors), self.num_threads))
             _store(out, rows, ids, scores, subset)
         return out

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from .._arrays import indptr_of, row_ids
 from .._params import check_choice, check_float, check_int, clone
 from .._ranking import Anchors, Filter, Query, TopK
+from .._topk import csr
 from ..data import Interactions
 from ..exceptions import InvalidParameterError, UnsupportedError
 from ..features import ItemFeatures
@@ -240,9 +241,8 @@ class Hybrid(Recommender):
         local = self._cache_local_maps[which]
         keep = local[histories.indices] >= 0
         rows = row_ids(histories.indptr)[keep]  # kept cells stay in row order
-        return sp.csr_matrix((histories.data[keep], local[histories.indices][keep],
-                              indptr_of(rows, histories.shape[0])),
-                             shape=(histories.shape[0], len(model.items_)))
+        return csr(histories.data[keep], local[histories.indices][keep],
+                   indptr_of(rows, histories.shape[0]), (histories.shape[0], len(model.items_)))
 
     def _narrow_query(self, query: Query, which: int) -> Query:
         """``query`` as a component sees it (users are shared; items and histories re-index)."""
@@ -253,8 +253,12 @@ class Hybrid(Recommender):
         return query
 
     def _narrow_filter(self, filt: Filter, which: int) -> Filter:
-        blocked = None if filt.blocked is None else self._narrow(filt.blocked, which)
-        return Filter(filt.allowed[self._cache_item_maps[which]], blocked)
+        if self._cache_same_items[which]:  # the usual case: the filter as it is
+            return filt
+        allowed = filt.allowed[self._cache_item_maps[which]]
+        if filt.blocked is None:
+            return Filter(allowed)
+        return Filter(allowed, self._narrow(filt.cells(), which))
 
     # ------------------------------------------------------------------ blend
     def _widen(self, scores: np.ndarray, which: int) -> np.ndarray:
@@ -347,8 +351,9 @@ class Hybrid(Recommender):
             rows = np.flatnonzero(open_ & self._eligible(query, position, len(order), which))
             if len(rows) == 0:
                 continue
-            answer = model.rank(self._narrow_query(query.take(rows), which), k,
-                                self._narrow_filter(filt.take(rows), which))
+            whole = len(rows) == n  # the usual single request: nothing to gather
+            answer = model.rank(self._narrow_query(query if whole else query.take(rows), which),
+                                k, self._narrow_filter(filt if whole else filt.take(rows), which))
             need = 1 if which == order[-1] else self.min_items
             done = answer.lengths >= need
             take = rows[done]
@@ -412,8 +417,9 @@ class Hybrid(Recommender):
         if user is not None or history is not None:
             query = (Query.of_users(np.array([user])) if user is not None
                      else Query.of_histories(history))
-            blocked = self.seen_rows(query.users) if user is not None else history
-            answer = self.rank(query, self.min_items, Filter(self.recommendable_, blocked))
+            filt = (Filter(self.recommendable_, self.seen_, query.users) if user is not None
+                    else Filter(self.recommendable_, history))
+            answer = self.rank(query, self.min_items, filt)
             chosen = answer.source[0] if answer.source[0] in names else chosen
         model = dict(self.components_)[chosen]
         if user is not None and chosen != FALLBACK:

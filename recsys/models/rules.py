@@ -9,9 +9,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._anchors import id_tuples
-from .._arrays import indptr_of, locate, rank_in_runs, row_ids, unique
+from .._arrays import indptr_of, locate, rank_in_runs, row_ids, row_lengths, unique
 from .._params import check_choice, check_float, check_int
-from .._topk import one_hot_rows, take_rows
+from .._topk import csr, one_hot_rows, take_rows
 from ..data import Interactions
 from ..exceptions import DataError, InvalidParameterError
 from ..rules import RULE_METRICS, basket_matrix, mine, rule_arrays, rules_frame
@@ -27,6 +27,9 @@ class Fired(NamedTuple):
     col: np.ndarray
     data: np.ndarray
     shape: tuple[int, int]
+
+#: history cells up to which rules are fired by gathering instead of a sparse product
+FEW_CELLS = 256
 
 SCORING_METRICS = ("lift", "confidence", "support", "leverage", "conviction", "zhangs_metric",
                    "jaccard", "certainty", "kulczynski")
@@ -172,8 +175,10 @@ class AssociationRules(Recommender):
     # ------------------------------------------------------------------ scoring
     def _fired(self, histories: sp.csr_matrix, rules: np.ndarray | None = None) -> Fired:
         """Each (history, rule) where the rule fires, with the rule's score."""
-        binary = sp.csr_matrix((np.ones(histories.nnz, np.float32), histories.indices,
-                                histories.indptr), shape=histories.shape)
+        if rules is None and histories.nnz <= FEW_CELLS:
+            return self._fired_few(histories)
+        binary = csr(np.ones(histories.nnz, np.float32), histories.indices, histories.indptr,
+                     histories.shape)
         antecedent = self._cache_antecedent
         sizes = self._cache_sizes
         score = self._cache_score
@@ -184,6 +189,21 @@ class AssociationRules(Recommender):
         fired = hits.data == sizes[hits.indices]
         rule = hits.indices[fired]
         return Fired(row[fired], rule, score[rule], hits.shape)
+
+    def _fired_few(self, histories: sp.csr_matrix) -> Fired:
+        """:meth:`_fired` for a few history cells (a cart, a customer): the rules of each cell's
+        item gathered and counted with numpy, without a sparse product (about 4x faster
+        there; a sort, so not for batches)."""
+        per_cell = take_rows(self._cache_antecedent, histories.indices)  # cells x rules
+        n_rules = per_cell.shape[1]
+        owner = np.repeat(row_ids(histories.indptr), row_lengths(per_cell.indptr))
+        key, count = np.unique(owner.astype(np.int64) * n_rules + per_cell.indices,
+                               return_counts=True)
+        rule = key % n_rules
+        fired = count == self._cache_sizes[rule]
+        rule = rule[fired]
+        return Fired(key[fired] // n_rules, rule, self._cache_score[rule],
+                     (histories.shape[0], n_rules))
 
     def _aggregate(self, fired: Fired, consequents: np.ndarray) -> sp.csr_matrix:
         """(queries x items) CSR: each consequent's firing rules combined by ``aggregate``."""
@@ -196,8 +216,7 @@ class AssociationRules(Recommender):
         combine = np.add if self.aggregate == "sum" else np.maximum
         best = combine.reduceat(vals, starts) if len(starts) else vals
         key = key[starts]
-        return sp.csr_matrix((best, key % n_items, indptr_of(key // n_items, n_rows)),
-                             shape=(n_rows, n_items))
+        return csr(best, key % n_items, indptr_of(key // n_items, n_rows), (n_rows, n_items))
 
     def _history(self, user_index: np.ndarray) -> sp.csr_matrix:
         return take_rows(self.history_, user_index)
