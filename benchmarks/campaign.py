@@ -98,13 +98,13 @@ def worker(payload: dict) -> dict:
         return {**result, "peak_growth_bytes": peak_since(base), "peak_rss_bytes": peak_rss(),
                 "customers": n_customers}
     products = pd.read_parquet(where["products"])
-    rules = [recsys.campaign.ExcludePurchased(),
+    constraints = [recsys.campaign.ExcludePurchased(),
              recsys.campaign.CategoryCap(products, column="category", max_per_category=CAP)]
     if payload.get("no_rules"):
-        rules = [recsys.campaign.ExcludePurchased()]
+        constraints = [recsys.campaign.ExcludePurchased()]
     audience = model.users_.ids[:n_customers]
     start = time.perf_counter()
-    outcome = recsys.campaign.make_picks(model, audience, k=K, rules=rules, products=products,
+    outcome = recsys.campaign.make_picks(model, audience, k=K, constraints=constraints, products=products,
                                          backfill=not payload.get("no_rules"),
                                          out=where["picks"], chunk_size=payload["chunk"])
     seconds = time.perf_counter() - start

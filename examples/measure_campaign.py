@@ -33,7 +33,7 @@ for share in (0.1, 0.2):
 models = {"knn": recsys.ItemKNN(similarity="bm25").fit(shop.interactions),
           "popular": recsys.Popularity().fit(shop.interactions)}
 out = Path(tempfile.mkdtemp()) / "picks.csv"
-sent = make_picks(models, audience, k=4, rules=[ExcludePurchased()], segments=segments,
+sent = make_picks(models, audience, k=4, constraints=[ExcludePurchased()], segments=segments,
                   arms={"knn": 0.4, "popular": 0.4, "control": 0.2}, salt="2026-w01",
                   products=shop.products, out=out)
 print(sent.assignments["group"].value_counts().to_string())

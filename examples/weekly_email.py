@@ -39,14 +39,14 @@ sends = pd.DataFrame({"customer_id": rng.choice(audience, 300),
 
 # 3. The model and the rules.
 model = recsys.ItemKNN(similarity="bm25", k=50).fit(shop.interactions)
-rules = [ExcludePurchased(), ExcludeRecentlySent(sends, cooldown_days=14),
+constraints = [ExcludePurchased(), ExcludeRecentlySent(sends, cooldown_days=14),
          OnlyAvailable(shop.products, column="in_stock"),
          CategoryCap(shop.products, column="category", max_per_category=2),
          MustInclude(["P0005"], slots=1)]
 
 # 4. Picks, written chunk by chunk in the wide mail-merge layout.
 out = Path(tempfile.mkdtemp()) / "weekly_email.csv"
-result = make_picks(model, audience, k=6, rules=rules, products=shop.products,
+result = make_picks(model, audience, k=6, constraints=constraints, products=shop.products,
                     segments=segments, as_of=as_of, out=out, format="wide", chunk_size=200)
 print(f"wrote {out}")
 print({k: v for k, v in result.summary.items() if k != "top_products"})

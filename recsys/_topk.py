@@ -48,6 +48,8 @@ def csr(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
         return sp.csr_matrix((data, indices, indptr), shape=shape)
     matrix = sp.csr_matrix.__new__(sp.csr_matrix)
     matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
+    # scipy's own attribute, set as its constructor would: the layout probe above confirms
+    # this scipy stores exactly these five, else the checked constructor is used instead
     matrix._shape = (int(shape[0]), int(shape[1]))
     matrix.maxprint = 50
     return matrix
@@ -124,17 +126,22 @@ def _best_columns(scores: np.ndarray, width: int) -> np.ndarray:
     return cols
 
 
-def _gather(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _gather(indptr: np.ndarray, rows: np.ndarray,
+            empty_below_zero: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the stored cells of ``rows`` (in order) and the new ``indptr``."""
     starts = indptr[rows]
     lengths = indptr[rows + 1] - starts
+    if empty_below_zero:  # -1: an empty row (e.g. a customer the model does not know)
+        lengths[rows < 0] = 0
     new_indptr = np.zeros(len(rows) + 1, dtype=indptr.dtype)
     np.cumsum(lengths, out=new_indptr[1:])
     return np.repeat(starts - new_indptr[:-1], lengths) + np.arange(new_indptr[-1]), new_indptr
 
 
-def take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
-    """``matrix[rows]`` for a CSR matrix, gathered with numpy: scipy's fancy row indexing
+def take_rows(matrix: sp.csr_matrix, rows: np.ndarray,
+              empty_below_zero: bool = False) -> sp.csr_matrix:
+    """``matrix[rows]`` for a CSR matrix, gathered with numpy (with ``empty_below_zero``, a
+    row of -1 is an empty row): scipy's fancy row indexing
     spends about 50 microseconds a call validating, which a one-customer request pays. A run
     of consecutive rows (a chunk of recommend-all) shares the matrix's arrays instead of
     copying them: treat the result as read-only."""
@@ -144,7 +151,7 @@ def take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
         first, last = matrix.indptr[rows[0]], matrix.indptr[rows[-1] + 1]
         return csr(matrix.data[first:last], matrix.indices[first:last],
                    matrix.indptr[rows[0]:rows[-1] + 2] - first, (n, matrix.shape[1]))
-    position, indptr = _gather(matrix.indptr, rows)
+    position, indptr = _gather(matrix.indptr, rows, empty_below_zero)
     return csr(matrix.data[position], matrix.indices[position], indptr,
                (len(rows), matrix.shape[1]))
 

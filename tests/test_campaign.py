@@ -80,10 +80,10 @@ def test_written_file_keeps_every_rule(world, tmp_path):
     shop, models, sends, segments = world
     audience = shop.customers["customer_id"].to_numpy()[:250]
     out = tmp_path / "picks.csv"
-    rules = [ExcludePurchased(), OnlyAvailable(shop.products, column="in_stock"),
+    constraints = [ExcludePurchased(), OnlyAvailable(shop.products, column="in_stock"),
              CategoryCap(shop.products, max_per_category=2),
              ExcludeRecentlySent(sends, cooldown_days=14)]
-    result = make_picks(models["ItemKNN"], audience, k=8, rules=rules, products=shop.products,
+    result = make_picks(models["ItemKNN"], audience, k=8, constraints=constraints, products=shop.products,
                         segments=segments, as_of=AS_OF, out=out, chunk_size=64)
     assert result.picks is None  # written in chunks
     picks = pd.read_csv(out)
@@ -106,21 +106,21 @@ def test_written_file_keeps_every_rule(world, tmp_path):
 def test_rule_combinations_keep_the_invariants(world, model, k, cap, available, band, cooldown,
                                                promoted, chunk):
     shop, models, sends, segments = world
-    rules = [ExcludePurchased()]
+    constraints = [ExcludePurchased()]
     if available:
-        rules.append(OnlyAvailable(shop.products))
+        constraints.append(OnlyAvailable(shop.products))
     if cap:
-        rules.append(CategoryCap(shop.products, max_per_category=cap))
+        constraints.append(CategoryCap(shop.products, max_per_category=cap))
     if band:
-        rules.append(PriceBand(shop.products, *band))
+        constraints.append(PriceBand(shop.products, *band))
     if cooldown:
-        rules.append(ExcludeRecentlySent(sends, cooldown_days=cooldown))
+        constraints.append(ExcludeRecentlySent(sends, cooldown_days=cooldown))
     promo = None
     if promoted:
         promo = (shop.products["product_id"].tolist()[:5], promoted)
-        rules.append(MustInclude(promo[0], slots=promoted))
+        constraints.append(MustInclude(promo[0], slots=promoted))
     audience = shop.customers["customer_id"].to_numpy()[:120]
-    result = make_picks(models[model], audience, k=k, rules=rules, products=shop.products,
+    result = make_picks(models[model], audience, k=k, constraints=constraints, products=shop.products,
                         segments=segments, as_of=AS_OF, chunk_size=chunk)
     picks = result.picks
     full = picks.groupby("customer_id").size()
@@ -158,9 +158,23 @@ def test_bad_inputs(world):
     with pytest.raises(recsys.DataError, match="empty"):
         make_picks(models["ALS"], [], k=3)
     with pytest.raises(recsys.DataError, match="no column 'colour'"):
-        make_picks(models["ALS"], [1], k=3, rules=[CategoryCap(shop.products, column="colour")])
-    with pytest.raises(recsys.InvalidParameterError):
-        make_picks(models["ALS"], [1], k=3, rules=["not a rule"])
+        make_picks(models["ALS"], [1], k=3,
+                   constraints=[CategoryCap(shop.products, column="colour")])
+    with pytest.raises(recsys.InvalidParameterError, match="not a campaign constraint"):
+        make_picks(models["ALS"], [1], k=3, constraints=["not a constraint"])
+
+
+def test_the_former_rules_keyword_still_works_and_says_so(world):
+    """``rules=`` was the constraints' name before "rules" came to mean association rules."""
+    shop, models, _, _ = world
+    audience = shop.customers["customer_id"][:20]
+    expected = make_picks(models["ItemKNN"], audience, k=4, constraints=[ExcludePurchased()])
+    with pytest.warns(DeprecationWarning, match="constraints="):
+        old = make_picks(models["ItemKNN"], audience, k=4, rules=[ExcludePurchased()])
+    pd.testing.assert_frame_equal(old.picks, expected.picks)
+    with pytest.raises(recsys.InvalidParameterError, match="constraints= only"):
+        make_picks(models["ItemKNN"], audience, k=4, constraints=[ExcludePurchased()],
+                   rules=[ExcludePurchased()])
 
 
 # ---------------------------------------------------------------------- RFM
@@ -192,6 +206,23 @@ def test_segments_cover_the_grid():
 
     r, f = np.meshgrid(np.arange(1, 6), np.arange(1, 6))
     assert set(segment_of(r.ravel(), f.ravel())) == set(SEGMENTS)
+
+
+@pytest.mark.parametrize("option", ["--constraints", "--rules"])
+def test_picks_command_reads_a_constraints_file(tmp_path, capsys, option):
+    config = tmp_path / "constraints.json"
+    config.write_text('{"exclude_purchased": true, "category_cap": 1}')
+    out = tmp_path / "picks.csv"
+    assert main(["picks", "--segment", "champions", "-k", "4", option, str(config),
+                 "--out", str(out)]) == 0
+    picks = pd.read_csv(out)
+    shop = recsys.make_shop()
+    category = shop.products.set_index("product_id")["category"]
+    model_picks = picks[picks["source"] != "backfill"]
+    per_category = model_picks.assign(c=model_picks["product_id"].map(category)).groupby(
+        ["customer_id", "c"]).size()
+    assert len(model_picks) and per_category.max() == 1  # the cap of the file was applied
+    assert "CategoryCap" in capsys.readouterr().out
 
 
 def test_picks_command_writes_a_wide_file(tmp_path, capsys):

@@ -48,6 +48,8 @@ def load_data(args) -> ShopData:
         interactions = Interactions.from_frame(
             orders, user=args.user_col, item=args.item_col, basket=args.basket_col,
             timestamp=args.time_col, weight=args.weight_col)
+        if interactions.timestamps is not None:  # parsed once: segments and constraints reuse it
+            orders = orders.assign(**{args.time_col: interactions.timestamps})
         products = items = None
         if args.products:
             products = read_frame(args.products)

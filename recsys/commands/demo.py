@@ -117,7 +117,7 @@ def _show_campaign(model, shop) -> None:
     from ..experiment import analyze, simulate_response
 
     audience = shop.customers["customer_id"]
-    sent = make_picks(model, audience, k=3, rules=[ExcludePurchased()], control=0.2,
+    sent = make_picks(model, audience, k=3, constraints=[ExcludePurchased()], control=0.2,
                       salt="demo", products=shop.products)
     start = shop.orders["timestamp"].max().normalize() + np.timedelta64(1, "D")
     end = start + np.timedelta64(14, "D")

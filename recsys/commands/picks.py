@@ -1,4 +1,4 @@
-"""``recsys picks``: campaign picks for an audience, under business rules, with reasons."""
+"""``recsys picks``: campaign picks for an audience, under business constraints, with reasons."""
 
 from __future__ import annotations
 
@@ -27,8 +27,10 @@ def configure(parser) -> None:
     who.add_argument("--customers", help="audience: a CSV with a customer_id column")
     parser.add_argument("-k", "--k", type=int, default=10, help="picks per customer (default 10)")
     parser.add_argument("--as-of", default=None, help="reference date for RFM and time rules")
-    rules = parser.add_argument_group("rules (or --rules FILE)")
-    rules.add_argument("--rules", help="a TOML or JSON rules file (see docs/campaigns.md)")
+    rules = parser.add_argument_group("constraints (or --constraints FILE)")
+    rules.add_argument("--constraints", "--rules", dest="constraints",
+                       help="a TOML or JSON constraints file (see docs/campaigns.md); --rules "
+                            "is its former name")
     rules.add_argument("--include-purchased", action="store_true",
                        help="allow products the customer already bought")
     rules.add_argument("--purchased-within-days", type=float, default=None,
@@ -70,13 +72,13 @@ def configure(parser) -> None:
                       help="length of the measurement window, for the planning line (default 14)")
 
 
-def _read_rules(path: str) -> dict:
+def _read_constraints(path: str) -> dict:
     text = Path(path).read_text()
     if path.lower().endswith(".toml"):
         try:
             import tomllib
         except ImportError:  # Python 3.10
-            raise DataError("TOML rules files need Python 3.11+; use JSON.") from None
+            raise DataError("TOML constraints files need Python 3.11+; use JSON.") from None
         return tomllib.loads(text)
     return json.loads(text)
 
@@ -98,10 +100,10 @@ def _model(spec: str, params: dict, shop):
     return fit_model(model, shop.interactions, shop.items)
 
 
-@command("picks", "Campaign picks: k products per customer under business rules, with reasons.",
+@command("picks", "Campaign picks: k products per customer under business constraints, with reasons.",
          configure)
 def run(args) -> int:
-    from ..campaign import make_picks, rules_from_config
+    from ..campaign import constraints_from_config, make_picks
     from .segments import customer_segments
 
     shop = load_data(args)
@@ -119,8 +121,8 @@ def run(args) -> int:
         audience = table["customer_id"].to_numpy()
     else:
         audience = segments.index.to_numpy()
-    if args.rules:
-        config = _read_rules(args.rules)
+    if args.constraints:
+        config = _read_constraints(args.constraints)
     else:
         config = {"exclude_purchased": not args.include_purchased,
                   "purchased_within_days": args.purchased_within_days,
@@ -132,7 +134,7 @@ def run(args) -> int:
                   "promoted_slots": args.promoted_slots}
         config = {key: value for key, value in config.items() if value is not None}
     sends = read_frame(args.previous_sends) if args.previous_sends else None
-    rules = rules_from_config(config, products=products, orders=orders, sends=sends)
+    constraints = constraints_from_config(config, products=products, orders=orders, sends=sends)
     as_of = args.as_of or (pd.Timestamp(orders["timestamp"].max()) + pd.Timedelta(days=1))
     experiment = experiment_options(args)
     if "arms" in experiment:
@@ -140,7 +142,8 @@ def run(args) -> int:
     else:
         model = _model(args.model, parse_params(args.param), shop)
     with batch_threads():  # the command owns its process: one BLAS thread for the batch
-        result = make_picks(model, audience, k=args.k, rules=rules, products=products,
+        result = make_picks(model, audience, k=args.k, constraints=constraints,
+                            products=products,
                             segments=segments, backfill=not args.no_backfill, as_of=as_of,
                             chunk_size=args.chunk_size, out=args.out, format=args.format,
                             show_progress=progress_enabled(args), **experiment)
@@ -151,7 +154,8 @@ def run(args) -> int:
     print(f"wrote {args.out}: {s['customers']:,} customers, {s['picks']:,} picks "
           f"({s['backfilled_share']:.1%} back-filled; {s['customers_short_of_k']:,} customers "
           f"short of k), coverage {s['coverage']:.1%} of {len(model.items_):,} products")
-    print(f"model: {type(model).__name__}; rules: {', '.join(type(r).__name__ for r in rules) or 'none'}")
+    print(f"model: {type(model).__name__}; constraints: "
+          f"{', '.join(type(c).__name__ for c in constraints) or 'none'}")
     excluded = {**{f"{k} (products)": v for k, v in s["products_excluded"].items()},
                 **{f"{k} (candidates)": v for k, v in s["candidates_excluded"].items()}}
     if excluded:

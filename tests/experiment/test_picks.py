@@ -24,7 +24,7 @@ def world():
 def test_control_gets_no_mail_and_everyone_is_assigned(world):
     shop, knn, _ = world
     audience = shop.customers["customer_id"].to_numpy()
-    result = make_picks(knn, audience, k=4, rules=[ExcludePurchased()], control=0.2, salt="w48",
+    result = make_picks(knn, audience, k=4, constraints=[ExcludePurchased()], control=0.2, salt="w48",
                         products=shop.products)
     table = result.assignments
     assert table["customer_id"].tolist() == audience.tolist()
@@ -41,7 +41,7 @@ def test_control_gets_no_mail_and_everyone_is_assigned(world):
     assert (treated == mailed_lists).all()
     # control's picks (never sent) are what the same model would have picked for them
     held = table[table["group"] == "control"].head(5)
-    again = make_picks(knn, held["customer_id"], k=4, rules=[ExcludePurchased()])
+    again = make_picks(knn, held["customer_id"], k=4, constraints=[ExcludePurchased()])
     assert again.picks.groupby("customer_id", sort=False)["product_id"].agg("|".join).tolist() \
         == held["picks"].tolist()
     assert result.summary["control"] == len(control)

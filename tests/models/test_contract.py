@@ -98,3 +98,51 @@ def test_register_is_not_public():
 
     assert "register" not in recsys.models.__all__
     assert not hasattr(recsys.models, "register")
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_the_ranking_api_answers_as_recommend_does(name, shop):
+    """``rank``, ``score`` and ``anchors`` (what the campaign, metrics, reasons and Hybrid use)
+    agree with the public methods, on internal indices."""
+    from recsys._ranking import Filter, Query, TopK
+
+    model = fit(make(name), shop.interactions, shop.items)
+    ids = users_of(shop.interactions, 5)
+    users = model.users_.to_index(ids)
+    top = model.rank(Query.of_users(users), 4, Filter(model.recommendable_, model.seen_, users))
+    assert isinstance(top, TopK)
+    recs = model.recommend(ids, k=4)
+    assert np.array_equal(top.index, recs.item_index)
+    assert np.array_equal(top.lengths, recs.lengths)
+    scores = model.score(Query.of_users(users))
+    assert scores.shape == (5, len(model.items_)) and scores.dtype == np.float32
+    assert np.isneginf(scores[:, ~model.recommendable_]).all()
+    found = model.anchors(Query.of_users(users), top.index)
+    assert found.codes.shape == top.index.shape
+    assert set(found.codes.ravel()) <= {"bought_item", "bought_together",
+                                        "similar_attributes", "popular"}
+
+
+def test_a_new_model_is_its_maths(shop):
+    """The sketch of docs/interface.md: one scoring hook gives every public method."""
+    from recsys._topk import dense_scores
+
+    class CoCounts(Recommender):
+        def _fit(self, data, features):
+            binary = (self.seen_ > 0).astype(np.float32)
+            self.co_ = (binary.T @ binary).tocsr()
+
+        def _scores(self, query):
+            return dense_scores(self._histories(query) @ self.co_)
+
+    model = CoCounts().fit(shop.interactions)
+    users = users_of(shop.interactions, 3)
+    recs = model.recommend(users, k=5)
+    assert (recs.lengths == 5).all()
+    seen = {u: set(model.items_.ids[model.seen_rows(model.users_.to_index([u])).indices])
+            for u in users}
+    assert all(not (set(recs.to_dict()[u]) & seen[u]) for u in users)
+    item = model.items_.ids[0].item()
+    assert item not in model.recommend_for_basket([item], k=5).item_ids()
+    assert item not in model.similar_items(item, k=5).item_ids()
+    assert CoCounts.__name__ not in REGISTRY

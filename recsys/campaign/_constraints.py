@@ -1,0 +1,243 @@
+"""Campaign constraints: what may be picked for whom (already bought, recently mailed, out of
+stock, outside a price band, more than N from a category, promoted products)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .._ids import clean_ids
+from .._params import check_int
+from ..data import parse_timestamps
+from ..exceptions import DataError, InvalidParameterError
+from ..models.base import Recommender
+
+__all__ = ["Constraint", "ExcludePurchased", "ExcludeRecentlySent", "OnlyAvailable",
+           "PriceBand", "CategoryCap", "MustInclude", "CONSTRAINTS", "constraints_from_config",
+           "Context"]
+
+
+class Constraint:
+    """A campaign constraint. Subclasses override one or more of the hooks below."""
+
+    name = "constraint"
+
+    def bind(self, ctx: Context) -> None:
+        """Prepare for a run (align product tables with the model's items)."""
+
+    def allowed(self, ctx: Context) -> np.ndarray | None:
+        """Items any customer may get (bool over the model's items), or None."""
+        return None
+
+    def blocked(self, ctx: Context, customers: np.ndarray) -> sp.csr_matrix | None:
+        """Per-customer blocked items: (customers x items) CSR, or None."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _product_column(products: pd.DataFrame, column: str, item: str, ctx: Context,
+                    who: str) -> pd.Series:
+    if products is None or not isinstance(products, pd.DataFrame):
+        raise DataError(f"{who} needs the product table (a DataFrame).")
+    for col in (item, column):
+        if col not in products.columns:
+            raise DataError(f"{who}: the product table has no column {col!r}; it has "
+                            f"{list(products.columns)}.")
+    table = products.drop_duplicates(item).set_index(item)[column]
+    return table.reindex(ctx.item_ids)
+
+
+class ExcludePurchased(Constraint):
+    """Never pick what the customer bought: ever (the model's training history), or within the
+    last ``within_days`` before ``as_of`` (then older purchases may come back; needs ``orders``)."""
+
+    name = "purchased"
+
+    def __init__(self, within_days: float | None = None, orders: pd.DataFrame | None = None, *,
+                 customer: str = "customer_id", item: str = "product_id",
+                 timestamp: str = "timestamp") -> None:
+        self.within_days, self.orders = within_days, orders
+        self.columns = (customer, item, timestamp)
+
+    def bind(self, ctx: Context) -> None:
+        self._pairs = None
+        if self.within_days is None:
+            ctx.exclude_seen = True
+            return
+        if self.orders is None:
+            raise DataError("ExcludePurchased(within_days=...) needs orders= (with timestamps).")
+        customer, item, timestamp = self.columns
+        times = parse_timestamps(self.orders[timestamp], timestamp)
+        recent = times >= ctx.as_of - np.timedelta64(int(self.within_days * 86400e9), "ns")
+        self._pairs = ctx.pair_matrix(self.orders[customer].to_numpy()[recent],
+                                      self.orders[item].to_numpy()[recent])
+
+    def blocked(self, ctx, customers):
+        return None if self._pairs is None else self._pairs[customers]
+
+
+class ExcludeRecentlySent(Constraint):
+    """Never pick a product mailed to the customer within the last ``cooldown_days``
+    (from a previous sends table: customer, product, sent_at)."""
+
+    name = "recently sent"
+
+    def __init__(self, sends: pd.DataFrame, cooldown_days: float = 14, *,
+                 customer: str = "customer_id", item: str = "product_id",
+                 timestamp: str = "sent_at") -> None:
+        self.sends, self.cooldown_days = sends, cooldown_days
+        self.columns = (customer, item, timestamp)
+
+    def bind(self, ctx: Context) -> None:
+        customer, item, timestamp = self.columns
+        for col in self.columns:
+            if col not in self.sends.columns:
+                raise DataError(f"ExcludeRecentlySent: the sends table has no column {col!r}.")
+        times = parse_timestamps(self.sends[timestamp], timestamp)
+        recent = times >= ctx.as_of - np.timedelta64(int(self.cooldown_days * 86400e9), "ns")
+        self._pairs = ctx.pair_matrix(self.sends[customer].to_numpy()[recent],
+                                      self.sends[item].to_numpy()[recent])
+
+    def blocked(self, ctx, customers):
+        return self._pairs[customers]
+
+
+class OnlyAvailable(Constraint):
+    """Only products whose ``column`` is true in the product table (in stock, active)."""
+
+    name = "unavailable"
+
+    def __init__(self, products: pd.DataFrame, column: str = "in_stock", *,
+                 item: str = "product_id") -> None:
+        self.products, self.column, self.item = products, column, item
+
+    def allowed(self, ctx):
+        values = _product_column(self.products, self.column, self.item, ctx, "OnlyAvailable")
+        return values.fillna(False).astype(bool).to_numpy()
+
+
+class PriceBand(Constraint):
+    """Only products priced within [low, high]."""
+
+    name = "price band"
+
+    def __init__(self, products: pd.DataFrame, low: float | None = None,
+                 high: float | None = None, *, column: str = "price",
+                 item: str = "product_id") -> None:
+        self.products, self.low, self.high = products, low, high
+        self.column, self.item = column, item
+
+    def allowed(self, ctx):
+        price = pd.to_numeric(_product_column(self.products, self.column, self.item, ctx,
+                                              "PriceBand"), errors="coerce").to_numpy()
+        ok = ~np.isnan(price)
+        if self.low is not None:
+            ok &= price >= self.low
+        if self.high is not None:
+            ok &= price <= self.high
+        return ok
+
+
+class CategoryCap(Constraint):
+    """At most ``max_per_category`` picks from one category (``column`` of the product table)."""
+
+    name = "category cap"
+
+    def __init__(self, products: pd.DataFrame, column: str = "category",
+                 max_per_category: int = 2, *, item: str = "product_id") -> None:
+        self.products, self.column, self.item = products, column, item
+        self.max_per_category = max_per_category
+
+    def bind(self, ctx: Context) -> None:
+        check_int("CategoryCap", "max_per_category", self.max_per_category, minimum=1)
+        values = _product_column(self.products, self.column, self.item, ctx, "CategoryCap")
+        codes, _ = pd.factorize(values.astype(object).fillna("(none)"))
+        ctx.caps.append((self.name, codes.astype(np.int64), self.max_per_category))
+
+
+class MustInclude(Constraint):
+    """Promoted products: each customer gets up to ``slots`` of them, placed first, among those
+    the other constraints allow (in the order given)."""
+
+    name = "promoted"
+
+    def __init__(self, items: Sequence, slots: int = 1) -> None:
+        self.items, self.slots = list(items), slots
+
+    def bind(self, ctx: Context) -> None:
+        check_int("MustInclude", "slots", self.slots, minimum=1)
+        index = ctx.model.items_.to_index(self.items, missing="skip")
+        ctx.promoted = np.asarray(index, np.int64)
+        ctx.promoted_slots = self.slots
+
+
+CONSTRAINTS = {"purchased": ExcludePurchased, "recently_sent": ExcludeRecentlySent,
+         "available": OnlyAvailable, "price_band": PriceBand, "category_cap": CategoryCap,
+         "promoted": MustInclude}
+
+
+def constraints_from_config(config: dict, *, products: pd.DataFrame | None = None,
+                      orders: pd.DataFrame | None = None,
+                      sends: pd.DataFrame | None = None) -> list[Constraint]:
+    """Constraints from a small dict (a TOML/JSON constraints file, ``recsys picks --constraints``)::
+
+        {"exclude_purchased": true, "purchased_within_days": 365,
+         "only_available": "in_stock", "price_min": 2, "price_max": 50,
+         "category_cap": 2, "category_column": "category",
+         "cooldown_days": 14, "promoted": ["P0001"], "promoted_slots": 1}
+    """
+    known = {"exclude_purchased", "purchased_within_days", "only_available", "price_min",
+             "price_max", "category_cap", "category_column", "cooldown_days", "promoted",
+             "promoted_slots", "price_column"}
+    unknown = set(config) - known
+    if unknown:
+        raise InvalidParameterError(f"constraints file: unknown keys {sorted(unknown)}; known: "
+                                    f"{sorted(known)}.")
+    constraints: list[Constraint] = []
+    if config.get("exclude_purchased", True):
+        constraints.append(ExcludePurchased(config.get("purchased_within_days"), orders))
+    if config.get("only_available"):
+        constraints.append(OnlyAvailable(products, column=config["only_available"]))
+    if config.get("price_min") is not None or config.get("price_max") is not None:
+        constraints.append(PriceBand(products, config.get("price_min"), config.get("price_max"),
+                               column=config.get("price_column", "price")))
+    if config.get("category_cap"):
+        constraints.append(CategoryCap(products, column=config.get("category_column", "category"),
+                                 max_per_category=int(config["category_cap"])))
+    if config.get("cooldown_days") is not None and sends is not None:
+        constraints.append(ExcludeRecentlySent(sends, config["cooldown_days"]))
+    if config.get("promoted"):
+        constraints.append(MustInclude(config["promoted"], config.get("promoted_slots", 1)))
+    return constraints
+
+
+class Context:
+    """What constraints see of a run: the model, the audience, the reference time; and what
+    they leave for it (whether to drop seen items, category caps, promoted products)."""
+
+    def __init__(self, model: Recommender, customers: np.ndarray, as_of: np.datetime64) -> None:
+        self.model = model
+        self.item_ids = model.items_.ids
+        self.customers = customers  # external ids of the audience
+        self.as_of = as_of
+        self.exclude_seen = False
+        self.caps: list[tuple[str, np.ndarray, int]] = []
+        self.promoted = np.empty(0, np.int64)
+        self.promoted_slots = 0
+
+    def pair_matrix(self, customers: np.ndarray, items: np.ndarray) -> sp.csr_matrix:
+        """(audience x items) CSR marking the given (customer, item) pairs."""
+        audience = pd.Index(self.customers)
+        rows = audience.get_indexer(clean_ids(customers, "customers"))
+        cols = self.model.items_.to_index(clean_ids(items, "items"), missing="mask")
+        ok = (rows >= 0) & (cols >= 0)
+        matrix = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (rows[ok], cols[ok])),
+                               shape=(len(self.customers), len(self.item_ids)))
+        matrix.sum_duplicates()
+        return matrix
+

@@ -1,0 +1,272 @@
+"""One chunk of customers: a typed grid of candidates (promoted, the model's, back-fill), the
+per-customer constraints, dedupe and caps, the first k allowed cells, and a reason for each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .._arrays import cell_keys, in_sorted, rank_in_runs
+from .._ranking import Filter, Query
+from .._topk import sorted_csr, take_rows
+from ..models.base import FALLBACK, Recommender
+from ..reasons import reason_texts
+from ._constraints import Constraint, Context
+
+if TYPE_CHECKING:
+    from ._run import Options
+
+__all__ = ["PickKind", "Stats", "segment_popularity", "chunk_picks"]
+
+
+def segment_popularity(model: Recommender, segments: pd.Series | None, allowed: np.ndarray,
+                        depth: int) -> dict:
+    """Per segment, the most bought allowed items (depth of them), as item indices."""
+    seen = model.seen_.tocsr()
+    lists = {}
+    users = model.users_.ids
+    labels = (segments.reindex(users).astype(object).to_numpy() if segments is not None
+              else np.full(len(users), None, dtype=object))
+    overall = np.where(allowed, model.item_counts_, -1)
+    lists[None] = np.argsort(-overall, kind="stable")[:depth]
+    lists[None] = lists[None][overall[lists[None]] > 0]
+    for label in pd.unique(labels[pd.notna(labels)]):
+        rows = np.flatnonzero(labels == label)
+        counts = np.diff(seen[rows].tocsc().indptr).astype(np.float64)
+        # within a segment, ties (and items the segment never bought) go by overall popularity
+        score = np.where(allowed, counts + overall / (overall.max() + 1.0), -1)
+        ranked = np.argsort(-score, kind="stable")[:depth]
+        lists[label] = ranked[score[ranked] > 0]
+    return lists
+
+
+def _first_occurrence(key: np.ndarray) -> np.ndarray:
+    """True at the first time each key appears (row-major order)."""
+    order = np.argsort(key, kind="stable")
+    first = np.ones(len(key), bool)
+    sorted_key = key[order]
+    first[order[1:]] = sorted_key[1:] != sorted_key[:-1]
+    return first
+
+
+def _occurrence(group: np.ndarray) -> np.ndarray:
+    """For each cell, how many earlier cells (row-major) share its group key."""
+    order = np.argsort(group, kind="stable")
+    out = np.empty(len(group), np.int64)
+    out[order] = rank_in_runs(group[order])
+    return out
+
+
+
+
+class Stats:
+    def __init__(self, exclusions: dict[str, int]) -> None:
+        self.product_exclusions = exclusions
+        self.pair_exclusions: dict[str, int] = {}
+        self.picks = 0
+        self.backfilled = 0
+        self.short = 0
+        self.counts: np.ndarray | None = None
+        self.item_ids: np.ndarray | None = None
+
+    def count(self, items: np.ndarray, n_items: int) -> None:
+        found = np.bincount(items, minlength=n_items)
+        self.counts = found if self.counts is None else self.counts + found
+
+    def add(self, rule: str, n: int) -> None:
+        self.pair_exclusions[rule] = self.pair_exclusions.get(rule, 0) + int(n)
+
+    def summary(self, customers: int, item_ids: np.ndarray) -> dict[str, Any]:
+        counts = self.counts if self.counts is not None else np.zeros(len(item_ids), np.int64)
+        top = np.argsort(-counts, kind="stable")[:10]
+        return {"customers": customers, "picks": self.picks,
+                "backfilled_share": self.backfilled / self.picks if self.picks else 0.0,
+                "customers_short_of_k": self.short,
+                "coverage": float((counts > 0).mean()) if len(counts) else 0.0,
+                "top_products": [(item_ids[i].item(), int(counts[i])) for i in top if counts[i]],
+                "products_excluded": self.product_exclusions,
+                "candidates_excluded": self.pair_exclusions}
+
+
+class PickKind(IntEnum):
+    """Where a pick comes from; candidate columns are laid out in this order."""
+
+    PROMOTED = 0
+    MODEL = 1
+    BACKFILL = 2
+
+
+@dataclass
+class _Grid:
+    """One chunk's candidates: a row per customer, columns in priority order (promoted, the
+    model's over-generated top-k, back-fill), and which cells are still allowed."""
+
+    items: np.ndarray  # (n, width) int64 item index, -1 for none
+    kind: np.ndarray  # (n, width) PickKind values
+    score: np.ndarray  # (n, width) float32, NaN where the model gave none
+    valid: np.ndarray  # (n, width) bool
+    source: np.ndarray  # (n,) which model answered each customer
+    segments: np.ndarray | None  # (n,) segment labels, for back-fill reasons
+
+    def keys(self, n_items: int) -> np.ndarray:
+        """(row, item) as one int64 key per cell."""
+        rows = np.arange(self.items.shape[0], dtype=np.int64)[:, None]
+        return rows * n_items + np.maximum(self.items, 0)
+
+
+def _model_candidates(ctx: Context, user_index: np.ndarray, width: int, allowed: np.ndarray,
+                      seen: sp.csr_matrix | None):
+    """The model's top-k (global constraints inside it) for the customers it knows."""
+    model = ctx.model
+    n, known = len(user_index), user_index >= 0
+    cand = np.full((n, width), -1, np.int64)
+    score = np.full((n, width), np.nan, np.float32)
+    source = np.full(n, FALLBACK, dtype=object)
+    if known.any():
+        users = user_index[known]
+        filt = Filter(allowed, seen, np.flatnonzero(known)) if seen is not None else \
+            Filter(allowed)
+        answer = model.rank(Query.of_users(users), width, filt)
+        cand[known], score[known] = answer.index, answer.scores
+        source[known] = answer.source if answer.source is not None else type(model).__name__
+    return cand, score, source
+
+
+def _backfill_columns(popular: dict, labels: np.ndarray | None, n: int) -> np.ndarray:
+    """Each customer's segment's most bought products (the overall list without a segment)."""
+    fill = np.full((n, max(len(v) for v in popular.values())), -1, np.int64)
+    keys = labels if labels is not None else np.full(n, None, dtype=object)
+    missing = pd.isna(keys)
+    fill[missing, : len(popular[None])] = popular[None]
+    for label in pd.unique(keys[~missing]):  # a loop over segments, not customers
+        ranked = popular.get(label, popular[None])
+        fill[np.flatnonzero(keys == label), : len(ranked)] = ranked
+    return fill
+
+
+def _candidates(ctx: Context, opts: Options, rows, user_index, allowed, popular,
+                seen: sp.csr_matrix | None) -> _Grid:
+    n = len(rows)
+    cand, score, source = _model_candidates(ctx, user_index, opts.k * opts.oversample, allowed,
+                                            seen)
+    parts = [(cand, PickKind.MODEL, score)]
+    if len(ctx.promoted):
+        parts.insert(0, (np.broadcast_to(ctx.promoted, (n, len(ctx.promoted))),
+                         PickKind.PROMOTED, None))
+    labels = None
+    if opts.backfill:
+        if opts.segments is not None:
+            labels = opts.segments.reindex(ctx.customers[rows]).astype(object).to_numpy()
+        parts.append((_backfill_columns(popular, labels, n), PickKind.BACKFILL, None))
+    items = np.concatenate([p[0] for p in parts], axis=1)
+    kind = np.concatenate([np.full(p[0].shape, p[1], np.int8) for p in parts], axis=1)
+    value = np.concatenate([p[2] if p[2] is not None else np.full(p[0].shape, np.nan, np.float32)
+                            for p in parts], axis=1)
+    valid = (items >= 0) & allowed[np.maximum(items, 0)]
+    return _Grid(items, kind, value, valid, source, labels)
+
+
+def _block_per_customer(ctx: Context, grid: _Grid, rows, seen: sp.csr_matrix | None,
+                        constraints: tuple[Constraint, ...], stats: Stats) -> None:
+    """Per-customer constraints (already bought, recently sent...) as look-ups of (row, item)
+    keys. The model already left seen items out of its own candidates; promoted and
+    back-fill products are checked here."""
+    keys = grid.keys(len(ctx.model.items_))
+    blocks = [("purchased", seen)] if seen is not None else []
+    blocks += [(constraint.name, m) for constraint in constraints
+               if (m := constraint.blocked(ctx, rows)) is not None]
+    for name, matrix in blocks:
+        hit = grid.valid & in_sorted(cell_keys(sorted_csr(matrix)), keys)
+        stats.add(name, hit.sum())
+        grid.valid &= ~hit
+
+
+def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
+    """Each item once per customer, promoted slots, category caps (in column order)."""
+    flat = grid.valid.ravel().copy()
+    row_of = np.repeat(np.arange(grid.items.shape[0]), grid.items.shape[1])
+    cells = np.flatnonzero(flat)
+    first = _first_occurrence(grid.keys(len(ctx.model.items_)).ravel()[cells])
+    flat[cells[~first]] = False
+    if len(ctx.promoted):
+        cells = np.flatnonzero(flat & (grid.kind.ravel() == PickKind.PROMOTED))
+        flat[cells[_occurrence(row_of[cells]) >= ctx.promoted_slots]] = False
+    for name, codes, cap in ctx.caps:
+        cells = np.flatnonzero(flat)
+        group = row_of[cells].astype(np.int64) * (codes.max() + 1) + codes[
+            grid.items.ravel()[cells]]
+        over = _occurrence(group) >= cap
+        stats.add(name, over.sum())
+        flat[cells[over]] = False
+    grid.valid = flat.reshape(grid.items.shape)
+    if not backfill:
+        grid.valid &= grid.kind != PickKind.BACKFILL
+
+
+def _reason_codes(model, grid: _Grid, user_index, k, picks) -> tuple[np.ndarray, np.ndarray]:
+    """A reason code and anchor (the product or rule behind it) for each pick."""
+    rows, items, kind, rank = picks
+    codes = np.full(len(rows), "popular", dtype=object)
+    anchors = np.full(len(rows), None, dtype=object)
+    known = user_index >= 0
+    from_model = kind == PickKind.MODEL
+    if from_model.any() and known.any():
+        n = len(user_index)
+        wanted = np.full((n, k), -1, np.int64)
+        wanted[rows[from_model], rank[from_model] - 1] = items[from_model]
+        has = np.flatnonzero(known & (wanted >= 0).any(axis=1))
+        if len(has):
+            c_codes, c_anchors = model.anchors(Query.of_users(user_index[has]), wanted[has],
+                                               grid.source[has])
+            lookup = np.full(n, -1, np.int64)
+            lookup[has] = np.arange(len(has))
+            sel = from_model & known[rows]
+            codes[sel] = c_codes[lookup[rows[sel]], rank[sel] - 1]
+            anchors[sel] = c_anchors[lookup[rows[sel]], rank[sel] - 1]
+    codes[kind == PickKind.PROMOTED] = "promoted"
+    codes[kind == PickKind.BACKFILL] = "backfill"
+    return codes, anchors
+
+
+def chunk_picks(ctx: Context, opts: Options, rows, user_index, allowed, popular,
+                stats: Stats) -> pd.DataFrame:
+    """Picks for one chunk of customers: candidates, constraints, dedupe and caps, the first k
+    allowed cells of each row, and a reason for each pick."""
+    model, k = ctx.model, opts.k
+    # the chunk's seen items, gathered once (empty rows for customers the model does not know)
+    seen = take_rows(model.seen_, user_index, empty_below_zero=True) if ctx.exclude_seen \
+        else None
+    grid = _candidates(ctx, opts, rows, user_index, allowed, popular, seen)
+    _block_per_customer(ctx, grid, rows, seen, opts.constraints, stats)
+    _dedupe_and_cap(ctx, grid, opts.backfill, stats)
+    rank = np.cumsum(grid.valid, axis=1)
+    r, c = np.nonzero(grid.valid & (rank <= k))
+    picks = (r, grid.items[r, c], grid.kind[r, c], rank[r, c])
+    codes, anchors = _reason_codes(model, grid, user_index, k, picks)
+    kind = picks[2]
+    labels = grid.segments[r] if grid.segments is not None else None
+    item_ids = model.items_.ids[picks[1]]
+    frame = pd.DataFrame({
+        "customer_id": ctx.customers[rows][r],
+        "rank": picks[3].astype(np.int64),
+        "product_id": item_ids,
+        "score": grid.score[r, c].astype(np.float64),
+        "source": np.where(kind == PickKind.MODEL, grid.source[r].astype(str),
+                           np.where(kind == PickKind.PROMOTED, "promoted", "backfill")),
+        "reason_code": codes.astype(str),
+        "reason": reason_texts(codes, anchors, opts.names, labels).astype(str),
+    })
+    if opts.names:
+        frame.insert(3, "name", pd.Series(item_ids).map(opts.names).to_numpy())
+    stats.picks += len(frame)
+    stats.backfilled += int((kind == PickKind.BACKFILL).sum())
+    stats.short += int((np.bincount(r, minlength=len(rows)) < k).sum())
+    stats.count(picks[1], len(model.items_))
+    return frame
+
+

@@ -1,0 +1,277 @@
+"""``make_picks``: the run over an audience in chunks, with or without a control group."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._ids import clean_ids
+from .._params import check_choice, check_int
+from ..exceptions import DataError, InvalidParameterError
+from ..models.base import Recommender, check_fitted
+from ..reasons import item_names
+from ._constraints import Constraint, Context
+from ._grid import Stats, chunk_picks, segment_popularity
+from ._output import CampaignResult, Writer, to_wide
+
+__all__ = ["make_picks", "Options"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What every arm of a run shares: the request, the constraints and the output shape."""
+
+    k: int
+    constraints: Sequence[Constraint]
+    oversample: int
+    chunk_size: int
+    backfill: bool
+    names: dict
+    segments: pd.Series | None
+    as_of: np.datetime64
+    show_progress: bool
+
+
+def make_picks(
+    model: Recommender | Mapping[str, Recommender],
+    customers: Iterable,
+    k: int = 10,
+    constraints: Sequence[Constraint] = (),
+    *,
+    products: pd.DataFrame | None = None,
+    names: dict | None = None,
+    segments: pd.Series | None = None,
+    backfill: bool = True,
+    as_of: object = None,
+    oversample: int = 3,
+    chunk_size: int = 20_000,
+    out: str | Path | None = None,
+    format: str = "long",
+    show_progress: bool = False,
+    control: float | None = None,
+    salt: str | None = None,
+    arms: Mapping[str, float] | None = None,
+    rules: Sequence[Constraint] | None = None,
+) -> CampaignResult:
+    """k picks per customer under ``constraints``, each with a score, source and reason.
+
+    Parameters
+    ----------
+    model : Recommender, or dict of arm name -> Recommender
+        A fitted model (customers it does not know get back-fill only); with ``arms``, one
+        model per arm that is not ``"control"``.
+    customers : ids
+        The audience.
+    k : int, default 10
+    constraints : list of Constraint, default ()
+        What may be picked for whom: :class:`ExcludePurchased`,
+        :class:`ExcludeRecentlySent`, :class:`OnlyAvailable`, :class:`PriceBand`,
+        :class:`CategoryCap`, :class:`MustInclude`.
+    products : DataFrame, optional
+        The product table; its ``name`` column names products in the reasons.
+    names : dict, optional
+        Product id -> display name (default: from ``products``).
+    segments : Series, optional
+        Customer id -> segment (e.g. ``rfm(...)["segment"]``): back-fill uses the segment's
+        most bought products, and says so.
+    backfill : bool, default True
+        Fill every list up to k with popular allowed products (``reason_code="backfill"``).
+    as_of : datetime-like, optional
+        Reference time for time-based constraints (default: now).
+    oversample : int, default 3
+        Candidates asked of the model per pick (k x oversample), before the constraints.
+    chunk_size : int, default 20000
+        Customers per chunk (bounds memory).
+    out : path, optional
+        Write the picks there chunk by chunk (.csv or .parquet) instead of returning them.
+    format : {"long", "wide"}, default "long"
+        ``long``: one row per pick; ``wide``: one row per customer (item_1.., reason_1..).
+    control : float, optional
+        Hold out this share of the audience as a control group (e.g. ``0.1``): they get no
+        picks in the output, and ``result.assignments`` lists every customer's group. Needs
+        ``salt``. See :mod:`recsys.experiment`.
+    salt : str, optional
+        Names the random draw of the groups (e.g. ``"2026-w48"``): the same salt gives the
+        same groups in any order, on any machine.
+    arms : dict of str -> float, optional
+        Several arms and their shares instead of ``control``, e.g.
+        ``{"als": 0.45, "ease": 0.45, "control": 0.1}`` with ``model={"als": ..., "ease": ...}``;
+        the output then has a ``group`` column.
+    rules : list of Constraint, optional
+        The former name of ``constraints`` (deprecated: "rules" now means association
+        rules only).
+
+    Returns
+    -------
+    CampaignResult
+        ``picks`` (None when written to ``out``), ``summary`` (customers, picks, back-filled
+        share, coverage, top products, exclusions per constraint) and, with a control group,
+        ``assignments`` (``customer_id``, ``group``, ``share``, ``segment``, ``picks``: the
+        ``"|"``-joined product ids picked; for control, those they would have got).
+    """
+    k = check_int("make_picks", "k", k, minimum=1)
+    opts = Options(
+        k, _constraints(constraints, rules),
+        check_int("make_picks", "oversample", oversample, minimum=1),
+        check_int("make_picks", "chunk_size", chunk_size, minimum=1), bool(backfill),
+        item_names(products) if names is None else names, segments, _as_of(as_of),
+        show_progress)
+    check_choice("make_picks", "format", format, ("long", "wide"))
+    audience = _audience(customers)
+    writer = Writer(out, format) if out is not None else None
+    frames: list[pd.DataFrame] = []
+    mail = writer.write if writer is not None else frames.append
+    if control is None and arms is None:
+        if salt is not None:
+            raise InvalidParameterError("make_picks: salt= goes with control= or arms= (a "
+                                        "control group); pass one of them, or drop salt.")
+        summary, assignments = _run(_one_model(model), audience, opts, mail), None
+    else:
+        summary, assignments = _run_experiment(model, audience, opts, mail, control, salt, arms)
+    if writer is not None:
+        writer.close()
+    picks = None
+    if writer is None:
+        picks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if format == "wide":
+            picks = to_wide(picks)
+    return CampaignResult(picks, summary, assignments)
+
+
+def _constraints(constraints: Sequence[Constraint], rules: Sequence[Constraint] | None
+                 ) -> tuple[Constraint, ...]:
+    """The constraints, taking the deprecated ``rules=`` keyword too."""
+    if rules is not None:
+        if constraints:
+            raise InvalidParameterError("make_picks: pass constraints= only (rules= is its "
+                                        "former name).")
+        warnings.warn("make_picks(rules=...) is deprecated; pass constraints=[...] (the same "
+                      "objects).", DeprecationWarning, stacklevel=3)
+        constraints = rules
+    given = tuple(constraints)
+    for constraint in given:
+        if not isinstance(constraint, Constraint):
+            raise InvalidParameterError(
+                f"make_picks: {constraint!r} is not a campaign constraint (ExcludePurchased, "
+                f"OnlyAvailable, PriceBand, CategoryCap, MustInclude, ...).")
+    return given
+
+
+def _one_model(model: object) -> Recommender:
+    if not isinstance(model, Recommender):
+        raise InvalidParameterError(
+            f"make_picks: model must be a fitted Recommender, got {type(model).__name__}; a "
+            f"dict of models goes with arms= (one model per arm).")
+    check_fitted(model)
+    return model
+
+
+def _audience(customers: Iterable) -> np.ndarray:
+    if isinstance(customers, pd.DataFrame):
+        raise DataError("make_picks: customers must be ids (a list or a column such as "
+                        "table['customer_id']), not a whole DataFrame.")
+    audience = clean_ids(customers, "customers")
+    if len(audience) == 0:
+        raise DataError("make_picks: the audience is empty.")
+    _, first = np.unique(audience, return_index=True)
+    return audience[np.sort(first)]  # each customer once, in the order given
+
+
+def _as_of(as_of: object) -> np.datetime64:
+    if as_of is None:
+        return np.datetime64("now", "ns")
+    try:
+        return pd.Timestamp(as_of).to_datetime64().astype("datetime64[ns]")
+    except (ValueError, TypeError):
+        raise DataError(f"make_picks: as_of must be a date such as '2026-11-24', got "
+                        f"{as_of!r}.") from None
+
+
+def _run(model: Recommender, audience: np.ndarray, opts: Options, sink) -> dict[str, Any]:
+    """Picks for ``audience`` from ``model``, handed to ``sink`` chunk by chunk; the summary."""
+    ctx = Context(model, audience, opts.as_of)
+    for constraint in opts.constraints:
+        constraint.bind(ctx)
+    allowed = model.recommendable_.copy()
+    exclusions: dict[str, int] = {}
+    for constraint in opts.constraints:
+        mask = constraint.allowed(ctx)
+        if mask is not None:
+            exclusions[constraint.name] = int((allowed & ~mask).sum())  # products removed
+            allowed &= mask
+    popular = segment_popularity(model, opts.segments, allowed,
+                                  depth=opts.k * opts.oversample + opts.k)
+    user_index = model.users_.to_index(audience, missing="mask")
+    stats = Stats(exclusions)
+    step = opts.chunk_size
+    starts = range(0, len(audience), step)
+    if opts.show_progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, total=(len(audience) + step - 1) // step, unit="chunk",
+                      desc="picks")
+    for start in starts:
+        rows = np.arange(start, min(start + step, len(audience)))
+        sink(chunk_picks(ctx, opts, rows, user_index[rows], allowed, popular, stats))
+    return stats.summary(len(audience), model.items_.ids)
+
+
+def _run_experiment(model, audience: np.ndarray, opts: Options, mail, control, salt,
+                    arms) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Assign the audience to arms, run each arm with its model, mail all but control."""
+    from ..experiment._assign import CONTROL, assign, check_arms
+    from ..experiment._picks import arm_models, check_pick_ids, joined_picks
+
+    plan = check_arms(arms, control, "make_picks")
+    if salt is None:
+        raise InvalidParameterError("make_picks: a control group needs salt= (e.g. the "
+                                    "campaign's name, '2026-w48'); the same salt gives the "
+                                    "same groups.")
+    models = {arm: _one_model(m) for arm, m in arm_models(model, plan).items()}
+    for fitted in models.values():
+        check_pick_ids(fitted.items_.ids)
+    groups = assign(audience, salt=salt, arms=plan, segments=opts.segments)
+    several = sum(arm != CONTROL for arm in plan) > 1
+    summaries, joined = {}, []
+    for arm in plan:
+        who = audience[groups["group"].to_numpy() == arm]
+        if len(who) == 0:
+            continue
+
+        def sink(frame: pd.DataFrame, arm: str = arm) -> None:
+            joined.append(joined_picks(frame))
+            if arm != CONTROL:
+                if several:
+                    frame.insert(1, "group", arm)
+                mail(frame)
+
+        summaries[arm] = _run(models[arm], who, opts, sink)
+    picks = pd.concat(joined, ignore_index=True) if joined else joined_picks(pd.DataFrame())
+    position = pd.Index(picks["customer_id"]).get_indexer(groups["customer_id"])
+    groups["picks"] = np.where(position >= 0, picks["picks"].to_numpy(dtype=object)[position], "")
+    return _experiment_summary(summaries, CONTROL), groups
+
+
+def _experiment_summary(summaries: dict[str, dict], control: str) -> dict[str, Any]:
+    """The mailed arms' summaries added up (top products and exclusions of the first)."""
+    mailed = [s for arm, s in summaries.items() if arm != control]
+    if not mailed:
+        raise DataError("make_picks: every customer fell in the control group; nothing is "
+                        "mailed (a larger audience or a smaller control share).")
+    out = dict(mailed[0])
+    picks = sum(s["picks"] for s in mailed)
+    out.update(customers=sum(s["customers"] for s in mailed), picks=picks,
+               customers_short_of_k=sum(s["customers_short_of_k"] for s in mailed),
+               backfilled_share=sum(s["backfilled_share"] * s["picks"] for s in mailed)
+               / picks if picks else 0.0,
+               control=summaries.get(control, {}).get("customers", 0),
+               arms={arm: s["customers"] for arm, s in summaries.items()})
+    return out
+
+
