@@ -99,13 +99,13 @@ def worker(payload: dict) -> dict:
                 "customers": n_customers}
     products = pd.read_parquet(where["products"])
     constraints = [recsys.campaign.ExcludePurchased(),
-             recsys.campaign.CategoryCap(products, column="category", max_per_category=CAP)]
+                   recsys.campaign.CategoryCap(products, column="category", max_per_category=CAP)]
     if payload.get("no_rules"):
         constraints = [recsys.campaign.ExcludePurchased()]
     audience = model.users_.ids[:n_customers]
     start = time.perf_counter()
-    outcome = recsys.campaign.make_picks(model, audience, k=K, constraints=constraints, products=products,
-                                         backfill=not payload.get("no_rules"),
+    outcome = recsys.campaign.make_picks(model, audience, k=K, constraints=constraints,
+                                         products=products, backfill=not payload.get("no_rules"),
                                          out=where["picks"], chunk_size=payload["chunk"])
     seconds = time.perf_counter() - start
     result = {"seconds": seconds, "picks": outcome.summary["picks"],
