@@ -240,3 +240,41 @@ def test_segments_command(capsys):
     assert main(["segments", "--clusters", "3"]) == 0
     out = capsys.readouterr().out
     assert "champions" in out and "behavioural clusters" in out
+
+
+@pytest.fixture(scope="module")
+def renamed_orders(tmp_path_factory):
+    """The synthetic shop's lines under other column names (member, item, invoice, when)."""
+    shop = recsys.make_shop(n_customers=300, n_products=60, seed=2)
+    path = tmp_path_factory.mktemp("renamed") / "lines.csv"
+    shop.orders.rename(columns={"customer_id": "member", "product_id": "item",
+                                "order_id": "invoice", "timestamp": "when"}).to_csv(path,
+                                                                                   index=False)
+    return path
+
+
+def test_segments_and_picks_read_the_column_options(renamed_orders, tmp_path, capsys):
+    names = ["--orders", str(renamed_orders), "--user-col", "member", "--item-col", "item"]
+    full = names + ["--basket-col", "invoice", "--time-col", "when"]
+    table = tmp_path / "rfm.csv"
+    assert main(["segments", *full, "--out", str(table)]) == 0
+    rfm_table = pd.read_csv(table)
+    assert rfm_table.columns[0] == "member" and len(rfm_table) > 0
+    champions = set(rfm_table.loc[rfm_table["segment"] == "champions", "member"])
+    out = tmp_path / "picks.csv"
+    assert main(["picks", *full, "--segment", "champions", "-k", "3", "--out", str(out)]) == 0
+    assert set(pd.read_csv(out)["customer_id"]) == champions
+    capsys.readouterr()
+
+
+def test_picks_without_order_ids_or_times_picks_for_everyone(renamed_orders, tmp_path, capsys):
+    """Play counts or any log without orders and times: picks need neither."""
+    out = tmp_path / "picks.csv"
+    assert main(["picks", "--orders", str(renamed_orders), "--user-col", "member",
+                 "--item-col", "item", "-k", "3", "--out", str(out)]) == 0
+    members = pd.read_csv(renamed_orders)["member"].unique()
+    assert set(pd.read_csv(out)["customer_id"]) == set(members)
+    capsys.readouterr()
+    assert main(["segments", "--orders", str(renamed_orders), "--user-col", "member",
+                 "--item-col", "item"]) == 1
+    assert "--basket-col and --time-col" in capsys.readouterr().err

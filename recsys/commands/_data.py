@@ -70,5 +70,14 @@ def load_data(args) -> ShopData:
     return read_movielens(args.data_path)
 
 
+def order_columns(args) -> tuple[str, str | None, str | None]:
+    """The customer, order and time columns of the orders the options describe: the
+    ``--user-col``, ``--basket-col`` and ``--time-col`` of an ``--orders`` file, or the
+    built-in data sets' own (``customer_id``, ``order_id``, ``timestamp``)."""
+    if args.orders:
+        return args.user_col, args.basket_col, args.time_col
+    return "customer_id", "order_id", "timestamp"
+
+
 def _cols(text: str | None) -> list[str]:
     return [c.strip() for c in (text or "").split(",") if c.strip()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._threads import batch_threads
@@ -12,7 +13,7 @@ from ..cli import command, parse_params, progress_enabled, read_frame
 from ..exceptions import DataError, InvalidParameterError
 from ..models.base import fit_model
 from ..reasons import item_names
-from ._data import add_data_options, load_data
+from ._data import add_data_options, load_data, order_columns
 from .serve import model_class
 
 
@@ -108,19 +109,11 @@ def run(args) -> int:
 
     shop = load_data(args)
     orders, products = shop.orders, shop.products
-    segments = customer_segments(shop, args.as_of).set_index("customer_id")["segment"]
-    if args.segment:
-        audience = segments.index[segments == args.segment].to_numpy()
-        if len(audience) == 0:
-            raise DataError(f"no customer is in segment {args.segment!r}; segments: "
-                            f"{sorted(segments.unique())}.")
-    elif args.customers:
-        table = read_frame(args.customers)
-        if "customer_id" not in table.columns:
-            raise DataError(f"{args.customers} needs a customer_id column.")
-        audience = table["customer_id"].to_numpy()
-    else:
-        audience = segments.index.to_numpy()
+    customer, _, timestamp = columns = order_columns(args)
+    # segments only when asked for, or when the orders have the order ids and times for them
+    table = customer_segments(shop, args.as_of, columns, required=bool(args.segment))
+    segments = table.set_index(customer)["segment"] if table is not None else None
+    audience = _audience(args, segments, shop, customer)
     if args.constraints:
         config = _read_constraints(args.constraints)
     else:
@@ -135,7 +128,8 @@ def run(args) -> int:
         config = {key: value for key, value in config.items() if value is not None}
     sends = read_frame(args.previous_sends) if args.previous_sends else None
     constraints = constraints_from_config(config, products=products, orders=orders, sends=sends)
-    as_of = args.as_of or (pd.Timestamp(orders["timestamp"].max()) + pd.Timedelta(days=1))
+    as_of = args.as_of or (pd.Timestamp(orders[timestamp].max()) + pd.Timedelta(days=1)
+                           if timestamp is not None else None)
     experiment = experiment_options(args)
     if "arms" in experiment:
         model = {arm: _model(arm, {}, shop) for arm in experiment["arms"] if arm != "control"}
@@ -163,6 +157,26 @@ def run(args) -> int:
     names = item_names(products)
     print("top products: " + "; ".join(f"{names.get(i, i)} ({n:,})" for i, n in s["top_products"][:5]))
     return 0
+
+
+def _audience(args, segments, shop, customer: str) -> np.ndarray:
+    """Who gets picks: a segment, the ids of a --customers file, or every customer."""
+    if args.segment:
+        audience = segments.index[segments == args.segment].to_numpy()
+        if len(audience) == 0:
+            raise DataError(f"no customer is in segment {args.segment!r}; segments: "
+                            f"{sorted(segments.unique())}.")
+        return audience
+    if args.customers:
+        table = read_frame(args.customers)
+        column = next((c for c in (customer, "customer_id") if c in table.columns), None)
+        if column is None:
+            raise DataError(f"--customers {args.customers} needs a {customer!r} column (the "
+                            f"--user-col) or a customer_id column; it has {list(table.columns)}.")
+        return table[column].to_numpy()
+    if segments is not None:
+        return segments.index.to_numpy()
+    return shop.interactions.users.ids
 
 
 def parse_share(text: str, option: str) -> float:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..cli import command, write_frame
-from ._data import add_data_options, load_data
+from ..exceptions import DataError
+from ._data import add_data_options, load_data, order_columns
 
 
 def configure(parser) -> None:
@@ -15,12 +16,22 @@ def configure(parser) -> None:
     parser.add_argument("--out", default=None, help="write the per-customer table (.csv/.parquet)")
 
 
-def customer_segments(shop, as_of):
+def customer_segments(shop, as_of, columns: tuple[str, str | None, str | None],
+                      required: bool = True):
+    """The RFM table of the shop's customers from the given (customer, order, time) columns;
+    None when the orders have no order ids or times and ``required`` is false."""
     from ..segments import rfm
 
-    orders = shop.orders
-    return rfm(orders, customer="customer_id", order="order_id", timestamp="timestamp",
-               as_of=as_of)
+    customer, order, timestamp = columns
+    missing = [flag for flag, column in (("--basket-col", order), ("--time-col", timestamp))
+               if column is None]
+    if missing:
+        if not required:
+            return None
+        raise DataError(
+            f"RFM segments need an order id and a time per line: pass {' and '.join(missing)} "
+            f"(the columns of --orders that hold them).")
+    return rfm(shop.orders, customer=customer, order=order, timestamp=timestamp, as_of=as_of)
 
 
 @command("segments", "RFM scores and named segments (champions, at risk, ...) of every customer.",
@@ -29,7 +40,7 @@ def run(args) -> int:
     from ..segments import SEGMENTS, behaviour_clusters
 
     shop = load_data(args)
-    table = customer_segments(shop, args.as_of)
+    table = customer_segments(shop, args.as_of, order_columns(args))
     counts = table["segment"].value_counts()
     as_of = args.as_of or "the day after the last order"
     print(f"{shop.name}: {len(table):,} customers as of {as_of}")
