@@ -11,9 +11,9 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import cell_keys, locate, rank_in_runs
+from ._arrays import cell_keys, locate, rank_in_runs, row_lengths
 from ._ranking import Anchors
-from ._topk import padded_blocks, sorted_csr
+from ._topk import padded_blocks, sorted_csr, take_rows
 
 __all__ = ["MAX_HISTORY", "top_of_rows", "item_anchors", "factor_anchors", "id_tuples",
            "sparse_weight"]
@@ -106,9 +106,20 @@ def factor_anchors(unit: np.ndarray, history: sp.csr_matrix, picks: np.ndarray,
     """Factor models: for each pick, the history item whose unit vector is closest (cosine,
     times the history weight). Per block of customers: their padded histories (n, H, f)
     against their picks (n, k, f) in one batched product, so each history vector is gathered
-    once, not k times."""
-    out = Anchors.popular(picks.shape)
+    once, not k times. Customers are blocked by history length, so a block pads to about its
+    own rows' length rather than to the longest history of a random block."""
     history = top_of_rows(history, MAX_HISTORY)
+    order = np.argsort(row_lengths(history.indptr), kind="stable")
+    found = _factor_anchors_in_order(unit, take_rows(history, order), picks[order], item_ids,
+                                     block)
+    out = Anchors.popular(picks.shape)
+    out.codes[order], out.anchors[order] = found.codes, found.anchors
+    return out
+
+
+def _factor_anchors_in_order(unit: np.ndarray, history: sp.csr_matrix, picks: np.ndarray,
+                             item_ids: np.ndarray, block: int) -> Anchors:
+    out = Anchors.popular(picks.shape)
     k = picks.shape[1]
     flat_codes, flat_anchors = out.codes.reshape(-1), out.anchors.reshape(-1)
     for rows, part, owner, slot, width in padded_blocks(history, block):
