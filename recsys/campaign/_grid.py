@@ -176,14 +176,18 @@ def _block_per_customer(ctx: Context, grid: _Grid, rows, seen: sp.csr_matrix | N
     """Per-customer constraints (already bought, recently sent...) as look-ups of (row, item)
     keys. The model already left seen items out of its own candidates; promoted and
     back-fill products are checked here."""
-    keys = grid.keys(len(ctx.model.items_))
-    blocks = [("purchased", seen)] if seen is not None else []
-    blocks += [(constraint.name, m) for constraint in constraints
+    keys = grid.keys(len(ctx.model.items_)).ravel()
+    # the model's own candidates never hold a seen item: only the other cells are looked up
+    blocks = [("purchased", seen, grid.kind != PickKind.MODEL)] if seen is not None else []
+    blocks += [(constraint.name, m, None) for constraint in constraints
                if (m := constraint.blocked(ctx, rows)) is not None]
-    for name, matrix in blocks:
-        hit = grid.valid & in_sorted(cell_keys(sorted_csr(matrix)), keys)
-        stats.add(name, hit.sum())
-        grid.valid &= ~hit
+    valid = grid.valid.ravel()
+    for name, matrix, where in blocks:
+        cells = np.flatnonzero(valid if where is None else valid & where.ravel())
+        hit = cells[in_sorted(cell_keys(sorted_csr(matrix)), keys[cells])]
+        stats.add(name, len(hit))
+        valid[hit] = False
+    grid.valid = valid.reshape(grid.items.shape)
 
 
 def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
