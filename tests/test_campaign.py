@@ -278,3 +278,28 @@ def test_picks_without_order_ids_or_times_picks_for_everyone(renamed_orders, tmp
     assert main(["segments", "--orders", str(renamed_orders), "--user-col", "member",
                  "--item-col", "item"]) == 1
     assert "--basket-col and --time-col" in capsys.readouterr().err
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 9), st.integers(1, 4), st.integers(1, 3), st.data())
+def test_category_caps_count_the_same_by_counter_and_by_sort(n, width, n_codes, cap, data):
+    from unittest.mock import patch
+
+    from recsys.campaign import _grid
+
+    valid = np.array(data.draw(st.lists(st.booleans(), min_size=n * width,
+                                        max_size=n * width))).reshape(n, width)
+    code = np.array(data.draw(st.lists(st.integers(0, n_codes - 1), min_size=n * width,
+                                       max_size=n * width))).reshape(n, width)
+    counted = _grid._over_cap(valid, code, n_codes, cap)
+    with patch.object(_grid, "DENSE_COUNTER_CELLS", 0):
+        sorted_ = _grid._over_cap(valid, code, n_codes, cap)
+    assert np.array_equal(counted, sorted_)
+    expected = np.zeros_like(valid)
+    for r in range(n):  # the definition, cell by cell
+        seen: dict[int, int] = {}
+        for c in range(width):
+            if valid[r, c]:
+                expected[r, c] = seen.get(code[r, c], 0) >= cap
+                seen[code[r, c]] = seen.get(code[r, c], 0) + 1
+    assert np.array_equal(counted, expected)

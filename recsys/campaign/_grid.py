@@ -190,6 +190,32 @@ def _block_per_customer(ctx: Context, grid: _Grid, rows, seen: sp.csr_matrix | N
     grid.valid = valid.reshape(grid.items.shape)
 
 
+#: (rows x categories) counters up to which caps are counted by walking the grid's columns
+DENSE_COUNTER_CELLS = 32_000_000
+
+
+def _over_cap(valid: np.ndarray, code: np.ndarray, n_codes: int, cap: int) -> np.ndarray:
+    """Valid cells beyond the ``cap``-th of their row's code, in column order. A per-row
+    counter walked column by column (a loop over the grid's few columns, never over
+    customers) when it is small, else a sort of (row, code) keys."""
+    n, width = valid.shape
+    if n * n_codes > DENSE_COUNTER_CELLS:
+        cells = np.flatnonzero(valid)
+        group = (cells // width).astype(np.int64) * n_codes + code.ravel()[cells]
+        over = np.zeros(valid.size, bool)
+        over[cells[_occurrence(group) >= cap]] = True
+        return over.reshape(valid.shape)
+    count = np.zeros(n * n_codes, np.int32)
+    over = np.zeros_like(valid)
+    start = np.arange(n, dtype=np.int64) * n_codes
+    for column in range(width):
+        rows = np.flatnonzero(valid[:, column])
+        group = start[rows] + code[rows, column]
+        over[rows, column] = count[group] >= cap
+        count[group] += 1  # one cell per row in a column: no repeated index
+    return over
+
+
 def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
     """Each item once per customer, promoted slots, category caps (in column order)."""
     flat = grid.valid.ravel().copy()
@@ -201,12 +227,10 @@ def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
         cells = np.flatnonzero(flat & (grid.kind.ravel() == PickKind.PROMOTED))
         flat[cells[_occurrence(row_of[cells]) >= ctx.promoted_slots]] = False
     for name, codes, cap in ctx.caps:
-        cells = np.flatnonzero(flat)
-        group = row_of[cells].astype(np.int64) * (codes.max() + 1) + codes[
-            grid.items.ravel()[cells]]
-        over = _occurrence(group) >= cap
+        valid = flat.reshape(grid.items.shape)
+        over = _over_cap(valid, codes[np.maximum(grid.items, 0)], int(codes.max()) + 1, cap)
         stats.add(name, over.sum())
-        flat[cells[over]] = False
+        flat[over.ravel()] = False
     grid.valid = flat.reshape(grid.items.shape)
     if not backfill:
         grid.valid &= grid.kind != PickKind.BACKFILL
