@@ -113,10 +113,7 @@ class _Grid:
     source: np.ndarray  # (n,) which model answered each customer
     segments: np.ndarray | None  # (n,) segment labels, for back-fill reasons
 
-    def keys(self, n_items: int) -> np.ndarray:
-        """(row, item) as one int64 key per cell."""
-        rows = np.arange(self.items.shape[0], dtype=np.int64)[:, None]
-        return rows * n_items + np.maximum(self.items, 0)
+    keys: np.ndarray  # (n * width,) int64 key of each cell's (row, item), row-major
 
 
 def _model_candidates(ctx: Context, user_index: np.ndarray, width: int, allowed: np.ndarray,
@@ -168,7 +165,8 @@ def _candidates(ctx: Context, opts: Options, rows, user_index, allowed, popular,
     value = np.concatenate([p[2] if p[2] is not None else np.full(p[0].shape, np.nan, np.float32)
                             for p in parts], axis=1)
     valid = (items >= 0) & allowed[np.maximum(items, 0)]
-    return _Grid(items, kind, value, valid, source, labels)
+    keys = (np.arange(n, dtype=np.int64)[:, None] * len(allowed) + np.maximum(items, 0)).ravel()
+    return _Grid(items, kind, value, valid, source, labels, keys)
 
 
 def _block_per_customer(ctx: Context, grid: _Grid, rows, seen: sp.csr_matrix | None,
@@ -176,7 +174,7 @@ def _block_per_customer(ctx: Context, grid: _Grid, rows, seen: sp.csr_matrix | N
     """Per-customer constraints (already bought, recently sent...) as look-ups of (row, item)
     keys. The model already left seen items out of its own candidates; promoted and
     back-fill products are checked here."""
-    keys = grid.keys(len(ctx.model.items_)).ravel()
+    keys = grid.keys
     # the model's own candidates never hold a seen item: only the other cells are looked up
     blocks = [("purchased", seen, grid.kind != PickKind.MODEL)] if seen is not None else []
     blocks += [(constraint.name, m, None) for constraint in constraints
@@ -219,11 +217,11 @@ def _over_cap(valid: np.ndarray, code: np.ndarray, n_codes: int, cap: int) -> np
 def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
     """Each item once per customer, promoted slots, category caps (in column order)."""
     flat = grid.valid.ravel().copy()
-    row_of = np.repeat(np.arange(grid.items.shape[0]), grid.items.shape[1])
     cells = np.flatnonzero(flat)
-    first = _first_occurrence(grid.keys(len(ctx.model.items_)).ravel()[cells])
+    first = _first_occurrence(grid.keys[cells])
     flat[cells[~first]] = False
     if len(ctx.promoted):
+        row_of = np.repeat(np.arange(grid.items.shape[0]), grid.items.shape[1])
         cells = np.flatnonzero(flat & (grid.kind.ravel() == PickKind.PROMOTED))
         flat[cells[_occurrence(row_of[cells]) >= ctx.promoted_slots]] = False
     for name, codes, cap in ctx.caps:
