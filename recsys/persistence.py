@@ -145,11 +145,25 @@ def model_from_arrays(entry: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
 
 
 # ---------------------------------------------------------------------- internals
+def _check_archive(where: str) -> None:
+    """Refuse a file that is not a zip archive before numpy reads it: numpy would take
+    anything else (a CSV, random bytes) for a pickle and say so."""
+    if zipfile.is_zipfile(where):
+        return
+    with open(where, "rb") as handle:
+        head = handle.read(6)
+    what = "a single numpy array (.npy)" if head == b"\x93NUMPY" else "not a zip archive"
+    raise PersistenceError(
+        f"{where} is not a recsys model file: it is {what}. A model file is the .npz that "
+        f"model.save(path) or `recsys fit --out` writes.")
+
+
 def _read(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     where = str(path)
     if not os.path.isfile(where):
         raise PersistenceError(f"no model file at {where!r}.")
     try:
+        _check_archive(where)
         with np.load(where, allow_pickle=False) as npz:
             if _MANIFEST not in npz.files:
                 raise PersistenceError(

@@ -84,13 +84,20 @@ def leave_last_out(
 
     Users with ``n`` or fewer interactions (or a single basket) stay whole in
     train, so no one loses their entire history. Equal timestamps keep row order.
+    Needs timestamps: without them "last" has no meaning (file order is not time), and
+    :func:`random_split` is the honest choice.
     """
     check_choice("leave_last_out", "by", by, ("time", "basket"))
     n = check_int("leave_last_out", "n", n, minimum=1)
     if data.user_index is None:
         raise DataError("leave_last_out needs users; these interactions are baskets only.")
+    if data.timestamps is None:
+        raise DataError(
+            "leave_last_out needs timestamps to know which interactions are the last; these "
+            "interactions have none. Build them with timestamp='<column>', or use "
+            "random_split for data without times.")
     row = np.arange(len(data))
-    when = data.timestamps.view(np.int64) if data.timestamps is not None else row
+    when = data.timestamps.view(np.int64)
     users = data.user_index
     if by == "time":
         order = np.lexsort((row, when, users))

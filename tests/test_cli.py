@@ -94,3 +94,23 @@ def test_cart_recommendation(tmp_path, capsys):
                  "--out", str(model)]) == 0
     assert main(["recommend", "--model", str(model), "--basket", "P0001,P0002", "-k", "3"]) == 0
     assert "AssociationRules" in capsys.readouterr().out
+
+
+def test_options_that_name_missing_or_unusable_columns_say_so(tmp_path, capsys, shop):
+    orders = tmp_path / "orders.csv"
+    shop.orders.drop(columns=["timestamp"]).to_csv(orders, index=False)
+    products = tmp_path / "products.csv"
+    shop.products.to_csv(products, index=False)
+    assert main(["fit", "--model", "ContentBased", "--orders", str(orders), "--products",
+                 str(products), "--text-cols", "name,descripton", "--out",
+                 str(tmp_path / "m.npz")]) == 1
+    err = capsys.readouterr().err
+    assert "--text-cols" in err and "'descripton'" in err
+    code = main(["evaluate", "--orders", str(orders), "--split", "leave-last",
+                 "--models", "Popularity"])
+    assert code in (1, 2)
+    assert "--time-col" in capsys.readouterr().err
+    lines = tmp_path / "lines.csv"
+    shop.orders.to_csv(lines, index=False)
+    assert main(["info", str(lines)]) == 1
+    assert "not a recsys model file" in capsys.readouterr().err

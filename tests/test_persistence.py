@@ -144,3 +144,17 @@ def test_a_file_with_an_unsorted_id_map_is_refused(tmp_path, shop):
     np.savez_compressed(path, __manifest__=np.array(json.dumps(manifest)), **arrays)
     with pytest.raises(PersistenceError, match="sorted"):
         load(path)
+
+
+@pytest.mark.parametrize("content", [b"customer_id,product_id\n1,2\n", b"\x93NUMPY", b"\x00" * 64])
+def test_a_file_that_is_not_a_model_archive_is_named_as_such(tmp_path, content):
+    """A CSV, a bare .npy or random bytes: never reported as "a pickled object array"."""
+    path = tmp_path / "not-a-model.npz"
+    if content == b"\x93NUMPY":
+        np.save(tmp_path / "array.npy", np.arange(3))
+        path = tmp_path / "array.npy"
+    else:
+        path.write_bytes(content)
+    with pytest.raises(PersistenceError, match="is not a recsys model file") as err:
+        load(path)
+    assert "pickle" not in str(err.value)

@@ -123,3 +123,9 @@ def test_new_item_mask(shop):
     trained = set(train.item_index.tolist())
     assert all((i not in trained) == m for i, m in zip(test.item_index.tolist(), mask, strict=True))
     assert mask.any()  # the synthetic shop launches products during the year
+
+
+def test_leave_last_out_refuses_data_without_times():
+    frame = pd.DataFrame({"user_id": [1, 1, 2], "item_id": ["a", "b", "a"]})
+    with pytest.raises(DataError, match="random_split"):
+        leave_last_out(Interactions.from_frame(frame))

@@ -55,8 +55,13 @@ def load_data(args) -> ShopData:
             products = read_frame(args.products)
             if args.item_col not in products.columns:
                 raise DataError(f"--products has no column {args.item_col!r} (the --item-col).")
-            text = _cols(args.text_cols) if args.text_cols is not None else [args.name_col]
-            text = [c for c in text if c in products.columns]
+            if args.text_cols is not None:  # named columns must exist: never a silent drop
+                _check_columns(products, _cols(args.text_cols), "--text-cols")
+                text = _cols(args.text_cols)
+            else:  # the default, the name column, only when the table has one
+                text = [c for c in [args.name_col] if c in products.columns]
+            _check_columns(products, _cols(args.category_cols), "--category-cols")
+            _check_columns(products, _cols(args.numeric_cols), "--numeric-cols")
             items = ItemFeatures.from_frame(products, item=args.item_col, text=text,
                                             categorical=_cols(args.category_cols),
                                             numeric=_cols(args.numeric_cols))
@@ -77,6 +82,13 @@ def order_columns(args) -> tuple[str, str | None, str | None]:
     if args.orders:
         return args.user_col, args.basket_col, args.time_col
     return "customer_id", "order_id", "timestamp"
+
+
+def _check_columns(products, columns: list[str], option: str) -> None:
+    missing = [c for c in columns if c not in products.columns]
+    if missing:
+        raise DataError(f"{option}: --products has no column {', '.join(map(repr, missing))}; "
+                        f"it has {list(products.columns)}.")
 
 
 def _cols(text: str | None) -> list[str]:

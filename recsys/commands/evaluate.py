@@ -56,6 +56,10 @@ def split_data(data, how: str, test_days: float):
     if how == "temporal":
         return temporal_split(data, last_days=test_days)
     if how == "leave-last":
+        if data.timestamps is None:
+            raise InvalidParameterError(
+                "--split leave-last needs times to know each customer's last purchases: pass "
+                "--time-col (the timestamp column of --orders), or use --split random.")
         return leave_last_out(data, by="basket" if data.basket_index is not None else "time")
     return random_split(data, 0.2, random_state=0)
 
