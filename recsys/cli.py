@@ -135,8 +135,19 @@ def write_text(text: str, path: str) -> None:
                         f"exists and is writable.") from None
 
 
-def read_frame(path: str):
-    """Read a CSV (gz or not), Parquet or JSON table."""
+#: delimiters a text table may use, in the order ties are broken
+DELIMITERS = (",", "\t", ";", "|")
+_SEP_WORDS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|",
+              "space": " "}
+
+
+def read_frame(path: str, sep: str | None = None):
+    """Read a delimited text table (gz or not), Parquet or JSON.
+
+    ``sep`` is the delimiter (``--sep``: a character, or ``tab``, ``comma``, ``semicolon``,
+    ``pipe``, ``space``); by default the header line tells: the most frequent of comma, tab,
+    semicolon and pipe (a comma when it holds none).
+    """
     import pandas as pd
 
     target = Path(path)
@@ -147,7 +158,25 @@ def read_frame(path: str):
         return pd.read_parquet(target)
     if name.endswith(".json"):
         return pd.read_json(target)
-    return pd.read_csv(target)
+    delimiter = _SEP_WORDS.get(sep.lower(), sep) if sep else _sniff_delimiter(target)
+    if len(delimiter) != 1:
+        raise InvalidParameterError(f"--sep takes one character or tab/comma/semicolon/pipe/"
+                                    f"space, got {sep!r}.")
+    return pd.read_csv(target, sep=delimiter)
+
+
+def _sniff_delimiter(target: Path) -> str:
+    """The delimiter of a text table, from its first line."""
+    import gzip
+
+    opener = gzip.open if target.name.lower().endswith(".gz") else open
+    try:
+        with opener(target, "rt", encoding="utf-8", errors="replace") as handle:
+            header = handle.readline()
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{target} could not be read as a table ({exc}).") from None
+    counts = [header.count(d) for d in DELIMITERS]
+    return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
 
 
 def progress_enabled(args) -> bool:

@@ -114,3 +114,27 @@ def test_options_that_name_missing_or_unusable_columns_say_so(tmp_path, capsys, 
     shop.orders.to_csv(lines, index=False)
     assert main(["info", str(lines)]) == 1
     assert "not a recsys model file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sep", ["\t", ";", "|"])
+def test_text_tables_with_other_delimiters_are_read(tmp_path, capsys, shop, sep):
+    """A tab-, semicolon- or pipe-separated log arrives as columns, told by its header line
+    or by --sep, on every command that reads one."""
+    lines = tmp_path / "lines.txt"
+    shop.orders.to_csv(lines, index=False, sep=sep)
+    out = tmp_path / "rules.csv"
+    assert main(["rules", "--orders", str(lines), "--basket-col", "order_id",
+                 "--min-support", "0.01", "--out", str(out)]) == 0
+    word = {"\t": "tab", ";": "semicolon", "|": "pipe"}[sep]
+    model = tmp_path / "m.npz"
+    assert main(["fit", "--model", "Popularity", "--orders", str(lines), "--sep", word,
+                 "--out", str(model)]) == 0
+    picks = tmp_path / "picks.csv"
+    assert main(["picks", "--orders", str(lines), "--sep", word, "--basket-col", "order_id",
+                 "--time-col", "timestamp", "--segment", "champions", "-k", "2",
+                 "--out", str(picks)]) == 0
+    assert len(pd.read_csv(picks)) > 0
+    capsys.readouterr()
+    assert main(["fit", "--model", "Popularity", "--orders", str(lines), "--sep", "ab",
+                 "--out", str(model)]) in (1, 2)
+    assert "--sep" in capsys.readouterr().err

@@ -8,6 +8,8 @@ from ..datasets import ShopData, make_shop, read_movielens, read_online_retail
 from ..exceptions import DataError
 
 DATASETS = ("synthetic", "online-retail", "movielens")
+SEP_HELP = ("delimiter of text input files (a character, or tab, comma, semicolon, pipe, "
+            "space); default: told by each file's header line")
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +25,7 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--basket-col", default=None, help="order/invoice id column of --orders")
     group.add_argument("--time-col", default=None, help="timestamp column of --orders")
     group.add_argument("--weight-col", default=None, help="weight column of --orders (e.g. quantity)")
+    group.add_argument("--sep", default=None, help=SEP_HELP)
     group.add_argument("--products", default=None,
                        help="a product table (one row per product) for content features and names")
     group.add_argument("--name-col", default="name", help="display-name column of --products")
@@ -44,7 +47,7 @@ def load_data(args) -> ShopData:
     if args.orders:
         if args.dataset:
             raise DataError("pass --dataset or --orders, not both.")
-        orders = read_frame(args.orders)
+        orders = read_frame(args.orders, args.sep)
         interactions = Interactions.from_frame(
             orders, user=args.user_col, item=args.item_col, basket=args.basket_col,
             timestamp=args.time_col, weight=args.weight_col)
@@ -52,7 +55,7 @@ def load_data(args) -> ShopData:
             orders = orders.assign(**{args.time_col: interactions.timestamps})
         products = items = None
         if args.products:
-            products = read_frame(args.products)
+            products = read_frame(args.products, args.sep)
             if args.item_col not in products.columns:
                 raise DataError(f"--products has no column {args.item_col!r} (the --item-col).")
             if args.text_cols is not None:  # named columns must exist: never a silent drop

@@ -6,6 +6,7 @@ import sys
 import warnings
 
 from ..cli import command, read_frame, write_frame, write_text
+from ._data import SEP_HELP
 
 
 def configure(parser) -> None:
@@ -13,6 +14,7 @@ def configure(parser) -> None:
                         help="the assignments file written by 'recsys picks --control/--arms'")
     parser.add_argument("--orders", required=True,
                         help="order lines (CSV/Parquet/JSON) covering the measurement window")
+    parser.add_argument("--sep", default=None, help=SEP_HELP)
     parser.add_argument("--from", dest="start", required=True,
                         help="first day (or time) of the window, e.g. 2026-11-24 (included)")
     parser.add_argument("--to", dest="end", required=True,
@@ -48,8 +50,8 @@ def run(args) -> int:
     from ..exceptions import SampleRatioMismatchWarning
     from ..experiment import analyze
 
-    assignments = read_frame(args.assignments)
-    orders = read_frame(args.orders)
+    assignments = read_frame(args.assignments, args.sep)
+    orders = read_frame(args.orders, args.sep)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SampleRatioMismatchWarning)
         result = analyze(

@@ -126,7 +126,7 @@ def run(args) -> int:
                   "promoted": args.promoted.split(",") if args.promoted else None,
                   "promoted_slots": args.promoted_slots}
         config = {key: value for key, value in config.items() if value is not None}
-    sends = read_frame(args.previous_sends) if args.previous_sends else None
+    sends = read_frame(args.previous_sends, args.sep) if args.previous_sends else None
     constraints = constraints_from_config(config, products=products, orders=orders, sends=sends)
     as_of = args.as_of or (pd.Timestamp(orders[timestamp].max()) + pd.Timedelta(days=1)
                            if timestamp is not None else None)
@@ -168,7 +168,7 @@ def _audience(args, segments, shop, customer: str) -> np.ndarray:
                             f"{sorted(segments.unique())}.")
         return audience
     if args.customers:
-        table = read_frame(args.customers)
+        table = read_frame(args.customers, args.sep)
         column = next((c for c in (customer, "customer_id") if c in table.columns), None)
         if column is None:
             raise DataError(f"--customers {args.customers} needs a {customer!r} column (the "

@@ -9,6 +9,7 @@ import pandas as pd
 from ..cli import command, progress_enabled, read_frame, write_frame
 from ..exceptions import DataError
 from ..reasons import item_names
+from ._data import SEP_HELP
 
 
 def configure(parser) -> None:
@@ -20,6 +21,7 @@ def configure(parser) -> None:
     parser.add_argument("--data-path", default=None, help="path of --dataset's file")
     parser.add_argument("--basket-col", default="order_id", help="basket (order) id column")
     parser.add_argument("--item-col", default="product_id", help="item id column")
+    parser.add_argument("--sep", default=None, help=SEP_HELP)
     parser.add_argument("--name-col", default=None, help="item name column of --orders, to print")
     parser.add_argument("--min-support", type=float, default=0.01, help="default 0.01")
     parser.add_argument("--min-confidence", type=float, default=0.1, help="default 0.1")
@@ -38,7 +40,7 @@ def _load(args):
     if args.fimi:
         return read_fimi(args.fimi), names
     if args.orders:
-        frame = read_frame(args.orders)
+        frame = read_frame(args.orders, args.sep)
         data = Interactions.from_frame(frame, user=None, item=args.item_col,
                                        basket=args.basket_col)
         if args.name_col:

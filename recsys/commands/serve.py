@@ -51,6 +51,8 @@ def configure_recommend(parser) -> None:
     who.add_argument("--all-users", action="store_true", help="every customer the model knows")
     who.add_argument("--basket", help="comma-separated product ids of one cart")
     parser.add_argument("--user-col", default="customer_id", help="id column of --users-file")
+    parser.add_argument("--sep", default=None, help="delimiter of --users-file (default: told "
+                        "by its header line)")
     parser.add_argument("-k", "--k", type=int, default=10, help="picks per customer (default 10)")
     parser.add_argument("--include-seen", action="store_true",
                         help="allow products the customer already bought")
@@ -74,7 +76,7 @@ def run_recommend(args) -> int:
         if args.all_users:
             users = model.users_.ids
         elif args.users_file:
-            frame = read_frame(args.users_file)
+            frame = read_frame(args.users_file, args.sep)
             if args.user_col not in frame.columns:
                 raise InvalidParameterError(f"{args.users_file} has no column {args.user_col!r}.")
             users = frame[args.user_col].to_numpy()
