@@ -259,7 +259,7 @@ class Interactions:
         item: str = "item_id",
         weight: str | None = None,
         timestamp: str | None = None,
-        basket: str | None = None,
+        basket: str | Sequence[str] | None = None,
         users: IdMap | Iterable | None = None,
         items: IdMap | Iterable | None = None,
     ) -> Interactions:
@@ -277,8 +277,10 @@ class Interactions:
         timestamp : str, optional
             Column of times: datetime64, pandas Timestamps, ISO strings, or epoch
             numbers (seconds, or ms/us/ns, told apart by magnitude).
-        basket : str, optional
-            Column of basket (order, invoice) ids.
+        basket : str or list of str, optional
+            Column of basket (order, invoice) ids, or several columns whose combination is
+            the basket, e.g. ``["member", "date"]`` for "one member on one day" (the
+            baskets then get integer ids, numbering the combinations in sorted order).
         users, items : IdMap or iterable of ids, optional
             The id universe, e.g. the whole catalogue including items with no
             interactions. Every id in the frame must be in it.
@@ -293,7 +295,8 @@ class Interactions:
             )
         if user is None and basket is None:
             raise DataError("Interactions.from_frame needs a user column, a basket column or both.")
-        wanted = [c for c in (user, item, weight, timestamp, basket) if c is not None]
+        basket_cols = _basket_columns(basket)
+        wanted = [c for c in (user, item, weight, timestamp) if c is not None] + basket_cols
         absent = [c for c in wanted if c not in df.columns]
         if absent:
             raise DataError(
@@ -308,8 +311,9 @@ class Interactions:
         if user is not None:
             user_map, user_index = _encode(df[user], users, user)
         basket_map = basket_index = None
-        if basket is not None:
-            basket_map, basket_index = _encode(df[basket], None, basket)
+        if basket_cols:
+            basket_map, basket_index = _encode(_basket_keys(df, basket_cols), None,
+                                               " + ".join(basket_cols))
         weights = None if weight is None else _check_weights(df[weight], weight)
         times = None if timestamp is None else parse_timestamps(df[timestamp], timestamp)
         return cls(item_index=item_index, items=item_map, user_index=user_index,
@@ -448,6 +452,31 @@ def _csr(rows: np.ndarray, cols: np.ndarray, values: np.ndarray | None,
         mat.data[:] = 1.0
     mat.eliminate_zeros()
     return mat
+
+
+def _basket_columns(basket: object) -> list[str]:
+    """``basket=`` as a list of column names (one, several, or none)."""
+    if basket is None:
+        return []
+    if isinstance(basket, str):
+        return [basket]
+    if isinstance(basket, (list, tuple)) and basket and all(isinstance(c, str) for c in basket):
+        return list(basket)
+    raise DataError(f"basket must be a column name or a list of column names (e.g. "
+                    f"['member', 'date']), got {basket!r}.")
+
+
+def _basket_keys(df: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """One basket id per row: the column itself, or the number of the row's combination of
+    ``columns`` (sorted order; a missing value in any of them is an error, as for one)."""
+    if len(columns) == 1:
+        return df[columns[0]]
+    missing = df[columns].isna().any(axis=1).to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise DataError(f"basket columns {columns} have missing values in {len(rows)} row(s), "
+                        f"first at row(s) {preview(rows.tolist())}. Fill or drop them.")
+    return df.groupby(columns, sort=True).ngroup().astype(np.int64)
 
 
 def _encode(column: pd.Series | np.ndarray, universe: IdMap | Iterable | None,

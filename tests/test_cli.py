@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -138,3 +139,30 @@ def test_text_tables_with_other_delimiters_are_read(tmp_path, capsys, shop, sep)
     assert main(["fit", "--model", "Popularity", "--orders", str(lines), "--sep", "ab",
                  "--out", str(model)]) in (1, 2)
     assert "--sep" in capsys.readouterr().err
+
+
+def test_a_basket_can_be_a_customer_on_a_day(tmp_path, capsys):
+    """A grocery log with no order ids: one member on one day is a basket, for rules, fit and
+    RFM segments alike."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    member = rng.integers(0, 150, n)
+    day = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 60, n), unit="D")
+    item = np.where(rng.random(n) < 0.5, "milk", rng.choice(["bread", "eggs", "tea", "jam"], n))
+    log = pd.DataFrame({"member": member, "date": day.strftime("%Y-%m-%d"), "item": item})
+    path = tmp_path / "grocery.csv"
+    log.to_csv(path, index=False)
+    common = ["--orders", str(path), "--item-col", "item", "--basket-col", "member,date"]
+    out = tmp_path / "rules.csv"
+    assert main(["rules", *common, "--min-support", "0.01", "--out", str(out)]) == 0
+    assert len(pd.read_csv(out)) > 0
+    table = tmp_path / "rfm.csv"
+    assert main(["segments", *common, "--user-col", "member", "--time-col", "date",
+                 "--out", str(table)]) == 0
+    rfm_table = pd.read_csv(table).set_index("member")
+    visits = log.drop_duplicates(["member", "date"]).groupby("member").size()
+    assert (rfm_table["frequency"] == visits.reindex(rfm_table.index)).all()
+    capsys.readouterr()
+    assert main(["segments", "--orders", str(path), "--item-col", "item", "--user-col",
+                 "member", "--time-col", "date", "--basket-col", "member,day"]) == 1
+    assert "'day'" in capsys.readouterr().err

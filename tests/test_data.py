@@ -213,3 +213,19 @@ def test_select_keeps_the_maps():
     part = data.select(np.array([True, False, False, True]))
     assert part.users is data.users and part.items is data.items and len(part) == 2
     assert part.matrix("user").shape == data.matrix("user").shape
+
+
+def test_a_basket_of_several_columns_is_their_combination():
+    frame = pd.DataFrame({"member": [1, 1, 1, 2, 2], "item": ["milk", "bread", "milk", "eggs", "milk"],
+                          "date": ["2015-01-05", "2015-01-05", "2015-02-01", "2015-01-05",
+                                   "2015-01-05"]})
+    data = Interactions.from_frame(frame, user="member", item="item", basket=["member", "date"])
+    assert data.n_baskets == 3
+    assert data.basket_index.tolist() == [0, 0, 1, 2, 2]
+    with pytest.raises(DataError, match="list of column names"):
+        Interactions.from_frame(frame, user="member", item="item", basket=["member", 3])
+    with pytest.raises(DataError, match="not in the frame"):
+        Interactions.from_frame(frame, user="member", item="item", basket=["member", "day"])
+    gaps = frame.assign(date=[None, "2015-01-05", "2015-02-01", "2015-01-05", "2015-01-05"])
+    with pytest.raises(DataError, match="missing values"):
+        Interactions.from_frame(gaps, user="member", item="item", basket=["member", "date"])

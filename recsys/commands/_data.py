@@ -22,7 +22,9 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                        help="an order-lines CSV/Parquet file: one row per customer x product")
     group.add_argument("--user-col", default="customer_id", help="customer id column of --orders")
     group.add_argument("--item-col", default="product_id", help="product id column of --orders")
-    group.add_argument("--basket-col", default=None, help="order/invoice id column of --orders")
+    group.add_argument("--basket-col", default=None,
+                       help="order/invoice id column of --orders, or several that together make "
+                            "a basket (e.g. member,date: one member on one day)")
     group.add_argument("--time-col", default=None, help="timestamp column of --orders")
     group.add_argument("--weight-col", default=None, help="weight column of --orders (e.g. quantity)")
     group.add_argument("--sep", default=None, help=SEP_HELP)
@@ -49,7 +51,7 @@ def load_data(args) -> ShopData:
             raise DataError("pass --dataset or --orders, not both.")
         orders = read_frame(args.orders, args.sep)
         interactions = Interactions.from_frame(
-            orders, user=args.user_col, item=args.item_col, basket=args.basket_col,
+            orders, user=args.user_col, item=args.item_col, basket=basket_columns(args.basket_col),
             timestamp=args.time_col, weight=args.weight_col)
         if interactions.timestamps is not None:  # parsed once: segments and constraints reuse it
             orders = orders.assign(**{args.time_col: interactions.timestamps})
@@ -76,6 +78,14 @@ def load_data(args) -> ShopData:
     if dataset == "online-retail":
         return read_online_retail(args.data_path)
     return read_movielens(args.data_path)
+
+
+def basket_columns(text: str | None) -> str | list[str] | None:
+    """``--basket-col``: one column, or a comma-separated list of columns (customer + day)."""
+    if text is None:
+        return None
+    columns = _cols(text)
+    return columns[0] if len(columns) == 1 else columns
 
 
 def order_columns(args) -> tuple[str, str | None, str | None]:

@@ -9,7 +9,7 @@ import pandas as pd
 from ..cli import command, progress_enabled, read_frame, write_frame
 from ..exceptions import DataError
 from ..reasons import item_names
-from ._data import SEP_HELP
+from ._data import SEP_HELP, basket_columns
 
 
 def configure(parser) -> None:
@@ -42,7 +42,7 @@ def _load(args):
     if args.orders:
         frame = read_frame(args.orders, args.sep)
         data = Interactions.from_frame(frame, user=None, item=args.item_col,
-                                       basket=args.basket_col)
+                                       basket=basket_columns(args.basket_col))
         if args.name_col:
             if args.name_col not in frame.columns:
                 raise DataError(f"--name-col {args.name_col!r} is not a column of {args.orders}.")

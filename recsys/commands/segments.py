@@ -31,7 +31,16 @@ def customer_segments(shop, as_of, columns: tuple[str, str | None, str | None],
         raise DataError(
             f"RFM segments need an order id and a time per line: pass {' and '.join(missing)} "
             f"(the columns of --orders that hold them).")
-    return rfm(shop.orders, customer=customer, order=order, timestamp=timestamp, as_of=as_of)
+    orders = shop.orders
+    if "," in order:  # a basket of several columns (customer + day): one key per combination
+        columns = [c.strip() for c in order.split(",") if c.strip()]
+        absent = [c for c in columns if c not in orders.columns]
+        if absent:
+            raise DataError(f"--basket-col: --orders has no column {', '.join(map(repr, absent))}"
+                            f"; it has {list(orders.columns)}.")
+        order = "basket (" + " + ".join(columns) + ")"
+        orders = orders.assign(**{order: orders.groupby(columns, sort=True).ngroup()})
+    return rfm(orders, customer=customer, order=order, timestamp=timestamp, as_of=as_of)
 
 
 @command("segments", "RFM scores and named segments (champions, at risk, ...) of every customer.",
