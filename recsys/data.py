@@ -262,6 +262,7 @@ class Interactions:
         basket: str | Sequence[str] | None = None,
         users: IdMap | Iterable | None = None,
         items: IdMap | Iterable | None = None,
+        timestamp_format: str | None = None,
     ) -> Interactions:
         """Build from a long DataFrame, one row an interaction.
 
@@ -284,6 +285,10 @@ class Interactions:
         users, items : IdMap or iterable of ids, optional
             The id universe, e.g. the whole catalogue including items with no
             interactions. Every id in the frame must be in it.
+        timestamp_format : str, optional
+            The ``strftime`` format of the timestamp strings (``"%d/%m/%Y"``); default: ISO
+            dates, or the one other common format that reads every value (see
+            :func:`parse_timestamps`; ambiguous day/month orders are refused).
 
         Returns
         -------
@@ -315,7 +320,8 @@ class Interactions:
             basket_map, basket_index = _encode(_basket_keys(df, basket_cols), None,
                                                " + ".join(basket_cols))
         weights = None if weight is None else _check_weights(df[weight], weight)
-        times = None if timestamp is None else parse_timestamps(df[timestamp], timestamp)
+        times = None if timestamp is None else parse_timestamps(df[timestamp], timestamp,
+                                                                 timestamp_format)
         return cls(item_index=item_index, items=item_map, user_index=user_index,
                    users=user_map, weights=weights, timestamps=times,
                    basket_index=basket_index, baskets=basket_map)
@@ -525,12 +531,19 @@ def _check_weights(column: pd.Series, name: str) -> np.ndarray:
     return values.astype(np.float32)
 
 
-def parse_timestamps(column: pd.Series, name: str = "timestamp") -> np.ndarray:
+def parse_timestamps(column: pd.Series, name: str = "timestamp",
+                     format: str | None = None) -> np.ndarray:
     """Parse a column of times into ``datetime64[ns]`` (UTC, tz dropped).
 
     Accepts datetime64 columns, pandas Timestamps, ISO-8601 strings and epoch
     numbers; the unit of epoch numbers is told by magnitude (below 1e11 seconds,
-    below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds).
+    below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds). Other date
+    strings are read by the one format (of :data:`DATE_FORMATS`) that reads all of them,
+    the same for every element; dates that read both day-first and month-first are an
+    error unless ``format`` (a ``strftime`` format such as ``"%d/%m/%Y"``) says which.
+
+    >>> parse_timestamps(pd.Series(["01-05-2015", "21-07-2015"])).astype("datetime64[D]").tolist()
+    [datetime.date(2015, 5, 1), datetime.date(2015, 7, 21)]
     """
     series = column if isinstance(column, pd.Series) else pd.Series(column)
     if series.isna().any():
@@ -543,6 +556,10 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp") -> np.ndarray:
     if pd.api.types.is_bool_dtype(dtype):
         raise DataError(f"timestamp column {name!r} holds booleans, not times.")
     try:
+        if format is not None and (pd.api.types.is_object_dtype(dtype)
+                                   or pd.api.types.is_string_dtype(dtype)):
+            parsed = pd.to_datetime(series.astype(str).str.strip(), format=format, utc=True)
+            return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
         if pd.api.types.is_numeric_dtype(dtype):
             numbers = series.to_numpy(dtype=np.float64)
             largest = np.abs(numbers).max()
@@ -551,7 +568,9 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp") -> np.ndarray:
         elif isinstance(dtype, pd.DatetimeTZDtype):
             parsed = series.dt.tz_convert("UTC").dt.tz_localize(None)
         else:
-            parsed = _parse_strings(series)
+            parsed = _parse_strings(series, name)
+    except DataError:
+        raise
     except (ValueError, TypeError, OverflowError) as exc:
         raise DataError(
             f"timestamp column {name!r} could not be read as times ({exc}). "
@@ -568,11 +587,57 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp") -> np.ndarray:
     return parsed.to_numpy(dtype="datetime64[ns]")
 
 
-def _parse_strings(series: pd.Series) -> pd.Series:
-    # ISO-8601 in any of its variants parses fast; only the rest goes through the slow
-    # per-element parser
+def _date_formats() -> list[tuple[str, str]]:
+    """(format, day order) of the non-ISO dates accepted without being told: day-first and
+    month-first with -, / or . and 4- or 2-digit years, year-first with / or ., each with no
+    time, hours:minutes or hours:minutes:seconds."""
+    dates = []
+    for sep in "-/.":
+        for year in ("%Y", "%y"):
+            dates += [(f"%d{sep}%m{sep}{year}", "day first"), (f"%m{sep}%d{sep}{year}", "month first")]
+        if sep != "-":
+            dates.append((f"%Y{sep}%m{sep}%d", "year first"))
+    return [(date + clock, order) for date, order in dates for clock in ("", " %H:%M", " %H:%M:%S")]
+
+
+DATE_FORMATS = _date_formats()
+
+
+def _parse_strings(series: pd.Series, name: str = "timestamp") -> pd.Series:
+    """ISO-8601 strings, else one format for the whole column: each element parsed by the
+    same rule, never day-first here and month-first there (``01-05-2015`` and
+    ``21-07-2015`` in one column are both day-first)."""
     parsed = pd.to_datetime(series, errors="coerce", utc=True, format="ISO8601")
-    bad = parsed.isna()
+    bad = parsed.isna().to_numpy()
     if bad.any():
-        parsed[bad] = pd.to_datetime(series[bad], errors="coerce", utc=True, format="mixed")
+        values = pd.Series(pd.unique(series[bad].astype(str).str.strip()))
+        fmt = _one_format(values, name)
+        parsed[bad] = pd.to_datetime(series[bad].astype(str).str.strip(), format=fmt,
+                                     utc=True)
     return parsed.dt.tz_localize(None)
+
+
+def _one_format(values: pd.Series, name: str) -> str:
+    """The one format of :data:`DATE_FORMATS` that reads every value, or a DataError that
+    says why (none reads them; or day-first and month-first both do)."""
+    def reads(fmt: str, part: pd.Series) -> bool:
+        return bool(pd.to_datetime(part, format=fmt, errors="coerce").notna().all())
+
+    sample = values.iloc[:500]  # a short list first, then each candidate on every value
+    fits = [(fmt, order) for fmt, order in DATE_FORMATS
+            if reads(fmt, sample) and reads(fmt, values)]
+    orders = sorted({order for _, order in fits})
+    if len(fits) == 1:
+        return fits[0][0]
+    examples = preview(values.tolist()[:3])
+    if not fits:
+        raise DataError(
+            f"timestamp column {name!r} has values that are not times in any one format "
+            f"recsys reads by itself (e.g. {examples}). Say their format "
+            f"(timestamp_format='%d/%m/%Y %H:%M'; on the command line --time-format), or "
+            f"write ISO dates (2015-07-21 13:05).")
+    raise DataError(
+        f"timestamp column {name!r} is ambiguous: its dates (e.g. {examples}) read as "
+        f"{' and as '.join(orders)} ({', '.join(f for f, _ in fits)}), and no day above 12 "
+        f"tells which. Say the format: timestamp_format={fits[0][0]!r} (on the command line "
+        f"--time-format {fits[0][0]!r}), or write ISO dates.")

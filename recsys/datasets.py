@@ -384,7 +384,7 @@ def read_online_retail(path: str | os.PathLike | None = None,
         "product_id": raw["StockCode"].str.strip(),
         "quantity": raw["Quantity"].to_numpy(),
         "price": raw["UnitPrice"].to_numpy(),
-        "timestamp": pd.to_datetime(raw["InvoiceDate"], format="mixed"),
+        "timestamp": pd.to_datetime(raw["InvoiceDate"], format="ISO8601"),
         "description": raw["Description"].str.strip().fillna(""),
         "country": raw["Country"],
     }).reset_index(drop=True)

@@ -166,3 +166,19 @@ def test_a_basket_can_be_a_customer_on_a_day(tmp_path, capsys):
     assert main(["segments", "--orders", str(path), "--item-col", "item", "--user-col",
                  "member", "--time-col", "date", "--basket-col", "member,day"]) == 1
     assert "'day'" in capsys.readouterr().err
+
+
+def test_time_format_reads_day_first_dates(tmp_path, capsys, shop):
+    """dd/mm/yyyy dates that all read both ways are refused, naming --time-format; with it,
+    they read day-first."""
+    orders = shop.orders.copy()
+    orders["timestamp"] = pd.to_datetime(orders["timestamp"]).dt.strftime("%d/%m/%Y")
+    small = orders[pd.to_datetime(orders["timestamp"], format="%d/%m/%Y").dt.day <= 12]
+    path = tmp_path / "lines.csv"
+    small.to_csv(path, index=False)
+    model = tmp_path / "m.npz"
+    args = ["fit", "--model", "Popularity", "--orders", str(path), "--time-col", "timestamp",
+            "--param", "window_days=30", "--out", str(model)]
+    assert main(args) == 1
+    assert "--time-format" in capsys.readouterr().err
+    assert main(args + ["--time-format", "%d/%m/%Y"]) == 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recsys import DataError, IdMap, Interactions, UnknownIdError
@@ -229,3 +231,27 @@ def test_a_basket_of_several_columns_is_their_combination():
     gaps = frame.assign(date=[None, "2015-01-05", "2015-02-01", "2015-01-05", "2015-01-05"])
     with pytest.raises(DataError, match="missing values"):
         Interactions.from_frame(gaps, user="member", item="item", basket=["member", "date"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2060, 12, 31)),
+                min_size=1, max_size=30),
+       st.sampled_from(["%d-%m-%Y", "%m/%d/%Y", "%d.%m.%Y", "%d/%m/%y %H:%M"]))
+def test_date_strings_are_read_by_one_format_for_the_whole_column(days, fmt):
+    """Never day-first for one element and month-first for another: either every date reads
+    as written, or the column is refused as ambiguous (and reads once the format is said)."""
+    from recsys.data import parse_timestamps
+
+    series = pd.Series([pd.Timestamp(d).strftime(fmt) for d in days])
+    truth = np.array([np.datetime64(d, "ns") for d in days])
+    if "%y" in fmt:  # two-digit years: the century is strptime's guess
+        truth = pd.to_datetime(series, format=fmt).to_numpy()
+    said = parse_timestamps(series, "date", format=fmt)
+    assert np.array_equal(said, truth)
+    try:
+        told = parse_timestamps(series, "date")
+    except DataError as err:  # no day above 12: day-first and month-first both read it
+        assert "ambiguous" in str(err) and "--time-format" in str(err)
+        assert all(d.day <= 12 for d in days)
+        return
+    assert np.array_equal(told, truth)
