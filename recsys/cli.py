@@ -159,9 +159,11 @@ def read_frame(path: str, sep: str | None = None):
     if name.endswith(".json"):
         return pd.read_json(target)
     delimiter = _SEP_WORDS.get(sep.lower(), sep) if sep else _sniff_delimiter(target)
-    if len(delimiter) != 1:
-        raise InvalidParameterError(f"--sep takes one character or tab/comma/semicolon/pipe/"
-                                    f"space, got {sep!r}.")
+    if len(delimiter) != 1 and delimiter != "::":
+        raise InvalidParameterError(f"--sep takes one character, '::' or tab/comma/semicolon/"
+                                    f"pipe/space, got {sep!r}.")
+    if delimiter == "::":  # MovieLens' .dat files; pandas reads two-character separators slowly
+        return pd.read_csv(target, sep="::", engine="python")
     return pd.read_csv(target, sep=delimiter)
 
 
@@ -175,6 +177,10 @@ def _sniff_delimiter(target: Path) -> str:
             header = handle.readline()
     except (OSError, EOFError) as exc:
         raise DataError(f"{target} could not be read as a table ({exc}).") from None
+    if target.name.lower().removesuffix(".gz").endswith((".tsv", ".tab")):
+        return "\t"
+    if "::" in header:
+        return "::"
     counts = [header.count(d) for d in DELIMITERS]
     return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
 

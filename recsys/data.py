@@ -262,7 +262,8 @@ class Interactions:
         basket: str | Sequence[str] | None = None,
         users: IdMap | Iterable | None = None,
         items: IdMap | Iterable | None = None,
-        timestamp_format: str | None = None,
+        date_format: str | None = None,
+        dayfirst: bool | None = None,
     ) -> Interactions:
         """Build from a long DataFrame, one row an interaction.
 
@@ -285,10 +286,13 @@ class Interactions:
         users, items : IdMap or iterable of ids, optional
             The id universe, e.g. the whole catalogue including items with no
             interactions. Every id in the frame must be in it.
-        timestamp_format : str, optional
+        date_format : str, optional
             The ``strftime`` format of the timestamp strings (``"%d/%m/%Y"``); default: ISO
             dates, or the one other common format that reads every value (see
             :func:`parse_timestamps`; ambiguous day/month orders are refused).
+        dayfirst : bool, optional
+            Without ``date_format``: read ambiguous dates day-first (``True``) or
+            month-first (``False``) instead of refusing them.
 
         Returns
         -------
@@ -321,7 +325,7 @@ class Interactions:
                                                " + ".join(basket_cols))
         weights = None if weight is None else _check_weights(df[weight], weight)
         times = None if timestamp is None else parse_timestamps(df[timestamp], timestamp,
-                                                                 timestamp_format)
+                                                                 date_format, dayfirst)
         return cls(item_index=item_index, items=item_map, user_index=user_index,
                    users=user_map, weights=weights, timestamps=times,
                    basket_index=basket_index, baskets=basket_map)
@@ -532,7 +536,7 @@ def _check_weights(column: pd.Series, name: str) -> np.ndarray:
 
 
 def parse_timestamps(column: pd.Series, name: str = "timestamp",
-                     format: str | None = None) -> np.ndarray:
+                     format: str | None = None, dayfirst: bool | None = None) -> np.ndarray:
     """Parse a column of times into ``datetime64[ns]`` (UTC, tz dropped).
 
     Accepts datetime64 columns, pandas Timestamps, ISO-8601 strings and epoch
@@ -540,7 +544,8 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp",
     below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds). Other date
     strings are read by the one format (of :data:`DATE_FORMATS`) that reads all of them,
     the same for every element; dates that read both day-first and month-first are an
-    error unless ``format`` (a ``strftime`` format such as ``"%d/%m/%Y"``) says which.
+    error unless ``format`` (a ``strftime`` format such as ``"%d/%m/%Y"``) or ``dayfirst``
+    says which.
 
     >>> parse_timestamps(pd.Series(["01-05-2015", "21-07-2015"])).astype("datetime64[D]").tolist()
     [datetime.date(2015, 5, 1), datetime.date(2015, 7, 21)]
@@ -568,7 +573,7 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp",
         elif isinstance(dtype, pd.DatetimeTZDtype):
             parsed = series.dt.tz_convert("UTC").dt.tz_localize(None)
         else:
-            parsed = _parse_strings(series, name)
+            parsed = _parse_strings(series, name, dayfirst)
     except DataError:
         raise
     except (ValueError, TypeError, OverflowError) as exc:
@@ -603,7 +608,8 @@ def _date_formats() -> list[tuple[str, str]]:
 DATE_FORMATS = _date_formats()
 
 
-def _parse_strings(series: pd.Series, name: str = "timestamp") -> pd.Series:
+def _parse_strings(series: pd.Series, name: str = "timestamp",
+                   dayfirst: bool | None = None) -> pd.Series:
     """ISO-8601 strings, else one format for the whole column: each element parsed by the
     same rule, never day-first here and month-first there (``01-05-2015`` and
     ``21-07-2015`` in one column are both day-first)."""
@@ -611,13 +617,13 @@ def _parse_strings(series: pd.Series, name: str = "timestamp") -> pd.Series:
     bad = parsed.isna().to_numpy()
     if bad.any():
         values = pd.Series(pd.unique(series[bad].astype(str).str.strip()))
-        fmt = _one_format(values, name)
+        fmt = _one_format(values, name, dayfirst)
         parsed[bad] = pd.to_datetime(series[bad].astype(str).str.strip(), format=fmt,
                                      utc=True)
     return parsed.dt.tz_localize(None)
 
 
-def _one_format(values: pd.Series, name: str) -> str:
+def _one_format(values: pd.Series, name: str, dayfirst: bool | None = None) -> str:
     """The one format of :data:`DATE_FORMATS` that reads every value, or a DataError that
     says why (none reads them; or day-first and month-first both do)."""
     def reads(fmt: str, part: pd.Series) -> bool:
@@ -626,6 +632,8 @@ def _one_format(values: pd.Series, name: str) -> str:
     sample = values.iloc[:500]  # a short list first, then each candidate on every value
     fits = [(fmt, order) for fmt, order in DATE_FORMATS
             if reads(fmt, sample) and reads(fmt, values)]
+    if dayfirst is not None and len(fits) > 1:  # the caller's word settles the order
+        fits = [fit for fit in fits if fit[1] != ("month first" if dayfirst else "day first")]
     orders = sorted({order for _, order in fits})
     if len(fits) == 1:
         return fits[0][0]
@@ -634,10 +642,14 @@ def _one_format(values: pd.Series, name: str) -> str:
         raise DataError(
             f"timestamp column {name!r} has values that are not times in any one format "
             f"recsys reads by itself (e.g. {examples}). Say their format "
-            f"(timestamp_format='%d/%m/%Y %H:%M'; on the command line --time-format), or "
+            f"(date_format='%d/%m/%Y %H:%M'; on the command line --date-format), or "
             f"write ISO dates (2015-07-21 13:05).")
+    first = values.iloc[0]
+    readings = "; ".join(
+        f"{first!r} is {pd.to_datetime(first, format=fmt).date()} read {order} ({fmt})"
+        for fmt, order in fits[:2])
     raise DataError(
         f"timestamp column {name!r} is ambiguous: its dates (e.g. {examples}) read as "
-        f"{' and as '.join(orders)} ({', '.join(f for f, _ in fits)}), and no day above 12 "
-        f"tells which. Say the format: timestamp_format={fits[0][0]!r} (on the command line "
-        f"--time-format {fits[0][0]!r}), or write ISO dates.")
+        f"{' and as '.join(orders)} ({readings}), and no day above 12 "
+        f"tells which. Say the format: date_format={fits[0][0]!r} or dayfirst=True (on the "
+        f"command line --date-format {fits[0][0]!r}), or write ISO dates.")

@@ -168,8 +168,8 @@ def test_a_basket_can_be_a_customer_on_a_day(tmp_path, capsys):
     assert "'day'" in capsys.readouterr().err
 
 
-def test_time_format_reads_day_first_dates(tmp_path, capsys, shop):
-    """dd/mm/yyyy dates that all read both ways are refused, naming --time-format; with it,
+def test_date_format_reads_day_first_dates(tmp_path, capsys, shop):
+    """dd/mm/yyyy dates that all read both ways are refused, naming --date-format; with it,
     they read day-first."""
     orders = shop.orders.copy()
     orders["timestamp"] = pd.to_datetime(orders["timestamp"]).dt.strftime("%d/%m/%Y")
@@ -180,5 +180,60 @@ def test_time_format_reads_day_first_dates(tmp_path, capsys, shop):
     args = ["fit", "--model", "Popularity", "--orders", str(path), "--time-col", "timestamp",
             "--param", "window_days=30", "--out", str(model)]
     assert main(args) == 1
-    assert "--time-format" in capsys.readouterr().err
-    assert main(args + ["--time-format", "%d/%m/%Y"]) == 0
+    assert "--date-format" in capsys.readouterr().err
+    assert main(args + ["--date-format", "%d/%m/%Y"]) == 0
+
+
+def _grocery_log(rng, n=4000) -> pd.DataFrame:
+    """One row per item bought; a basket is a member on a day; dd-mm-yyyy dates."""
+    member = rng.integers(1000, 1300, n)
+    day = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")
+    goods = np.array(["whole milk", "rolls/buns", "soda", "yogurt", "other vegetables",
+                      "tropical fruit", "bottled water", "sausage", "citrus fruit", "pastry"])
+    item = goods[np.minimum(rng.geometric(0.25, n) - 1, len(goods) - 1)]
+    return pd.DataFrame({"Member_number": member, "Date": day.strftime("%d-%m-%Y"),
+                         "itemDescription": item})
+
+
+def test_a_grocery_log_runs_through_every_command(tmp_path, capsys):
+    path = tmp_path / "groceries.csv"
+    _grocery_log(np.random.default_rng(1)).to_csv(path, index=False)
+    data = ["--orders", str(path), "--user-col", "Member_number", "--item-col",
+            "itemDescription", "--basket-col", "Member_number,Date", "--time-col", "Date",
+            "--date-format", "%d-%m-%Y"]
+    assert main(["rules", "--orders", str(path), "--item-col", "itemDescription",
+                 "--basket-col", "Member_number,Date", "--min-support", "0.005"]) == 0
+    model = tmp_path / "knn.npz"
+    assert main(["fit", "--model", "ItemKNN", *data, "--out", str(model)]) == 0
+    assert main(["recommend", "--model", str(model), "--users", "1000,1001", "-k", "3"]) == 0
+    assert main(["evaluate", *data, "--models", "Popularity,ItemKNN", "--test-days", "30"]) == 0
+    assert main(["segments", *data]) == 0
+    picks = tmp_path / "picks.csv"
+    assert main(["picks", *data, "-k", "3", "--out", str(picks)]) == 0
+    assert len(pd.read_csv(picks)) > 0
+    # without --date-format the dates read right (days above 12 tell the order) or are refused
+    no_format = [a for a in data if a not in ("--date-format", "%d-%m-%Y")]
+    assert main(["segments", *no_format]) == 0
+    capsys.readouterr()
+
+
+def test_play_counts_in_a_tab_separated_file_get_picks(tmp_path, capsys):
+    """No orders, no dates: picks for every user, none already played, each with a reason."""
+    rng = np.random.default_rng(2)
+    plays = pd.DataFrame({"userID": rng.integers(0, 200, 5000),
+                          "artistID": rng.zipf(1.6, 5000) % 300, "weight": rng.integers(1, 500, 5000)})
+    plays = plays.drop_duplicates(["userID", "artistID"])
+    path = tmp_path / "user_artists.dat"
+    plays.to_csv(path, index=False, sep="\t")
+    out = tmp_path / "picks.csv"
+    assert main(["picks", "--orders", str(path), "--sep", "\\t", "--user-col", "userID",
+                 "--item-col", "artistID", "--weight-col", "weight", "-k", "10",
+                 "--out", str(out)]) == 0
+    picks = pd.read_csv(out)
+    assert (picks.groupby("customer_id").size() == 10).all()
+    assert set(picks["customer_id"]) == set(plays["userID"])
+    played = set(zip(plays["userID"], plays["artistID"], strict=True))
+    assert not any((u, i) in played for u, i in zip(picks["customer_id"], picks["product_id"],
+                                                     strict=True))
+    assert picks["reason"].notna().all() and (picks["reason"].str.len() > 0).all()
+    capsys.readouterr()

@@ -251,7 +251,7 @@ def test_date_strings_are_read_by_one_format_for_the_whole_column(days, fmt):
     try:
         told = parse_timestamps(series, "date")
     except DataError as err:  # no day above 12: day-first and month-first both read it
-        assert "ambiguous" in str(err) and "--time-format" in str(err)
+        assert "ambiguous" in str(err) and "--date-format" in str(err)
         assert all(d.day <= 12 for d in days)
         return
     assert np.array_equal(told, truth)

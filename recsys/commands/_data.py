@@ -27,7 +27,7 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                             "a basket (e.g. member,date: one member on one day)")
     group.add_argument("--time-col", default=None, help="timestamp column of --orders")
     group.add_argument("--weight-col", default=None, help="weight column of --orders (e.g. quantity)")
-    group.add_argument("--time-format", default=None,
+    group.add_argument("--date-format", default=None,
                        help="strftime format of --time-col, e.g. %%d/%%m/%%Y (default: ISO, or "
                             "the one common format that reads every value)")
     group.add_argument("--sep", default=None, help=SEP_HELP)
@@ -55,7 +55,7 @@ def load_data(args) -> ShopData:
         orders = read_frame(args.orders, args.sep)
         interactions = Interactions.from_frame(
             orders, user=args.user_col, item=args.item_col, basket=basket_columns(args.basket_col),
-            timestamp=args.time_col, weight=args.weight_col, timestamp_format=args.time_format)
+            timestamp=args.time_col, weight=args.weight_col, date_format=args.date_format)
         if interactions.timestamps is not None:  # parsed once: segments and constraints reuse it
             orders = orders.assign(**{args.time_col: interactions.timestamps})
         products = items = None
