@@ -131,6 +131,10 @@ def random_split(
 ) -> tuple[Interactions, Interactions]:
     """A seeded random split of interactions, or of users (all of a user's rows together)."""
     check_float("random_split", "test_size", test_size, minimum=0, maximum=1, exclusive_min=True)
+    if test_size >= 1:
+        raise InvalidParameterError(
+            f"random_split: test_size={test_size} leaves nothing to train on; pass a share "
+            f"below 1 (e.g. 0.2).")
     check_choice("random_split", "by", by, ("interaction", "user"))
     rng = np.random.default_rng(random_state)
     if by == "interaction":

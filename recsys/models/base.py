@@ -46,7 +46,7 @@ import scipy.sparse as sp
 
 from .._arrays import row_lengths
 from .._ids import clean_ids, is_scalar_id, preview
-from .._params import ParamsMixin, check_choice, check_int
+from .._params import ParamsMixin, check_bool, check_choice, check_int
 from .._ranking import Anchors, Filter, Query, TopK, rank_scores
 from .._topk import binary_rows, dense_scores, one_hot_rows, take_rows, topk
 from ..data import IdMap, Interactions
@@ -349,7 +349,8 @@ class Recommender(ParamsMixin):
         Recommendations
         """
         self._check_fitted()
-        k = check_int(type(self).__name__, "k", k, minimum=1)
+        k = self._check_k(k)
+        exclude_seen = check_bool(type(self).__name__, "exclude_seen", exclude_seen)
         check_choice(type(self).__name__, "on_unknown", on_unknown, ("raise", "skip", "fallback"))
         ids = clean_ids(users, "users")
         index = self._lookup_users(ids, on_unknown)
@@ -361,6 +362,12 @@ class Recommender(ParamsMixin):
         filt = Filter(allowed, self.seen_, users_known) if exclude_seen else Filter(allowed)
         return self._assemble(ids, known, k, allowed, lambda: self.rank(
             Query.of_users(users_known), k, filt, show_progress=show_progress))
+
+    def _check_k(self, k: Any) -> int:
+        """``k`` as an int >= 1, no larger than the catalogue (a row never holds more items
+        than exist, so a huge ``k`` costs no more than the whole catalogue)."""
+        k = check_int(type(self).__name__, "k", k, minimum=1)
+        return max(1, min(k, len(self.items_)))
 
     def seen_rows(self, user_index: np.ndarray) -> sp.csr_matrix:
         """The training items of known users (rows of ``seen_``), for a :class:`Filter`; the
@@ -455,7 +462,8 @@ class Recommender(ParamsMixin):
         name = type(self).__name__
         if not self.supports_baskets:
             raise UnsupportedError(f"{name} cannot recommend for baskets (supports_baskets=False).")
-        k = check_int(name, "k", k, minimum=1)
+        k = self._check_k(k)
+        exclude_basket = check_bool(name, "exclude_basket", exclude_basket)
         check_choice(name, "on_unknown", on_unknown, ("raise", "skip", "fallback"))
         queries, histories = self._basket_matrix(baskets, on_unknown)
         allowed = self._item_filter(candidates, exclude)
@@ -507,7 +515,7 @@ class Recommender(ParamsMixin):
                 f"{name} has no notion of item similarity (supports_similar_items=False); "
                 f"use ItemKNN, ALS, AssociationRules or ContentBased."
             )
-        k = check_int(name, "k", k, minimum=1)
+        k = self._check_k(k)
         check_choice(name, "on_unknown", on_unknown, ("raise", "skip", "fallback"))
         ids = clean_ids(items, "items")
         index = self.items_.to_index(ids, missing="raise" if on_unknown == "raise" else "mask",
@@ -748,7 +756,9 @@ def _parse_baskets(baskets: Any) -> tuple[np.ndarray, list[list]]:
     if isinstance(baskets, (pd.DataFrame,)):
         raise DataError("baskets must be lists of item ids or a dict, not a DataFrame.")
     seq = list(baskets)
-    if seq and all(is_scalar_id(b) for b in seq):
+    if not seq:  # one empty cart: it gets the most popular items, as documented
+        return np.array([0]), [[]]
+    if all(is_scalar_id(b) for b in seq):
         return np.array([0]), [seq]
     if any(is_scalar_id(b) for b in seq):
         raise DataError("baskets mixes item ids and lists; pass one list of ids or a list of lists.")

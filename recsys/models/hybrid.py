@@ -196,6 +196,10 @@ class Hybrid(Recommender):
                     f"Hybrid: {len(self.weights)} weights for {len(components)} components.")
             for w in self.weights:
                 check_float("Hybrid", "weights", w, minimum=0)
+            if not sum(self.weights) > 0:
+                raise InvalidParameterError(
+                    f"Hybrid: weights {list(self.weights)} are all 0, so the blend ranks nothing; "
+                    f"give at least one component a positive weight.")
 
     # ------------------------------------------------------------------ fit
     def fit(self, interactions: Interactions, items: ItemFeatures | None = None) -> Hybrid:
