@@ -79,7 +79,7 @@ def test_bad_input_gets_a_typed_error_naming_it(world, tmp_path, case, call, err
 
 
 def test_an_empty_cart_gets_the_most_popular_items(world):
-    shop, model = world
+    _, model = world
     recs = model.recommend_for_basket([], k=3)
     assert len(recs) == 1 and recs.item_ids() == model.recommend_for_basket([[]], k=3).item_ids()
     assert recs.lengths[0] == 3 and recs.source[0] == "popularity"
