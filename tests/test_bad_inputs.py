@@ -90,3 +90,15 @@ def test_a_huge_k_costs_no_more_than_the_catalogue(world):
     recs = model.recommend(_users(shop), k=10**12)
     assert recs.item_index.shape[1] <= len(model.items_)
     assert (recs.lengths <= len(model.items_)).all()
+
+
+def test_a_product_table_with_its_own_id_column_names_the_picks(world):
+    shop, _ = world
+    model = recsys.ItemKNN().fit(shop.interactions)
+    table = shop.products.rename(columns={"product_id": "sku"})
+    audience = shop.customers["customer_id"][:3]
+    with pytest.raises(DataError, match="products_item"):
+        make_picks(model, audience, k=2, products=table)
+    picks = make_picks(model, audience, k=2, products=table, products_item="sku").picks
+    names = dict(zip(table["sku"], table["name"], strict=True))
+    assert (picks["name"] == picks["product_id"].map(names)).all()

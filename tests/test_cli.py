@@ -237,3 +237,19 @@ def test_play_counts_in_a_tab_separated_file_get_picks(tmp_path, capsys):
                                                      strict=True))
     assert picks["reason"].notna().all() and (picks["reason"].str.len() > 0).all()
     capsys.readouterr()
+
+
+def test_product_table_with_its_own_id_column(tmp_path, capsys, shop):
+    orders, products = tmp_path / "orders.csv", tmp_path / "products.csv"
+    shop.orders.to_csv(orders, index=False)
+    shop.products.rename(columns={"product_id": "sku", "name": "title"}).to_csv(products,
+                                                                                index=False)
+    out = tmp_path / "picks.csv"
+    base = ["picks", "--orders", str(orders), "--products", str(products), "-k", "2",
+            "--out", str(out)]
+    assert main(base) == 1
+    assert "--product-id-col" in capsys.readouterr().err
+    assert main(base + ["--product-id-col", "sku", "--name-col", "title"]) == 0
+    picks = pd.read_csv(out)
+    titles = dict(zip(shop.products["product_id"], shop.products["name"], strict=True))
+    assert (picks["name"] == picks["product_id"].map(titles)).all()

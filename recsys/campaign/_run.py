@@ -58,6 +58,7 @@ def make_picks(
     salt: str | None = None,
     arms: Mapping[str, float] | None = None,
     rules: Sequence[Constraint] | None = None,
+    products_item: str = "product_id",
 ) -> CampaignResult:
     """k picks per customer under ``constraints``, each with a score, source and reason.
 
@@ -103,6 +104,8 @@ def make_picks(
         Several arms and their shares instead of ``control``, e.g.
         ``{"als": 0.45, "ease": 0.45, "control": 0.1}`` with ``model={"als": ..., "ease": ...}``;
         the output then has a ``group`` column.
+    products_item : str, default "product_id"
+        The product id column of ``products`` (for the names in the reasons).
     rules : list of Constraint, optional
         The former name of ``constraints`` (deprecated: "rules" now means association
         rules only).
@@ -120,7 +123,7 @@ def make_picks(
         k, _constraints(constraints, rules),
         check_int("make_picks", "oversample", oversample, minimum=1),
         check_int("make_picks", "chunk_size", chunk_size, minimum=1), bool(backfill),
-        item_names(products) if names is None else names, segments, _as_of(as_of),
+        _names(products, products_item) if names is None else names, segments, _as_of(as_of),
         show_progress)
     check_choice("make_picks", "format", format, ("long", "wide"))
     audience = _audience(customers)
@@ -142,6 +145,15 @@ def make_picks(
         if format == "wide":
             picks = to_wide(picks)
     return CampaignResult(picks, summary, assignments)
+
+
+def _names(products: pd.DataFrame | None, products_item: str) -> dict:
+    """Product id -> display name; a product table without its id column is an error, never
+    reasons that quietly print ids."""
+    if products is not None and products_item not in products.columns:
+        raise DataError(f"make_picks: the product table has no column {products_item!r}; pass "
+                        f"products_item='<its id column>' (it has {list(products.columns)}).")
+    return item_names(products, item=products_item)
 
 
 def _constraints(constraints: Sequence[Constraint], rules: Sequence[Constraint] | None

@@ -33,6 +33,8 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sep", default=None, help=SEP_HELP)
     group.add_argument("--products", default=None,
                        help="a product table (one row per product) for content features and names")
+    group.add_argument("--product-id-col", default=None,
+                       help="product id column of --products (default: the --item-col)")
     group.add_argument("--name-col", default="name", help="display-name column of --products")
     group.add_argument("--text-cols", default=None,
                        help="comma-separated text columns of --products (default: --name-col)")
@@ -47,7 +49,6 @@ def load_data(args) -> ShopData:
     """The ShopData the options describe."""
     from ..cli import read_frame
     from ..data import Interactions
-    from ..features import ItemFeatures
 
     if args.orders:
         if args.dataset:
@@ -58,21 +59,7 @@ def load_data(args) -> ShopData:
             timestamp=args.time_col, weight=args.weight_col, date_format=args.date_format)
         if interactions.timestamps is not None:  # parsed once: segments and constraints reuse it
             orders = orders.assign(**{args.time_col: interactions.timestamps})
-        products = items = None
-        if args.products:
-            products = read_frame(args.products, args.sep)
-            if args.item_col not in products.columns:
-                raise DataError(f"--products has no column {args.item_col!r} (the --item-col).")
-            if args.text_cols is not None:  # named columns must exist: never a silent drop
-                _check_columns(products, _cols(args.text_cols), "--text-cols")
-                text = _cols(args.text_cols)
-            else:  # the default, the name column, only when the table has one
-                text = [c for c in [args.name_col] if c in products.columns]
-            _check_columns(products, _cols(args.category_cols), "--category-cols")
-            _check_columns(products, _cols(args.numeric_cols), "--numeric-cols")
-            items = ItemFeatures.from_frame(products, item=args.item_col, text=text,
-                                            categorical=_cols(args.category_cols),
-                                            numeric=_cols(args.numeric_cols))
+        products, items = _read_products(args) if args.products else (None, None)
         return ShopData(orders=orders, products=products, interactions=interactions,
                         items=items, name=args.orders)
     dataset = args.dataset or "synthetic"
@@ -98,6 +85,36 @@ def order_columns(args) -> tuple[str, str | None, str | None]:
     if args.orders:
         return args.user_col, args.basket_col, args.time_col
     return "customer_id", "order_id", "timestamp"
+
+
+def _read_products(args):
+    """The product table (its id column as ``product_id`` and its display names as ``name``,
+    what campaign reasons and constraints read) and its content features."""
+    from ..cli import read_frame
+    from ..features import ItemFeatures
+
+    products = read_frame(args.products, args.sep)
+    id_col = args.product_id_col or args.item_col
+    if id_col not in products.columns:
+        option = "--product-id-col" if args.product_id_col else "--item-col (or --product-id-col)"
+        raise DataError(f"--products has no column {id_col!r} (the {option}); it has "
+                        f"{list(products.columns)}.")
+    if args.text_cols is not None:  # named columns must exist: never a silent drop
+        _check_columns(products, _cols(args.text_cols), "--text-cols")
+        text = _cols(args.text_cols)
+    else:  # the default, the name column, only when the table has one
+        text = [c for c in [args.name_col] if c in products.columns]
+    _check_columns(products, _cols(args.category_cols), "--category-cols")
+    _check_columns(products, _cols(args.numeric_cols), "--numeric-cols")
+    items = ItemFeatures.from_frame(products, item=id_col, text=text,
+                                    categorical=_cols(args.category_cols),
+                                    numeric=_cols(args.numeric_cols))
+    if id_col != "product_id":  # the --product-id-col is the id, whatever else is called so
+        products = products.drop(columns=["product_id"], errors="ignore").rename(
+            columns={id_col: "product_id"})
+    if args.name_col in products.columns and args.name_col != "name":
+        products = products.assign(name=products[args.name_col])
+    return products, items
 
 
 def _check_columns(products, columns: list[str], option: str) -> None:
