@@ -159,3 +159,17 @@ def test_fimi_retail_equals_mlxtend_at_0_002():
     theirs = frequent_itemsets(data, min_support=0.002, engine="mlxtend")
     assert len(ours) == len(theirs) == 2691
     assert as_dict(ours) == as_dict(theirs)
+
+
+def test_add_ons_come_only_from_positively_associated_rules():
+    """A rule with lift below 1 (bought together less often than chance) is no add-on: the
+    model drops such rules by default and keeps them only when asked (min_lift=None)."""
+    import recsys
+
+    shop = recsys.make_shop(n_customers=400, n_products=60, seed=4)
+    default = recsys.AssociationRules(min_support=0.004, min_confidence=0.01).fit(shop.interactions)
+    every = recsys.AssociationRules(min_support=0.004, min_confidence=0.01,
+                                    min_lift=None).fit(shop.interactions)
+    assert len(default.rules_) and (default.rules_["lift"] > 1).all()
+    assert (every.rules_["lift"] <= 1).any()
+    assert len(every.rules_) == len(default.rules_) + int((every.rules_["lift"] <= 1).sum())

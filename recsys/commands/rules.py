@@ -26,6 +26,9 @@ def configure(parser) -> None:
     parser.add_argument("--min-support", type=float, default=0.01, help="default 0.01")
     parser.add_argument("--min-confidence", type=float, default=0.1, help="default 0.1")
     parser.add_argument("--max-len", type=int, default=3, help="longest itemset (default 3)")
+    parser.add_argument("--min-lift", type=float, default=1.0,
+                        help="keep rules whose lift exceeds this (default 1.0: bought together "
+                             "more often than chance; 0 keeps every rule)")
     parser.add_argument("--metric", default="lift", help="sort the rules by this measure")
     parser.add_argument("--top", type=int, default=20, help="rules printed (default 20)")
     parser.add_argument("--out", default=None, help="write all rules (.csv, .parquet, .json)")
@@ -67,11 +70,12 @@ def run(args) -> int:
         print(f"no itemsets of two or more items at min_support={args.min_support}; lower it.")
         return 0
     rules = association_rules(itemsets, "confidence", args.min_confidence)
+    rules = rules[rules["lift"] > args.min_lift]
     rules = rules.sort_values([args.metric, "support"], ascending=False, kind="stable")
     seconds = time.perf_counter() - start
     print(f"{data.n_baskets:,} baskets, {data.n_items:,} items: {len(itemsets):,} frequent "
           f"itemsets, {len(rules):,} rules (min_support={args.min_support}, "
-          f"min_confidence={args.min_confidence}) in {seconds:.2f} s")
+          f"min_confidence={args.min_confidence}, lift > {args.min_lift:g}) in {seconds:.2f} s")
 
     def show(items) -> str:
         return " + ".join(str(names.get(i, i)) for i in sorted(items, key=str))

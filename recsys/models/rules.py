@@ -65,6 +65,10 @@ class AssociationRules(Recommender):
         their last ``history`` baskets (needs baskets).
     max_memory : int
         Bytes mining may use (see :func:`recsys.rules.frequent_itemsets`).
+    min_lift : float or None, default 1.0
+        Keep only rules whose lift exceeds this: with the default, products bought together
+        more often than chance (a rule with lift below 1 says customers who buy A buy C
+        *less* often, which is no add-on and no "often bought with"). None keeps every rule.
 
     Attributes
     ----------
@@ -86,7 +90,8 @@ class AssociationRules(Recommender):
 
     def __init__(self, *, min_support: float = 0.005, min_confidence: float = 0.1,
                  max_len: int = 3, metric: str = "lift", aggregate: str = "max",
-                 history: str | int = "all", max_memory: int = 4 * 2**30) -> None:
+                 history: str | int = "all", max_memory: int = 4 * 2**30,
+                 min_lift: float | None = 1.0) -> None:
         self.min_support = min_support
         self.min_confidence = min_confidence
         self.max_len = max_len
@@ -94,6 +99,7 @@ class AssociationRules(Recommender):
         self.aggregate = aggregate
         self.history = history
         self.max_memory = max_memory
+        self.min_lift = min_lift
 
     def _check_params(self) -> None:
         name = "AssociationRules"
@@ -103,6 +109,7 @@ class AssociationRules(Recommender):
         check_choice(name, "metric", self.metric, SCORING_METRICS)
         check_choice(name, "aggregate", self.aggregate, ("max", "sum"))
         check_int(name, "max_memory", self.max_memory, minimum=1)
+        check_float(name, "min_lift", self.min_lift, minimum=0, allow_none=True)
         if self.history != "all":
             check_int(name, "history", self.history, minimum=1)
 
@@ -114,6 +121,9 @@ class AssociationRules(Recommender):
         count = _min_count(self.min_support, None, matrix.shape[0])
         found = mine(matrix, items, count, self.max_len, self.max_memory)
         arrays = rule_arrays(found, "confidence", self.min_confidence, max_consequent=1)
+        if self.min_lift is not None:  # add-ons only from rules bought together more than chance
+            keep = arrays["lift"] > self.min_lift
+            arrays = {key: value[keep] for key, value in arrays.items()}
         self._set_rules(arrays["antecedent"], arrays["consequent"][:, 0],
                         np.column_stack([arrays[m] for m in RULE_METRICS]))
         self.n_baskets_ = int(matrix.shape[0])
