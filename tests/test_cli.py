@@ -154,7 +154,8 @@ def test_a_basket_can_be_a_customer_on_a_day(tmp_path, capsys):
     log.to_csv(path, index=False)
     common = ["--orders", str(path), "--item-col", "item", "--basket-col", "member,date"]
     out = tmp_path / "rules.csv"
-    assert main(["rules", *common, "--min-support", "0.01", "--out", str(out)]) == 0
+    assert main(["rules", *common, "--min-support", "0.01", "--min-lift", "0",
+                 "--out", str(out)]) == 0
     assert len(pd.read_csv(out)) > 0
     table = tmp_path / "rfm.csv"
     assert main(["segments", *common, "--user-col", "member", "--time-col", "date",
