@@ -11,9 +11,9 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import cell_keys, locate, rank_in_runs, row_lengths
+from ._arrays import cell_keys, indptr_of, locate, rank_in_runs, row_ids, row_lengths
 from ._ranking import Anchors
-from ._topk import padded_blocks, sorted_csr, take_rows
+from ._topk import csr, padded_blocks, sorted_csr, take_rows
 
 __all__ = ["MAX_HISTORY", "top_of_rows", "item_anchors", "factor_anchors", "id_tuples",
            "sparse_weight"]
@@ -26,18 +26,14 @@ Weight = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 def top_of_rows(matrix: sp.csr_matrix, limit: int) -> sp.csr_matrix:
     """Keep each row's ``limit`` largest entries (ties by column)."""
-    matrix = matrix.tocsr()
-    counts = np.diff(matrix.indptr)
-    if counts.max(initial=0) <= limit:
+    matrix = sorted_csr(matrix)
+    if row_lengths(matrix.indptr).max(initial=0) <= limit:
         return matrix
-    rows = np.repeat(np.arange(matrix.shape[0]), counts)
+    rows = row_ids(matrix.indptr)
     order = np.lexsort((matrix.indices, -matrix.data, rows))
-    keep = order[rank_in_runs(rows[order]) < limit]
-    keep.sort()
-    trimmed = sp.csr_matrix((matrix.data[keep], (rows[keep], matrix.indices[keep])),
-                            shape=matrix.shape)
-    trimmed.sort_indices()
-    return trimmed
+    keep = np.sort(order[rank_in_runs(rows[order]) < limit])  # kept cells stay in row order
+    return csr(matrix.data[keep], matrix.indices[keep], indptr_of(rows[keep], matrix.shape[0]),
+               matrix.shape)
 
 
 def _pairs(history: sp.csr_matrix, picks: np.ndarray):
@@ -46,7 +42,7 @@ def _pairs(history: sp.csr_matrix, picks: np.ndarray):
     the work per pick is bounded however long the history)."""
     n, k = picks.shape
     history = top_of_rows(history, MAX_HISTORY)
-    sizes = np.repeat(np.diff(history.indptr), k)  # pairs per cell
+    sizes = np.repeat(row_lengths(history.indptr), k)  # pairs per cell
     sizes[picks.ravel() < 0] = 0
     total = int(sizes.sum())
     cell = np.repeat(np.arange(n * k), sizes)

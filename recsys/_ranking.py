@@ -40,17 +40,35 @@ import scipy.sparse as sp
 
 from ._topk import chunk_rows, drop_entries, mask_rows, take_rows, topk, topk_sparse
 
-__all__ = ["Query", "Filter", "TopK", "Anchors", "rank_scores", "rows_of"]
+__all__ = ["Query", "Filter", "TopK", "Anchors", "rank_scores", "rows_of", "chunk_slices"]
 
 Rows = slice | np.ndarray
 
 
 def rows_of(matrix: sp.csr_matrix, rows: Rows) -> sp.csr_matrix:
-    """``matrix[rows]`` without a copy when ``rows`` is every row in order."""
+    """``matrix[rows]``: the matrix itself for every row in order, views of its arrays for
+    any other run of rows (:func:`~recsys._topk.take_rows`), a gathered copy otherwise."""
     if isinstance(rows, slice):
         start, stop, _ = rows.indices(matrix.shape[0])
-        return matrix if (start, stop) == (0, matrix.shape[0]) else matrix[rows]
+        if (start, stop) == (0, matrix.shape[0]):
+            return matrix
+        rows = np.arange(start, stop)
     return take_rows(matrix, rows)
+
+
+def chunk_slices(n: int, step: int, show_progress: bool = False, desc: str | None = None):
+    """Slices of ``step`` rows covering ``n``, with a tqdm progress bar when asked.
+
+    >>> [(s.start, s.stop) for s in chunk_slices(5, 2)]
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    starts = range(0, n, step)
+    if show_progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, total=(n + step - 1) // step, unit="chunk", desc=desc)
+    for start in starts:
+        yield slice(start, min(n, start + step))
 
 
 @dataclass(frozen=True)
@@ -177,13 +195,7 @@ def rank_scores(scores_of: Callable[[Query], Scores], query: Query, k: int, filt
     n = len(query)
     out = TopK.empty(n, k)
     step = chunk_rows(n_items)
-    starts = range(0, n, step)
-    if show_progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, total=(n + step - 1) // step, unit="chunk")
-    for start in starts:
-        rows = slice(start, min(n, start + step))
+    for rows in chunk_slices(n, step, show_progress):
         part = filt if n <= step else filt.take(rows)
         scores = scores_of(query if n <= step else query.take(rows))
         if sp.issparse(scores):

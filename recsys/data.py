@@ -321,7 +321,7 @@ class Interactions:
             user_map, user_index = _encode(df[user], users, user)
         basket_map = basket_index = None
         if basket_cols:
-            basket_map, basket_index = _encode(_basket_keys(df, basket_cols), None,
+            basket_map, basket_index = _encode(basket_keys(df, basket_cols), None,
                                                " + ".join(basket_cols))
         weights = None if weight is None else _check_weights(df[weight], weight)
         times = None if timestamp is None else parse_timestamps(df[timestamp], timestamp,
@@ -476,7 +476,7 @@ def _basket_columns(basket: object) -> list[str]:
                     f"['member', 'date']), got {basket!r}.")
 
 
-def _basket_keys(df: pd.DataFrame, columns: list[str]) -> pd.Series:
+def basket_keys(df: pd.DataFrame, columns: list[str]) -> pd.Series:
     """One basket id per row: the column itself, or the number of the row's combination of
     ``columns`` (sorted order; a missing value in any of them is an error, as for one)."""
     if len(columns) == 1:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .._ids import clean_ids
 from .._params import check_choice, check_int
+from .._ranking import chunk_slices
 from ..exceptions import DataError, InvalidParameterError
 from ..models.base import Recommender, check_fitted
 from ..reasons import item_names
@@ -221,15 +222,8 @@ def _run(model: Recommender, audience: np.ndarray, opts: Options, sink) -> dict[
                                   depth=opts.k * opts.oversample + opts.k)
     user_index = model.users_.to_index(audience, missing="mask")
     stats = Stats(exclusions)
-    step = opts.chunk_size
-    starts = range(0, len(audience), step)
-    if opts.show_progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, total=(len(audience) + step - 1) // step, unit="chunk",
-                      desc="picks")
-    for start in starts:
-        rows = np.arange(start, min(start + step, len(audience)))
+    for part in chunk_slices(len(audience), opts.chunk_size, opts.show_progress, "picks"):
+        rows = np.arange(part.start, part.stop)
         sink(chunk_picks(ctx, opts, rows, user_index[rows], allowed, popular, stats))
     return stats.summary(len(audience), model.items_.ids)
 

@@ -20,6 +20,7 @@ def customer_segments(shop, as_of, columns: tuple[str, str | None, str | None],
                       required: bool = True):
     """The RFM table of the shop's customers from the given (customer, order, time) columns;
     None when the orders have no order ids or times and ``required`` is false."""
+    from ..data import basket_keys
     from ..segments import rfm
 
     customer, order, timestamp = columns
@@ -39,7 +40,7 @@ def customer_segments(shop, as_of, columns: tuple[str, str | None, str | None],
             raise DataError(f"--basket-col: --orders has no column {', '.join(map(repr, absent))}"
                             f"; it has {list(orders.columns)}.")
         order = "basket (" + " + ".join(columns) + ")"
-        orders = orders.assign(**{order: orders.groupby(columns, sort=True).ngroup()})
+        orders = orders.assign(**{order: basket_keys(orders, columns)})  # as Interactions does
     return rfm(orders, customer=customer, order=order, timestamp=timestamp, as_of=as_of)
 
 

@@ -370,12 +370,8 @@ class Recommender(ParamsMixin):
         return max(1, min(k, len(self.items_)))
 
     def seen_rows(self, user_index: np.ndarray) -> sp.csr_matrix:
-        """The training items of known users (rows of ``seen_``), for a :class:`Filter`; the
-        matrix itself when ``user_index`` is every user in order (recommend-all: no copy)."""
-        n_users = self.seen_.shape[0]
-        if len(user_index) == n_users and n_users and user_index[0] == 0 and bool(
-                (np.diff(user_index) == 1).all()):
-            return self.seen_
+        """The training items of known users (rows of ``seen_``): views of its arrays for a
+        run of users (recommend-all: no copy), a gathered copy otherwise."""
         return take_rows(self.seen_, user_index)
 
     def _assemble(self, queries: np.ndarray, answered: np.ndarray, k: int, allowed: np.ndarray,
@@ -574,7 +570,7 @@ class Recommender(ParamsMixin):
         """Dense float32 scores (len(query), n_items) of every item, ``-inf`` where the model
         cannot score or recommend it (e.g. full-ranking metrics, blends)."""
         scores = self._scores(query)
-        scores = dense_scores(scores) if sp.issparse(scores) else np.array(scores, np.float32)
+        scores = dense_scores(scores) if sp.issparse(scores) else np.asarray(scores, np.float32)
         scores[:, ~self.recommendable_] = -np.inf
         return scores
 

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from .._anchors import factor_anchors
 from .._arrays import row_lengths, unit_rows
 from .._params import check_bool, check_float, check_int
-from .._ranking import Filter, Query, TopK
+from .._ranking import Filter, Query, TopK, chunk_slices
 from .._threads import fit_threads, scoring_threads
 from .._topk import padded_blocks
 from ..data import Interactions
@@ -81,19 +81,6 @@ class _RowCells:
 
     def __getitem__(self, row: int) -> _Cells:
         return _Cells(self._indices[self._indptr[row]:self._indptr[row + 1]])
-
-
-def _chunks(n: int, step: int, show_progress: bool):
-    """Slices of ``step`` query rows. implicit batches internally (100 queries at a time, in
-    parallel) and never holds more than a batch of scores, so big calls keep its threads busy;
-    the chunk only bounds the query vectors and the slices of the filter."""
-    starts = range(0, n, step)
-    if show_progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, total=(n + step - 1) // step, unit="chunk")
-    for start in starts:
-        yield slice(start, min(n, start + step))
 
 
 def _store(out: TopK, rows: slice, ids: np.ndarray, scores: np.ndarray,
@@ -174,7 +161,10 @@ class _Factorization(Recommender):
             subset = np.flatnonzero(filt.allowed)
             items, blocked = np.ascontiguousarray(items[subset]), None
             width = min(width, len(subset))
-        for rows in _chunks(n, FUSED_ROWS, show_progress):
+        # implicit batches internally (100 queries at a time, in parallel) and never holds
+        # more than a batch of scores, so big calls keep its threads busy; the chunk only
+        # bounds the query vectors and the slices of the filter
+        for rows in chunk_slices(n, FUSED_ROWS, show_progress):
             cells, row_blocked = filt.take(rows).cells(), blocked
             if cells is not None and n == 1 and subset is None:
                 # one query (a request): its cells join the global list, which spares

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._arrays import indptr_of, row_ids
+from .._arrays import indptr_of, row_ids, row_lengths
 from .._params import check_choice, check_float, check_int, clone
 from .._ranking import Anchors, Filter, Query, TopK
 from .._topk import csr
@@ -334,7 +334,7 @@ class Hybrid(Recommender):
         if query.users is not None:  # thin histories skip all but the last two
             if position >= length - 2:
                 return np.ones(len(query), bool)
-            return np.diff(self.seen_.indptr)[query.users] >= self.min_history
+            return row_lengths(self.seen_.indptr)[query.users] >= self.min_history
         if query.histories is not None:
             return np.full(len(query), model.supports_baskets)
         return model.supports_similar_items & (self._cache_local_maps[which][query.items] >= 0)
