@@ -40,7 +40,7 @@ def clean_ids(values: object, name: str = "ids") -> np.ndarray:
     are refused with a message naming ``name`` and the offending values.
     """
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-        return values.astype(np.int64, copy=False)
+        return _int64(values, name)
     if isinstance(values, np.ndarray) and values.dtype.kind == "U":
         return values
     few = _few_plain_ids(values)
@@ -63,19 +63,66 @@ def clean_ids(values: object, name: str = "ids") -> np.ndarray:
             f"{name} holds booleans; expected int or string ids. Map them to real ids first."
         )
     if dtype.kind in "iu":
-        return series.to_numpy(dtype=np.int64)
+        return _int64(series.to_numpy(), name)
     if dtype.kind == "f":
-        floats = series.to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(floats) | (floats != np.round(floats))
-        if bad.any():
-            raise DataError(
-                f"{name} holds non-integral numbers ({preview(floats[bad].tolist())}); "
-                f"expected int or string ids. Convert the column to str or int first."
-            )
-        return floats.astype(np.int64)
+        return _integral_floats(series.to_numpy(dtype=np.float64), name)
     if isinstance(dtype, pd.StringDtype):
-        return series.to_numpy(dtype=str)
+        return _text(series, name)
     return _clean_object_ids(series, name)
+
+
+def _int64(values: np.ndarray, name: str) -> np.ndarray:
+    """Integer ids as int64; unsigned ids beyond int64 are refused, never wrapped to
+    negatives (where two customers could merge)."""
+    if values.dtype.kind == "u" and len(values) and values.max() > np.iinfo(np.int64).max:
+        big = values[values > np.iinfo(np.int64).max]
+        raise DataError(
+            f"{name} holds ids above 2**63 ({preview(big.tolist())}), beyond what recsys keeps "
+            f"as integers. Read them as text: .astype(str) (pd.read_csv(..., dtype=str)).")
+    return values.astype(np.int64, copy=False)
+
+
+#: floats hold integers exactly only up to 2**53; larger float ids have lost digits
+_EXACT_FLOAT = 2.0**53
+
+
+def _integral_floats(floats: np.ndarray, name: str) -> np.ndarray:
+    """Integral floats (``17850.0``, as spreadsheets write customer numbers) as int64."""
+    bad = ~np.isfinite(floats) | (floats != np.round(floats))
+    if bad.any():
+        raise DataError(
+            f"{name} holds non-integral numbers ({preview(floats[bad].tolist())}); "
+            f"expected int or string ids. Convert the column to str or int first."
+        )
+    big = np.abs(floats) > _EXACT_FLOAT
+    if big.any():
+        raise DataError(
+            f"{name} holds ids stored as floats above 2**53 ({preview(floats[big].tolist())}); "
+            f"floats keep about 16 digits, so such ids have already lost their last digits and "
+            f"different ids may read the same. Read the column as text "
+            f"(pd.read_csv(..., dtype={{'column': str}})).")
+    return floats.astype(np.int64)
+
+
+#: text ids are held fixed-width (4 bytes a character, every id as long as the longest):
+#: refused when that passes this many bytes AND is mostly padding behind a few long ids
+ID_TEXT_BUDGET = 256 * 2**20
+_PADDING = 8
+
+
+def _text(series: pd.Series, name: str) -> np.ndarray:
+    """String ids as a unicode array, unless a few very long ids would make it huge."""
+    lengths = series.str.len().to_numpy()
+    longest = int(lengths.max()) if len(lengths) else 0
+    fixed = len(series) * longest * 4
+    if fixed > ID_TEXT_BUDGET and fixed > _PADDING * 4 * int(lengths.sum()):
+        start = str(series.iloc[int(np.argmax(lengths))])[:20]
+        raise DataError(
+            f"{name} holds an id of {longest:,} characters ({start!r}...) among ids of "
+            f"{lengths.mean():.0f} on average; held as text, every id takes the room of the "
+            f"longest: {fixed / 2**30:.1f} GiB for {len(series):,} ids. Ids are keys: use "
+            f"short ones (a number per customer or product, or a hash of the long text).")
+    return series.to_numpy(dtype=str)
 
 
 #: up to this many ids in a plain list take the fast path (one customer or one cart per call)
@@ -117,13 +164,13 @@ _STR_TYPES = (str, np.str_)
 def _clean_object_ids(series: pd.Series, name: str) -> np.ndarray:
     types = set(map(type, series.tolist()))  # C-speed scan; details only when mixed
     if all(issubclass(t, _STR_TYPES) for t in types):
-        return series.to_numpy(dtype=str)
+        return _text(series, name)
     if all(issubclass(t, _INT_TYPES) and not issubclass(t, (bool, np.bool_)) for t in types):
-        return series.to_numpy(dtype=np.int64)
+        return _object_ints(series, name)
     kinds = series.map(_id_kind)
     found = set(kinds.unique())
     if found == {"int"}:  # ints and integral floats
-        return series.to_numpy(dtype=np.int64)
+        return _object_ints(series, name)
     if found <= {"int", "str"}:
         first_int = series[kinds == "int"].iloc[0]
         first_str = series[kinds == "str"].iloc[0]
@@ -137,6 +184,18 @@ def _clean_object_ids(series: pd.Series, name: str) -> np.ndarray:
         f"({preview(other.tolist())} of type {type(other.iloc[0]).__name__}). "
         f"Convert the ids to int or str first."
     )
+
+
+def _object_ints(series: pd.Series, name: str) -> np.ndarray:
+    """Python ints (and integral floats) held as objects, as int64; beyond int64 refused."""
+    if any(isinstance(v, float) for v in series.tolist()):
+        return _integral_floats(series.to_numpy(dtype=np.float64), name)
+    try:
+        return series.to_numpy(dtype=np.int64)
+    except OverflowError:
+        raise DataError(
+            f"{name} holds ids beyond 64-bit integers (e.g. {max(series.tolist())}). "
+            f"Read them as text: .astype(str) (pd.read_csv(..., dtype=str)).") from None
 
 
 def _id_kind(value: object) -> str:

@@ -148,11 +148,18 @@ def read_frame(path: str, sep: str | None = None):
     ``pipe``, ``space``); by default the header line tells: the most frequent of comma, tab,
     semicolon and pipe (a comma when it holds none).
     """
-    import pandas as pd
+    from ._files import reading
 
     target = Path(path)
     if not target.exists():
         raise DataError(f"no file at {path!r}.")
+    with reading(path, "a table"):
+        return _read_table(target, sep)
+
+
+def _read_table(target: Path, sep: str | None):
+    import pandas as pd
+
     name = target.name.lower()
     if name.endswith(".parquet"):
         return pd.read_parquet(target)
@@ -172,11 +179,8 @@ def _sniff_delimiter(target: Path) -> str:
     import gzip
 
     opener = gzip.open if target.name.lower().endswith(".gz") else open
-    try:
-        with opener(target, "rt", encoding="utf-8", errors="replace") as handle:
-            header = handle.readline()
-    except (OSError, EOFError) as exc:
-        raise DataError(f"{target} could not be read as a table ({exc}).") from None
+    with opener(target, "rt", encoding="utf-8", errors="replace") as handle:
+        header = handle.readline()
     if target.name.lower().removesuffix(".gz").endswith((".tsv", ".tab")):
         return "\t"
     if "::" in header:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import unique
+from ._files import reading
 from ._params import check_float, check_int
 from .data import Interactions
 from .exceptions import DataError
@@ -364,12 +365,11 @@ def read_online_retail(path: str | os.PathLike | None = None,
         raise DataError(f"read_online_retail: weight must be 'count' or 'quantity', got {weight!r}.")
     path = Path(path) if path is not None else data_dir() / "online-retail.csv.gz"
     _exists(path, "the UCI Online Retail CSV")
-    raw = pd.read_csv(
-        path,
-        dtype={"InvoiceNo": "string", "StockCode": "string", "Description": "string",
-               "Quantity": "int64", "UnitPrice": "float64", "CustomerID": "float64",
-               "Country": "string"},
-    )
+    with reading(path, "the UCI Online Retail CSV"):
+        raw = pd.read_csv(path, dtype={
+            "InvoiceNo": "string", "StockCode": "string", "Description": "string",
+            "Quantity": "int64", "UnitPrice": "float64", "CustomerID": "float64",
+            "Country": "string"})
     needed = {"InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
               "CustomerID"}
     if not needed <= set(raw.columns):
@@ -418,16 +418,17 @@ def read_fimi(path: str | os.PathLike | None = None) -> Interactions:
     path = Path(path) if path is not None else data_dir() / "fimi-retail.dat.gz"
     _exists(path, "a FIMI baskets file")
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
+    with reading(path, "a FIMI baskets file"), opener(path, "rb") as fh:
         text = fh.read()
-    # one token per item, and -1 after every line: line numbers by cumulative count
+    # one token per item and a ';' closing every line (never an item id, which -1 may be)
+    tokens = np.array(text.replace(b"\n", b" ; ").split())
+    ends = tokens == b";"
     try:
-        tokens = np.array(text.replace(b"\n", b" -1 ").split(), dtype=np.int64)
-    except ValueError:
-        raise DataError(f"{path}: FIMI files hold integer item ids separated by spaces.") from None
-    ends = tokens == -1
-    line = np.cumsum(ends) - ends
-    items, lines = tokens[~ends], line[~ends]
+        items = tokens[~ends].astype(np.int64)
+    except (ValueError, OverflowError):
+        raise DataError(f"{str(path)!r}: FIMI files hold integer item ids separated by spaces, "
+                        f"one basket a line; this one holds other words.") from None
+    lines = (np.cumsum(ends) - ends)[~ends]
     if len(items) == 0:
         raise DataError(f"{path} holds no items.")
     uniq_lines, basket = np.unique(lines, return_inverse=True)
@@ -452,13 +453,16 @@ def read_movielens(path: str | os.PathLike | None = None,
     """
     path = Path(path) if path is not None else data_dir() / "ml-latest-small"
     _exists(path / "ratings.csv", "MovieLens ratings.csv")
-    ratings = pd.read_csv(path / "ratings.csv")
+    with reading(path / "ratings.csv", "MovieLens ratings"):
+        ratings = pd.read_csv(path / "ratings.csv")
     if min_rating is not None:
         ratings = ratings[ratings["rating"] >= min_rating]
-    movies = pd.read_csv(path / "movies.csv", dtype={"title": "string", "genres": "string"})
+    with reading(path / "movies.csv", "MovieLens movies"):
+        movies = pd.read_csv(path / "movies.csv", dtype={"title": "string", "genres": "string"})
     tags_path = path / "tags.csv"
     if tags_path.exists():
-        tags = pd.read_csv(tags_path, dtype={"tag": "string"})
+        with reading(tags_path, "MovieLens tags"):
+            tags = pd.read_csv(tags_path, dtype={"tag": "string"})
         joined = tags.dropna(subset=["tag"]).groupby("movieId")["tag"].agg(" ".join)
         movies = movies.merge(joined.rename("tags"), left_on="movieId", right_index=True,
                               how="left")

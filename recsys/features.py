@@ -324,4 +324,10 @@ def _numbers(values: pd.Series, column: str) -> np.ndarray:
             f"numeric column {column!r} has {int(strings.sum())} value(s) that are not numbers "
             f"(first: {preview(values[strings].tolist())}). Convert or drop them."
         )
+    infinite = np.isinf(numbers)
+    if infinite.any():  # NaN is a missing value (read as the mean); inf is not a number to scale
+        raise DataError(
+            f"numeric column {column!r} has {int(infinite.sum())} infinite value(s) (first at "
+            f"row {int(np.flatnonzero(infinite)[0])}). Replace them with a finite value, or "
+            f"with NaN to have them read as the column's mean.")
     return numbers
