@@ -9,7 +9,7 @@ basket, when and how much, as read-only index arrays over shared id maps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Literal
 
@@ -352,6 +352,7 @@ class Interactions:
                 "from_baskets expects a list of baskets, each a list of item ids; "
                 "got a flat list. Wrap it: from_baskets([items])."
             )
+        baskets = [_basket(b, i) for i, b in enumerate(baskets)]
         sizes = np.fromiter(map(len, baskets), dtype=np.int64, count=len(baskets))
         flat = list(chain.from_iterable(baskets))
         if not flat:
@@ -414,9 +415,7 @@ class Interactions:
 
     def select(self, mask: np.ndarray) -> Interactions:
         """The rows where ``mask`` is true (or at the given positions), same id maps."""
-        mask = np.asarray(mask)
-        if mask.dtype == bool and len(mask) != len(self):
-            raise DataError(f"select: mask has {len(mask)} entries, interactions have {len(self)}.")
+        mask = _row_selection(mask, len(self))
 
         def take(arr: np.ndarray | None) -> np.ndarray | None:
             return None if arr is None else arr[mask]
@@ -442,6 +441,37 @@ class Interactions:
 
 
 # ---------------------------------------------------------------------- helpers
+def _row_selection(mask: object, n: int) -> np.ndarray:
+    """A boolean mask of ``n`` entries, or row positions in ``0..n-1`` (each of
+    :meth:`Interactions.select`'s two forms), else a DataError saying which rule broke."""
+    values = np.asarray(mask)
+    if values.dtype == bool:
+        if values.shape != (n,):
+            raise DataError(f"select: the mask has shape {values.shape}; the interactions have "
+                            f"{n} rows, so a mask needs exactly {n} True/False entries.")
+        return values
+    if values.ndim != 1 or (values.size and values.dtype.kind not in "iu"):
+        raise DataError(f"select takes a boolean mask or integer row positions, got "
+                        f"{values.dtype} values of shape {values.shape}.")
+    if values.size and (values.min() < 0 or values.max() >= n):
+        bad = values[(values < 0) | (values >= n)]
+        raise DataError(f"select: row position(s) {preview(bad.tolist())} are outside "
+                        f"0..{n - 1} (the interactions have {n} rows).")
+    return values.astype(np.int64, copy=False)
+
+
+def _basket(basket: object, position: int) -> Sequence:
+    """One basket of :meth:`Interactions.from_baskets` as a sized sequence (lists, tuples and
+    arrays as they are; sets, generators and other iterables read once)."""
+    if isinstance(basket, (list, tuple, np.ndarray, pd.Series, pd.Index)):
+        return basket
+    if isinstance(basket, (str, bytes, Mapping)) or not isinstance(basket, Iterable):
+        raise DataError(
+            f"from_baskets: basket {position} is {basket!r} ({type(basket).__name__}); each "
+            f"basket is a list of item ids, e.g. [['bread', 'milk'], ['eggs']].")
+    return list(basket)
+
+
 def _frozen(values: np.ndarray, dtype: np.dtype | type) -> np.ndarray:
     """A read-only array of ``dtype``; a writeable input is copied, never frozen in place."""
     arr = np.asarray(values, dtype=dtype)
@@ -491,19 +521,23 @@ def basket_keys(df: pd.DataFrame, columns: list[str]) -> pd.Series:
 
 def _encode(column: pd.Series | np.ndarray, universe: IdMap | Iterable | None,
             name: str) -> tuple[IdMap, np.ndarray]:
-    values = clean_ids(column, f"column {name!r}")
+    label = f"column {name!r}"
+    series = column if isinstance(column, pd.Series) else pd.Series(column)
+    if series.hasnans:
+        clean_ids(series, label)  # raises, naming the rows without an id
+    # hash-factorise the raw column, then clean and sort only the distinct ids: faster than
+    # np.unique on all rows, and text ids are never held fixed-width row by row
+    codes, uniques = pd.factorize(series)
+    values = clean_ids(pd.Series(uniques), label)
     if universe is None:
-        # hash-factorise, then sort only the uniques: faster than np.unique on all rows
-        codes, uniques = pd.factorize(values)
-        uniques = np.asarray(uniques, dtype=values.dtype)
-        order = np.argsort(uniques, kind="stable")
+        order = np.argsort(values, kind="stable")
         rank = np.empty(len(order), np.int32)
         rank[order] = np.arange(len(order), dtype=np.int32)
-        return IdMap.from_sorted(uniques[order], name), rank[codes]
+        return IdMap.from_sorted(values[order], name), rank[codes]
     idmap = universe if isinstance(universe, IdMap) else IdMap(universe, name=name)
-    found = idmap.to_index(values, missing="mask", kind=name)
+    found = idmap.to_index(values, missing="mask", kind=name)[codes]
     if (found < 0).any():
-        bad = unique(values[found < 0])
+        bad = unique(values[codes[found < 0]])
         raise DataError(
             f"column {name!r} has {len(bad)} id(s) not in the given id universe "
             f"(first: {preview(bad.tolist())}). Build the universe from all ids, "
@@ -532,6 +566,12 @@ def _check_weights(column: pd.Series, name: str) -> np.ndarray:
             f"(first: {preview(values[negative].tolist())}); weights must be >= 0. "
             f"Drop returns/cancellations, or clip at 0."
         )
+    huge = values > np.finfo(np.float32).max
+    if huge.any():
+        raise DataError(
+            f"weight column {name!r} has {huge.sum()} value(s) above 3.4e38, the largest weight "
+            f"recsys holds (first: {preview(values[huge].tolist())}). Scale the column down "
+            f"(e.g. np.log1p) first.")
     return values.astype(np.float32)
 
 
@@ -567,9 +607,7 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp",
             return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
         if pd.api.types.is_numeric_dtype(dtype):
             numbers = series.to_numpy(dtype=np.float64)
-            largest = np.abs(numbers).max()
-            unit = "s" if largest < 1e11 else "ms" if largest < 1e14 else "us" if largest < 1e17 else "ns"
-            parsed = pd.to_datetime(numbers, unit=unit)
+            parsed = pd.to_datetime(numbers, unit=_epoch_unit(numbers, name))
         elif isinstance(dtype, pd.DatetimeTZDtype):
             parsed = series.dt.tz_convert("UTC").dt.tz_localize(None)
         else:
@@ -589,7 +627,86 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp",
             f"(first: {preview(series[bad].tolist())}). Pass datetime64 values, ISO "
             f"strings like '2011-12-09 12:50', or epoch seconds."
         )
-    return parsed.to_numpy(dtype="datetime64[ns]")
+    return _to_ns(parsed, series, name)
+
+
+def parse_date(value: object, name: str = "as_of") -> np.datetime64:
+    """One date or time (``"2011-12-09"``, a ``datetime``, a ``pd.Timestamp``) as
+    ``datetime64[ns]`` (UTC, tz dropped), or a DataError naming ``name``.
+
+    >>> parse_date("2011-12-09")
+    np.datetime64('2011-12-09T00:00:00.000000000')
+    """
+    try:
+        stamp = pd.Timestamp(value)
+        if stamp is pd.NaT:
+            raise ValueError("a missing date")
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        return stamp.to_datetime64().astype("datetime64[ns]")
+    except (ValueError, TypeError, OverflowError):
+        raise DataError(
+            f"{name} must be a date such as '2011-12-09' (or '2011-12-09 13:00'), got "
+            f"{value!r} (on the command line: --as-of 2011-12-09).") from None
+
+
+def days_before(edge: np.datetime64, days: float) -> np.datetime64:
+    """The time ``days`` days before ``edge`` (``datetime64[ns]``), computed without overflow:
+    a window longer than the calendar recsys keeps (``last_days=1e6``) starts at its first
+    representable time, so it simply holds everything.
+
+    >>> days_before(np.datetime64("2011-12-09"), 30)
+    np.datetime64('2011-11-09T00:00:00.000000000')
+    """
+    edge_ns = int(np.datetime64(edge, "ns").astype(np.int64))
+    start = edge_ns - round(float(days) * 86400e9)  # Python ints: no wrap-around
+    return np.datetime64(max(start, _FIRST_NS), "ns")
+
+
+_FIRST_NS = -(2**63) + 1  # -2**63 is NaT
+
+
+#: epoch numbers below each bound are read in that unit (told by magnitude)
+EPOCH_UNITS = ((1e11, "s", "seconds"), (1e14, "ms", "milliseconds"),
+               (1e17, "us", "microseconds"), (np.inf, "ns", "nanoseconds"))
+
+
+def _epoch_unit(numbers: np.ndarray, name: str) -> str:
+    """The one unit of a column of epoch numbers; a mix of units (seconds beside
+    milliseconds) is an error, never one unit applied to both."""
+    if len(numbers) == 0:
+        return "s"
+    bounds = np.array([bound for bound, _, _ in EPOCH_UNITS[:-1]])
+    kind = np.searchsorted(bounds, np.abs(numbers[np.isfinite(numbers)]), side="right")
+    low, high = int(kind.min()), int(kind.max())
+    if low == high:
+        return EPOCH_UNITS[low][1]
+    finite = numbers[np.isfinite(numbers)]
+    examples = " and ".join(
+        f"{finite[kind == k][0]:.0f} ({EPOCH_UNITS[k][2]})" for k in (low, high))
+    raise DataError(
+        f"timestamp column {name!r} mixes epoch units: {examples}; one column must hold one "
+        f"unit. Convert the column to one unit (or to datetimes) first, e.g. "
+        f"pd.to_datetime(col, unit='ms').")
+
+
+def _to_ns(parsed: pd.Series, original: pd.Series, name: str) -> np.ndarray:
+    """``datetime64[ns]``, or a DataError for times nanoseconds cannot hold (1677-2262):
+    never a silent wrap into another century."""
+    values = parsed.to_numpy()
+    if values.dtype != np.dtype("datetime64[ns]"):
+        as_us = values.astype("datetime64[us]")
+        outside = (as_us < _NS_FIRST) | (as_us > _NS_LAST)
+        if outside.any():
+            raise DataError(
+                f"timestamp column {name!r} has {int(outside.sum())} time(s) outside "
+                f"1677-09-22..2262-04-11, the range recsys keeps times in (first: "
+                f"{preview(original[outside].tolist())}). Fix or drop those rows.")
+    return values.astype("datetime64[ns]")
+
+
+_NS_FIRST = np.datetime64("1677-09-22", "us")
+_NS_LAST = np.datetime64("2262-04-11", "us")
 
 
 def _date_formats() -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import unique
+from ._ids import preview
 from ._params import check_float, check_int
 from .data import Interactions
 from .exceptions import DataError, InvalidParameterError
@@ -52,6 +53,18 @@ def _named(models: Any) -> dict[str, Recommender]:
     return named
 
 
+def _same_id_types(train: Interactions, test: Interactions) -> None:
+    """Int ids never equal str ids: a test built with the other type would score 0 without
+    a word, so it is refused."""
+    for what, mine, theirs in (("user", train.users, test.users), ("item", train.items, test.items)):
+        if mine is not None and theirs is not None and mine.kind != theirs.kind:
+            raise DataError(
+                f"evaluate: train has {mine.kind} {what} ids and test {theirs.kind} ones (e.g. "
+                f"{preview(mine.ids[:2])} and {preview(theirs.ids[:2])}); none could match, so "
+                f"every metric would read 0. Build both with the same id type (split one "
+                f"Interactions with recsys.split, or convert one column with .astype).")
+
+
 def _prepare(models, train, test, items, test_users):
     if not isinstance(train, Interactions) or not isinstance(test, Interactions):
         raise DataError("evaluate: train and test must be recsys.Interactions (use recsys.split).")
@@ -59,6 +72,7 @@ def _prepare(models, train, test, items, test_users):
         raise DataError("evaluate: the test interactions are empty or have no users.")
     if items is not None and not isinstance(items, ItemFeatures):
         raise DataError("evaluate: items must be ItemFeatures.")
+    _same_id_types(train, test)
     named = _named(models)
     for model in named.values():
         if not model.is_fitted:

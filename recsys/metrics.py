@@ -41,6 +41,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._arrays import locate, rank_in_runs, row_ids
+from ._ids import preview
 from ._params import check_choice, check_int
 from .data import Interactions
 from .exceptions import DataError, InvalidParameterError
@@ -78,6 +79,8 @@ def judge(recs: Recommendations | pd.DataFrame, truth: Interactions | pd.DataFra
     t_users, t_items, t_grade, user_lookup, item_lookup = _truth(truth, graded)
     n_items = max(len(item_lookup), 1)
     q_ids, codes, code_ids = _ranked(recs)
+    _same_kind(q_ids, user_lookup, "user")
+    _same_kind(code_ids, item_lookup, "item")
     width = codes.shape[1]
     # relevant set: sorted unique keys user * n_items + item, with their grades
     keys = t_users * n_items + t_items
@@ -114,6 +117,28 @@ def judge(recs: Recommendations | pd.DataFrame, truth: Interactions | pd.DataFra
     ideal = _ideal(key_users, grades, row_of, len(evaluated), width) if graded else None
     return Judged(users=user_lookup.to_numpy()[evaluated], gains=gains,
                   n_relevant=n_relevant_all[evaluated], ideal=ideal, width=width)
+
+
+def _kind(ids: object) -> str | None:
+    """"int" or "str" for the ids' type (None when there are none to tell)."""
+    values = np.asarray(ids)
+    if len(values) == 0:
+        return None
+    if values.dtype.kind in "iuf":
+        return "int"
+    first = values[0]
+    return "int" if isinstance(first, (int, np.integer)) else "str"
+
+
+def _same_kind(recommended: object, truth: pd.Index, what: str) -> None:
+    """Int ids never equal str ids: a mismatch would score 0 without a word, so it is refused."""
+    mine, theirs = _kind(recommended), _kind(truth)
+    if mine and theirs and mine != theirs:
+        raise DataError(
+            f"the recommendations have {mine} {what} ids (e.g. {preview(np.asarray(recommended)[:2])}) "
+            f"and the truth {theirs} {what} ids (e.g. {preview(truth[:2])}): no id can match, so "
+            f"every metric would read 0. Build both with the same id type (e.g. .astype(str) "
+            f"on the truth's column).")
 
 
 def _ideal(key_users, grades, row_of, n, width) -> np.ndarray:

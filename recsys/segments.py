@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import unique
+from ._ids import clean_ids
 from ._params import check_int
-from .data import parse_timestamps
+from .data import parse_date, parse_timestamps
 from .exceptions import DataError
 
 __all__ = ["rfm", "SEGMENTS", "segment_of", "behaviour_clusters"]
@@ -108,9 +109,10 @@ def rfm(
         raise DataError(f"rfm: column(s) {absent} not in the orders; it has {list(orders.columns)}.")
     if len(orders) == 0:
         raise DataError("rfm: the orders frame is empty.")
+    clean_ids(orders[customer], f"rfm: customer column {customer!r}")  # no NaN, one id type
     times = parse_timestamps(orders[timestamp], timestamp).astype("datetime64[ns]")
     edge = (times.max() + np.timedelta64(1, "D")) if as_of is None else \
-        pd.Timestamp(as_of).to_datetime64().astype("datetime64[ns]")
+        parse_date(as_of, "rfm: as_of")
     keep = times <= edge
     if not keep.any():
         raise DataError(f"rfm: no order is on or before as_of={as_of}.")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ._arrays import rank_in_runs
 from ._params import check_choice, check_float, check_int
-from .data import Interactions
+from .data import Interactions, days_before
 from .exceptions import DataError, InvalidParameterError
 
 __all__ = ["temporal_split", "leave_last_out", "random_split", "holdout_basket_items",
@@ -54,7 +54,7 @@ def temporal_split(
         raise InvalidParameterError("temporal_split: pass exactly one of cutoff= or last_days=.")
     if last_days is not None:
         check_float("temporal_split", "last_days", last_days, minimum=0, exclusive_min=True)
-        edge = data.timestamps.max() - np.timedelta64(int(last_days * 86400e9), "ns")
+        edge = days_before(data.timestamps.max(), last_days)
     else:
         try:
             edge = pd.Timestamp(cutoff).to_datetime64().astype("datetime64[ns]")

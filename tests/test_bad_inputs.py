@@ -4,6 +4,9 @@ added as cases are fixed."""
 
 from __future__ import annotations
 
+import gzip
+from datetime import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,9 +18,15 @@ from recsys import (
     InvalidParameterError,
     PersistenceError,
 )
-from recsys.campaign import make_picks
+from recsys.campaign import ExcludePurchased, make_picks
+from recsys.cli import read_frame
 from recsys.data import parse_timestamps
-from recsys.split import leave_last_out, random_split
+from recsys.datasets import read_fimi
+from recsys.evaluation import evaluate
+from recsys.features import ItemFeatures
+from recsys.metrics import ndcg_at_k
+from recsys.segments import rfm
+from recsys.split import leave_last_out, random_split, temporal_split
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +67,96 @@ CASES = [
         _npy(tmp / "x.npy")), PersistenceError, ".npy"),
     ("a whole DataFrame as the audience", lambda shop, model, tmp: make_picks(
         model, shop.customers, k=2), DataError, "not a whole DataFrame"),
+    # dates
+    ("a date past 2262", lambda shop, model, tmp: parse_timestamps(
+        pd.Series(["2300-01-01", "2011-01-02"]), "d"), DataError, "outside 1677"),
+    ("a datetime past 2262", lambda shop, model, tmp: parse_timestamps(
+        pd.Series([datetime(2011, 1, 1), datetime(2300, 1, 1)]), "d"), DataError, "outside"),
+    ("epoch seconds and milliseconds in one column", lambda shop, model, tmp:
+        parse_timestamps(pd.Series([1_300_000_000, 1_300_000_000_000]), "t"), DataError,
+     "mixes epoch units"),
+    ("an as_of that is no date (rfm)", lambda shop, model, tmp: rfm(
+        shop.orders, as_of="someday"), DataError, "as_of"),
+    ("an as_of that is no date (picks)", lambda shop, model, tmp: make_picks(
+        model, _users(shop), k=2, as_of="someday"), DataError, "as_of"),
+    ("a test window longer than the calendar", lambda shop, model, tmp: temporal_split(
+        shop.interactions, last_days=1e6), DataError, "no train"),
+    # ids
+    ("uint64 ids above 2**63", lambda shop, model, tmp: _frame_ids(
+        np.array([2**63 + 1, 2**63 + 2, 1], dtype=np.uint64)), DataError, "above 2"),
+    ("float ids above 2**53", lambda shop, model, tmp: _frame_ids(
+        [2.0**63, 2.0**64, 1.0]), DataError, "lost their last digits"),
+    ("one huge id among many", lambda shop, model, tmp: _frame_ids(
+        ["x" * 20_000] + [str(i) for i in range(20_000)]), DataError, "20,000 characters"),
+    ("a NaN customer in rfm", lambda shop, model, tmp: rfm(
+        shop.orders.assign(customer_id=shop.orders["customer_id"].astype(float)
+                           .where(shop.orders.index != 3))), DataError, "missing"),
+    ("int recommendations scored against str truth", lambda shop, model, tmp: ndcg_at_k(
+        model.recommend(_users(shop), k=3), shop.interactions.to_frame().assign(
+            user_id=lambda f: f["user_id"].astype(str))), DataError, "no id can match"),
+    ("evaluate on a test built with other id types", lambda shop, model, tmp: evaluate(
+        model, shop.interactions, Interactions.from_frame(
+            shop.orders.assign(customer_id=shop.orders["customer_id"].astype(str)),
+            user="customer_id", item="product_id")), DataError, "same id type"),
+    # weights and features
+    ("a weight beyond float32", lambda shop, model, tmp: Interactions.from_frame(
+        pd.DataFrame({"u": [1, 2], "i": [1, 2], "w": [1e39, 1.0]}), user="u", item="i",
+        weight="w"), DataError, "3.4e38"),
+    ("an infinite numeric feature", lambda shop, model, tmp: ItemFeatures.from_frame(
+        pd.DataFrame({"p": [1, 2, 3], "x": [1.0, np.inf, 2.0]}), item="p", numeric=["x"]),
+     DataError, "infinite"),
+    # readers
+    ("a truncated gzip", lambda shop, model, tmp: read_frame(
+        _write(tmp / "cut.csv.gz", gzip.compress(_csv_bytes())[:400])), DataError, "ends early"),
+    ("a .gz that is not gzip", lambda shop, model, tmp: read_frame(
+        _write(tmp / "plain.csv.gz", b"a,b\n1,2\n")), DataError, "not gzip"),
+    ("a folder given as a file", lambda shop, model, tmp: read_frame(tmp), DataError, "folder"),
+    ("a folder given as FIMI baskets", lambda shop, model, tmp: read_fimi(tmp), DataError,
+     "folder"),
+    ("an empty file", lambda shop, model, tmp: read_frame(_write(tmp / "e.csv", b"")),
+     DataError, "empty"),
+    ("lines with more fields than the header", lambda shop, model, tmp: read_frame(
+        _write(tmp / "f.csv", b"a,b\n1,2\n1,2,3,4\n")), DataError, "delimiter"),
+    ("binary bytes as a table", lambda shop, model, tmp: read_frame(
+        _write(tmp / "bin.csv", bytes(range(256)) * 8)), DataError, "not UTF-8"),
+    ("a truncated gzip of FIMI baskets", lambda shop, model, tmp: read_fimi(
+        _write(tmp / "cut.dat.gz", gzip.compress(_csv_bytes())[:400])), DataError,
+     "ends early"),
+    # constraints and segments
+    ("ExcludePurchased on orders without the timestamp column", lambda shop, model, tmp:
+        make_picks(model, _users(shop), k=2, as_of="2026-01-01", constraints=[
+            ExcludePurchased(within_days=30, orders=shop.orders.drop(columns="timestamp"))]),
+     DataError, "no column"),
+    ("a customer twice in the segments", lambda shop, model, tmp: make_picks(
+        model, _users(shop), k=2, segments=pd.Series(["a", "b"], index=[_users(shop)[0]] * 2)),
+     DataError, "more than once"),
+    # containers and models
+    ("select with positions outside the data", lambda shop, model, tmp:
+        shop.interactions.select([0, 10**9]), DataError, "outside"),
+    ("select with float positions", lambda shop, model, tmp:
+        shop.interactions.select(np.array([0.5])), DataError, "boolean mask or integer"),
+    ("a number as a basket", lambda shop, model, tmp: Interactions.from_baskets(
+        [["a", "b"], 5.5]), DataError, "basket 1"),
+    ("ALS on baskets without customers", lambda shop, model, tmp: recsys.ALS().fit(
+        Interactions.from_baskets([["a", "b"], ["b", "c"]])), DataError, "no customers"),
+    ("EASE on baskets without customers", lambda shop, model, tmp: recsys.EASE().fit(
+        Interactions.from_baskets([["a", "b"], ["b", "c"]])), DataError, "no customers"),
+    ("a model fitted on weights that are all 0", lambda shop, model, tmp:
+        recsys.Popularity().fit(Interactions.from_frame(pd.DataFrame(
+            {"u": [1, 2], "i": [1, 2], "w": [0.0, 0.0]}), user="u", item="i", weight="w")),
+     DataError, "weight 0"),
 ]
+
+
+def _frame_ids(ids):
+    """Interactions whose user ids are ``ids`` (items: one per row)."""
+    return Interactions.from_frame(pd.DataFrame({"u": ids, "i": np.arange(len(ids))}),
+                                   user="u", item="i")
+
+
+def _csv_bytes() -> bytes:
+    rng = np.random.default_rng(0)
+    return ("a,b\n" + "\n".join(f"{a},{b}" for a, b in rng.integers(0, 10**6, (5000, 2)))).encode()
 
 
 def _write(path, content: bytes):
@@ -102,3 +200,42 @@ def test_a_product_table_with_its_own_id_column_names_the_picks(world):
     picks = make_picks(model, audience, k=2, products=table, products_item="sku").picks
     names = dict(zip(table["sku"], table["name"], strict=True))
     assert (picks["name"] == picks["product_id"].map(names)).all()
+
+
+# ---------------------------------------------------------------------- the right answer
+def test_fimi_lines_holding_minus_one_stay_one_basket(tmp_path):
+    path = _write(tmp_path / "b.dat", b"1 2 -1 3\n5 6\n")
+    data = read_fimi(path)
+    assert data.n_baskets == 2
+    assert sorted(data.items.ids.tolist()) == [-1, 1, 2, 3, 5, 6]
+    assert np.bincount(data.basket_index).tolist() == [4, 2]
+
+
+def test_iterators_as_baskets_read_like_lists():
+    data = Interactions.from_baskets(iter([iter(["a", "b"]), {"b"}, ("c", "a")]))
+    assert data.n_baskets == 3 and np.bincount(data.basket_index).tolist() == [2, 1, 2]
+
+
+def test_a_long_id_among_few_costs_its_own_length_only():
+    data = _frame_ids(["x" * 20_000, "y", "z"])
+    assert len(data.users) == 3 and data.users.ids.dtype.itemsize == 20_000 * 4
+
+
+def test_a_blend_of_components_never_offers_what_its_answering_model_cannot():
+    shop = recsys.make_shop(n_customers=300, n_products=200, seed=1)
+    counts = np.bincount(shop.interactions.item_index, minlength=shop.interactions.n_items)
+    unsold = set(shop.interactions.items.ids[counts == 0].tolist())
+    assert unsold  # the shop's catalogue holds products never sold
+    model = recsys.Hybrid().fit(shop.interactions, items=shop.items)
+    picks = model.recommend(shop.interactions.users.ids, k=200).to_frame()
+    assert not picks.loc[picks["source"] == "als", "item"].isin(unsold).any()
+
+
+def test_the_default_hybrid_mines_no_rules_without_baskets():
+    shop = recsys.make_shop(n_customers=300, n_products=60, seed=2)
+    no_baskets = Interactions.from_frame(shop.orders, user="customer_id", item="product_id")
+    model = recsys.Hybrid().fit(no_baskets, items=shop.items)
+    assert [name for name, _ in model.components_] == ["als", "content", "popular"]
+    assert model.recommend_for_basket([list(no_baskets.items.ids[:2])], k=3).lengths[0] == 3
+    with_baskets = recsys.Hybrid().fit(shop.interactions, items=shop.items)
+    assert with_baskets.components_[0][0] == "rules"

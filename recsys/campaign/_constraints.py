@@ -10,8 +10,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._ids import clean_ids
-from .._params import check_int
-from ..data import parse_timestamps
+from .._params import check_float, check_int
+from ..data import days_before, parse_timestamps
 from ..exceptions import DataError, InvalidParameterError
 from ..models.base import Recommender
 
@@ -52,6 +52,17 @@ def _product_column(products: pd.DataFrame, column: str, item: str, ctx: Context
     return table.reindex(ctx.item_ids)
 
 
+def _check_table(table: object, columns: tuple[str, ...], who: str, what: str,
+                 options: str) -> None:
+    """A DataFrame holding ``columns``, or a DataError naming the absent ones and the options."""
+    if not isinstance(table, pd.DataFrame):
+        raise DataError(f"{who}: {what}= must be a DataFrame, got {type(table).__name__}.")
+    absent = [col for col in columns if col not in table.columns]
+    if absent:
+        raise DataError(f"{who}: the {what} table has no column(s) {absent}; it has "
+                        f"{list(table.columns)}. Name its columns with {options}.")
+
+
 class ExcludePurchased(Constraint):
     """Never pick what the customer bought: ever (the model's training history), or within the
     last ``within_days`` before ``as_of`` (then older purchases may come back; needs ``orders``)."""
@@ -71,9 +82,12 @@ class ExcludePurchased(Constraint):
             return
         if self.orders is None:
             raise DataError("ExcludePurchased(within_days=...) needs orders= (with timestamps).")
+        check_float("ExcludePurchased", "within_days", self.within_days, minimum=0)
         customer, item, timestamp = self.columns
+        _check_table(self.orders, self.columns, "ExcludePurchased(within_days=...)", "orders",
+                     "customer=, item=, timestamp=")
         times = parse_timestamps(self.orders[timestamp], timestamp)
-        recent = times >= ctx.as_of - np.timedelta64(int(self.within_days * 86400e9), "ns")
+        recent = times >= days_before(ctx.as_of, self.within_days)
         self._pairs = ctx.pair_matrix(self.orders[customer].to_numpy()[recent],
                                       self.orders[item].to_numpy()[recent])
 
@@ -94,12 +108,12 @@ class ExcludeRecentlySent(Constraint):
         self.columns = (customer, item, timestamp)
 
     def bind(self, ctx: Context) -> None:
+        check_float("ExcludeRecentlySent", "cooldown_days", self.cooldown_days, minimum=0)
         customer, item, timestamp = self.columns
-        for col in self.columns:
-            if col not in self.sends.columns:
-                raise DataError(f"ExcludeRecentlySent: the sends table has no column {col!r}.")
+        _check_table(self.sends, self.columns, "ExcludeRecentlySent", "sends",
+                     "customer=, item=, timestamp=")
         times = parse_timestamps(self.sends[timestamp], timestamp)
-        recent = times >= ctx.as_of - np.timedelta64(int(self.cooldown_days * 86400e9), "ns")
+        recent = times >= days_before(ctx.as_of, self.cooldown_days)
         self._pairs = ctx.pair_matrix(self.sends[customer].to_numpy()[recent],
                                       self.sends[item].to_numpy()[recent])
 

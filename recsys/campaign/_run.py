@@ -14,6 +14,7 @@ import pandas as pd
 from .._ids import clean_ids
 from .._params import check_choice, check_int
 from .._ranking import chunk_slices
+from ..data import parse_date
 from ..exceptions import DataError, InvalidParameterError
 from ..models.base import Recommender, check_fitted
 from ..reasons import item_names
@@ -124,7 +125,7 @@ def make_picks(
         k, _constraints(constraints, rules),
         check_int("make_picks", "oversample", oversample, minimum=1),
         check_int("make_picks", "chunk_size", chunk_size, minimum=1), bool(backfill),
-        _names(products, products_item) if names is None else names, segments, _as_of(as_of),
+        _names(products, products_item) if names is None else names, _segments(segments), _as_of(as_of),
         show_progress)
     check_choice("make_picks", "format", format, ("long", "wide"))
     audience = _audience(customers)
@@ -196,14 +197,20 @@ def _audience(customers: Iterable) -> np.ndarray:
     return audience[np.sort(first)]  # each customer once, in the order given
 
 
+def _segments(segments: object) -> pd.Series | None:
+    """A segment label per customer id: a Series indexed by customer, each customer once."""
+    if segments is None:
+        return None
+    if not isinstance(segments, pd.Series):
+        raise DataError(f"make_picks: segments must be a pandas Series of labels indexed by "
+                        f"customer id, got {type(segments).__name__}.")
+    from ..experiment._assign import one_label_each
+
+    return one_label_each(segments, "make_picks")
+
+
 def _as_of(as_of: object) -> np.datetime64:
-    if as_of is None:
-        return np.datetime64("now", "ns")
-    try:
-        return pd.Timestamp(as_of).to_datetime64().astype("datetime64[ns]")
-    except (ValueError, TypeError):
-        raise DataError(f"make_picks: as_of must be a date such as '2026-11-24', got "
-                        f"{as_of!r}.") from None
+    return np.datetime64("now", "ns") if as_of is None else parse_date(as_of, "make_picks: as_of")
 
 
 def _run(model: Recommender, audience: np.ndarray, opts: Options, sink) -> dict[str, Any]:

@@ -241,17 +241,15 @@ def report_assignments(args, result, shop, as_of) -> None:
 
 def _baseline_rate(args, shop, customers, as_of) -> float | None:
     """--baseline-rate, else the audience's share with an order in the last --measure-days."""
-    import numpy as np
-
     from .._arrays import in_sorted, unique
+    from ..data import days_before, parse_date
 
     if args.baseline_rate is not None:
         return parse_share(args.baseline_rate, "--baseline-rate")
     data = shop.interactions
     if data.timestamps is None or data.users is None:
         return None
-    since = np.datetime64(pd.Timestamp(as_of)) - np.timedelta64(int(args.measure_days * 86400),
-                                                                  "s")
+    since = days_before(parse_date(as_of, "--as-of"), args.measure_days)
     recent = unique(data.user_index[data.timestamps >= since])  # sorted, for in_sorted
     audience = data.users.to_index(customers.to_numpy(), missing="mask")
     rate = float(in_sorted(recent, audience[audience >= 0]).sum() / max(len(customers), 1))

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .._ids import clean_ids
+from .._ids import clean_ids, preview
 from ..exceptions import DataError, InvalidParameterError
 
 __all__ = ["assign", "hash_unit", "check_arms", "CONTROL"]
@@ -199,5 +199,17 @@ def assign(customers: Iterable, *, salt: str, control: float | None = None,
     table["share"] = table["group"].map(shares).astype(np.float64)
     if segments is not None:
         lookup = segments if isinstance(segments, pd.Series) else pd.Series(dict(segments))
-        table["segment"] = lookup.reindex(pd.Index(ids)).to_numpy()
+        table["segment"] = one_label_each(lookup, "assign").reindex(pd.Index(ids)).to_numpy()
     return table
+
+
+def one_label_each(segments: pd.Series, who: str) -> pd.Series:
+    """``segments`` (labels indexed by customer id), or a DataError when a customer has
+    several rows: their segment would not be one label."""
+    twice = segments.index.duplicated()
+    if twice.any():
+        raise DataError(
+            f"{who}: segments holds {int(twice.sum())} customer(s) more than once "
+            f"({preview(segments.index[twice].unique().tolist())}), so their segment is not "
+            f"one label. Keep one row per customer: segments[~segments.index.duplicated()].")
+    return segments

@@ -200,6 +200,8 @@ class Recommender(ParamsMixin):
     supports_similar_items: ClassVar[bool] = True
     #: ``fit`` takes ``items=ItemFeatures`` and can rank items without interactions
     uses_item_features: ClassVar[bool] = False
+    #: learns from customers' histories, so basket-only data (no customers) is refused at fit
+    needs_customers: ClassVar[bool] = False
     #: parameters the demo (and ``Hybrid``'s demo blend) fits this model with
     demo_params: ClassVar[dict[str, Any]] = {}
     #: parameters the conformance tests use to keep fits small and fast
@@ -244,6 +246,7 @@ class Recommender(ParamsMixin):
     def _fit_from(self, interactions: Interactions, items: ItemFeatures | None) -> None:
         """The shared fitted state (id maps, seen items, item counts), then the model's own."""
         data, features = self._align(interactions, items)
+        self._check_learnable(data)
         self.users_ = data.users if data.users is not None else IdMap(name="user_id")
         self.items_ = data.items
         if data.users is not None:
@@ -256,6 +259,22 @@ class Recommender(ParamsMixin):
         self.item_counts_ = np.bincount(counts_from.indices, minlength=data.n_items).astype(np.int64)
         self._fit(data, features)
         self.recommendable_ = np.asarray(self._recommendable(), bool)
+
+    def _check_learnable(self, data: Interactions) -> None:
+        """Data this model can learn from, or a DataError at fit (never a fitted model that
+        answers every cart with zeros)."""
+        name = type(self).__name__
+        if self.needs_customers and data.users is None:
+            raise DataError(
+                f"{name} learns from customers' histories, and these interactions have baskets "
+                f"but no customers. Build them with a customer column (from_frame(df, user=...); "
+                f"--user-col on the command line), or fit AssociationRules or Popularity, "
+                f"which learn from baskets alone.")
+        if not (data.weights > 0).any():
+            raise DataError(
+                f"{name}: every one of the {len(data):,} interactions has weight 0, so there is "
+                f"nothing to learn from. Check the weight column (--weight-col), or leave it out "
+                f"to count each row once.")
 
     def _reset(self) -> None:
         for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
@@ -559,8 +578,11 @@ class Recommender(ParamsMixin):
 
         ``recommend``, ``recommend_for_basket``, ``similar_items``, the campaign and composite
         models all rank through here: the model's fused kernel when it has one for this
-        query (``_rank_fused``), else its scores (``_scores``) through the chunked top-k.
+        query (``_rank_fused``), else its scores (``_scores``) through the chunked top-k. Items
+        outside the model's ``recommendable_`` are never returned, whatever ``filt`` allows (a
+        composite model's filter spans every component's items).
         """
+        filt = Filter(filt.allowed & self.recommendable_, filt.blocked, filt.rows)
         fused = self._rank_fused(query, k, filt, show_progress)
         if fused is not None:
             return fused

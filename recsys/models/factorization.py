@@ -105,6 +105,8 @@ def _store(out: TopK, rows: slice, ids: np.ndarray, scores: np.ndarray,
 class _Factorization(Recommender):
     """Shared scoring of factor models: score(u, i) = user_factors[u] . item_factors[i]."""
 
+    needs_customers: ClassVar[bool] = True
+
     num_threads: int
 
     def _user_vectors(self, user_index: np.ndarray) -> np.ndarray:

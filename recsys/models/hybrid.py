@@ -59,7 +59,9 @@ class Hybrid(Recommender):
     Parameters
     ----------
     components : list of (name, model), optional
-        Default: rules, ALS, content, popularity (see :func:`default_components`).
+        Default: rules, ALS, content, popularity (see :func:`default_components`); the rules
+        only when the interactions have baskets (orders), as they answer carts from what is
+        bought together.
     weights : list of float, optional
         Blend weights (default: equal).
     mode : {"blend", "fallback"}
@@ -210,7 +212,12 @@ class Hybrid(Recommender):
 
     def _fit(self, data: Interactions, features: ItemFeatures | None) -> None:
         fitted = []
-        for name, template in self._templates():
+        templates = self._templates()
+        if self.components is None and data.basket_index is None:
+            # the default rules answer carts from orders; whole histories are no orders, and
+            # mining them is slow and says little, so without baskets they are left out
+            templates = [(name, model) for name, model in templates if name != "rules"]
+        for name, template in templates:
             model = clone(template)
             if model.uses_item_features and features is None:
                 raise InvalidParameterError(
@@ -326,7 +333,7 @@ class Hybrid(Recommender):
             chains = DEFAULT_CHAINS
         if chains is None or kind not in chains:
             return list(range(len(names)))
-        return [names.index(name) for name in chains[kind]]
+        return [names.index(name) for name in chains[kind] if name in names]
 
     def _eligible(self, query: Query, position: int, length: int, which: int) -> np.ndarray:
         """Rows of ``query`` the ``which`` component may answer at this place in the chain."""

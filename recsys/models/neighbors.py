@@ -21,6 +21,8 @@ __all__ = ["ItemKNN", "EASE"]
 class _ItemToItem(Recommender):
     """score(history, i) = sum over history items j of weight(j) * W[j, i]."""
 
+    needs_customers: ClassVar[bool] = True
+
     num_threads: int
 
     def _weights(self):

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._params import check_float
-from ..data import Interactions
+from ..data import Interactions, days_before
 from ..exceptions import DataError
 from .base import Query, Recommender, _register
 
@@ -60,7 +60,7 @@ class Popularity(Recommender):
                     "with timestamp='<column>', or leave window_days=None."
                 )
             newest = data.timestamps.max()
-            recent = data.timestamps >= newest - np.timedelta64(int(self.window_days * 86400e9), "ns")
+            recent = data.timestamps >= days_before(newest, self.window_days)
             has_users = data.user_index is not None
             rows = data.user_index if has_users else data.basket_index
             n_rows = data.n_users if has_users else data.n_baskets

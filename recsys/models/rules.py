@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -30,6 +31,8 @@ class Fired(NamedTuple):
 
 #: history cells up to which rules are fired by gathering instead of a sparse product
 FEW_CELLS = 256
+#: most (history, rule) cells one sparse product may hold when firing rules
+HIT_BUDGET = 8_000_000
 
 SCORING_METRICS = ("lift", "confidence", "support", "leverage", "conviction", "zhangs_metric",
                    "jaccard", "certainty", "kulczynski")
@@ -117,6 +120,14 @@ class AssociationRules(Recommender):
     def _fit(self, data: Interactions, features: Any) -> None:
         from ..rules import _min_count
 
+        if data.basket_index is None:
+            warnings.warn(
+                "AssociationRules: these interactions have no baskets, so each customer's whole "
+                "history is mined as one basket: rules then mean 'bought by the same customer', "
+                "not 'bought together', and there can be millions of them. Give baskets: "
+                "from_frame(..., basket='order_id') or basket=['customer', 'date'] for one "
+                "customer on one day (--basket-col on the command line).", UserWarning,
+                stacklevel=4)
         matrix, items = basket_matrix(data)
         count = _min_count(self.min_support, None, matrix.shape[0])
         found = mine(matrix, items, count, self.max_len, self.max_memory)
@@ -183,8 +194,9 @@ class AssociationRules(Recommender):
         return reachable & (self.item_counts_ > 0)
 
     # ------------------------------------------------------------------ scoring
-    def _fired(self, histories: sp.csr_matrix, rules: np.ndarray | None = None) -> Fired:
-        """Each (history, rule) where the rule fires, with the rule's score."""
+    def _fired(self, histories: sp.csr_matrix, rules: np.ndarray | slice | None = None) -> Fired:
+        """Each (history, rule) where the rule fires, with the rule's score; ``rules`` (indices
+        or a range) limits the rules tried, and ``Fired.col`` then counts within them."""
         if rules is None and histories.nnz <= FEW_CELLS:
             return self._fired_few(histories)
         binary = csr(np.ones(histories.nnz, np.float32), histories.indices, histories.indptr,
@@ -217,16 +229,44 @@ class AssociationRules(Recommender):
 
     def _aggregate(self, fired: Fired, consequents: np.ndarray) -> sp.csr_matrix:
         """(queries x items) CSR: each consequent's firing rules combined by ``aggregate``."""
-        n_rows, n_items = fired.shape[0], len(self.items_)
+        n_items = len(self.items_)
         key = fired.row.astype(np.int64) * n_items + consequents[fired.col]
+        return self._reduce(key, fired.data.astype(np.float64), fired.shape[0])
+
+    def _reduce(self, key: np.ndarray, vals: np.ndarray, n_rows: int) -> sp.csr_matrix:
+        """Values at cell keys (row * n_items + item) combined per cell by ``aggregate``."""
+        n_items = len(self.items_)
         order = np.argsort(key, kind="stable")  # radix sort on integer keys
-        key, vals = key[order], fired.data.astype(np.float64)[order]
+        key, vals = key[order], vals[order]
         starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) \
             else np.empty(0, np.int64)
         combine = np.add if self.aggregate == "sum" else np.maximum
         best = combine.reduceat(vals, starts) if len(starts) else vals
         key = key[starts]
         return csr(best, key % n_items, indptr_of(key // n_items, n_rows), (n_rows, n_items))
+
+    def _rule_slices(self, histories: sp.csr_matrix) -> list[slice]:
+        """Ranges of rules to fire in turn so that the (histories x rules) product holds at
+        most :data:`HIT_BUDGET` cells: memory stays bounded however many rules were mined
+        (millions, from whole histories) and however long the histories are."""
+        per_item = row_lengths(self._cache_antecedent.indptr)  # rules holding each item
+        hits = int(per_item[histories.indices].sum())  # the product's cells, at most
+        n_rules = len(self.consequents_)
+        parts = min(max(1, -(-hits // HIT_BUDGET)), max(n_rules, 1))
+        step = -(-n_rules // parts) if n_rules else 1
+        return [slice(start, min(start + step, n_rules)) for start in range(0, n_rules, step)] \
+            if parts > 1 else [slice(None)]
+
+    def _history_scores(self, histories: sp.csr_matrix) -> sp.csr_matrix:
+        """(histories x items) rule scores, a bounded slice of the rules at a time."""
+        slices = self._rule_slices(histories)
+        if len(slices) == 1:
+            return self._aggregate(self._fired(histories), self.consequents_)
+        parts = [self._aggregate(self._fired(histories, rules), self.consequents_[rules])
+                 for rules in slices]
+        keys = np.concatenate([row_ids(p.indptr).astype(np.int64) * len(self.items_) + p.indices
+                               for p in parts])
+        return self._reduce(keys, np.concatenate([p.data for p in parts]), histories.shape[0])
 
     def _history(self, user_index: np.ndarray) -> sp.csr_matrix:
         return take_rows(self.history_, user_index)
@@ -236,25 +276,33 @@ class AssociationRules(Recommender):
             pairs = self._cache_pair_rules
             one_hot = one_hot_rows(query.items, len(self.items_))
             return self._aggregate(self._fired(one_hot, pairs), self.consequents_[pairs])
-        return self._aggregate(self._fired(self._histories(query)), self.consequents_)
+        return self._history_scores(self._histories(query))
 
     def _anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None) -> Anchors:
         """The strongest firing rule behind each pick (ties by rule order): its antecedent."""
         out = Anchors.popular(picks.shape)
-        fired = self._fired(self._histories(query))
+        histories = self._histories(query)
         m = len(self.items_)
-        key = fired.row.astype(np.int64) * m + self.consequents_[fired.col]
-        order = np.lexsort((fired.col, -fired.data, key))
-        key, rule = key[order], fired.col[order]
-        first = np.ones(len(key), bool)
-        first[1:] = key[1:] != key[:-1]
-        key, rule = key[first], rule[first]
         probe = (np.arange(picks.shape[0])[:, None] * m + np.maximum(picks, 0)).ravel()
-        pos, found = locate(key, probe)
-        cells = np.flatnonzero((picks.ravel() >= 0) & found)
+        best_rule = np.full(len(probe), -1, np.int64)
+        best_score = np.full(len(probe), -np.inf)
+        for rules in self._rule_slices(histories):  # bounded memory, as in scoring
+            fired = self._fired(histories, rules)
+            offset = rules.start or 0
+            key = fired.row.astype(np.int64) * m + self.consequents_[rules][fired.col]
+            order = np.lexsort((fired.col, -fired.data, key))
+            key, rule, score = key[order], fired.col[order] + offset, fired.data[order]
+            first = np.ones(len(key), bool)
+            first[1:] = key[1:] != key[:-1]
+            pos, found = locate(key[first], probe)
+            hit = np.flatnonzero(found)
+            top_rule, top_score = rule[first][pos[hit]], score[first][pos[hit]]
+            better = top_score > best_score[hit]  # ties: the earlier rule stays
+            best_rule[hit[better]], best_score[hit[better]] = top_rule[better], top_score[better]
+        cells = np.flatnonzero((picks.ravel() >= 0) & (best_rule >= 0))
         out.codes.ravel()[cells] = "bought_together"
         out.anchors.ravel()[cells] = id_tuples(self.items_.ids,
-                                               self.antecedents_[rule[pos[cells]]])
+                                               self.antecedents_[best_rule[cells]])
         return out
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
