@@ -45,6 +45,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._arrays import cell_keys, locate
+from ._auto_support import auto_min_count
 from ._ids import clean_ids
 from ._params import check_choice, check_float, check_int
 from .data import IdMap, Interactions
@@ -87,11 +88,18 @@ def basket_matrix(data: Interactions | Sequence[Iterable] | sp.spmatrix) -> tupl
     )
 
 
-def _min_count(min_support: float | None, min_count: int | None, n_baskets: int) -> int:
+def _min_count(min_support: float | str | None, min_count: int | None,
+               matrix: sp.csr_matrix) -> int:
+    """The fewest baskets an itemset needs: ``min_count``, or ``min_support`` as a count (as
+    mlxtend compares), or, for ``min_support="auto"``, the count read from the baskets (see
+    :mod:`recsys._auto_support`)."""
     if (min_support is None) == (min_count is None):
         raise InvalidParameterError("pass exactly one of min_support= or min_count=.")
     if min_count is not None:
         return check_int("frequent_itemsets", "min_count", min_count, minimum=1)
+    if isinstance(min_support, str) and min_support == "auto":
+        return auto_min_count(matrix)
+    n_baskets = matrix.shape[0]
     check_float("frequent_itemsets", "min_support", min_support, minimum=0, maximum=1,
                 exclusive_min=True)
     # the smallest count c with c / n >= min_support in float64, as mlxtend compares
@@ -306,7 +314,7 @@ def estimate_memory(data, min_support: float | None = None, *, min_count: int | 
     """
     matrix, _ = basket_matrix(data)
     n = matrix.shape[0]
-    count = _min_count(min_support, min_count, n)
+    count = _min_count(min_support, min_count, matrix)
     counts = np.diff(matrix.tocsc().indptr)
     frequent = np.flatnonzero(counts >= count)
     sizes = np.diff(matrix[:, frequent].tocsr().indptr).astype(np.float64)
@@ -333,9 +341,11 @@ def frequent_itemsets(
     data : Interactions or list of baskets
         Interactions with a basket column (orders), or without one (each
         user's history is a basket), or a list of lists of item ids.
-    min_support : float
+    min_support : float or "auto"
         Minimum share of baskets, in (0, 1]; an itemset is frequent when
-        ``count / n_baskets >= min_support`` (as in mlxtend).
+        ``count / n_baskets >= min_support`` (as in mlxtend). ``"auto"``: the lowest count
+        backed by 10 baskets that leaves at most 10,000 frequent pairs (see
+        :mod:`recsys._auto_support`).
     max_len : int, optional
         Longest itemset to mine (all lengths by default).
     min_count : int, optional
@@ -365,7 +375,7 @@ def frequent_itemsets(
     matrix, items = basket_matrix(data)
     if matrix.shape[0] == 0:
         raise DataError("frequent_itemsets: there are no baskets.")
-    count = _min_count(min_support, min_count, matrix.shape[0])
+    count = _min_count(min_support, min_count, matrix)
     if engine == "mlxtend":
         return _mlxtend_itemsets(matrix, items, count, max_len)
     found = mine(matrix, items, count, max_len, max_memory, show_progress)

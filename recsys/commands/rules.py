@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import pandas as pd
@@ -23,8 +24,10 @@ def configure(parser) -> None:
     parser.add_argument("--item-col", default="product_id", help="item id column")
     parser.add_argument("--sep", default=None, help=SEP_HELP)
     parser.add_argument("--name-col", default=None, help="item name column of --orders, to print")
-    parser.add_argument("--min-support", type=float, default=0.01, help="default 0.01")
-    parser.add_argument("--min-confidence", type=float, default=0.1, help="default 0.1")
+    parser.add_argument("--min-support", type=_support, default="auto",
+                        help="share of baskets a rule needs, or auto (default: the lowest "
+                             "count backed by 10 baskets leaving at most 10,000 frequent pairs)")
+    parser.add_argument("--min-confidence", type=float, default=0.01, help="default 0.01")
     parser.add_argument("--max-len", type=int, default=3, help="longest itemset (default 3)")
     parser.add_argument("--min-lift", type=float, default=1.0,
                         help="keep rules whose lift exceeds this (default 1.0: bought together "
@@ -33,6 +36,17 @@ def configure(parser) -> None:
     parser.add_argument("--top", type=int, default=20, help="rules printed (default 20)")
     parser.add_argument("--out", default=None, help="write all rules (.csv, .parquet, .json)")
     parser.add_argument("--no-progress", action="store_true", help="no progress output")
+
+
+def _support(text: str) -> float | str:
+    """``--min-support``: a share in (0, 1], or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a share such as 0.005, or auto; got {text!r}") from None
 
 
 def _load(args):

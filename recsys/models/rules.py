@@ -52,10 +52,17 @@ class AssociationRules(Recommender):
 
     Parameters
     ----------
-    min_support : float
-        Minimum share of baskets holding the whole rule.
-    min_confidence : float
-        Minimum confidence of a rule.
+    min_support : float or "auto", default "auto"
+        Minimum share of baskets holding the whole rule. ``"auto"`` reads it from the
+        baskets: the lowest count backed by at least 10 baskets that leaves at most 10,000
+        frequent item pairs (a grocery's small baskets get a low threshold, a shop of large
+        orders a higher one; see :mod:`recsys._auto_support`). The count used is
+        ``min_count_`` after fit.
+    min_confidence : float, default 0.01
+        Minimum confidence of a rule (the share of baskets holding the antecedent that also
+        hold the consequent). Low on purpose: in a shop of small baskets an add-on bought
+        by 3% of the buyers of the cart is a good add-on, and ``min_lift`` already keeps
+        only rules above chance.
     max_len : int
         Longest itemset mined (antecedents of up to ``max_len - 1`` items).
     metric : str
@@ -91,7 +98,7 @@ class AssociationRules(Recommender):
     _test_params: ClassVar[dict[str, Any]] = {"min_support": 0.004, "min_confidence": 0.05}
     demo_params: ClassVar[dict[str, Any]] = {"min_support": 0.002, "min_confidence": 0.05}
 
-    def __init__(self, *, min_support: float = 0.005, min_confidence: float = 0.1,
+    def __init__(self, *, min_support: float | str = "auto", min_confidence: float = 0.01,
                  max_len: int = 3, metric: str = "lift", aggregate: str = "max",
                  history: str | int = "all", max_memory: int = 4 * 2**30,
                  min_lift: float | None = 1.0) -> None:
@@ -106,7 +113,9 @@ class AssociationRules(Recommender):
 
     def _check_params(self) -> None:
         name = "AssociationRules"
-        check_float(name, "min_support", self.min_support, minimum=0, maximum=1, exclusive_min=True)
+        if not (isinstance(self.min_support, str) and self.min_support == "auto"):
+            check_float(name, "min_support", self.min_support, minimum=0, maximum=1,
+                        exclusive_min=True)
         check_float(name, "min_confidence", self.min_confidence, minimum=0, maximum=1)
         check_int(name, "max_len", self.max_len, minimum=2)
         check_choice(name, "metric", self.metric, SCORING_METRICS)
@@ -129,7 +138,7 @@ class AssociationRules(Recommender):
                 "customer on one day (--basket-col on the command line).", UserWarning,
                 stacklevel=4)
         matrix, items = basket_matrix(data)
-        count = _min_count(self.min_support, None, matrix.shape[0])
+        count = _min_count(self.min_support, None, matrix)
         found = mine(matrix, items, count, self.max_len, self.max_memory)
         arrays = rule_arrays(found, "confidence", self.min_confidence, max_consequent=1)
         if self.min_lift is not None:  # add-ons only from rules bought together more than chance
@@ -138,6 +147,7 @@ class AssociationRules(Recommender):
         self._set_rules(arrays["antecedent"], arrays["consequent"][:, 0],
                         np.column_stack([arrays[m] for m in RULE_METRICS]))
         self.n_baskets_ = int(matrix.shape[0])
+        self.min_count_ = int(count)
         self.history_ = self._recent_histories(data)
 
     def _set_rules(self, antecedent: np.ndarray, consequent: np.ndarray,
@@ -350,10 +360,11 @@ class AssociationRules(Recommender):
         return ({"antecedents": self.antecedents_, "consequents": self.consequents_,
                  "measures": self.measures_, "history/data": history.data,
                  "history/indices": history.indices, "history/indptr": history.indptr},
-                {"n_baskets": self.n_baskets_})
+                {"n_baskets": self.n_baskets_, "min_count": self.min_count_})
 
     def _load_state(self, arrays, meta) -> None:
         self.n_baskets_ = int(meta["n_baskets"])
+        self.min_count_ = int(meta.get("min_count", 0))  # files written before it: unknown
         self.history_ = sp.csr_matrix(
             (arrays["history/data"], arrays["history/indices"], arrays["history/indptr"]),
             shape=(len(self.users_), len(self.items_)))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import recsys
 from recsys._ranking import Query
@@ -48,3 +51,67 @@ def test_mining_whole_histories_warns_and_names_baskets():
                                                 item="product_id")
     with pytest.warns(UserWarning, match="basket="):
         recsys.AssociationRules(min_support=0.01).fit(no_baskets)
+
+
+# ---------------------------------------------------------------------- default thresholds
+def _grocery_log(seed: int, n_items: int, zipf: float, mean_size: float) -> recsys.Interactions:
+    """Member-day baskets of a few items each drawn by popularity (a grocery log's shape:
+    one row per item bought, a basket is a member on a day)."""
+    rng = np.random.default_rng(seed)
+    weights = 1 / np.arange(1, n_items + 1) ** zipf
+    n_baskets = 6_000
+    sizes = np.minimum(1 + rng.poisson(mean_size - 1, n_baskets), n_items)
+    keys = rng.random((n_baskets, n_items)) ** (1 / weights)  # weighted draws without replacement
+    picked = np.argsort(-keys, axis=1)
+    rows = np.repeat(np.arange(n_baskets), sizes)
+    items = picked[rows, np.concatenate([np.arange(s) for s in sizes])]
+    member, day = rng.integers(0, 2_000, n_baskets), rng.integers(0, 700, n_baskets)
+    frame = pd.DataFrame({"member": member[rows], "day": day[rows],
+                          "item": np.char.add("item", items.astype(str))})
+    return recsys.Interactions.from_frame(frame, user="member", item="item",
+                                          basket=["member", "day"])
+
+
+def _add_ons_of_the_two_best_sellers(data: recsys.Interactions):
+    model = recsys.AssociationRules().fit(data)
+    counts = np.bincount(data.item_index, minlength=data.n_items)
+    cart = data.items.ids[np.argsort(-counts, kind="stable")[:2]].tolist()
+    picks = model.recommend_for_basket(cart, k=10).to_frame()["item"].tolist()
+    lifts = [model.explain(item, basket=cart).details["lift"] for item in picks]
+    return model, picks, lifts
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), n_items=st.integers(60, 400),
+       zipf=st.floats(0.5, 1.3), mean_size=st.floats(1.8, 4.0))
+def test_default_rules_give_a_grocery_cart_add_ons_above_chance(seed, n_items, zipf, mean_size):
+    model, picks, lifts = _add_ons_of_the_two_best_sellers(
+        _grocery_log(seed, n_items, zipf, mean_size))
+    assert len(picks) >= 3
+    assert min(lifts) > 1
+    assert model.min_count_ >= 10
+
+
+@pytest.mark.realdata
+def test_default_rules_give_online_retail_best_sellers_add_ons(online_retail):
+    model, picks, lifts = _add_ons_of_the_two_best_sellers(online_retail.interactions)
+    assert len(picks) >= 3 and min(lifts) > 1
+    pairs = (model.rules_["antecedents"].map(len) == 1).sum()
+    assert pairs <= 2 * 10_000  # the automatic support keeps the rules small
+
+
+def test_auto_support_rises_with_the_number_of_pairs():
+    """Large baskets over a large catalogue: the count rises until 10,000 pairs are left;
+    small baskets keep the floor of 10."""
+    from recsys._auto_support import AUTO_MAX_PAIRS, auto_min_count
+    from recsys.rules import basket_matrix
+
+    rng = np.random.default_rng(0)
+    big = [rng.choice(400, 30, replace=False).tolist() for _ in range(3_000)]
+    matrix, _ = basket_matrix(big)
+    count = auto_min_count(matrix)
+    pair_counts = (matrix.T @ matrix).toarray()
+    upper = pair_counts[np.triu_indices_from(pair_counts, k=1)]
+    assert count > 10 and (upper >= count).sum() <= AUTO_MAX_PAIRS < (upper >= count - 1).sum()
+    small = [rng.choice(100, 2, replace=False).tolist() for _ in range(3_000)]
+    assert auto_min_count(basket_matrix(small)[0]) == 10
