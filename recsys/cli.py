@@ -62,10 +62,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(run(args) or 0)
     except RecsysError as exc:
-        print(f"recsys {args.command}: error: {exc}", file=sys.stderr)
+        print(f"recsys {args.command}: error: {in_cli_words(str(exc))}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into head
         return 0
+
+
+#: the Python advice of library messages, and what the command line says instead
+CLI_WORDS = (
+    ("Pass on_unknown='skip' or 'fallback' to continue, or recommend_for_basket with their "
+     "history.", "Pass --on-unknown skip (leave them out) or --on-unknown fallback (popular "
+     "items for them)."),
+    ("Pass on_unknown='skip' to drop them from the baskets.",
+     "Pass --on-unknown skip to drop them from the baskets."),
+    ("Pass the right names, e.g. from_frame(df, user='customer_id', item='product_id').",
+     "Name the columns: --user-col, --item-col (and --basket-col, --time-col, --weight-col)."),
+)
+
+
+def in_cli_words(message: str) -> str:
+    """A library error message with its Python advice said as command-line options."""
+    for python, cli in CLI_WORDS:
+        message = message.replace(python, cli)
+    return message
 
 
 # ---------------------------------------------------------------------- shared helpers

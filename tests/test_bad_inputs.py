@@ -141,11 +141,23 @@ CASES = [
         Interactions.from_baskets([["a", "b"], ["b", "c"]])), DataError, "no customers"),
     ("EASE on baskets without customers", lambda shop, model, tmp: recsys.EASE().fit(
         Interactions.from_baskets([["a", "b"], ["b", "c"]])), DataError, "no customers"),
+    ("BPR on baskets without customers", lambda shop, model, tmp: recsys.BPR().fit(
+        Interactions.from_baskets([["a", "b"], ["b", "c"]])), DataError, "no customers"),
+    ("ContentBased fitted on weights that are all 0", lambda shop, model, tmp:
+        recsys.ContentBased().fit(_zero_weights(shop), items=shop.items), DataError, "weight 0"),
+    ("Hybrid fitted on weights that are all 0", lambda shop, model, tmp:
+        recsys.Hybrid().fit(_zero_weights(shop), items=shop.items), DataError, "weight 0"),
     ("a model fitted on weights that are all 0", lambda shop, model, tmp:
         recsys.Popularity().fit(Interactions.from_frame(pd.DataFrame(
             {"u": [1, 2], "i": [1, 2], "w": [0.0, 0.0]}), user="u", item="i", weight="w")),
      DataError, "weight 0"),
 ]
+
+
+def _zero_weights(shop):
+    """The shop's orders with every weight 0."""
+    return Interactions.from_frame(shop.orders.assign(w=0.0), user="customer_id",
+                                   item="product_id", weight="w", items=shop.items.items)
 
 
 def _frame_ids(ids):
@@ -239,3 +251,86 @@ def test_the_default_hybrid_mines_no_rules_without_baskets():
     assert model.recommend_for_basket([list(no_baskets.items.ids[:2])], k=3).lengths[0] == 3
     with_baskets = recsys.Hybrid().fit(shop.interactions, items=shop.items)
     assert with_baskets.components_[0][0] == "rules"
+
+
+# ---------------------------------------------------------------------- the command line
+def _orders_file(shop, tmp, drop=()):
+    path = tmp / "orders.csv"
+    shop.orders.drop(columns=list(drop)).to_csv(path, index=False)
+    return str(path)
+
+
+def _model_file(shop, tmp):
+    path = tmp / "m.npz"
+    recsys.Popularity().fit(shop.interactions).save(path)
+    return str(path)
+
+
+CLI_CASES = [
+    ("a misspelled --text-cols", lambda shop, tmp: [
+        "fit", "--model", "ContentBased", "--orders", _orders_file(shop, tmp), "--products",
+        _write_frame(shop.products, tmp / "p.csv"), "--text-cols", "name,descripton",
+        "--out", str(tmp / "m.npz")], "--text-cols"),
+    ("leave-last without --time-col", lambda shop, tmp: [
+        "evaluate", "--orders", _orders_file(shop, tmp), "--split", "leave-last",
+        "--models", "Popularity"], "--time-col"),
+    ("a CSV given to info", lambda shop, tmp: [
+        "info", _orders_file(shop, tmp)], "not a recsys model file"),
+    ("an unknown customer, advice in flags", lambda shop, tmp: [
+        "recommend", "--model", _model_file(shop, tmp), "--users", "no-such-customer"],
+     "--on-unknown"),
+    ("segments without --time-col", lambda shop, tmp: [
+        "segments", "--orders", _orders_file(shop, tmp), "--basket-col", "order_id"],
+     "--time-col"),
+    ("a segment asked of a log without times", lambda shop, tmp: [
+        "picks", "--orders", _orders_file(shop, tmp), "--segment", "champions", "-k", "2",
+        "--out", str(tmp / "p.csv")],
+     "--time-col"),
+    ("a truncated gzip of orders", lambda shop, tmp: [
+        "fit", "--model", "Popularity", "--orders",
+        str(_write(tmp / "o.csv.gz", gzip.compress(_csv_bytes())[:400])),
+        "--out", str(tmp / "m.npz")], "ends early"),
+    ("a folder given as orders", lambda shop, tmp: [
+        "fit", "--model", "Popularity", "--orders", str(tmp), "--out", str(tmp / "m.npz")],
+     "folder"),
+    ("an --as-of that is no date", lambda shop, tmp: [
+        "picks", "--orders", _orders_file(shop, tmp), "--as-of", "someday", "-k", "2",
+        "--out", str(tmp / "p.csv")],
+     "--as-of"),
+    ("ambiguous dates without --date-format", lambda shop, tmp: [
+        "fit", "--model", "Popularity", "--orders", _write_frame(
+            shop.orders.assign(timestamp=["01-05-2015", "02-03-2015"] * (len(shop.orders) // 2)
+                               + ["03-04-2015"] * (len(shop.orders) % 2)), tmp / "d.csv"),
+        "--time-col", "timestamp", "--out", str(tmp / "m.npz")], "--date-format"),
+]
+
+
+def _write_frame(frame, path):
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize(("case", "argv", "word"), CLI_CASES, ids=[c[0] for c in CLI_CASES])
+def test_the_command_line_names_the_option_without_a_traceback(world, tmp_path, capsys, case,
+                                                               argv, word):
+    from recsys.cli import main
+
+    shop, _ = world
+    assert main(argv(shop, tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert word in err and "Traceback" not in err
+
+
+def test_every_python_phrase_the_command_line_rewords_is_still_said():
+    """The command line rewrites library advice (on_unknown='skip') as flags; a message
+    reworded in the library must not leave the command line giving Python advice."""
+    from pathlib import Path
+
+    from recsys.cli import CLI_WORDS
+
+    package = Path(recsys.__file__).parent
+    source = " ".join(path.read_text() for path in package.rglob("*.py")
+                      if path != package / "cli.py")  # where the phrases are looked up
+    flat = " ".join(source.replace('"\n', "").replace('f"', "").replace('"', "").split())
+    for python, _ in CLI_WORDS:
+        assert " ".join(python.split()) in flat, python
