@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from . import _state_checks as checks
 from ._ids import clean_ids, preview
-from .exceptions import DataError, InvalidParameterError
+from .exceptions import DataError, InvalidParameterError, PersistenceError
 
 __all__ = ["ItemFeatures"]
 
@@ -221,14 +222,42 @@ class ItemFeatures:
             if "ngram_range" in block:
                 block["ngram_range"] = tuple(block["ngram_range"])
             blocks.append(block)
-        matrix = sp.csr_matrix(
-            (arrays[f"{prefix}data"], arrays[f"{prefix}indices"], arrays[f"{prefix}indptr"]),
-            shape=(len(items), sum(len(b["names"]) for b in blocks)),
-        )
+        for n, block in enumerate(blocks):
+            _check_block(block, f"{prefix}{n}/")
+        matrix = checks.csr_from(arrays, prefix,
+                                 (len(items), sum(len(b["names"]) for b in blocks)))
         return cls(items=items, matrix=matrix, blocks=blocks)
 
 
 # ---------------------------------------------------------------------- blocks
+#: per kind of block, its arrays that hold one entry per feature name
+_PER_NAME = {"text": ("vocab", "idf"), "categorical": ("categories",),
+             "multilabel": ("labels",), "numeric": ()}
+
+
+def _check_block(block: dict, prefix: str) -> None:
+    """A block read from a model file: its arrays of the kinds and lengths transform uses."""
+    kind = block.get("kind")
+    if kind not in _PER_NAME:
+        raise PersistenceError(f"model file: feature block {prefix!r} is of unknown kind "
+                               f"{kind!r} (a damaged or altered file).")
+    names = checks.vector(block.get("names", np.empty(0, np.float32)), f"{prefix}names",
+                          None, "U")
+    if kind == "numeric" and len(names) != 1:
+        raise PersistenceError(f"model file: numeric block {prefix!r} must name one feature.")
+    numbers = [block.get("weight")] + ([block.get("mean"), block.get("std")]
+                                       if kind == "numeric" else [])
+    if not all(isinstance(x, (int, float)) and np.isfinite(x) for x in numbers) or \
+            numbers[0] < 0 or (kind == "numeric" and numbers[2] <= 0):
+        raise PersistenceError(f"model file: feature block {prefix!r} has a weight, mean or "
+                               f"spread that is not a usable number (a damaged or altered file).")
+    for key in _PER_NAME[kind]:
+        kinds = "f" if key == "idf" else "U"
+        checks.vector(block.get(key, np.empty(0, np.float32)), f"{prefix}{key}", len(names),
+                      kinds)
+
+
+
 def _fit_block(kind: str, column: str, values: pd.Series, weight: float, sep: str,
                ngram_range: tuple[int, int], min_df: int | float,
                max_features: int | None) -> tuple[dict, sp.csr_matrix | None]:

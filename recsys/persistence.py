@@ -32,8 +32,15 @@ from .exceptions import NotFittedError, PersistenceError
 
 __all__ = ["save", "load", "read_manifest", "FORMAT"]
 
-FORMAT = 1
+FORMAT = 2
 _MANIFEST = "__manifest__"
+#: a model file may expand to this many times its size (legitimate files: 1-10x) ...
+MAX_EXPANSION = 64
+#: ... or to this many bytes, whichever is more, before anything is decompressed
+MIN_EXPANDED_BYTES = 64 * 2**20
+#: the manifest is a small JSON text: at most this many bytes and levels of nesting
+MAX_MANIFEST_BYTES = 8 * 2**20
+MAX_MANIFEST_DEPTH = 32
 
 
 def save(model, path: str | os.PathLike) -> Path:
@@ -61,8 +68,18 @@ def save(model, path: str | os.PathLike) -> Path:
         "recsys_version": __version__,
         **entry,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "sha256": _digest(arrays),
     }
+    return write_file(path, manifest, arrays)
+
+
+def write_file(path: str | os.PathLike, manifest: Mapping[str, Any],
+               arrays: Mapping[str, np.ndarray]) -> Path:
+    """Write ``manifest`` (with the arrays' dtypes and shapes and the SHA-256 of it all added)
+    and ``arrays`` to ``path``, whole or not at all. What :func:`save` writes with."""
+    manifest = {key: value for key, value in manifest.items() if key != "sha256"}
+    manifest["arrays"] = {key: [np.asarray(value).dtype.str, list(np.shape(value))]
+                          for key, value in arrays.items()}
+    manifest["sha256"] = _digest(manifest, arrays)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -116,7 +133,8 @@ def model_to_arrays(model, prefix: str) -> tuple[dict[str, np.ndarray], dict[str
         "model": type(model).__name__,
         "params": _encode_params(model.get_params(deep=False), type(model).__name__),
         "meta": meta,
-        "names": {"user": model.users_.name, "item": model.items_.name},
+        "names": {"user": model.users_.name, "item": model.items_.name,
+                  "user_kind": model.users_.kind, "item_kind": model.items_.kind},
         "fit_seconds": getattr(model, "fit_seconds_", None),
     }
     _check_json(entry, type(model).__name__)
@@ -159,50 +177,117 @@ def _check_archive(where: str) -> None:
 
 
 def _read(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The checked manifest and arrays of a model file: the zip directory first (every
+    member a declared array, sizes bounded before anything is decompressed), then the
+    manifest (bounded size and depth), each array's header against its declaration, and the
+    digest over the manifest and every array."""
     where = str(path)
     if not os.path.isfile(where):
         raise PersistenceError(f"no model file at {where!r}.")
+    _check_archive(where)
     try:
-        _check_archive(where)
-        with np.load(where, allow_pickle=False) as npz:
-            if _MANIFEST not in npz.files:
-                raise PersistenceError(
-                    f"{where} is not a recsys model file (no {_MANIFEST}); save models with "
-                    f"model.save(path)."
-                )
-            arrays = {name: npz[name] for name in npz.files}
+        with zipfile.ZipFile(where) as archive:
+            members = _members(archive, where)
+            manifest = _manifest(archive, members, where)
+            arrays = {name: _array(archive, members[name], manifest["arrays"][name], where)
+                      for name in manifest["arrays"]}
     except PersistenceError:
         raise
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise PersistenceError(
-                f"{where} holds a pickled object array; recsys model files never do, and "
-                f"loading it could run code. Refusing to load it."
-            ) from None
-        raise PersistenceError(f"{where} is damaged or not a recsys model file ({exc}).") from None
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, zipfile.LargeZipFile) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, KeyError,
+            ValueError, TypeError, NotImplementedError, RuntimeError, MemoryError) as exc:
         raise PersistenceError(
             f"{where} is damaged, truncated or not a recsys model file ({exc})."
         ) from None
-    raw = arrays.pop(_MANIFEST)
+    if manifest.get("sha256") != _digest(manifest, arrays):
+        raise PersistenceError(
+            f"{where}: checksum mismatch; the file was altered after saving. "
+            f"Re-save the model from its source."
+        )
+    return manifest, arrays
+
+
+def _members(archive: zipfile.ZipFile, where: str) -> dict[str, zipfile.ZipInfo]:
+    """The archive's ``.npy`` members by array name; what they expand to is bounded by the
+    file's own size (a small file that would inflate to gigabytes is refused unread)."""
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        if not info.filename.endswith(".npy") or info.filename[:-4] in members:
+            raise PersistenceError(f"{where} is not a recsys model file: it holds "
+                                   f"{info.filename!r}, which no model file holds.")
+        members[info.filename[:-4]] = info
+    if _MANIFEST not in members:
+        raise PersistenceError(f"{where} is not a recsys model file (no {_MANIFEST}); save "
+                               f"models with model.save(path).")
+    expanded = sum(info.file_size for info in members.values())
+    limit = max(MAX_EXPANSION * os.path.getsize(where), MIN_EXPANDED_BYTES)
+    if expanded > limit:
+        raise PersistenceError(
+            f"{where} would expand to {expanded / 2**20:,.0f} MiB from "
+            f"{os.path.getsize(where) / 2**20:,.1f} MiB, more than a model file does (at most "
+            f"{MAX_EXPANSION}x); refusing to decompress it.")
+    return members
+
+
+def _manifest(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
+              where: str) -> dict[str, Any]:
+    """The manifest, read before any array: small, shallow JSON naming a registered model in
+    this format, and declaring exactly the arrays the archive holds."""
+    if members[_MANIFEST].file_size > MAX_MANIFEST_BYTES:
+        raise PersistenceError(f"{where}: the manifest is larger than a manifest can be.")
+    raw = _array(archive, members[_MANIFEST], None, where)
+    if raw.dtype.kind != "U" or raw.ndim != 0:
+        raise PersistenceError(f"{where}: the manifest is not a JSON text.")
     try:
         manifest = json.loads(str(raw[()]))
-    except (ValueError, TypeError, IndexError):
+    except (ValueError, RecursionError):
         raise PersistenceError(f"{where}: the manifest is not valid JSON.") from None
-    if not isinstance(manifest, dict):
-        raise PersistenceError(f"{where}: the manifest is not a JSON object.")
+    if not isinstance(manifest, dict) or _depth(manifest) > MAX_MANIFEST_DEPTH:
+        raise PersistenceError(f"{where}: the manifest is not a JSON object of a model file.")
     if manifest.get("format") != FORMAT:
         raise PersistenceError(
             f"{where} has model format {manifest.get('format')!r}; this recsys reads format "
             f"{FORMAT}. Re-save the model with this version."
         )
     _registered(manifest.get("model"), where)
-    if manifest.get("sha256") != _digest(arrays):
-        raise PersistenceError(
-            f"{where}: checksum mismatch; the arrays were altered after saving. "
-            f"Re-save the model from its source."
-        )
-    return manifest, arrays
+    declared = manifest.get("arrays")
+    if not isinstance(declared, dict) or set(declared) != set(members) - {_MANIFEST}:
+        raise PersistenceError(f"{where}: the arrays in the file are not the ones its manifest "
+                               f"declares (a damaged or altered file).")
+    return manifest
+
+
+def _array(archive: zipfile.ZipFile, info: zipfile.ZipInfo, declared: Any,
+           where: str) -> np.ndarray:
+    """One member, read only after its header matches its declaration (dtype and shape) and
+    the bytes the zip directory says it holds: never an allocation a header merely asks for."""
+    with archive.open(info) as handle:
+        version = np.lib.format.read_magic(handle)
+        if version not in ((1, 0), (2, 0)):
+            raise PersistenceError(f"{where}: array {info.filename!r} has an unknown layout.")
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _fortran, dtype = read_header(handle)
+        if dtype.hasobject:
+            raise PersistenceError(
+                f"{where} holds a pickled object array; recsys model files never do, and "
+                f"loading it could run code. Refusing to load it.")
+        nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if declared is not None and [dtype.str, list(shape)] != declared:
+            raise PersistenceError(f"{where}: array {info.filename!r} is not what the manifest "
+                                   f"declares (a damaged or altered file).")
+        if handle.tell() + nbytes != info.file_size:
+            raise PersistenceError(f"{where}: array {info.filename!r} does not hold the bytes "
+                                   f"its header declares (a damaged or altered file).")
+    with archive.open(info) as handle:
+        return np.lib.format.read_array(handle, allow_pickle=False)
+
+
+def _depth(value: Any, level: int = 1) -> int:
+    """How deeply ``value`` (parsed JSON) nests (stops counting past the limit)."""
+    if level > MAX_MANIFEST_DEPTH or not isinstance(value, (dict, list)):
+        return level
+    children = value.values() if isinstance(value, dict) else value
+    return max((_depth(child, level + 1) for child in children), default=level)
 
 
 def _registered(name: Any, where: str) -> type:
@@ -216,8 +301,12 @@ def _registered(name: Any, where: str) -> type:
     return REGISTRY[name]
 
 
-def _digest(arrays: Mapping[str, np.ndarray]) -> str:
+def _digest(manifest: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> str:
+    """SHA-256 over the manifest (all of it but the digest itself) and every array, so that
+    neither a parameter nor the model's class can change without the digest."""
     h = hashlib.sha256()
+    head = {key: value for key, value in manifest.items() if key != "sha256"}
+    h.update(json.dumps(head, sort_keys=True, allow_nan=True).encode())
     for key in sorted(arrays):
         value = np.ascontiguousarray(arrays[key])
         h.update(f"{key}|{value.dtype.str}|{value.shape}|".encode())

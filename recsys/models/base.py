@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .. import _state_checks as checks
 from .._arrays import row_lengths
 from .._ids import clean_ids, is_scalar_id, preview
 from .._params import ParamsMixin, check_bool, check_choice, check_int
@@ -54,6 +55,7 @@ from ..exceptions import (
     DataError,
     InvalidParameterError,
     NotFittedError,
+    PersistenceError,
     UnknownIdError,
     UnsupportedError,
 )
@@ -677,10 +679,15 @@ class Recommender(ParamsMixin):
         try:
             self.users_ = IdMap.from_sorted(arrays["users"], names.get("user", "user_id"))
             self.items_ = IdMap.from_sorted(arrays["items"], names.get("item", "item_id"))
-            self.item_counts_ = arrays["item_counts"]
-            self.seen_ = sp.csr_matrix(
-                (arrays["seen/data"], arrays["seen/indices"], arrays["seen/indptr"]),
-                shape=(len(self.users_), len(self.items_)))
+            for what, idmap in (("user", self.users_), ("item", self.items_)):
+                kind = names.get(f"{what}_kind", idmap.kind)
+                if idmap.kind != kind and len(idmap):  # ids of one type passed off as another
+                    raise PersistenceError(f"model file: the {what} ids are {idmap.kind}s where "
+                                           f"the manifest says {kind}s (an altered file).")
+            self.item_counts_ = checks.vector(arrays["item_counts"], "item_counts",
+                                              len(self.items_), "iu")
+            self.seen_ = checks.csr_from(arrays, "seen/", (len(self.users_), len(self.items_)))
+            self._check_counts()
             own = {key[6:]: value for key, value in arrays.items() if key.startswith("model/")}
             self._load_state(own, meta)
             self.recommendable_ = np.asarray(self._recommendable(), bool)
@@ -690,11 +697,32 @@ class Recommender(ParamsMixin):
         freeze_fitted(self)
         return self
 
+    def _check_counts(self) -> None:
+        """Loaded item counts: never negative, and with customers, the customers per item."""
+        counts = self.item_counts_
+        if (counts < 0).any() or (len(self.users_) and not np.array_equal(
+                counts, np.bincount(self.seen_.indices, minlength=len(self.items_)))):
+            raise PersistenceError("model file: array 'item_counts' does not count the "
+                                   "customers of each item (a damaged or altered file).")
+
     def save(self, path) -> None:
         """Write the fitted model to ``path`` (``.npz`` + JSON manifest, no pickle)."""
         from ..persistence import save
 
         save(self, path)
+
+    @classmethod
+    def load(cls, path) -> Recommender:
+        """Load a model file that holds this class (or a subclass of it): ``ALS.load(path)``
+        refuses a file holding any other model, where :func:`recsys.load` takes any."""
+        from ..persistence import load
+
+        model = load(path)
+        if not isinstance(model, cls):
+            raise PersistenceError(
+                f"{path} holds a {type(model).__name__}, not a {cls.__name__}. Load the right "
+                f"file, or load any model with recsys.load(path).")
+        return model
 
 # ---------------------------------------------------------------------- helpers
 def check_fitted(model: Recommender) -> None:

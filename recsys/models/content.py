@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .. import _state_checks as checks
 from .._arrays import unit_rows
 from .._params import check_float
 from .._topk import chunk_rows, take_rows
 from ..data import IdMap, Interactions
-from ..exceptions import DataError
+from ..exceptions import DataError, PersistenceError
 from ..features import ItemFeatures
 from .base import Anchors, Query, Recommender, _register, freeze_fitted
 
@@ -199,12 +200,12 @@ class ContentBased(Recommender):
     def _load_state(self, arrays, meta) -> None:
         self.features_ = ItemFeatures.from_arrays(arrays, meta["feature_blocks"], "features/",
                                                   meta.get("feature_item_name", "item_id"))
-        self.item_vectors_ = sp.csr_matrix(
-            (arrays["vectors/data"], arrays["vectors/indices"], arrays["vectors/indptr"]),
-            shape=(len(self.items_), int(meta["n_features"])))
+        n_features = self.features_.matrix.shape[1]
+        if meta.get("n_features") != n_features:
+            raise PersistenceError(f"model file: n_features is {meta.get('n_features')!r} but "
+                                   f"the features hold {n_features} (a damaged or altered file).")
+        self.item_vectors_ = checks.csr_from(arrays, "vectors/", (len(self.items_), n_features))
         if "history/data" in arrays:
-            self.history_ = sp.csr_matrix(
-                (arrays["history/data"], arrays["history/indices"], arrays["history/indptr"]),
-                shape=self.seen_.shape)
+            self.history_ = checks.csr_from(arrays, "history/", self.seen_.shape)
         else:
             self.history_ = self.seen_

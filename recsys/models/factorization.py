@@ -13,6 +13,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from .. import _state_checks as checks
 from .._anchors import factor_anchors
 from .._arrays import row_lengths, unit_rows
 from .._params import check_bool, check_float, check_int
@@ -186,8 +187,12 @@ class _Factorization(Recommender):
         return {"user_factors": self.user_factors_, "item_factors": self.item_factors_}, {}
 
     def _load_state(self, arrays, meta) -> None:
-        self.user_factors_ = arrays["user_factors"]
-        self.item_factors_ = arrays["item_factors"]
+        items = checks.matrix(arrays["item_factors"], "model/item_factors", len(self.items_))
+        users = checks.matrix(arrays["user_factors"], "model/user_factors", len(self.users_),
+                              items.shape[1])
+        # implicit's kernels take float32 only
+        self.user_factors_ = users.astype(np.float32, copy=False)
+        self.item_factors_ = items.astype(np.float32, copy=False)
 
 
 @_register

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from .. import _state_checks as checks
 from .._anchors import item_anchors, sparse_weight
 from .._params import check_choice, check_float, check_int
 from .._threads import fit_threads, quiet_implicit_fit
@@ -132,8 +133,7 @@ class ItemKNN(_ItemToItem):
 
     def _load_state(self, arrays, meta) -> None:
         n = len(self.items_)
-        self.similarity_ = sp.csr_matrix((arrays["similarity/data"], arrays["similarity/indices"],
-                                          arrays["similarity/indptr"]), shape=(n, n))
+        self.similarity_ = checks.csr_from(arrays, "similarity/", (n, n))
 
 
 @_register
@@ -225,4 +225,5 @@ class EASE(_ItemToItem):
         return {"weights": self.weights_}, {}
 
     def _load_state(self, arrays, meta) -> None:
-        self.weights_ = arrays["weights"]
+        n = len(self.items_)
+        self.weights_ = checks.matrix(arrays["weights"], "model/weights", n, n)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from .. import _state_checks as checks
 from .._params import check_float
 from ..data import Interactions, days_before
 from ..exceptions import DataError
@@ -83,4 +84,4 @@ class Popularity(Recommender):
         return {"scores": self.scores_}, {}
 
     def _load_state(self, arrays, meta) -> None:
-        self.scores_ = arrays["scores"]
+        self.scores_ = checks.vector(arrays["scores"], "model/scores", len(self.items_))

@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .. import _state_checks as checks
 from .._anchors import id_tuples
 from .._arrays import indptr_of, locate, rank_in_runs, row_ids, row_lengths, unique
 from .._params import check_choice, check_float, check_int
 from .._topk import csr, one_hot_rows, take_rows
 from ..data import Interactions
-from ..exceptions import DataError, InvalidParameterError
+from ..exceptions import DataError, PersistenceError
 from ..rules import RULE_METRICS, basket_matrix, mine, rule_arrays, rules_frame
 from .base import Anchors, Query, Recommender, _register
 
@@ -365,14 +366,22 @@ class AssociationRules(Recommender):
     def _load_state(self, arrays, meta) -> None:
         self.n_baskets_ = int(meta["n_baskets"])
         self.min_count_ = int(meta.get("min_count", 0))  # files written before it: unknown
-        self.history_ = sp.csr_matrix(
-            (arrays["history/data"], arrays["history/indices"], arrays["history/indptr"]),
-            shape=(len(self.users_), len(self.items_)))
-        if len(arrays["measures"]) == 0:
-            measures = np.empty((0, len(RULE_METRICS)))
-        else:
-            measures = arrays["measures"]
-        antecedents = arrays["antecedents"]
-        if antecedents.ndim != 2:
-            raise InvalidParameterError("model file: antecedents must be a matrix.")
-        self._set_rules(antecedents, arrays["consequents"], measures)
+        n_items = len(self.items_)
+        self.history_ = checks.csr_from(arrays, "history/", (len(self.users_), n_items))
+        consequents = checks.index_values(
+            checks.vector(arrays["consequents"], "model/consequents", None, "iu"),
+            "model/consequents", n_items)
+        antecedents = checks.index_values(
+            checks.matrix(arrays["antecedents"], "model/antecedents", len(consequents), None,
+                          "iu"), "model/antecedents", n_items, low=-1)
+        if len(antecedents) and ((antecedents >= 0).sum(axis=1) == 0).any():
+            raise PersistenceError("model file: array 'model/antecedents' holds a rule with an "
+                                   "empty antecedent (a damaged or altered file).")
+        measures = arrays["measures"] if len(arrays["measures"]) else np.empty(
+            (0, len(RULE_METRICS)))
+        measures = checks.matrix(measures, "model/measures", len(consequents),
+                                 len(RULE_METRICS), finite=False)
+        if np.isnan(measures).any():  # conviction is +inf for rules that always hold; NaN never
+            raise PersistenceError("model file: array 'model/measures' holds NaN (a damaged "
+                                   "or altered file).")
+        self._set_rules(antecedents, consequents, measures)
