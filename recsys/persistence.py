@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -43,8 +44,16 @@ MAX_MANIFEST_BYTES = 8 * 2**20
 MAX_MANIFEST_DEPTH = 32
 
 
-def save(model, path: str | os.PathLike) -> Path:
+#: the environment variable holding the key that signs saved and checks loaded model files
+KEY_VARIABLE = "RECSYS_MODEL_KEY"
+
+
+def save(model, path: str | os.PathLike, *, key: str | bytes | None = None) -> Path:
     """Write a fitted model to ``path`` (written whole or not at all).
+
+    ``key`` (default: the ``RECSYS_MODEL_KEY`` environment variable, when set) signs the
+    file with HMAC-SHA256 over its whole content; :func:`load` given the key then refuses any
+    file the key did not sign (see "Model files" in ``docs/interface.md``).
 
     Examples
     --------
@@ -69,17 +78,20 @@ def save(model, path: str | os.PathLike) -> Path:
         **entry,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    return write_file(path, manifest, arrays)
+    return write_file(path, manifest, arrays, key=_key(key))
 
 
 def write_file(path: str | os.PathLike, manifest: Mapping[str, Any],
-               arrays: Mapping[str, np.ndarray]) -> Path:
-    """Write ``manifest`` (with the arrays' dtypes and shapes and the SHA-256 of it all added)
-    and ``arrays`` to ``path``, whole or not at all. What :func:`save` writes with."""
-    manifest = {key: value for key, value in manifest.items() if key != "sha256"}
-    manifest["arrays"] = {key: [np.asarray(value).dtype.str, list(np.shape(value))]
-                          for key, value in arrays.items()}
+               arrays: Mapping[str, np.ndarray], *, key: bytes | None = None) -> Path:
+    """Write ``manifest`` (with the arrays' dtypes and shapes, the SHA-256 of it all and, with
+    a ``key``, its signature added) and ``arrays`` to ``path``, whole or not at all. What
+    :func:`save` writes with."""
+    manifest = {name: value for name, value in manifest.items() if name not in _SEALS}
+    manifest["arrays"] = {name: [np.asarray(value).dtype.str, list(np.shape(value))]
+                          for name, value in arrays.items()}
     manifest["sha256"] = _digest(manifest, arrays)
+    if key is not None:
+        manifest["signature"] = _signature(key, manifest["sha256"])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -94,22 +106,64 @@ def write_file(path: str | os.PathLike, manifest: Mapping[str, Any],
     return path
 
 
-def load(path: str | os.PathLike):
+def load(path: str | os.PathLike, *, key: str | bytes | None = None):
     """Load a model written by :func:`save` (or ``model.save``).
+
+    With a ``key`` (default: the ``RECSYS_MODEL_KEY`` environment variable, when set) the
+    file must carry that key's signature: unsigned files and files signed with another key
+    are refused.
 
     Raises
     ------
     PersistenceError
         The file is missing, not a ``recsys`` model, damaged, altered, holds
-        pickled objects, or names a model outside the registry.
+        pickled objects, names a model outside the registry, holds a state that does not
+        fit together, or lacks the signature of ``key``.
     """
     manifest, arrays = _read(path)
+    _check_signature(manifest, _key(key), str(path))
     return model_from_arrays(manifest, arrays, "", str(path))
 
 
-def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
+#: manifest fields written last, over the rest: outside what the digest covers
+_SEALS = ("sha256", "signature")
+
+
+def _key(key: str | bytes | None) -> bytes | None:
+    """The signing key: the one given, else the environment's, else None."""
+    if key is None:
+        key = os.environ.get(KEY_VARIABLE) or None
+    if key is None:
+        return None
+    if isinstance(key, str):
+        key = key.encode()
+    if not isinstance(key, bytes) or len(key) < 16:
+        raise PersistenceError(f"a model-file key must be text or bytes of at least 16 "
+                               f"characters (from key= or ${KEY_VARIABLE}).")
+    return key
+
+
+def _signature(key: bytes, digest: str) -> str:
+    """HMAC-SHA256 under ``key`` of the file's digest (itself over every byte of content)."""
+    return hmac.new(key, digest.encode(), hashlib.sha256).hexdigest()
+
+
+def _check_signature(manifest: Mapping[str, Any], key: bytes | None, where: str) -> None:
+    if key is None:
+        return
+    given = manifest.get("signature")
+    if not isinstance(given, str):
+        raise PersistenceError(f"{where} is not signed, and a key was given (key= or "
+                               f"${KEY_VARIABLE}): refusing an unsigned model file.")
+    if not hmac.compare_digest(given, _signature(key, str(manifest.get("sha256")))):
+        raise PersistenceError(f"{where} was signed with another key: refusing it. Save it "
+                               f"again with this key.")
+
+
+def read_manifest(path: str | os.PathLike, *, key: str | bytes | None = None) -> dict[str, Any]:
     """The manifest of a model file (checked like :func:`load`), without building the model."""
     manifest, arrays = _read(path)
+    _check_signature(manifest, _key(key), str(path))
     manifest = dict(manifest)
     manifest["arrays"] = {k: list(v.shape) for k, v in arrays.items()}
     return manifest
@@ -305,7 +359,7 @@ def _digest(manifest: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> st
     """SHA-256 over the manifest (all of it but the digest itself) and every array, so that
     neither a parameter nor the model's class can change without the digest."""
     h = hashlib.sha256()
-    head = {key: value for key, value in manifest.items() if key != "sha256"}
+    head = {key: value for key, value in manifest.items() if key not in _SEALS}
     h.update(json.dumps(head, sort_keys=True, allow_nan=True).encode())
     for key in sorted(arrays):
         value = np.ascontiguousarray(arrays[key])

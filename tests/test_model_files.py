@@ -233,3 +233,40 @@ def test_loading_through_a_class_checks_the_class(als_file):
     assert isinstance(recsys.ALS.load(als_file), recsys.ALS)
     with pytest.raises(PersistenceError, match="ALS"):
         recsys.BPR.load(als_file)
+
+
+# ---------------------------------------------------------------------- signing
+KEY = "a shop's secret, 32 bytes long!!"
+
+
+def test_a_signed_load_refuses_unsigned_and_otherwise_signed_files(small_shop, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.delenv("RECSYS_MODEL_KEY", raising=False)
+    model = recsys.Popularity().fit(small_shop.interactions)
+    signed, unsigned, other = tmp_path / "s.npz", tmp_path / "u.npz", tmp_path / "o.npz"
+    model.save(signed, key=KEY)
+    model.save(unsigned)
+    model.save(other, key="another key of enough length")
+    assert _answers(load(signed, key=KEY), small_shop) == _answers(model, small_shop)
+    assert isinstance(load(signed), recsys.Popularity)  # a signature is extra without a key
+    with pytest.raises(PersistenceError, match="not signed"):
+        load(unsigned, key=KEY)
+    with pytest.raises(PersistenceError, match="another key"):
+        load(other, key=KEY)
+    monkeypatch.setenv("RECSYS_MODEL_KEY", KEY)  # the environment's key, for a web process
+    assert isinstance(load(signed), recsys.Popularity)
+    with pytest.raises(PersistenceError, match="not signed"):
+        load(unsigned)
+
+
+def test_a_signed_file_with_a_recomputed_checksum_is_refused(small_shop, tmp_path):
+    """Whoever rewrites the content can recompute the digest, not the signature."""
+    path = tmp_path / "s.npz"
+    recsys.Popularity().fit(small_shop.interactions).save(path, key=KEY)
+    manifest, arrays = _raw(path)
+    manifest["params"]["window_days"] = 7
+    write_file(path, {**manifest, "signature": manifest["signature"]}, arrays)
+    with pytest.raises(PersistenceError, match="not signed|another key"):
+        load(path, key=KEY)
+    with pytest.raises(PersistenceError, match="at least 16"):
+        load(path, key="short")

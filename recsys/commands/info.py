@@ -30,5 +30,6 @@ def run(args) -> int:
     if manifest.get("fit_seconds") is not None:
         print(f"fit time:       {manifest['fit_seconds']:.2f} s")
     print(f"sha256:         {manifest.get('sha256')}")
+    print(f"signed:         {'yes' if manifest.get('signature') else 'no'}")
     return 0
 

@@ -705,19 +705,20 @@ class Recommender(ParamsMixin):
             raise PersistenceError("model file: array 'item_counts' does not count the "
                                    "customers of each item (a damaged or altered file).")
 
-    def save(self, path) -> None:
-        """Write the fitted model to ``path`` (``.npz`` + JSON manifest, no pickle)."""
+    def save(self, path, *, key: str | bytes | None = None) -> None:
+        """Write the fitted model to ``path`` (``.npz`` + JSON manifest, no pickle); ``key``
+        signs it (see :func:`recsys.save`)."""
         from ..persistence import save
 
-        save(self, path)
+        save(self, path, key=key)
 
     @classmethod
-    def load(cls, path) -> Recommender:
+    def load(cls, path, *, key: str | bytes | None = None) -> Recommender:
         """Load a model file that holds this class (or a subclass of it): ``ALS.load(path)``
         refuses a file holding any other model, where :func:`recsys.load` takes any."""
         from ..persistence import load
 
-        model = load(path)
+        model = load(path, key=key)
         if not isinstance(model, cls):
             raise PersistenceError(
                 f"{path} holds a {type(model).__name__}, not a {cls.__name__}. Load the right "
