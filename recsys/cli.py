@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +62,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     _, _, run = COMMANDS[args.command]
+    with _terminate_as_exception():
+        try:
+            return int(run(args) or 0)
+        except RecsysError as exc:
+            print(f"recsys {args.command}: error: {in_cli_words(str(exc))}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(f"recsys {args.command}: interrupted; files not finished were not written "
+                  f"(earlier versions are untouched).", file=sys.stderr)
+            return 130
+        except Terminated:
+            print(f"recsys {args.command}: terminated; files not finished were not written "
+                  f"(earlier versions are untouched).", file=sys.stderr)
+            return 143
+        except BrokenPipeError:  # output piped into head
+            return 0
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the command is so that unfinished outputs are removed on the way
+    out (a BaseException, like KeyboardInterrupt: no ``except Exception`` swallows it)."""
+
+
+@contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """While a command runs in the main thread, SIGTERM raises :class:`Terminated`; the
+    previous handler comes back afterwards (the command owns its process meanwhile)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        return int(run(args) or 0)
-    except RecsysError as exc:
-        print(f"recsys {args.command}: error: {in_cli_words(str(exc))}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:  # output piped into head
-        return 0
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 #: the Python advice of library messages, and what the command line says instead
@@ -123,35 +158,36 @@ def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
 
 
 def write_frame(frame, path: str | None) -> None:
-    """Write a frame to ``path`` by its suffix (.csv, .parquet, .json), or print it when None/'-'."""
+    """Write a frame to ``path`` by its suffix (.csv, .parquet, .json), or print it when
+    None/'-'. The file appears whole or not at all (a temporary file beside it, renamed)."""
+    from ._atomic import atomic_path
+
     if path in (None, "-"):
         print(frame.to_string(index=False))
         return
     target = Path(path)
     suffix = target.suffix.lower()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        frame.to_csv(target, index=False)
-    elif suffix == ".parquet":
-        try:
-            frame.to_parquet(target, index=False)
-        except ImportError:
-            raise DataError(
-                "writing Parquet needs pyarrow: python -m pip install pyarrow (or use .csv)."
-            ) from None
-    elif suffix == ".json":
-        frame.to_json(target, orient="records", date_format="iso", indent=1)
-    else:
+    if suffix not in (".csv", ".parquet", ".json"):
         raise DataError(f"unknown output type {suffix!r} for {path}; use .csv, .parquet or .json.")
+    with atomic_path(target) as temporary:
+        if suffix == ".csv":
+            frame.to_csv(temporary, index=False)
+        elif suffix == ".parquet":
+            try:
+                frame.to_parquet(temporary, index=False)
+            except ImportError:
+                raise DataError("writing Parquet needs pyarrow: python -m pip install pyarrow "
+                                "(or use .csv).") from None
+        else:
+            frame.to_json(temporary, orient="records", date_format="iso", indent=1)
 
 
 def write_text(text: str, path: str) -> None:
-    """Write a text file (an HTML report), or raise DataError naming the path."""
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot write {path!r}: {exc.strerror or exc}. Check that its folder "
-                        f"exists and is writable.") from None
+    """Write a text file (an HTML report) whole or not at all, or raise DataError naming it."""
+    from ._atomic import atomic_path
+
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
 
 
 #: delimiters a text table may use, in the order ties are broken

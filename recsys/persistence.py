@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import atomic_path
 from .exceptions import NotFittedError, PersistenceError
 
 __all__ = ["save", "load", "read_manifest", "FORMAT"]
@@ -93,16 +93,8 @@ def write_file(path: str | os.PathLike, manifest: Mapping[str, Any],
     if key is not None:
         manifest["signature"] = _signature(key, manifest["sha256"])
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **{_MANIFEST: np.array(json.dumps(manifest))}, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        np.savez_compressed(handle, **{_MANIFEST: np.array(json.dumps(manifest))}, **arrays)
     return path
 
 

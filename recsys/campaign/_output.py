@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .._atomic import discard, publish, temporary_beside
 from ..exceptions import DataError, InvalidParameterError
 
 __all__ = ["CampaignResult", "to_wide", "Writer"]
@@ -29,41 +31,42 @@ class CampaignResult:
         return to_wide(self.picks)
 
 
-def to_wide(picks: pd.DataFrame) -> pd.DataFrame:
-    """Long picks -> one row per customer with item_i, name_i (if present) and reason_i."""
-    values = ["product_id", "reason"] + (["name"] if "name" in picks.columns else [])
+def to_wide(picks: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
+    """Long picks -> one row per customer with item_i, name_i (if present) and reason_i, for
+    ranks 1..``k`` (default: the ranks present), so every chunk of a file has the same
+    columns, empty where a customer got fewer picks."""
+    values = ["product_id"] + (["name"] if "name" in picks.columns else []) + ["reason"]
     index = ["customer_id"] + (["group"] if "group" in picks.columns else [])
-    wide = picks.pivot(index=index, columns="rank", values=values)
-    order = []
-    for rank in sorted(picks["rank"].unique()):
-        order += [("product_id", rank)] + ([("name", rank)] if "name" in values else []) \
-            + [("reason", rank)]
-    wide = wide[order]
+    ranks = range(1, k + 1) if k is not None else sorted(picks["rank"].unique())
+    order = [(value, rank) for rank in ranks for value in values]
+    wide = picks.pivot(index=index, columns="rank", values=values).reindex(
+        columns=pd.MultiIndex.from_tuples(order) if order else None)
     labels = {"product_id": "item", "name": "name", "reason": "reason"}
-    wide.columns = [f"{labels[a]}_{b}" for a, b in wide.columns]
+    wide.columns = [f"{labels[value]}_{rank}" for value, rank in order]
     return wide.reset_index()
 
 
-
 class Writer:
-    """Appends chunks to a CSV or Parquet file (memory stays at one chunk)."""
+    """Appends chunks to a CSV or Parquet file (memory stays at one chunk), written beside the
+    target and renamed over it by :meth:`close`; :meth:`abort` leaves the target untouched."""
 
-    def __init__(self, path: str | Path, format: str) -> None:
+    def __init__(self, path: str | Path, format: str, k: int | None = None) -> None:
         self.path = Path(path)
         self.format = format
+        self.k = k
         self.suffix = self.path.suffix.lower()
         if self.suffix not in (".csv", ".parquet"):
             raise DataError(f"picks output must be .csv or .parquet, got {self.path.name}.")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._temporary = temporary_beside(self.path)
         self._parquet = None
         self._first = True
 
     def write(self, frame: pd.DataFrame) -> None:
         if self.format == "wide":
-            frame = to_wide(frame)
+            frame = to_wide(frame, self.k)
         if self.suffix == ".csv":
-            frame.to_csv(self.path, mode="w" if self._first else "a", header=self._first,
-                          index=False)
+            frame.to_csv(self._temporary, mode="w" if self._first else "a",
+                         header=self._first, index=False)
         else:
             try:
                 import pyarrow as pa
@@ -73,11 +76,19 @@ class Writer:
                                 "(or write .csv).") from None
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self.path, table.schema)
+                self._parquet = pq.ParquetWriter(self._temporary, table.schema)
             self._parquet.write_table(table.cast(self._parquet.schema))
         self._first = False
 
     def close(self) -> None:
+        """Finish the file and put it in place of the target."""
         if self._parquet is not None:
             self._parquet.close()
+        publish(self._temporary, self.path)
 
+    def abort(self) -> None:
+        """Drop what was written; the target stays as it was."""
+        if self._parquet is not None:
+            with suppress(Exception):  # the file is discarded whatever went wrong
+                self._parquet.close()
+        discard(self._temporary)

@@ -129,24 +129,32 @@ def make_picks(
         show_progress)
     check_choice("make_picks", "format", format, ("long", "wide"))
     audience = _audience(customers)
-    writer = Writer(out, format) if out is not None else None
-    frames: list[pd.DataFrame] = []
-    mail = writer.write if writer is not None else frames.append
-    if control is None and arms is None:
-        if salt is not None:
-            raise InvalidParameterError("make_picks: salt= goes with control= or arms= (a "
-                                        "control group); pass one of them, or drop salt.")
-        summary, assignments = _run(_one_model(model), audience, opts, mail), None
-    else:
-        summary, assignments = _run_experiment(model, audience, opts, mail, control, salt, arms)
-    if writer is not None:
-        writer.close()
-    picks = None
-    if writer is None:
+    if salt is not None and control is None and arms is None:
+        raise InvalidParameterError("make_picks: salt= goes with control= or arms= (a "
+                                    "control group); pass one of them, or drop salt.")
+    if out is None:
+        frames: list[pd.DataFrame] = []
+        summary, assignments = _dispatch(model, audience, opts, frames.append, control, salt,
+                                         arms)
         picks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        if format == "wide":
-            picks = to_wide(picks)
-    return CampaignResult(picks, summary, assignments)
+        return CampaignResult(to_wide(picks, k) if format == "wide" else picks, summary,
+                              assignments)
+    writer = Writer(out, format, k)  # the file appears whole when the run ends, or not at all
+    try:
+        summary, assignments = _dispatch(model, audience, opts, writer.write, control, salt,
+                                         arms)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
+    return CampaignResult(None, summary, assignments)
+
+
+def _dispatch(model, audience: np.ndarray, opts: Options, mail, control, salt, arms):
+    """The summary and the assignments (None without a control group) of the run."""
+    if control is None and arms is None:
+        return _run(_one_model(model), audience, opts, mail), None
+    return _run_experiment(model, audience, opts, mail, control, salt, arms)
 
 
 def _names(products: pd.DataFrame | None, products_item: str) -> dict:

@@ -1,0 +1,68 @@
+"""Output files that appear whole or not at all.
+
+A batch output (picks for a mailing, a rules table, a report) is written to a temporary file
+beside its target and renamed over it only when complete: a failed, interrupted or killed run
+leaves the previous file byte-identical, never a shorter file that reads cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from .exceptions import DataError
+
+__all__ = ["atomic_path", "temporary_beside", "publish", "discard"]
+
+
+def temporary_beside(target: str | os.PathLike) -> Path:
+    """A new empty temporary file in ``target``'s folder (the rename stays on one disk)."""
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                        suffix=".part")
+    except OSError as exc:
+        raise DataError(f"cannot write {str(target)!r}: {exc.strerror or exc}. Check that its "
+                        f"folder can be created and written to.") from None
+    os.close(handle)
+    return Path(name)
+
+
+def publish(temporary: Path, target: str | os.PathLike) -> None:
+    """Move the finished ``temporary`` over ``target`` in one step."""
+    try:
+        os.replace(temporary, target)
+    except OSError as exc:
+        discard(temporary)
+        raise DataError(f"cannot write {str(target)!r}: {exc.strerror or exc}.") from None
+
+
+def discard(temporary: Path) -> None:
+    """Remove an unfinished temporary file (gone already is fine)."""
+    with suppress(FileNotFoundError):
+        os.unlink(temporary)
+
+
+@contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """A temporary path to write ``target`` to: renamed over it when the block ends normally,
+    removed when it raises (an error, Ctrl-C, or the command line's SIGTERM handler).
+
+    >>> import tempfile, os
+    >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> open(target).read()
+    'done'
+    """
+    temporary = temporary_beside(target)
+    try:
+        yield temporary
+    except BaseException:
+        discard(temporary)
+        raise
+    publish(temporary, target)
