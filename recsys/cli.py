@@ -196,12 +196,14 @@ _SEP_WORDS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": 
               "space": " "}
 
 
-def read_frame(path: str, sep: str | None = None):
+def read_frame(path: str, sep: str | None = None, id_columns: Sequence[str] = ()):
     """Read a delimited text table (gz or not), Parquet or JSON.
 
     ``sep`` is the delimiter (``--sep``: a character, or ``tab``, ``comma``, ``semicolon``,
     ``pipe``, ``space``); by default the header line tells: the most frequent of comma, tab,
-    semicolon and pipe (a comma when it holds none).
+    semicolon and pipe (a comma when it holds none). ``id_columns`` of a text table are read
+    as written (see :func:`text_ids`): ``0010001`` stays ``"0010001"``, ``17850`` becomes
+    the int 17850, a 20-digit id stays text.
     """
     from ._files import reading
 
@@ -209,11 +211,40 @@ def read_frame(path: str, sep: str | None = None):
     if not target.exists():
         raise DataError(f"no file at {path!r}.")
     with reading(path, "a table"):
-        return _read_table(target, sep)
+        frame = _read_table(target, sep, [c for c in id_columns if c])
+    for column in id_columns:
+        if column in frame.columns and frame[column].dtype.kind not in "iu":
+            frame[column] = text_ids(frame[column])
+    return frame
 
 
-def _read_table(target: Path, sep: str | None):
+#: an integer as a program writes it: no sign but minus, no leading zero, no separators
+_PLAIN_INT = r"-?(?:0|[1-9][0-9]{0,17})"
+
+
+def text_ids(values):
+    """Ids read as text, as the ids they are: ints when every one is a plain integer that
+    int64 holds exactly (``17850``), else the text itself (``0010001``, ``P0001``, 20-digit
+    numbers), so ids round-trip through files unchanged.
+
+    >>> import pandas as pd
+    >>> text_ids(pd.Series(["17850", "13047"])).tolist(), text_ids(pd.Series(["0010", "7"])).tolist()
+    ([17850, 13047], ['0010', '7'])
+    """
     import pandas as pd
+
+    if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
+        return values
+    text = values.astype("string")
+    if text.isna().any() or not text.str.fullmatch(_PLAIN_INT).all():
+        return values
+    return text.astype("int64")
+
+
+def _read_table(target: Path, sep: str | None, id_columns: list[str]):
+    import pandas as pd
+
+    as_text = dict.fromkeys(id_columns, str)
 
     name = target.name.lower()
     if name.endswith(".parquet"):
@@ -225,8 +256,8 @@ def _read_table(target: Path, sep: str | None):
         raise InvalidParameterError(f"--sep takes one character, '::' or tab/comma/semicolon/"
                                     f"pipe/space, got {sep!r}.")
     if delimiter == "::":  # MovieLens' .dat files; pandas reads two-character separators slowly
-        return pd.read_csv(target, sep="::", engine="python")
-    return pd.read_csv(target, sep=delimiter)
+        return pd.read_csv(target, sep="::", engine="python", dtype=as_text)
+    return pd.read_csv(target, sep=delimiter, dtype=as_text)
 
 
 def _sniff_delimiter(target: Path) -> str:

@@ -31,7 +31,7 @@ from ._arrays import unique
 from ._ids import clean_ids
 from ._params import check_int
 from .data import parse_date, parse_timestamps
-from .exceptions import DataError
+from .exceptions import DataError, InvalidParameterError
 
 __all__ = ["rfm", "SEGMENTS", "segment_of", "behaviour_clusters"]
 
@@ -173,7 +173,12 @@ def behaviour_clusters(
     """
     from sklearn.cluster import MiniBatchKMeans
 
-    n_clusters = check_int("behaviour_clusters", "n_clusters", n_clusters, minimum=2)
+    n_clusters = check_int("behaviour_clusters", "n_clusters (--clusters)", n_clusters,
+                           minimum=2)
+    if n_clusters > len(table):
+        raise InvalidParameterError(
+            f"behaviour_clusters: n_clusters (--clusters) is {n_clusters}, more than the "
+            f"{len(table)} customers to cluster. Ask for fewer clusters.")
     key = table.columns[0]
     X = np.column_stack([np.log1p(table["recency_days"]), np.log1p(table["frequency"]),
                          np.log1p(table["monetary"].clip(lower=0))])

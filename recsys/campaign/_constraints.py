@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._ids import clean_ids
+from .._ids import clean_ids, preview
 from .._params import check_float, check_int
 from ..data import days_before, parse_timestamps
 from ..exceptions import DataError, InvalidParameterError
@@ -185,9 +185,22 @@ class MustInclude(Constraint):
 
     def bind(self, ctx: Context) -> None:
         check_int("MustInclude", "slots", self.slots, minimum=1)
-        index = ctx.model.items_.to_index(self.items, missing="skip")
+        items = ctx.model.items_
+        wanted = [_as_kind(item, items.kind) for item in self.items]
+        index = items.to_index(wanted, missing="mask")
+        if (index < 0).any():  # a promotion that silently promotes nothing is refused
+            unknown = [item for item, i in zip(wanted, index, strict=True) if i < 0]
+            raise DataError(f"promoted product(s) {preview(unknown)} are not in the model's "
+                            f"catalogue (--promoted / promoted=); check the ids.")
         ctx.promoted = np.asarray(index, np.int64)
         ctx.promoted_slots = self.slots
+
+
+def _as_kind(item: object, kind: str) -> object:
+    """An id given as text (a command line's, a config file's) as the catalogue's id type."""
+    if kind == "int" and isinstance(item, str) and item.strip().lstrip("-").isdigit():
+        return int(item)
+    return item
 
 
 CONSTRAINTS = {"purchased": ExcludePurchased, "recently_sent": ExcludeRecentlySent,
@@ -220,7 +233,9 @@ def constraints_from_config(config: dict, *, products: pd.DataFrame | None = Non
     if config.get("price_min") is not None or config.get("price_max") is not None:
         constraints.append(PriceBand(products, config.get("price_min"), config.get("price_max"),
                                column=config.get("price_column", "price")))
-    if config.get("category_cap"):
+    if config.get("category_cap") is not None:  # 0 is refused, never read as "no cap"
+        check_int("constraints", "category_cap (--category-cap)", config["category_cap"],
+                  minimum=1)
         constraints.append(CategoryCap(products, column=config.get("category_column", "category"),
                                  max_per_category=int(config["category_cap"])))
     if config.get("cooldown_days") is not None and sends is not None:

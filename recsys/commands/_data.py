@@ -53,7 +53,8 @@ def load_data(args) -> ShopData:
     if args.orders:
         if args.dataset:
             raise DataError("pass --dataset or --orders, not both.")
-        orders = read_frame(args.orders, args.sep)
+        orders = read_frame(args.orders, args.sep,
+                            [args.user_col, args.item_col, *column_list(args.basket_col)])
         interactions = Interactions.from_frame(
             orders, user=args.user_col, item=args.item_col, basket=basket_columns(args.basket_col),
             timestamp=args.time_col, weight=args.weight_col, date_format=args.date_format)
@@ -74,7 +75,7 @@ def basket_columns(text: str | None) -> str | list[str] | None:
     """``--basket-col``: one column, or a comma-separated list of columns (customer + day)."""
     if text is None:
         return None
-    columns = _cols(text)
+    columns = column_list(text)
     return columns[0] if len(columns) == 1 else columns
 
 
@@ -93,22 +94,22 @@ def _read_products(args):
     from ..cli import read_frame
     from ..features import ItemFeatures
 
-    products = read_frame(args.products, args.sep)
     id_col = args.product_id_col or args.item_col
+    products = read_frame(args.products, args.sep, [id_col])
     if id_col not in products.columns:
         option = "--product-id-col" if args.product_id_col else "--item-col (or --product-id-col)"
         raise DataError(f"--products has no column {id_col!r} (the {option}); it has "
                         f"{list(products.columns)}.")
     if args.text_cols is not None:  # named columns must exist: never a silent drop
-        _check_columns(products, _cols(args.text_cols), "--text-cols")
-        text = _cols(args.text_cols)
+        _check_columns(products, column_list(args.text_cols), "--text-cols")
+        text = column_list(args.text_cols)
     else:  # the default, the name column, only when the table has one
         text = [c for c in [args.name_col] if c in products.columns]
-    _check_columns(products, _cols(args.category_cols), "--category-cols")
-    _check_columns(products, _cols(args.numeric_cols), "--numeric-cols")
+    _check_columns(products, column_list(args.category_cols), "--category-cols")
+    _check_columns(products, column_list(args.numeric_cols), "--numeric-cols")
     items = ItemFeatures.from_frame(products, item=id_col, text=text,
-                                    categorical=_cols(args.category_cols),
-                                    numeric=_cols(args.numeric_cols))
+                                    categorical=column_list(args.category_cols),
+                                    numeric=column_list(args.numeric_cols))
     if id_col != "product_id":  # the --product-id-col is the id, whatever else is called so
         products = products.drop(columns=["product_id"], errors="ignore").rename(
             columns={id_col: "product_id"})
@@ -124,5 +125,5 @@ def _check_columns(products, columns: list[str], option: str) -> None:
                         f"it has {list(products.columns)}.")
 
 
-def _cols(text: str | None) -> list[str]:
+def column_list(text: str | None) -> list[str]:
     return [c.strip() for c in (text or "").split(",") if c.strip()]

@@ -11,7 +11,7 @@ from .._arrays import unique
 from ..cli import command, parse_key_values, split_specs, write_frame, write_text
 from ..exceptions import InvalidParameterError
 from ._data import add_data_options, load_data
-from .serve import model_class
+from .serve import build_model
 
 DEFAULT_MODELS = "Popularity,ItemKNN(similarity=bm25),ALS(factors=64)"
 
@@ -44,7 +44,7 @@ def parse_models(spec: str) -> dict:
             raise InvalidParameterError(f"--models: cannot read {part!r}; write Name(key=value,...).")
         pairs = filter(None, (p.strip() for p in (match.group(2) or "").split(",")))
         params = parse_key_values(list(pairs), f"--models ({part})")
-        models[part] = model_class(match.group(1))(**params)
+        models[part] = build_model(match.group(1), params, "--models")
     if not models:
         raise InvalidParameterError("--models is empty.")
     return models

@@ -50,8 +50,8 @@ def run(args) -> int:
     from ..exceptions import SampleRatioMismatchWarning
     from ..experiment import analyze
 
-    assignments = read_frame(args.assignments, args.sep)
-    orders = read_frame(args.orders, args.sep)
+    assignments = read_frame(args.assignments, args.sep, ["customer_id"])
+    orders = read_frame(args.orders, args.sep, [args.user_col, args.item_col])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SampleRatioMismatchWarning)
         result = analyze(

@@ -14,7 +14,7 @@ from ..exceptions import DataError, InvalidParameterError
 from ..models.base import fit_model
 from ..reasons import item_names
 from ._data import add_data_options, load_data, order_columns
-from .serve import model_class
+from .serve import build_model
 
 
 def configure(parser) -> None:
@@ -74,14 +74,28 @@ def configure(parser) -> None:
 
 
 def _read_constraints(path: str) -> dict:
-    text = Path(path).read_text()
-    if path.lower().endswith(".toml"):
-        try:
+    """The ``--constraints`` file (JSON, or TOML by its suffix) as a dict."""
+    from .._files import reading
+
+    with reading(path, "a constraints file (JSON or TOML)"):
+        text = Path(path).read_text(encoding="utf-8")
+    try:
+        if path.lower().endswith(".toml"):
             import tomllib
-        except ImportError:  # Python 3.10
-            raise DataError("TOML constraints files need Python 3.11+; use JSON.") from None
-        return tomllib.loads(text)
-    return json.loads(text)
+
+            config = tomllib.loads(text)
+        else:
+            config = json.loads(text)
+    except ImportError:  # Python 3.10
+        raise DataError("TOML constraints files need Python 3.11+; use JSON.") from None
+    except ValueError as exc:  # JSONDecodeError and TOMLDecodeError both are ValueErrors
+        kind = "TOML" if path.lower().endswith(".toml") else "JSON"
+        raise DataError(f"--constraints {path}: not valid {kind} ({exc}). Example: "
+                        f"{{\"category_cap\": 2, \"price_max\": 50}}.") from None
+    if not isinstance(config, dict):
+        raise DataError(f"--constraints {path}: expected an object of settings such as "
+                        f"{{\"category_cap\": 2}}, got {type(config).__name__}.")
+    return config
 
 
 def _model(spec: str, params: dict, shop):
@@ -95,7 +109,7 @@ def _model(spec: str, params: dict, shop):
         model = next(iter(parse_models(spec).values()))
         model.set_params(**params)
     else:
-        model = model_class(spec)(**params)
+        model = build_model(spec, params)
     if model.uses_item_features and shop.items is None:
         raise InvalidParameterError(f"{spec} needs product features: pass --products.")
     return fit_model(model, shop.interactions, shop.items)
@@ -126,7 +140,8 @@ def run(args) -> int:
                   "promoted": args.promoted.split(",") if args.promoted else None,
                   "promoted_slots": args.promoted_slots}
         config = {key: value for key, value in config.items() if value is not None}
-    sends = read_frame(args.previous_sends, args.sep) if args.previous_sends else None
+    sends = read_frame(args.previous_sends, args.sep, ["customer_id", "product_id"]) \
+        if args.previous_sends else None
     constraints = constraints_from_config(config, products=products, orders=orders, sends=sends)
     as_of = args.as_of or (pd.Timestamp(orders[timestamp].max()) + pd.Timedelta(days=1)
                            if timestamp is not None else None)
@@ -168,7 +183,7 @@ def _audience(args, segments, shop, customer: str) -> np.ndarray:
                             f"{sorted(segments.unique())}.")
         return audience
     if args.customers:
-        table = read_frame(args.customers, args.sep)
+        table = read_frame(args.customers, args.sep, [customer, "customer_id"])
         column = next((c for c in (customer, "customer_id") if c in table.columns), None)
         if column is None:
             raise DataError(f"--customers {args.customers} needs a {customer!r} column (the "

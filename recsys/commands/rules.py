@@ -8,9 +8,9 @@ import time
 import pandas as pd
 
 from ..cli import command, progress_enabled, read_frame, write_frame
-from ..exceptions import DataError
+from ..exceptions import DataError, InvalidParameterError
 from ..reasons import item_names
-from ._data import SEP_HELP, basket_columns
+from ._data import SEP_HELP, basket_columns, column_list
 
 
 def configure(parser) -> None:
@@ -57,7 +57,7 @@ def _load(args):
     if args.fimi:
         return read_fimi(args.fimi), names
     if args.orders:
-        frame = read_frame(args.orders, args.sep)
+        frame = read_frame(args.orders, args.sep, [args.item_col, *column_list(args.basket_col)])
         data = Interactions.from_frame(frame, user=None, item=args.item_col,
                                        basket=basket_columns(args.basket_col))
         if args.name_col:
@@ -74,6 +74,9 @@ def _load(args):
 def run(args) -> int:
     from ..rules import RULE_METRICS, association_rules, frequent_itemsets
 
+    if not 0 <= args.min_confidence <= 1:
+        raise InvalidParameterError(f"--min-confidence is a share in 0..1, got "
+                                    f"{args.min_confidence:g}.")
     if args.metric not in RULE_METRICS:
         raise DataError(f"--metric must be one of {', '.join(RULE_METRICS)}; got {args.metric!r}.")
     start = time.perf_counter()
@@ -94,15 +97,17 @@ def run(args) -> int:
     def show(items) -> str:
         return " + ".join(str(names.get(i, i)) for i in sorted(items, key=str))
 
-    top = rules.head(args.top)
-    printable = pd.DataFrame({
-        "if bought": top["antecedents"].map(show),
-        "then also": top["consequents"].map(show),
-        "support": top["support"].round(4),
-        "confidence": top["confidence"].round(3),
-        "lift": top["lift"].round(2),
-    })
-    print(printable.to_string(index=False))
+    if len(rules) == 0:
+        print("no rule passes these thresholds; lower --min-confidence or --min-lift.")
+    else:
+        top = rules.head(args.top)
+        print(pd.DataFrame({
+            "if bought": top["antecedents"].map(show),
+            "then also": top["consequents"].map(show),
+            "support": top["support"].round(4),
+            "confidence": top["confidence"].round(3),
+            "lift": top["lift"].round(2),
+        }).to_string(index=False))
     if args.out:
         flat = rules.copy()
         for col in ("antecedents", "consequents"):

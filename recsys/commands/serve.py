@@ -22,6 +22,21 @@ def model_class(name: str):
     return lookup[name.lower()]
 
 
+def build_model(name: str, params: dict, option: str = "--param"):
+    """The registered model ``name`` built with ``params``; a parameter it does not take is
+    an error naming it, the option it came from and the ones the model has."""
+    import inspect
+
+    cls = model_class(name)
+    known = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    unknown = [key for key in params if key not in known]
+    if unknown:
+        raise InvalidParameterError(
+            f"{cls.__name__} has no parameter {unknown[0]!r} ({option} {unknown[0]}=...); its "
+            f"parameters are {', '.join(known)}.")
+    return cls(**params)
+
+
 def configure_fit(parser) -> None:
     parser.add_argument("--model", required=True, help="model class, e.g. ALS, ItemKNN, Popularity")
     parser.add_argument("--param", action="append", metavar="KEY=VALUE",
@@ -33,8 +48,7 @@ def configure_fit(parser) -> None:
 @command("fit", "Fit a model on orders (or a built-in data set) and save it to a file.",
          configure_fit)
 def run_fit(args) -> int:
-    cls = model_class(args.model)
-    model = cls(**parse_params(args.param))
+    model = build_model(args.model, parse_params(args.param))
     shop = load_data(args)
     fit_model(model, shop.interactions, shop.items)
     path = model.save(args.out) or args.out
@@ -76,7 +90,7 @@ def run_recommend(args) -> int:
         if args.all_users:
             users = model.users_.ids
         elif args.users_file:
-            frame = read_frame(args.users_file, args.sep)
+            frame = read_frame(args.users_file, args.sep, [args.user_col])
             if args.user_col not in frame.columns:
                 raise InvalidParameterError(f"{args.users_file} has no column {args.user_col!r}.")
             users = frame[args.user_col].to_numpy()
