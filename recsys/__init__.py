@@ -31,6 +31,7 @@ from .models import (
     EASE,
     REGISTRY,
     AssociationRules,
+    BuyAgain,
     ContentBased,
     Explanation,
     Hybrid,
@@ -50,7 +51,7 @@ __all__ = [
     "make_shop", "read_online_retail", "read_fimi", "read_movielens",
     # models
     "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity", "AssociationRules",
-    "ALS", "BPR", "ItemKNN", "EASE", "ContentBased", "Hybrid",
+    "ALS", "BPR", "ItemKNN", "EASE", "ContentBased", "Hybrid", "BuyAgain",
     "clone", "load", "save", "evaluate", "compare",
     # modules
     "campaign", "experiment", "metrics", "reasons", "rules", "segments", "split",

@@ -73,16 +73,18 @@ def chunk_slices(n: int, step: int, show_progress: bool = False, desc: str | Non
 
 @dataclass(frozen=True)
 class Query:
-    """Who is asking: exactly one of ``users``, ``histories`` or ``items`` is set."""
+    """Who is asking: exactly one of ``users``, ``histories`` or ``items`` is set; ``as_of``
+    is when (the send date), for models whose scores depend on time (``BuyAgain``)."""
 
     users: np.ndarray | None = None
     histories: sp.csr_matrix | None = None
     items: np.ndarray | None = None
+    as_of: np.datetime64 | None = None
 
     @classmethod
-    def of_users(cls, user_index: np.ndarray) -> Query:
+    def of_users(cls, user_index: np.ndarray, as_of: np.datetime64 | None = None) -> Query:
         """Known users, by their row in the model's user map."""
-        return cls(users=np.asarray(user_index, np.int64))
+        return cls(users=np.asarray(user_index, np.int64), as_of=as_of)
 
     @classmethod
     def of_histories(cls, histories: sp.csr_matrix) -> Query:
@@ -109,10 +111,10 @@ class Query:
     def take(self, rows: Rows) -> Query:
         """The sub-query of ``rows`` (a slice or row positions)."""
         if self.histories is not None:
-            return Query(histories=rows_of(self.histories, rows))
+            return Query(histories=rows_of(self.histories, rows), as_of=self.as_of)
         if self.users is not None:
-            return Query(users=self.users[rows])
-        return Query(items=self.items[rows])
+            return Query(users=self.users[rows], as_of=self.as_of)
+        return Query(items=self.items[rows], as_of=self.as_of)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ REASON_CODES = {
     "popular": "popular with customers (no personal signal)",
     "backfill": "added to reach k picks (popular in the customer's segment)",
     "promoted": "a promoted product",
+    "buy_again": "the customer bought it before (and, with a repurchase cycle, it is due)",
 }
 
 _BY_METHOD = {
@@ -37,6 +38,7 @@ _BY_METHOD = {
     "rule": "bought_together",
     "content": "similar_attributes",
     "popularity": "popular",
+    "buy again": "buy_again",
 }
 
 
@@ -93,6 +95,8 @@ def reason(explanation: Explanation, names: Mapping | None = None) -> tuple[str,
     if code == "similar_attributes" and top:
         terms = ", ".join(_term(t) for t, _ in top)
         return code, f"Like things you chose: {terms}"
+    if code == "buy_again":
+        return code, str(explanation.details.get("reason", "You bought this before"))
     return "popular", "Popular with our customers"
 
 
@@ -144,6 +148,8 @@ def reason_texts(codes: np.ndarray, anchors: np.ndarray, names: Mapping | None =
     out[cells] = "Like things you chose: " + flat_anchors[cells].astype(str).str.split(
         ":", n=1).str[-1].str.split("=", n=1).str[-1]
     out[flat_codes == "promoted"] = "Featured for you"
+    cells = flat_codes == "buy_again"  # the anchor is the whole text (cycle or count)
+    out[cells] = flat_anchors[cells].astype(str)
     cells = flat_codes == "backfill"
     if segment is not None and cells.any():
         seg = pd.Series(np.asarray(segment, dtype=object).ravel(), dtype=object)[cells]

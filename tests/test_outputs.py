@@ -74,10 +74,13 @@ def test_a_failing_run_leaves_the_previous_file(tmp_path, capsys):
     assert out.read_text() == "previous\n" and _leftovers(tmp_path) == []
 
 
-def test_make_picks_to_a_file_that_fails_midway_leaves_no_file(tmp_path, monkeypatch):
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_make_picks_to_a_file_that_fails_midway_leaves_no_file(tmp_path, monkeypatch, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
     shop = recsys.make_shop(n_customers=300, n_products=40, seed=2)
     model = recsys.Popularity().fit(shop.interactions)
-    out = tmp_path / "picks.parquet"
+    out = tmp_path / f"picks{suffix}"
     from recsys.campaign import _output
 
     calls = []

@@ -128,7 +128,7 @@ def _model_candidates(ctx: Context, user_index: np.ndarray, width: int, allowed:
         users = user_index[known]
         filt = Filter(allowed, seen, np.flatnonzero(known)) if seen is not None else \
             Filter(allowed)
-        answer = model.rank(Query.of_users(users), width, filt)
+        answer = model.rank(Query.of_users(users, ctx.as_of), width, filt)
         cand[known], score[known] = answer.index, answer.scores
         source[known] = answer.source if answer.source is not None else type(model).__name__
     return cand, score, source
@@ -234,7 +234,8 @@ def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
         grid.valid &= grid.kind != PickKind.BACKFILL
 
 
-def _reason_codes(model, grid: _Grid, user_index, k, picks) -> tuple[np.ndarray, np.ndarray]:
+def _reason_codes(model, grid: _Grid, user_index, k, picks,
+                  as_of: np.datetime64 | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A reason code and anchor (the product or rule behind it) for each pick."""
     rows, items, kind, rank = picks
     codes = np.full(len(rows), "popular", dtype=object)
@@ -247,8 +248,8 @@ def _reason_codes(model, grid: _Grid, user_index, k, picks) -> tuple[np.ndarray,
         wanted[rows[from_model], rank[from_model] - 1] = items[from_model]
         has = np.flatnonzero(known & (wanted >= 0).any(axis=1))
         if len(has):
-            c_codes, c_anchors = model.anchors(Query.of_users(user_index[has]), wanted[has],
-                                               grid.source[has])
+            c_codes, c_anchors = model.anchors(Query.of_users(user_index[has], as_of),
+                                               wanted[has], grid.source[has])
             lookup = np.full(n, -1, np.int64)
             lookup[has] = np.arange(len(has))
             sel = from_model & known[rows]
@@ -273,7 +274,7 @@ def chunk_picks(ctx: Context, opts: Options, rows, user_index, allowed, popular,
     rank = np.cumsum(grid.valid, axis=1)
     r, c = np.nonzero(grid.valid & (rank <= k))
     picks = (r, grid.items[r, c], grid.kind[r, c], rank[r, c])
-    codes, anchors = _reason_codes(model, grid, user_index, k, picks)
+    codes, anchors = _reason_codes(model, grid, user_index, k, picks, ctx.as_of)
     kind = picks[2]
     labels = grid.segments[r] if grid.segments is not None else None
     item_ids = model.items_.ids[picks[1]]

@@ -27,7 +27,7 @@ def configure(parser) -> None:
     parser.add_argument("--min-support", type=_support, default="auto",
                         help="share of baskets a rule needs, or auto (default: the lowest "
                              "count backed by 10 baskets leaving at most 10,000 frequent pairs)")
-    parser.add_argument("--min-confidence", type=float, default=0.01, help="default 0.01")
+    parser.add_argument("--min-confidence", type=float, default=0.005, help="default 0.005")
     parser.add_argument("--max-len", type=int, default=3, help="longest itemset (default 3)")
     parser.add_argument("--min-lift", type=float, default=1.0,
                         help="keep rules whose lift exceeds this (default 1.0: bought together "

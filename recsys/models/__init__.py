@@ -10,8 +10,9 @@ from .factorization import ALS, BPR
 from .hybrid import Hybrid
 from .neighbors import EASE, ItemKNN
 from .popular import Popularity
+from .repeat import BuyAgain
 from .rules import AssociationRules
 
 __all__ = ["REGISTRY", "Explanation", "Recommendations", "Recommender", "Popularity",
            "AssociationRules", "ALS", "BPR", "ItemKNN", "EASE", "ContentBased",
-           "Hybrid"]
+           "Hybrid", "BuyAgain"]

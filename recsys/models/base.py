@@ -50,7 +50,7 @@ from .._ids import clean_ids, is_scalar_id, preview
 from .._params import ParamsMixin, check_bool, check_choice, check_int
 from .._ranking import Anchors, Filter, Query, TopK, rank_scores
 from .._topk import binary_rows, dense_scores, one_hot_rows, take_rows, topk
-from ..data import IdMap, Interactions
+from ..data import IdMap, Interactions, parse_date
 from ..exceptions import (
     DataError,
     InvalidParameterError,
@@ -204,6 +204,9 @@ class Recommender(ParamsMixin):
     uses_item_features: ClassVar[bool] = False
     #: learns from customers' histories, so basket-only data (no customers) is refused at fit
     needs_customers: ClassVar[bool] = False
+    #: recommends what a customer already bought (repeat purchases): ``recommend`` then keeps
+    #: seen items unless told ``exclude_seen=True``
+    recommends_seen: ClassVar[bool] = False
     #: parameters the demo (and ``Hybrid``'s demo blend) fits this model with
     demo_params: ClassVar[dict[str, Any]] = {}
     #: parameters the conformance tests use to keep fits small and fast
@@ -341,11 +344,12 @@ class Recommender(ParamsMixin):
         users: Any,
         k: int = 10,
         *,
-        exclude_seen: bool = True,
+        exclude_seen: bool | None = None,
         candidates: Iterable | None = None,
         exclude: Iterable | None = None,
         on_unknown: OnUnknown = "raise",
         show_progress: bool = False,
+        as_of: Any = None,
     ) -> Recommendations:
         """Top-``k`` items for each of ``users`` (one id or many).
 
@@ -353,8 +357,10 @@ class Recommender(ParamsMixin):
         ----------
         users : id or sequence of ids
         k : int, default 10
-        exclude_seen : bool, default True
-            Leave out items the user interacted with in training.
+        exclude_seen : bool, optional
+            Leave out items the user interacted with in training. Default: the model's
+            ``recommends_seen`` flag says (True for discovery models; False for ``BuyAgain``,
+            whose picks are what the customer bought before).
         candidates : sequence of item ids, optional
             Rank only these items (unknown ids ignored).
         exclude : sequence of item ids, optional
@@ -364,6 +370,10 @@ class Recommender(ParamsMixin):
             out, or get the most popular items (``source == "popularity"``).
         show_progress : bool, default False
             A progress bar over chunks (tqdm).
+        as_of : date, optional
+            When the picks are used (the send date), for models whose scores depend on time
+            (``BuyAgain``: a product whose repurchase is due ranks higher); default: the day
+            after the last training interaction. Other models answer the same at any date.
 
         Returns
         -------
@@ -371,7 +381,10 @@ class Recommender(ParamsMixin):
         """
         self._check_fitted()
         k = self._check_k(k)
+        if exclude_seen is None:
+            exclude_seen = not self.recommends_seen
         exclude_seen = check_bool(type(self).__name__, "exclude_seen", exclude_seen)
+        when = None if as_of is None else parse_date(as_of, f"{type(self).__name__}: as_of")
         check_choice(type(self).__name__, "on_unknown", on_unknown, ("raise", "skip", "fallback"))
         ids = clean_ids(users, "users")
         index = self._lookup_users(ids, on_unknown)
@@ -382,7 +395,7 @@ class Recommender(ParamsMixin):
         users_known = index[known]
         filt = Filter(allowed, self.seen_, users_known) if exclude_seen else Filter(allowed)
         return self._assemble(ids, known, k, allowed, lambda: self.rank(
-            Query.of_users(users_known), k, filt, show_progress=show_progress))
+            Query.of_users(users_known, when), k, filt, show_progress=show_progress))
 
     def _check_k(self, k: Any) -> int:
         """``k`` as an int >= 1, no larger than the catalogue (a row never holds more items

@@ -59,7 +59,7 @@ class AssociationRules(Recommender):
         frequent item pairs (a grocery's small baskets get a low threshold, a shop of large
         orders a higher one; see :mod:`recsys._auto_support`). The count used is
         ``min_count_`` after fit.
-    min_confidence : float, default 0.01
+    min_confidence : float, default 0.005
         Minimum confidence of a rule (the share of baskets holding the antecedent that also
         hold the consequent). Low on purpose: in a shop of small baskets an add-on bought
         by 3% of the buyers of the cart is a good add-on, and ``min_lift`` already keeps
@@ -99,7 +99,7 @@ class AssociationRules(Recommender):
     _test_params: ClassVar[dict[str, Any]] = {"min_support": 0.004, "min_confidence": 0.05}
     demo_params: ClassVar[dict[str, Any]] = {"min_support": 0.002, "min_confidence": 0.05}
 
-    def __init__(self, *, min_support: float | str = "auto", min_confidence: float = 0.01,
+    def __init__(self, *, min_support: float | str = "auto", min_confidence: float = 0.005,
                  max_len: int = 3, metric: str = "lift", aggregate: str = "max",
                  history: str | int = "all", max_memory: int = 4 * 2**30,
                  min_lift: float | None = 1.0) -> None:

@@ -146,11 +146,15 @@ def test_lists_are_sorted_unique_and_unpadded(name, fitted, data):
 def test_seen_candidates_and_exclude_are_respected(name, fitted, data):
     model = fitted[name]
     users = users_of(data, 20)
-    recs = model.recommend(users, k=10)
+    recs = model.recommend(users, k=10, exclude_seen=True)
+    default = model.recommend(users, k=10)  # the model's own default: recommends_seen says
     seen = model.seen_
+    repeats = 0
     for pos, user in enumerate(users.tolist()):
         history = set(seen[model.users_.to_index([user])[0]].indices.tolist())
         assert not history & set(recs.item_index[pos, : recs.lengths[pos]].tolist())
+        repeats += len(history & set(default.item_index[pos, : default.lengths[pos]].tolist()))
+    assert (repeats > 0) == model.recommends_seen
     allowed = model.items_.ids[::3][:30].tolist()
     blocked = recs.item_ids(0)[:2]
     limited = model.recommend(users, k=10, candidates=allowed, exclude=blocked)

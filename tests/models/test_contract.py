@@ -111,7 +111,7 @@ def test_the_ranking_api_answers_as_recommend_does(name, shop):
     users = model.users_.to_index(ids)
     top = model.rank(Query.of_users(users), 4, Filter(model.recommendable_, model.seen_, users))
     assert isinstance(top, TopK)
-    recs = model.recommend(ids, k=4)
+    recs = model.recommend(ids, k=4, exclude_seen=True)
     assert np.array_equal(top.index, recs.item_index)
     assert np.array_equal(top.lengths, recs.lengths)
     scores = model.score(Query.of_users(users))
