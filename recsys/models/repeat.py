@@ -21,6 +21,8 @@ __all__ = ["BuyAgain"]
 #: by popularity) score below it: the customer's own products always come first
 _FLOOR = 1e-30
 _DAY_NS = 86400e9
+#: the least a product bought on a cycle keeps of its count when it is far from due
+DUE_FLOOR = 0.5
 
 
 @_register
@@ -28,12 +30,13 @@ class BuyAgain(Recommender):
     """Recommend what each customer bought before: purchase counts decayed by age, times how
     due each product is by the customer's own repurchase cycle; popularity fills the rest.
 
-    Each purchase occasion (a day, with timestamps; else an order; else a row) counts
-    ``2 ** (-age / half_life_days)``. For a product bought on two or more occasions the
-    *cycle* is the median interval between them: at the send date (``as_of``) a product whose
+    Each order line (or its weight) counts ``2 ** (-age / half_life_days)``. For a product
+    bought on two or more occasions (days, with timestamps) the *cycle* is the median
+    interval between them: at the send date (``as_of``) a product whose
     time has come (``days since last / cycle`` near 1) ranks higher, one bought yesterday
     lower: the count is multiplied by ``1 - cycle_weight + cycle_weight * due`` with ``due =
-    exp(-ln(ratio)**2 / 0.72)``, floored at 0.1 (products bought once take ``due = 0.5``).
+    exp(-ln(ratio)**2 / 0.72)``, floored at 0.5 (products bought once take ``due = 0.5``);
+    equal counts go by popularity.
     Products the customer never bought follow, by popularity. ``recommend`` keeps seen items
     by default (``recommends_seen``).
 
@@ -41,8 +44,9 @@ class BuyAgain(Recommender):
     ----------
     half_life_days : float or None, default 90
         Age at which a purchase counts half; None counts every purchase fully.
-    cycle_weight : float, default 1.0
-        How much the repurchase cycle moves the score (0: frequency and recency only).
+    cycle_weight : float, default 0.3
+        How much the repurchase cycle moves the score (0: frequency and recency only; 1:
+        a product far from due keeps half its count).
 
     Examples
     --------
@@ -59,7 +63,7 @@ class BuyAgain(Recommender):
     needs_customers: ClassVar[bool] = True
     recommends_seen: ClassVar[bool] = True
 
-    def __init__(self, *, half_life_days: float | None = 90.0, cycle_weight: float = 1.0) -> None:
+    def __init__(self, *, half_life_days: float | None = 90.0, cycle_weight: float = 0.3) -> None:
         self.half_life_days = half_life_days
         self.cycle_weight = cycle_weight
 
@@ -75,9 +79,6 @@ class BuyAgain(Recommender):
         pair, day = pair[order], day[order]
         starts = np.flatnonzero(np.concatenate([[True], pair[1:] != pair[:-1]]))
         self.reference_day_ = float(day.max()) if data.timestamps is not None else 0.0
-        age = self.reference_day_ - day
-        weight = np.ones(len(day)) if self.half_life_days is None or data.timestamps is None \
-            else np.exp2(-age / self.half_life_days)
         n_items = data.n_items
         keys = pair[starts]
         shape = (data.n_users, n_items)
@@ -86,14 +87,28 @@ class BuyAgain(Recommender):
         def matrix(values: np.ndarray) -> sp.csr_matrix:
             return sp.csr_matrix((values, (keys % n_items).astype(np.int32), indptr), shape=shape)
 
-        self.frequency_ = matrix(np.add.reduceat(weight, starts).astype(np.float32))
+        self.frequency_ = matrix(self._decayed_counts(data, keys).astype(np.float32))
         self.last_day_ = matrix(np.maximum.reduceat(day, starts))
         cycle = _median_intervals(pair, day, starts) if data.timestamps is not None \
             else np.zeros(len(starts))
         self.cycle_days_ = matrix(cycle.astype(np.float32))
+        self._set_popularity()
+
+    def _set_popularity(self) -> None:
+        """Popularity in [0, 1]: the tie-break among a customer's products, and the fill."""
         popularity = self.item_counts_.astype(np.float64)
-        self._cache_fill = (_FLOOR * 0.5 * popularity / max(popularity.max(), 1.0)).astype(
-            np.float32)
+        self._cache_popularity = popularity / max(popularity.max(), 1.0)
+        self._cache_fill = (_FLOOR * 0.5 * self._cache_popularity).astype(np.float32)
+
+    def _decayed_counts(self, data: Interactions, keys: np.ndarray) -> np.ndarray:
+        """Per customer x product (``keys``, sorted), its rows' weights (order lines, or the
+        weight column) each decayed by age: several lines of a product count more."""
+        rows = data.user_index.astype(np.int64) * data.n_items + data.item_index
+        weight = data.weights.astype(np.float64)
+        if self.half_life_days is not None and data.timestamps is not None:
+            age = self.reference_day_ - data.timestamps.astype(np.int64) / _DAY_NS
+            weight = weight * np.exp2(-np.maximum(age, 0) / self.half_life_days)
+        return np.bincount(np.searchsorted(keys, rows), weights=weight, minlength=len(keys))
 
     def _recommendable(self) -> np.ndarray:
         return self.item_counts_ > 0
@@ -117,8 +132,10 @@ class BuyAgain(Recommender):
         due = np.full(len(last), 0.5)
         has = cycle > 0
         ratio = np.maximum(self._day(query) - last[has], 0.5) / cycle[has]
-        due[has] = np.maximum(np.exp(-np.log(ratio) ** 2 / 0.72), 0.1)
+        due[has] = np.maximum(np.exp(-np.log(ratio) ** 2 / 0.72), DUE_FLOOR)
         factor = 1.0 - self.cycle_weight + self.cycle_weight * due
+        # equal counts (a customer's many products bought once or twice) go by popularity
+        factor = factor * (1.0 + 1e-3 * self._cache_popularity[frequency.indices])
         data = np.maximum(frequency.data * factor, _FLOOR).astype(np.float32)
         return sp.csr_matrix((data, frequency.indices, frequency.indptr), shape=frequency.shape)
 
@@ -200,9 +217,7 @@ class BuyAgain(Recommender):
             values = checks.vector(arrays[name], f"model/{name}", None, "f")
             setattr(self, attribute, checks.csr_from(
                 {"model/data": values, **pattern}, "model/", seen.shape))
-        popularity = self.item_counts_.astype(np.float64)
-        self._cache_fill = (_FLOOR * 0.5 * popularity / max(popularity.max(), 1.0)).astype(
-            np.float32)
+        self._set_popularity()
 
 
 def _occasions(data: Interactions) -> tuple[np.ndarray, np.ndarray]:
