@@ -30,6 +30,9 @@ def configure(parser) -> None:
     parser.add_argument("--metrics", default="precision,recall,ndcg,map,mrr,hit_rate,coverage",
                         help="metrics (see docs/metrics.md)")
     parser.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples (0: none)")
+    parser.add_argument("--include-seen", action="store_true",
+                        help="keep items customers bought in train (repeat purchases count; "
+                             "default: discovery, seen items excluded)")
     parser.add_argument("--report", default=None, help="write a self-contained HTML report here")
     parser.add_argument("--out", default=None, help="write the tidy table (.csv/.parquet/.json)")
 
@@ -78,7 +81,7 @@ def run(args) -> int:
     train, test = split_data(shop.interactions, args.split, args.test_days)
     items = shop.items
     table = evaluate(models, train, test, k=ks, metrics=metrics, items=items,
-                     n_bootstrap=args.bootstrap)
+                     n_bootstrap=args.bootstrap, exclude_seen=not args.include_seen)
     wide = table.pivot_table(index="model", columns=["metric", "k"], values="value", sort=False)
     wide.columns = [f"{m}@{k}" for m, k in wide.columns]
     print(f"{shop.name}: train {len(train):,} rows, test {len(test):,} rows, "

@@ -33,7 +33,8 @@ def configure(parser) -> None:
                        help="a TOML or JSON constraints file (see docs/campaigns.md); --rules "
                             "is its former name")
     rules.add_argument("--include-purchased", action="store_true",
-                       help="allow products the customer already bought")
+                       help="allow products the customer already bought (the default with "
+                            "a model that recommends them, such as BuyAgain)")
     rules.add_argument("--purchased-within-days", type=float, default=None,
                        help="exclude only purchases of the last N days")
     rules.add_argument("--available-col", default=None,
@@ -128,10 +129,18 @@ def run(args) -> int:
     table = customer_segments(shop, args.as_of, columns, required=bool(args.segment))
     segments = table.set_index(customer)["segment"] if table is not None else None
     audience = _audience(args, segments, shop, customer)
+    experiment = experiment_options(args)
+    if "arms" in experiment:
+        model = {arm: _model(arm, {}, shop) for arm in experiment["arms"] if arm != "control"}
+    else:
+        model = _model(args.model, parse_params(args.param), shop)
+    # a buy-again model's picks are past purchases: they are not excluded unless asked
+    repeats = any(m.recommends_seen for m in (model.values() if isinstance(model, dict)
+                                               else [model]))
     if args.constraints:
         config = _read_constraints(args.constraints)
     else:
-        config = {"exclude_purchased": not args.include_purchased,
+        config = {"exclude_purchased": not (args.include_purchased or repeats),
                   "purchased_within_days": args.purchased_within_days,
                   "only_available": args.available_col, "price_min": args.price_min,
                   "price_max": args.price_max, "category_cap": args.category_cap,
@@ -145,11 +154,6 @@ def run(args) -> int:
     constraints = constraints_from_config(config, products=products, orders=orders, sends=sends)
     as_of = args.as_of or (pd.Timestamp(orders[timestamp].max()) + pd.Timedelta(days=1)
                            if timestamp is not None else None)
-    experiment = experiment_options(args)
-    if "arms" in experiment:
-        model = {arm: _model(arm, {}, shop) for arm in experiment["arms"] if arm != "control"}
-    else:
-        model = _model(args.model, parse_params(args.param), shop)
     with batch_threads():  # the command owns its process: one BLAS thread for the batch
         result = make_picks(model, audience, k=args.k, constraints=constraints,
                             products=products,
