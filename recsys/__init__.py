@@ -36,6 +36,7 @@ from .models import (
     Explanation,
     Hybrid,
     ItemKNN,
+    NextBasket,
     Popularity,
     Recommendations,
     Recommender,
@@ -52,6 +53,7 @@ __all__ = [
     # models
     "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity", "AssociationRules",
     "ALS", "BPR", "ItemKNN", "EASE", "ContentBased", "Hybrid", "BuyAgain",
+    "NextBasket",
     "clone", "load", "save", "evaluate", "compare",
     # modules
     "campaign", "experiment", "metrics", "reasons", "rules", "segments", "split",

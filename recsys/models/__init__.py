@@ -9,10 +9,11 @@ from .content import ContentBased
 from .factorization import ALS, BPR
 from .hybrid import Hybrid
 from .neighbors import EASE, ItemKNN
+from .next_basket import NextBasket
 from .popular import Popularity
 from .repeat import BuyAgain
 from .rules import AssociationRules
 
 __all__ = ["REGISTRY", "Explanation", "Recommendations", "Recommender", "Popularity",
            "AssociationRules", "ALS", "BPR", "ItemKNN", "EASE", "ContentBased",
-           "Hybrid", "BuyAgain"]
+           "Hybrid", "BuyAgain", "NextBasket"]

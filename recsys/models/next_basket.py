@@ -1,0 +1,179 @@
+"""NextBasket: TIFU-KNN (Hu et al. 2020) done with sparse products, no loop over customers."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import _state_checks as checks
+from .._arrays import rank_in_runs
+from .._params import check_float, check_int
+from .._topk import chunk_rows, take_rows, topk
+from ..data import Interactions
+from .base import Query, Recommender, _register
+
+__all__ = ["NextBasket"]
+
+
+@_register
+class NextBasket(Recommender):
+    """Next-basket scores: each customer's baskets as time-decayed groups, blended with the
+    customers most like them (TIFU-KNN, "A Next Basket Recommendation Reality Check").
+
+    A customer's baskets, newest first, fall into groups of ``group_size``; a basket counts
+    ``within_decay ** (its position in the group, newest 0)`` inside its group and a group
+    ``across_decay ** (its position, newest 0)``, each group averaged; the customer's vector is
+    the sum (frequency with recency). The score is ``alpha * own + (1 - alpha) * mean of the
+    n_neighbors most similar customers' vectors`` (cosine). Carts and new customers are one
+    basket, with neighbours found the same way. Without baskets each order line is a basket;
+    without timestamps baskets keep their id order.
+
+    Parameters
+    ----------
+    n_neighbors : int, default 100
+    alpha : float, default 0.7
+        Weight of the customer's own vector (1: personal frequency with recency only).
+    group_size : int, default 7
+    within_decay, across_decay : float, default 0.9 and 0.7
+
+    Examples
+    --------
+    >>> from recsys import NextBasket, make_shop
+    >>> shop = make_shop(n_customers=300, n_products=60, seed=0)
+    >>> model = NextBasket(n_neighbors=20).fit(shop.interactions)
+    >>> len(model.recommend(shop.interactions.users.ids[:2], k=5).item_ids(0))
+    5
+    """
+
+    supports_similar_items: ClassVar[bool] = False
+    needs_customers: ClassVar[bool] = True
+    recommends_seen: ClassVar[bool] = True
+    _test_params: ClassVar[dict[str, Any]] = {"n_neighbors": 10}
+
+    def __init__(self, *, n_neighbors: int = 100, alpha: float = 0.7, group_size: int = 7,
+                 within_decay: float = 0.9, across_decay: float = 0.7) -> None:
+        self.n_neighbors = n_neighbors
+        self.alpha = alpha
+        self.group_size = group_size
+        self.within_decay = within_decay
+        self.across_decay = across_decay
+
+    def _check_params(self) -> None:
+        check_int("NextBasket", "n_neighbors", self.n_neighbors, minimum=1)
+        check_float("NextBasket", "alpha", self.alpha, minimum=0, maximum=1)
+        check_int("NextBasket", "group_size", self.group_size, minimum=1)
+        for name in ("within_decay", "across_decay"):
+            check_float("NextBasket", name, getattr(self, name), minimum=0, maximum=1,
+                        exclusive_min=True)
+
+    # ------------------------------------------------------------------ fit
+    def _fit(self, data: Interactions, features: Any) -> None:
+        self.vectors_ = self._customer_vectors(data)
+        self.neighbors_ = self._neighbours(self.vectors_, self.vectors_, same=True)
+
+    def _customer_vectors(self, data: Interactions) -> sp.csr_matrix:
+        """(customers x items) TIFU vectors: decayed baskets within groups, decayed groups."""
+        basket = data.basket_index if data.basket_index is not None else np.arange(len(data))
+        n_baskets = int(basket.max()) + 1
+        when = np.full(n_baskets, np.iinfo(np.int64).min)
+        time = data.timestamps.astype(np.int64) if data.timestamps is not None else basket
+        np.maximum.at(when, basket, time)
+        owner = np.zeros(n_baskets, np.int64)
+        owner[basket] = data.user_index
+        used = np.unique(basket)
+        order = used[np.lexsort((-used, -when[used], owner[used]))]  # newest first per customer
+        position = rank_in_runs(owner[order])
+        group, slot = position // self.group_size, position % self.group_size
+        groups = np.zeros(data.n_users, np.int64)
+        np.maximum.at(groups, owner[order], group + 1)
+        sizes = np.minimum(self.group_size, np.bincount(owner[order], minlength=data.n_users)
+                           [owner[order]] - group * self.group_size)
+        weight = np.empty(n_baskets)
+        weight[order] = (self.within_decay ** slot / sizes * self.across_decay ** group
+                         / groups[owner[order]])
+        # each order line counts (a product on several lines of a basket counts more)
+        cells = sp.csr_matrix((weight[basket] * data.weights, (data.user_index, data.item_index)),
+                              shape=(data.n_users, data.n_items))
+        cells.sum_duplicates()
+        return cells.astype(np.float32)
+
+    def _neighbours(self, queries: sp.csr_matrix, vectors: sp.csr_matrix,
+                    same: bool = False) -> np.ndarray:
+        """(queries x n_neighbors) rows of ``vectors`` most like each query (cosine), -1 where
+        there are fewer; a customer is not their own neighbour."""
+        unit_queries = sp.csr_matrix(_unit(queries))
+        unit_vectors = sp.csr_matrix(_unit(vectors)).T.tocsc()
+        k = min(self.n_neighbors, max(vectors.shape[0] - (1 if same else 0), 1))
+        out = np.full((queries.shape[0], k), -1, np.int64)
+        step = chunk_rows(vectors.shape[0])
+        for start in range(0, queries.shape[0], step):  # chunks of rows: bounded memory
+            stop = min(start + step, queries.shape[0])
+            similar = (unit_queries[start:stop] @ unit_vectors).toarray()
+            if same:
+                similar[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+            similar[similar <= 0] = -np.inf
+            cols, _, _ = topk(similar, k)
+            out[start:stop] = cols
+        return out
+
+    # ------------------------------------------------------------------ scoring
+    def _blend(self, own: sp.csr_matrix, neighbors: np.ndarray) -> np.ndarray:
+        """alpha * own + (1 - alpha) * the mean of the neighbours' vectors, dense."""
+        n, k = neighbors.shape
+        rows = np.repeat(np.arange(n), k)
+        cols = neighbors.ravel()
+        keep = cols >= 0
+        counts = np.maximum((neighbors >= 0).sum(axis=1), 1)
+        mixer = sp.csr_matrix(((1 - self.alpha) / counts[rows[keep]], (rows[keep], cols[keep])),
+                              shape=(n, self.vectors_.shape[0]))
+        return (mixer @ self.vectors_).toarray() + self.alpha * own.toarray()
+
+    def _scores(self, query: Query) -> np.ndarray:
+        if query.users is not None:
+            own = take_rows(self.vectors_, query.users)
+            neighbors = self.neighbors_[query.users]
+        else:
+            own = self._own_cart(query.histories)
+            neighbors = self._neighbours(own, self.vectors_)
+        return self._blend(own, neighbors).astype(np.float32)
+
+    def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
+        """The customer's own part and the neighbours' part of the score."""
+        if user is not None:
+            query = Query.of_users(np.array([user]))
+        elif history is not None:
+            query = Query.of_histories(history)
+        else:
+            return 0.0, [], "next basket", {}
+        total = float(self._scores(query)[0, item])
+        own = float(self.alpha * (self.vectors_[user, item] if user is not None
+                                  else self._own_cart(history)[0, item]))
+        return total, [("your baskets", own), ("similar customers", total - own)], \
+            "next basket", {}
+
+    def _own_cart(self, histories: sp.csr_matrix) -> sp.csr_matrix:
+        """Carts as one basket each: their items, each 1 / the cart's size."""
+        own = histories.tocsr().astype(np.float32)
+        own.data[:] = 1.0
+        return sp.csr_matrix(own.multiply(1.0 / np.maximum(own.getnnz(axis=1), 1)[:, None]))
+
+    # ------------------------------------------------------------------ persistence
+    def _state(self):
+        v = self.vectors_
+        return {"vectors/data": v.data, "vectors/indices": v.indices, "vectors/indptr": v.indptr,
+                "neighbors": self.neighbors_}, {}
+
+    def _load_state(self, arrays, meta) -> None:
+        n = len(self.users_)
+        self.vectors_ = checks.csr_from(arrays, "vectors/", (n, len(self.items_)))
+        neighbors = checks.matrix(arrays["neighbors"], "model/neighbors", n, None, "iu")
+        self.neighbors_ = checks.index_values(neighbors, "model/neighbors", n, low=-1).astype(
+            np.int64)
+
+
+def _unit(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows scaled to unit length (empty rows stay empty)."""
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ matrix
