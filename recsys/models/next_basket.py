@@ -71,7 +71,8 @@ class NextBasket(Recommender):
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
         self.vectors_ = self._customer_vectors(data)
-        self.neighbors_ = self._neighbours(self.vectors_, self.vectors_, same=True)
+        self._cache_unit_t = _unit(self.vectors_).T.tocsc()  # (items x customers), once
+        self.neighbors_ = self._neighbours(self.vectors_, same=True)
 
     def _customer_vectors(self, data: Interactions) -> sp.csr_matrix:
         """(customers x items) TIFU vectors: decayed baskets within groups, decayed groups."""
@@ -99,15 +100,15 @@ class NextBasket(Recommender):
         cells.sum_duplicates()
         return cells.astype(np.float32)
 
-    def _neighbours(self, queries: sp.csr_matrix, vectors: sp.csr_matrix,
-                    same: bool = False) -> np.ndarray:
-        """(queries x n_neighbors) rows of ``vectors`` most like each query (cosine), -1 where
-        there are fewer; a customer is not their own neighbour."""
+    def _neighbours(self, queries: sp.csr_matrix, same: bool = False) -> np.ndarray:
+        """(queries x n_neighbors) customers most like each query (cosine), -1 where there
+        are fewer; a customer is not their own neighbour."""
         unit_queries = sp.csr_matrix(_unit(queries))
-        unit_vectors = sp.csr_matrix(_unit(vectors)).T.tocsc()
-        k = min(self.n_neighbors, max(vectors.shape[0] - (1 if same else 0), 1))
+        unit_vectors = self._cache_unit_t
+        n_customers = unit_vectors.shape[1]
+        k = min(self.n_neighbors, max(n_customers - (1 if same else 0), 1))
         out = np.full((queries.shape[0], k), -1, np.int64)
-        step = chunk_rows(vectors.shape[0])
+        step = chunk_rows(n_customers)
         for start in range(0, queries.shape[0], step):  # chunks of rows: bounded memory
             stop = min(start + step, queries.shape[0])
             similar = (unit_queries[start:stop] @ unit_vectors).toarray()
@@ -136,7 +137,7 @@ class NextBasket(Recommender):
             neighbors = self.neighbors_[query.users]
         else:
             own = self._own_cart(query.histories)
-            neighbors = self._neighbours(own, self.vectors_)
+            neighbors = self._neighbours(own)
         return self._blend(own, neighbors).astype(np.float32)
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
@@ -168,6 +169,7 @@ class NextBasket(Recommender):
     def _load_state(self, arrays, meta) -> None:
         n = len(self.users_)
         self.vectors_ = checks.csr_from(arrays, "vectors/", (n, len(self.items_)))
+        self._cache_unit_t = _unit(self.vectors_).T.tocsc()
         neighbors = checks.matrix(arrays["neighbors"], "model/neighbors", n, None, "iu")
         self.neighbors_ = checks.index_values(neighbors, "model/neighbors", n, low=-1).astype(
             np.int64)
