@@ -91,12 +91,9 @@ def run_case(dataset: str, root: Path) -> tuple[list[dict], list[str]]:
         "BuyAgain": _model(recsys.BuyAgain(), train, users, as_of),
     }
     rows = []
-    for label, answer in answers.items():
-        start = time.perf_counter()
-        picks = answer()
-        seconds = time.perf_counter() - start
+    truth = test.to_frame()[["user_id", "item_id"]]
+    for label, picks, seconds in _timed(answers):
         split = repeat_explore(picks, test, train, k=K)
-        truth = test.to_frame()[["user_id", "item_id"]]
         rows.append({"dataset": dataset, "model": label, "ndcg@10": ndcg_at_k(picks, truth, K),
                      **split, "seconds": seconds, "customers": len(users)})
         print(f"{dataset:>14} {label:<30} ndcg@10 {rows[-1]['ndcg@10']:.4f} "
@@ -130,10 +127,7 @@ def run_last_basket(dataset: str, root: Path) -> tuple[list[dict], list[str]]:
         "NextBasket": _model(recsys.NextBasket(), train, users, None),
     }
     rows = []
-    for label, answer in answers.items():
-        start = time.perf_counter()
-        picks = answer()
-        seconds = time.perf_counter() - start
+    for label, picks, seconds in _timed(answers):
         rows.append({"dataset": f"{dataset}, last basket", "model": label,
                      "recall@10": recall_at_k(picks, truth, K), "ndcg@10": ndcg_at_k(picks, truth, K),
                      "seconds": seconds, "customers": len(users)})
@@ -144,6 +138,14 @@ def run_last_basket(dataset: str, root: Path) -> tuple[list[dict], list[str]]:
                 for name in ("BuyAgain", "NextBasket")
                 if by[name]["recall@10"] < by["Popularity"]["recall@10"]]
     return rows, failures
+
+
+def _timed(answers: dict):
+    """(label, picks, seconds) of each answer, in turn."""
+    for label, answer in answers.items():
+        start = time.perf_counter()
+        picks = answer()
+        yield label, picks, time.perf_counter() - start
 
 
 def _model(model, train, users, as_of):

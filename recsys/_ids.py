@@ -9,7 +9,7 @@ import pandas as pd
 
 from .exceptions import DataError
 
-__all__ = ["clean_ids", "preview", "is_scalar_id"]
+__all__ = ["clean_ids", "preview", "is_scalar_id", "as_id_kind"]
 
 
 def preview(values: Iterable, n: int = 3) -> str:
@@ -30,6 +30,24 @@ def is_scalar_id(value: object) -> bool:
     return isinstance(value, (str, bytes, int, np.integer, np.str_)) and not isinstance(
         value, (bool, np.bool_)
     )
+
+
+def as_id_kind(value: object, kind: str) -> object:
+    """An id typed as text (on a command line, in a config file) as the ``kind`` of a model's
+    ids: ``"17850"`` -> 17850 for int ids; anything else as it came.
+
+    >>> as_id_kind(" 17850", "int"), as_id_kind("P0001", "int"), as_id_kind("7", "str")
+    (17850, 'P0001', '7')
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
 
 
 def clean_ids(values: object, name: str = "ids") -> np.ndarray:

@@ -126,7 +126,7 @@ def _best_columns(scores: np.ndarray, width: int) -> np.ndarray:
     return cols
 
 
-def _gather(indptr: np.ndarray, rows: np.ndarray,
+def gather_cells(indptr: np.ndarray, rows: np.ndarray,
             empty_below_zero: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the stored cells of ``rows`` (in order) and the new ``indptr``."""
     starts = indptr[rows]
@@ -151,7 +151,7 @@ def take_rows(matrix: sp.csr_matrix, rows: np.ndarray,
         first, last = matrix.indptr[rows[0]], matrix.indptr[rows[-1] + 1]
         return csr(matrix.data[first:last], matrix.indices[first:last],
                    matrix.indptr[rows[0]:rows[-1] + 2] - first, (n, matrix.shape[1]))
-    position, indptr = _gather(matrix.indptr, rows, empty_below_zero)
+    position, indptr = gather_cells(matrix.indptr, rows, empty_below_zero)
     return csr(matrix.data[position], matrix.indices[position], indptr,
                (len(rows), matrix.shape[1]))
 
@@ -211,7 +211,7 @@ def mask_rows(scores: np.ndarray, matrix: sp.csr_matrix, rows: np.ndarray | None
     if rows is None:
         indptr, indices = matrix.indptr, matrix.indices
     else:
-        position, indptr = _gather(matrix.indptr, np.asarray(rows, dtype=np.int64))
+        position, indptr = gather_cells(matrix.indptr, np.asarray(rows, dtype=np.int64))
         indices = matrix.indices[position]
     if len(indices):
         scores[row_ids(indptr), indices] = -np.inf
@@ -263,3 +263,10 @@ def sorted_csr(matrix: sp.spmatrix) -> sp.csr_matrix:
     sorted in place: it may be the caller's, or a model's read-only fitted state)."""
     matrix = matrix.tocsr()
     return matrix if matrix.has_sorted_indices else matrix.sorted_indices()
+
+
+def unit_sparse_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows scaled to unit length (empty rows stay empty), float32 CSR."""
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return (sp.diags(inv.astype(np.float32)) @ matrix).tocsr().astype(np.float32)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._ids import clean_ids, preview
+from .._ids import as_id_kind, clean_ids, preview
 from .._params import check_float, check_int
 from ..data import days_before, parse_timestamps
 from ..exceptions import DataError, InvalidParameterError
@@ -186,7 +186,7 @@ class MustInclude(Constraint):
     def bind(self, ctx: Context) -> None:
         check_int("MustInclude", "slots", self.slots, minimum=1)
         items = ctx.model.items_
-        wanted = [_as_kind(item, items.kind) for item in self.items]
+        wanted = [as_id_kind(item, items.kind) for item in self.items]
         index = items.to_index(wanted, missing="mask")
         if (index < 0).any():  # a promotion that silently promotes nothing is refused
             unknown = [item for item, i in zip(wanted, index, strict=True) if i < 0]
@@ -194,13 +194,6 @@ class MustInclude(Constraint):
                             f"catalogue (--promoted / promoted=); check the ids.")
         ctx.promoted = np.asarray(index, np.int64)
         ctx.promoted_slots = self.slots
-
-
-def _as_kind(item: object, kind: str) -> object:
-    """An id given as text (a command line's, a config file's) as the catalogue's id type."""
-    if kind == "int" and isinstance(item, str) and item.strip().lstrip("-").isdigit():
-        return int(item)
-    return item
 
 
 CONSTRAINTS = {"purchased": ExcludePurchased, "recently_sent": ExcludeRecentlySent,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._ids import as_id_kind
 from ..cli import command, parse_params, progress_enabled, read_frame, write_frame
 from ..exceptions import InvalidParameterError
 from ..models.base import fit_model
@@ -83,7 +84,7 @@ def run_recommend(args) -> int:
 
     model = load(args.model)
     if args.basket:
-        recs = model.recommend_for_basket([_typed(x, model.items_.kind) for x in
+        recs = model.recommend_for_basket([as_id_kind(x, model.items_.kind) for x in
                                            args.basket.split(",")], k=args.k,
                                           on_unknown=args.on_unknown)
     else:
@@ -95,20 +96,8 @@ def run_recommend(args) -> int:
                 raise InvalidParameterError(f"{args.users_file} has no column {args.user_col!r}.")
             users = frame[args.user_col].to_numpy()
         else:
-            users = np.array([_typed(x, model.users_.kind) for x in args.users.split(",")])
+            users = np.array([as_id_kind(x, model.users_.kind) for x in args.users.split(",")])
         recs = model.recommend(users, k=args.k, exclude_seen=not args.include_seen,
                                on_unknown=args.on_unknown, show_progress=progress_enabled(args))
     write_frame(recs.to_frame(), args.out)
     return 0
-
-
-
-def _typed(text: str, kind: str):
-    text = text.strip()
-    if kind == "int":
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    return text
-

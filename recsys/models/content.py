@@ -11,19 +11,13 @@ import scipy.sparse as sp
 from .. import _state_checks as checks
 from .._arrays import unit_rows
 from .._params import check_float
-from .._topk import chunk_rows, take_rows
+from .._topk import chunk_rows, take_rows, unit_sparse_rows
 from ..data import IdMap, Interactions
 from ..exceptions import DataError, PersistenceError
 from ..features import ItemFeatures
 from .base import Anchors, Query, Recommender, _register, freeze_fitted
 
 __all__ = ["ContentBased"]
-
-
-def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    return (sp.diags(inv.astype(np.float32)) @ matrix).tocsr().astype(np.float32)
 
 
 @_register
@@ -70,7 +64,7 @@ class ContentBased(Recommender):
                 "products, item=..., text=[...], categorical=[...]))."
             )
         self.features_ = features
-        self.item_vectors_ = _unit_rows(features.aligned(self.items_))
+        self.item_vectors_ = unit_sparse_rows(features.aligned(self.items_))
         self.history_ = self._decayed(data)
 
     def _decayed(self, data: Interactions) -> sp.csr_matrix:
@@ -91,7 +85,7 @@ class ContentBased(Recommender):
 
     # ------------------------------------------------------------------ scoring
     def _profiles(self, histories: sp.csr_matrix) -> sp.csr_matrix:
-        return _unit_rows((histories.astype(np.float32) @ self.item_vectors_).tocsr())
+        return unit_sparse_rows((histories.astype(np.float32) @ self.item_vectors_).tocsr())
 
     def _cosines(self, rows: sp.csr_matrix) -> np.ndarray:
         """Cosines of ``rows`` (feature vectors, unit length after scaling) with every item.
@@ -158,7 +152,7 @@ class ContentBased(Recommender):
         new_ids = np.setdiff1d(features.items.ids, self.items_.ids)
         self._widen(new_ids)
         self.features_ = features
-        self.item_vectors_ = _unit_rows(features.aligned(self.items_))
+        self.item_vectors_ = unit_sparse_rows(features.aligned(self.items_))
         self.recommendable_ = self._recommendable()
         freeze_fitted(self)
         return self

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from .. import _state_checks as checks
 from .._arrays import rank_in_runs
 from .._params import check_float, check_int
-from .._topk import chunk_rows, take_rows, topk
+from .._topk import chunk_rows, take_rows, topk, unit_sparse_rows
 from ..data import Interactions
 from .base import Query, Recommender, _register
 
@@ -71,7 +71,7 @@ class NextBasket(Recommender):
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
         self.vectors_ = self._customer_vectors(data)
-        self._cache_unit_t = _unit(self.vectors_).T.tocsc()  # (items x customers), once
+        self._cache_unit_t = unit_sparse_rows(self.vectors_).T.tocsc()  # (items x customers), once
         self.neighbors_ = self._neighbours(self.vectors_, same=True)
 
     def _customer_vectors(self, data: Interactions) -> sp.csr_matrix:
@@ -103,7 +103,7 @@ class NextBasket(Recommender):
     def _neighbours(self, queries: sp.csr_matrix, same: bool = False) -> np.ndarray:
         """(queries x n_neighbors) customers most like each query (cosine), -1 where there
         are fewer; a customer is not their own neighbour."""
-        unit_queries = sp.csr_matrix(_unit(queries))
+        unit_queries = unit_sparse_rows(queries)
         unit_vectors = self._cache_unit_t
         n_customers = unit_vectors.shape[1]
         k = min(self.n_neighbors, max(n_customers - (1 if same else 0), 1))
@@ -169,13 +169,8 @@ class NextBasket(Recommender):
     def _load_state(self, arrays, meta) -> None:
         n = len(self.users_)
         self.vectors_ = checks.csr_from(arrays, "vectors/", (n, len(self.items_)))
-        self._cache_unit_t = _unit(self.vectors_).T.tocsc()
+        self._cache_unit_t = unit_sparse_rows(self.vectors_).T.tocsc()
         neighbors = checks.matrix(arrays["neighbors"], "model/neighbors", n, None, "iu")
         self.neighbors_ = checks.index_values(neighbors, "model/neighbors", n, low=-1).astype(
             np.int64)
 
-
-def _unit(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Rows scaled to unit length (empty rows stay empty)."""
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    return sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ matrix

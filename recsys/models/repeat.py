@@ -9,9 +9,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .. import _state_checks as checks
-from .._arrays import indptr_of, locate
+from .._arrays import indptr_of, locate, row_ids
 from .._params import check_float
-from .._topk import take_rows
+from .._topk import csr, gather_cells
 from ..data import Interactions
 from .base import Anchors, Query, Recommender, _register
 
@@ -79,19 +79,15 @@ class BuyAgain(Recommender):
         pair, day = pair[order], day[order]
         starts = np.flatnonzero(np.concatenate([[True], pair[1:] != pair[:-1]]))
         self.reference_day_ = float(day.max()) if data.timestamps is not None else 0.0
-        n_items = data.n_items
-        keys = pair[starts]
-        shape = (data.n_users, n_items)
-        indptr = indptr_of(keys // n_items, data.n_users)
-
-        def matrix(values: np.ndarray) -> sp.csr_matrix:
-            return sp.csr_matrix((values, (keys % n_items).astype(np.int32), indptr), shape=shape)
-
-        self.frequency_ = matrix(self._decayed_counts(data, keys).astype(np.float32))
-        self.last_day_ = matrix(np.maximum.reduceat(day, starts))
-        cycle = _median_intervals(pair, day, starts) if data.timestamps is not None \
-            else np.zeros(len(starts))
-        self.cycle_days_ = matrix(cycle.astype(np.float32))
+        keys = pair[starts]  # customer x product, in CSR order: last_day_ and cycle_days_
+        # hold one entry per stored cell of frequency_
+        self.frequency_ = sp.csr_matrix(
+            (self._decayed_counts(data, keys).astype(np.float32),
+             (keys % data.n_items).astype(np.int32), indptr_of(keys // data.n_items, data.n_users)),
+            shape=(data.n_users, data.n_items))
+        self.last_day_ = np.maximum.reduceat(day, starts)
+        self.cycle_days_ = (_median_intervals(pair, day, starts) if data.timestamps is not None
+                            else np.zeros(len(starts))).astype(np.float32)
         self._set_popularity()
 
     def _set_popularity(self) -> None:
@@ -126,24 +122,23 @@ class BuyAgain(Recommender):
         if query.users is None:
             cart = query.histories.tocsr().astype(np.float32)
             return cart
-        frequency = take_rows(self.frequency_, query.users)
-        last = take_rows(self.last_day_, query.users).data
-        cycle = take_rows(self.cycle_days_, query.users).data
+        cells, indptr = gather_cells(self.frequency_.indptr, query.users)
+        last, cycle = self.last_day_[cells], self.cycle_days_[cells]
+        indices = self.frequency_.indices[cells]
         due = np.full(len(last), 0.5)
         has = cycle > 0
         ratio = np.maximum(self._day(query) - last[has], 0.5) / cycle[has]
         due[has] = np.maximum(np.exp(-np.log(ratio) ** 2 / 0.72), DUE_FLOOR)
         factor = 1.0 - self.cycle_weight + self.cycle_weight * due
         # equal counts (a customer's many products bought once or twice) go by popularity
-        factor = factor * (1.0 + 1e-3 * self._cache_popularity[frequency.indices])
-        data = np.maximum(frequency.data * factor, _FLOOR).astype(np.float32)
-        return sp.csr_matrix((data, frequency.indices, frequency.indptr), shape=frequency.shape)
+        factor = factor * (1.0 + 1e-3 * self._cache_popularity[indices])
+        data = np.maximum(self.frequency_.data[cells] * factor, _FLOOR).astype(np.float32)
+        return csr(data, indices, indptr, (len(query.users), len(self.items_)))
 
     def _scores(self, query: Query) -> np.ndarray:
         personal = self._personal(query)
         scores = np.tile(self._cache_fill, (personal.shape[0], 1))
-        rows = np.repeat(np.arange(personal.shape[0]), np.diff(personal.indptr))
-        scores[rows, personal.indices] = personal.data
+        scores[row_ids(personal.indptr), personal.indices] = personal.data
         return scores
 
     # ------------------------------------------------------------------ reasons
@@ -156,8 +151,8 @@ class BuyAgain(Recommender):
         cells, found = self._cells(query.users, picks)
         if not found.any():
             return out
-        cycle = self.cycle_days_.data[cells[found]]
-        ago = np.maximum(0, np.round(self._day(query) - self.last_day_.data[cells[found]]))
+        cycle = self.cycle_days_[cells[found]]
+        ago = np.maximum(0, np.round(self._day(query) - self.last_day_[cells[found]]))
         texts = np.where(
             cycle > 0,
             "You buy this about every " + pd.Series(np.round(cycle)).astype(int).astype(str)
@@ -167,28 +162,26 @@ class BuyAgain(Recommender):
         return out
 
     def _cells(self, users: np.ndarray, picks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each pick (n, k) of ``users``, its cell in the fitted matrices and whether the
-        customer bought it."""
+        """For each pick (n, k) of ``users``, its cell in the fitted arrays (valid where
+        found) and whether the customer bought it."""
+        cells, indptr = gather_cells(self.frequency_.indptr, users)
         n_items = len(self.items_)
-        indptr = self.frequency_.indptr
-        starts, lengths = indptr[users], indptr[users + 1] - indptr[users]
-        cells = np.repeat(starts - np.cumsum(np.concatenate([[0], lengths[:-1]])), lengths) \
-            + np.arange(int(lengths.sum()))
-        keys = np.repeat(np.arange(len(users)), lengths) * n_items + self.frequency_.indices[cells]
+        keys = row_ids(indptr) * n_items + self.frequency_.indices[cells]
         probe = np.arange(len(users))[:, None] * n_items + np.maximum(picks, 0)
         position, found = locate(keys, probe.ravel())
         found = found.reshape(picks.shape) & (picks >= 0)
-        return cells[np.minimum(position, max(len(cells) - 1, 0))].reshape(picks.shape) \
-            if len(cells) else np.zeros(picks.shape, np.int64), found
+        if len(cells) == 0:
+            return np.zeros(picks.shape, np.int64), found
+        return cells[position].reshape(picks.shape), found
 
     def _why(self, user: int, item: int, day: float) -> str | None:
         """The reason of one bought product, or None when the customer never bought it."""
         cells, found = self._cells(np.array([user]), np.array([[item]]))
         if not found[0, 0]:
             return None
-        cycle = float(self.cycle_days_.data[cells[0, 0]])
+        cycle = float(self.cycle_days_[cells[0, 0]])
         if cycle > 0:
-            ago = max(0, round(day - float(self.last_day_.data[cells[0, 0]])))
+            ago = max(0, round(day - float(self.last_day_[cells[0, 0]])))
             return f"You buy this about every {cycle:.0f} days; your last was {ago} days ago"
         return "You bought this before"
 
@@ -204,19 +197,18 @@ class BuyAgain(Recommender):
 
     # ------------------------------------------------------------------ persistence
     def _state(self):
-        f = self.frequency_
-        return ({"frequency": f.data, "last_day": self.last_day_.data,
-                 "cycle_days": self.cycle_days_.data}, {"reference_day": self.reference_day_})
+        # the cells are the seen matrix's: only their values are stored
+        return ({"frequency": self.frequency_.data, "last_day": self.last_day_,
+                 "cycle_days": self.cycle_days_}, {"reference_day": self.reference_day_})
 
     def _load_state(self, arrays, meta) -> None:
         seen = self.seen_
-        pattern = {"model/indices": seen.indices, "model/indptr": seen.indptr}
         self.reference_day_ = float(meta["reference_day"])
-        for name, attribute in (("frequency", "frequency_"), ("last_day", "last_day_"),
-                                ("cycle_days", "cycle_days_")):
-            values = checks.vector(arrays[name], f"model/{name}", None, "f")
-            setattr(self, attribute, checks.csr_from(
-                {"model/data": values, **pattern}, "model/", seen.shape))
+        self.frequency_ = checks.csr_from(
+            {"model/data": arrays["frequency"], "model/indices": seen.indices,
+             "model/indptr": seen.indptr}, "model/", seen.shape)
+        self.last_day_ = checks.vector(arrays["last_day"], "model/last_day", seen.nnz)
+        self.cycle_days_ = checks.vector(arrays["cycle_days"], "model/cycle_days", seen.nnz)
         self._set_popularity()
 
 

@@ -24,9 +24,10 @@ def log():
 
 def test_the_cycle_is_the_median_interval_between_purchases(log):
     model = recsys.BuyAgain().fit(log)
+    cells = model.frequency_  # cycle_days_ holds one value per stored cell of frequency_
     cycle = {(u, i): c for u, i, c in zip(
-        np.repeat(model.users_.ids, np.diff(model.cycle_days_.indptr)),
-        model.items_.ids[model.cycle_days_.indices], model.cycle_days_.data, strict=True)}
+        np.repeat(model.users_.ids, np.diff(cells.indptr)),
+        model.items_.ids[cells.indices], model.cycle_days_, strict=True)}
     assert cycle[(1, "coffee")] == 21 and cycle[(1, "tea")] == 60 and cycle[(1, "milk")] == 0
     assert cycle[(2, "tea")] == 10
     # decayed count of coffee: 2 ** (-age / 90) summed over the four purchase lines (day 63)
@@ -58,4 +59,4 @@ def test_without_timestamps_it_counts_purchases(log):
     data = recsys.Interactions.from_frame(frame, user="user_id", item="item_id")
     model = recsys.BuyAgain().fit(data)
     assert model.recommend(2, k=1).item_ids() == ["tea"]
-    assert (model.cycle_days_.data == 0).all()
+    assert (model.cycle_days_ == 0).all()
