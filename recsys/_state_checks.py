@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from .exceptions import PersistenceError
 
-__all__ = ["vector", "matrix", "csr_from", "index_values"]
+__all__ = ["vector", "matrix", "csr_from", "index_values", "within"]
 
 
 def _refuse(name: str, expected: str, got: str) -> PersistenceError:
@@ -68,6 +68,14 @@ def index_values(values: np.ndarray, name: str, high: int, low: int = 0) -> np.n
     _dtype(values, name, "iu")
     if values.size and (values.min() < low or values.max() >= high):
         raise _refuse(name, f"indices in {low}..{high - 1}",
+                      f"holding {values.min()}..{values.max()}")
+    return values
+
+
+def within(values: np.ndarray, name: str, low: float, high: float) -> np.ndarray:
+    """Numbers in ``low .. high`` (inclusive)."""
+    if values.size and (values.min() < low or values.max() > high):
+        raise _refuse(name, f"numbers in {low}..{high}",
                       f"holding {values.min()}..{values.max()}")
     return values
 

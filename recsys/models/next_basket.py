@@ -11,6 +11,7 @@ from .. import _state_checks as checks
 from .._arrays import rank_in_runs
 from .._params import check_float, check_int
 from .._topk import chunk_rows, take_rows, topk, unit_sparse_rows
+from .._trend import item_trend
 from ..data import Interactions
 from .base import Query, Recommender, _register
 
@@ -37,6 +38,11 @@ class NextBasket(Recommender):
         Weight of the customer's own vector (1: personal frequency with recency only).
     group_size : int, default 7
     within_decay, across_decay : float, default 0.9 and 0.7
+    trend_days : float or None, default 30
+        Products bought by many customers over the last ``trend_days`` of the data score
+        higher: the score is multiplied by ``1 + trend_weight * trend`` (trend in [0, 1],
+        the product's recent customers over the most any product has). None: no trend.
+    trend_weight : float, default 1.0
 
     Examples
     --------
@@ -53,12 +59,15 @@ class NextBasket(Recommender):
     _test_params: ClassVar[dict[str, Any]] = {"n_neighbors": 10}
 
     def __init__(self, *, n_neighbors: int = 100, alpha: float = 0.7, group_size: int = 7,
-                 within_decay: float = 0.9, across_decay: float = 0.7) -> None:
+                 within_decay: float = 0.9, across_decay: float = 0.7,
+                 trend_days: float | None = 30.0, trend_weight: float = 1.0) -> None:
         self.n_neighbors = n_neighbors
         self.alpha = alpha
         self.group_size = group_size
         self.within_decay = within_decay
         self.across_decay = across_decay
+        self.trend_days = trend_days
+        self.trend_weight = trend_weight
 
     def _check_params(self) -> None:
         check_int("NextBasket", "n_neighbors", self.n_neighbors, minimum=1)
@@ -67,12 +76,16 @@ class NextBasket(Recommender):
         for name in ("within_decay", "across_decay"):
             check_float("NextBasket", name, getattr(self, name), minimum=0, maximum=1,
                         exclusive_min=True)
+        check_float("NextBasket", "trend_days", self.trend_days, minimum=0, exclusive_min=True,
+                    allow_none=True)
+        check_float("NextBasket", "trend_weight", self.trend_weight, minimum=0)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
         self.vectors_ = self._customer_vectors(data)
         self._cache_unit_t = unit_sparse_rows(self.vectors_).T.tocsc()  # (items x customers), once
         self.neighbors_ = self._neighbours(self.vectors_, same=True)
+        self.trend_ = item_trend(data, self.trend_days)
 
     def _customer_vectors(self, data: Interactions) -> sp.csr_matrix:
         """(customers x items) TIFU vectors: decayed baskets within groups, decayed groups."""
@@ -129,7 +142,8 @@ class NextBasket(Recommender):
         counts = np.maximum((neighbors >= 0).sum(axis=1), 1)
         mixer = sp.csr_matrix(((1 - self.alpha) / counts[rows[keep]], (rows[keep], cols[keep])),
                               shape=(n, self.vectors_.shape[0]))
-        return (mixer @ self.vectors_).toarray() + self.alpha * own.toarray()
+        blend = (mixer @ self.vectors_).toarray() + self.alpha * own.toarray()
+        return blend * (1.0 + self.trend_weight * self.trend_)
 
     def _scores(self, query: Query) -> np.ndarray:
         if query.users is not None:
@@ -150,7 +164,8 @@ class NextBasket(Recommender):
             return 0.0, [], "next basket", {}
         total = float(self._scores(query)[0, item])
         own = float(self.alpha * (self.vectors_[user, item] if user is not None
-                                  else self._own_cart(history)[0, item]))
+                                  else self._own_cart(history)[0, item])
+                    * (1.0 + self.trend_weight * self.trend_[item]))  # the parts sum to the total
         return total, [("your baskets", own), ("similar customers", total - own)], \
             "next basket", {}
 
@@ -164,12 +179,14 @@ class NextBasket(Recommender):
     def _state(self):
         v = self.vectors_
         return {"vectors/data": v.data, "vectors/indices": v.indices, "vectors/indptr": v.indptr,
-                "neighbors": self.neighbors_}, {}
+                "neighbors": self.neighbors_, "trend": self.trend_}, {}
 
     def _load_state(self, arrays, meta) -> None:
         n = len(self.users_)
         self.vectors_ = checks.csr_from(arrays, "vectors/", (n, len(self.items_)))
         self._cache_unit_t = unit_sparse_rows(self.vectors_).T.tocsc()
+        self.trend_ = checks.within(checks.vector(arrays["trend"], "model/trend",
+                                                  len(self.items_)), "model/trend", 0, 1)
         neighbors = checks.matrix(arrays["neighbors"], "model/neighbors", n, None, "iu")
         self.neighbors_ = checks.index_values(neighbors, "model/neighbors", n, low=-1).astype(
             np.int64)

@@ -12,6 +12,7 @@ from .. import _state_checks as checks
 from .._arrays import indptr_of, locate, row_ids
 from .._params import check_float
 from .._topk import csr, gather_cells
+from .._trend import item_trend
 from ..data import Interactions
 from .base import Anchors, Query, Recommender, _register
 
@@ -36,7 +37,10 @@ class BuyAgain(Recommender):
     time has come (``days since last / cycle`` near 1) ranks higher, one bought yesterday
     lower: the count is multiplied by ``1 - cycle_weight + cycle_weight * due`` with ``due =
     exp(-ln(ratio)**2 / 0.72)``, floored at 0.5 (products bought once take ``due = 0.5``);
-    equal counts go by popularity.
+    and a product selling now counts more: times ``1 + trend_weight * trend``, the trend being
+    the product's customers over the last ``trend_days`` of the data over the most any product
+    has (a seasonal or new line that sells now is likelier to be bought again than one whose
+    sales stopped); equal counts go by popularity.
     Products the customer never bought follow, by popularity. ``recommend`` keeps seen items
     by default (``recommends_seen``).
 
@@ -47,6 +51,10 @@ class BuyAgain(Recommender):
     cycle_weight : float, default 0.3
         How much the repurchase cycle moves the score (0: frequency and recency only; 1:
         a product far from due keeps half its count).
+    trend_days : float or None, default 30
+        The window of "selling now", ending at the last purchase in the data; None: no trend.
+    trend_weight : float, default 1.0
+        0: no trend; 1: the product selling to the most customers now counts double.
 
     Examples
     --------
@@ -63,14 +71,20 @@ class BuyAgain(Recommender):
     needs_customers: ClassVar[bool] = True
     recommends_seen: ClassVar[bool] = True
 
-    def __init__(self, *, half_life_days: float | None = 90.0, cycle_weight: float = 0.3) -> None:
+    def __init__(self, *, half_life_days: float | None = 90.0, cycle_weight: float = 0.3,
+                 trend_days: float | None = 30.0, trend_weight: float = 1.0) -> None:
         self.half_life_days = half_life_days
         self.cycle_weight = cycle_weight
+        self.trend_days = trend_days
+        self.trend_weight = trend_weight
 
     def _check_params(self) -> None:
         check_float("BuyAgain", "half_life_days", self.half_life_days, minimum=0,
                     exclusive_min=True, allow_none=True)
         check_float("BuyAgain", "cycle_weight", self.cycle_weight, minimum=0, maximum=1)
+        check_float("BuyAgain", "trend_days", self.trend_days, minimum=0, exclusive_min=True,
+                    allow_none=True)
+        check_float("BuyAgain", "trend_weight", self.trend_weight, minimum=0)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
@@ -88,6 +102,7 @@ class BuyAgain(Recommender):
         self.last_day_ = np.maximum.reduceat(day, starts)
         self.cycle_days_ = (_median_intervals(pair, day, starts) if data.timestamps is not None
                             else np.zeros(len(starts))).astype(np.float32)
+        self.trend_ = item_trend(data, self.trend_days)
         self._set_popularity()
 
     def _set_popularity(self) -> None:
@@ -129,7 +144,8 @@ class BuyAgain(Recommender):
         has = cycle > 0
         ratio = np.maximum(self._day(query) - last[has], 0.5) / cycle[has]
         due[has] = np.maximum(np.exp(-np.log(ratio) ** 2 / 0.72), DUE_FLOOR)
-        factor = 1.0 - self.cycle_weight + self.cycle_weight * due
+        factor = (1.0 - self.cycle_weight + self.cycle_weight * due) * (
+            1.0 + self.trend_weight * self.trend_[indices])
         # equal counts (a customer's many products bought once or twice) go by popularity
         factor = factor * (1.0 + 1e-3 * self._cache_popularity[indices])
         data = np.maximum(self.frequency_.data[cells] * factor, _FLOOR).astype(np.float32)
@@ -199,7 +215,8 @@ class BuyAgain(Recommender):
     def _state(self):
         # the cells are the seen matrix's: only their values are stored
         return ({"frequency": self.frequency_.data, "last_day": self.last_day_,
-                 "cycle_days": self.cycle_days_}, {"reference_day": self.reference_day_})
+                 "cycle_days": self.cycle_days_, "trend": self.trend_},
+                {"reference_day": self.reference_day_})
 
     def _load_state(self, arrays, meta) -> None:
         seen = self.seen_
@@ -209,6 +226,8 @@ class BuyAgain(Recommender):
              "model/indptr": seen.indptr}, "model/", seen.shape)
         self.last_day_ = checks.vector(arrays["last_day"], "model/last_day", seen.nnz)
         self.cycle_days_ = checks.vector(arrays["cycle_days"], "model/cycle_days", seen.nnz)
+        self.trend_ = checks.within(checks.vector(arrays["trend"], "model/trend",
+                                                  len(self.items_)), "model/trend", 0, 1)
         self._set_popularity()
 
 

@@ -60,3 +60,46 @@ def test_without_timestamps_it_counts_purchases(log):
     model = recsys.BuyAgain().fit(data)
     assert model.recommend(2, k=1).item_ids() == ["tea"]
     assert (model.cycle_days_ == 0).all()
+
+
+def test_trend_counts_each_products_recent_customers(log):
+    from recsys._trend import item_trend
+
+    # last purchase day 63; the 30 days before: coffee (1 on 42, 63), tea (1 on 60), milk (1)
+    trend = dict(zip(log.items.ids, item_trend(log, 30), strict=True))
+    assert trend == {"bread": 0.0, "coffee": 1.0, "milk": 1.0, "tea": 1.0}
+    wide = dict(zip(log.items.ids, item_trend(log, 100), strict=True))  # tea: customers 1 and 2
+    assert wide == {"bread": 0.5, "coffee": 0.5, "milk": 0.5, "tea": 1.0}
+    assert not item_trend(log, None).any()
+
+
+def test_a_product_selling_now_ranks_above_an_equal_one_that_stopped():
+    """Customer 9 bought a and b once each on the same day; a still sells, b stopped."""
+    rows = [(9, "a", 0), (9, "b", 0)] + [(c, "b", 1) for c in range(10, 15)] + [
+        (c, "a", 80) for c in range(20, 24)]
+    frame = pd.DataFrame(rows, columns=["customer", "product", "day"])
+    frame["when"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(frame["day"], "D")
+    data = recsys.Interactions.from_frame(frame, user="customer", item="product",
+                                          timestamp="when")
+    assert recsys.BuyAgain(trend_weight=0).fit(data).recommend(9, k=2).item_ids() == ["b", "a"]
+    assert recsys.BuyAgain().fit(data).recommend(9, k=2).item_ids() == ["a", "b"]
+    assert recsys.NextBasket(n_neighbors=20).fit(data).recommend(9, k=2).item_ids()[0] == "a"
+
+
+def test_next_basket_vectors_match_a_hand_computation():
+    """One customer, three baskets (newest last), group_size 2: the newest group holds the
+    two newest baskets (weights 1 and 0.9, averaged), the older group the first (0.7)."""
+    rows = [(1, "x", "o1", 0), (1, "y", "o2", 1), (1, "x", "o3", 2), (2, "y", "o4", 0)]
+    frame = pd.DataFrame(rows, columns=["customer", "product", "order", "day"])
+    frame["when"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(frame["day"], "D")
+    data = recsys.Interactions.from_frame(frame, user="customer", item="product",
+                                          basket="order", timestamp="when")
+    model = recsys.NextBasket(group_size=2, within_decay=0.9, across_decay=0.7,
+                              trend_days=None).fit(data)
+    x, y = model.items_.to_index(["x", "y"])
+    own = model.vectors_[0].toarray()[0]
+    groups = 2  # the customer's vector is the mean over groups
+    assert own[x] == pytest.approx((1.0 / 2 + 0.7 * 1.0) / groups)  # o3 newest; o1 alone
+    assert own[y] == pytest.approx(0.9 / 2 / groups)
+    explained = model.explain("y", user=1)
+    assert sum(value for _, value in explained.contributions) == pytest.approx(explained.score)
