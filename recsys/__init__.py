@@ -14,7 +14,7 @@ command line. External ids in, external ids out.
 from . import campaign, experiment, metrics, reasons, rules, segments, split
 from ._params import clone
 from .data import IdMap, Interactions, ItemFeatures
-from .datasets import ShopData, make_shop, read_fimi, read_movielens, read_online_retail
+from .datasets import ShopData, make_grocery, make_shop, read_fimi, read_movielens, read_online_retail
 from .evaluation import compare, evaluate
 from .exceptions import (
     DataError,
@@ -49,7 +49,7 @@ __all__ = [
     "__version__",
     # data
     "IdMap", "Interactions", "ItemFeatures", "ShopData",
-    "make_shop", "read_online_retail", "read_fimi", "read_movielens",
+    "make_shop", "make_grocery", "read_online_retail", "read_fimi", "read_movielens",
     # models
     "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity", "AssociationRules",
     "ALS", "BPR", "ItemKNN", "EASE", "ContentBased", "Hybrid", "BuyAgain",

@@ -24,7 +24,7 @@ from .data import Interactions
 from .exceptions import DataError
 from .features import ItemFeatures
 
-__all__ = ["ShopData", "make_shop", "read_online_retail", "read_fimi", "read_movielens",
+__all__ = ["ShopData", "make_shop", "make_grocery", "read_online_retail", "read_fimi", "read_movielens",
            "data_dir"]
 
 
@@ -302,6 +302,44 @@ def _make_orders(products: pd.DataFrame, customers: pd.DataFrame, prefs: np.ndar
         "timestamp": pd.to_datetime(order_time[line_order], unit="s"),
     })
     return lines.sort_values(["order_id", "product_id"], kind="stable").reset_index(drop=True)
+
+
+def make_grocery(n_customers: int = 4000, n_products: int = 160, seed: int = 0, *,
+                 start: str = "2024-01-01", days: int = 730, mean_baskets: float = 4.0,
+                 mean_basket_size: float = 2.6, loyalty: float = 0.3) -> ShopData:
+    """A synthetic grocery: a small dense catalogue where everyone buys the staples.
+
+    The other shape of shop a library must not fail on: few products with steep popularity
+    (the top product in about one basket in six), short baskets, few baskets per customer,
+    a basket being a customer's purchases of one day. Each line is, with probability
+    ``loyalty``, one of the customer's own three staples, else a draw by popularity: with
+    ``loyalty=0`` there is nothing personal to learn and popularity is the best answer.
+
+    Parameters
+    ----------
+    n_customers : int, default 4000
+    n_products : int, default 160
+    seed : int, default 0
+    start : str, default "2024-01-01"
+    days : int, default 730
+    mean_baskets : float, default 4.0
+        Mean baskets (shopping days) per customer.
+    mean_basket_size : float, default 2.6
+    loyalty : float, default 0.3
+
+    Examples
+    --------
+    >>> from recsys.datasets import make_grocery
+    >>> shop = make_grocery(n_customers=200, seed=1)
+    >>> shop.interactions.n_items <= 160
+    True
+    """
+    from ._grocery import grocery_frames
+
+    orders, products = grocery_frames(n_customers, n_products, seed, start=start, days=days,
+                                      mean_baskets=mean_baskets,
+                                      mean_basket_size=mean_basket_size, loyalty=loyalty)
+    return _shop_from_frames(orders, products, None, "grocery")
 
 
 def _sample_in_groups(group_of: np.ndarray, weight: np.ndarray, wanted: np.ndarray,
