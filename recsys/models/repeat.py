@@ -41,8 +41,10 @@ class BuyAgain(Recommender):
     the product's customers over the last ``trend_days`` of the data over the most any product
     has (a seasonal or new line that sells now is likelier to be bought again than one whose
     sales stopped); equal counts go by popularity.
-    Products the customer never bought follow, by popularity. ``recommend`` keeps seen items
-    by default (``recommends_seen``).
+    Every product also starts from ``popularity_prior`` purchases spread as the shop's are,
+    so products the customer never bought follow by popularity, and a staple everyone buys
+    can pass a product the customer bought once long ago. ``recommend`` keeps seen items by
+    default (``recommends_seen``).
 
     Parameters
     ----------
@@ -55,15 +57,22 @@ class BuyAgain(Recommender):
         The window of "selling now", ending at the last purchase in the data; None: no trend.
     trend_weight : float, default 1.0
         0: no trend; 1: the product selling to the most customers now counts double.
+    popularity_prior : float, default 5.0
+        Purchases spread over the products as the shop's customers spread theirs, added to
+        every customer's counts (Dirichlet smoothing): a thin history leans on what sells (a
+        staple bought by everyone can outrank a product the customer bought once long ago),
+        a long one on its own. 0: the customer's own products always come first.
 
     Examples
     --------
     >>> from recsys import BuyAgain, make_shop
     >>> shop = make_shop(n_customers=300, n_products=60, seed=0)
-    >>> model = BuyAgain().fit(shop.interactions)
     >>> customer = shop.interactions.users.ids[0]
-    >>> picks = model.recommend(customer, k=3, as_of="2026-01-05").item_ids()
-    >>> set(picks) <= set(shop.orders.loc[shop.orders.customer_id == customer, "product_id"])
+    >>> bought = set(shop.orders.loc[shop.orders.customer_id == customer, "product_id"])
+    >>> own_only = BuyAgain(popularity_prior=0).fit(shop.interactions)
+    >>> set(own_only.recommend(customer, k=3, as_of="2026-01-05").item_ids()) <= bought
+    True
+    >>> BuyAgain().fit(shop.interactions).recommend(customer, k=1).item_ids()[0] in bought
     True
     """
 
@@ -72,11 +81,13 @@ class BuyAgain(Recommender):
     recommends_seen: ClassVar[bool] = True
 
     def __init__(self, *, half_life_days: float | None = 90.0, cycle_weight: float = 0.3,
-                 trend_days: float | None = 30.0, trend_weight: float = 1.0) -> None:
+                 trend_days: float | None = 30.0, trend_weight: float = 1.0,
+                 popularity_prior: float = 5.0) -> None:
         self.half_life_days = half_life_days
         self.cycle_weight = cycle_weight
         self.trend_days = trend_days
         self.trend_weight = trend_weight
+        self.popularity_prior = popularity_prior
 
     def _check_params(self) -> None:
         check_float("BuyAgain", "half_life_days", self.half_life_days, minimum=0,
@@ -85,6 +96,7 @@ class BuyAgain(Recommender):
         check_float("BuyAgain", "trend_days", self.trend_days, minimum=0, exclusive_min=True,
                     allow_none=True)
         check_float("BuyAgain", "trend_weight", self.trend_weight, minimum=0)
+        check_float("BuyAgain", "popularity_prior", self.popularity_prior, minimum=0)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
@@ -106,10 +118,13 @@ class BuyAgain(Recommender):
         self._set_popularity()
 
     def _set_popularity(self) -> None:
-        """Popularity in [0, 1]: the tie-break among a customer's products, and the fill."""
+        """Popularity in [0, 1] (the tie-break among a customer's products) and the prior
+        every product starts from: ``popularity_prior`` purchases spread as the shop's are."""
         popularity = self.item_counts_.astype(np.float64)
         self._cache_popularity = popularity / max(popularity.max(), 1.0)
-        self._cache_fill = (_FLOOR * 0.5 * self._cache_popularity).astype(np.float32)
+        share = popularity / max(popularity.sum(), 1.0)
+        self._cache_prior = (self.popularity_prior * share * (1.0 + self.trend_weight * self.trend_)
+                             + _FLOOR * 0.5 * self._cache_popularity)
 
     def _decayed_counts(self, data: Interactions, keys: np.ndarray) -> np.ndarray:
         """Per customer x product (``keys``, sorted), its rows' weights (order lines, or the
@@ -148,12 +163,13 @@ class BuyAgain(Recommender):
             1.0 + self.trend_weight * self.trend_[indices])
         # equal counts (a customer's many products bought once or twice) go by popularity
         factor = factor * (1.0 + 1e-3 * self._cache_popularity[indices])
-        data = np.maximum(self.frequency_.data[cells] * factor, _FLOOR).astype(np.float32)
+        data = (np.maximum(self.frequency_.data[cells] * factor, _FLOOR)
+                + self._cache_prior[indices]).astype(np.float32)
         return csr(data, indices, indptr, (len(query.users), len(self.items_)))
 
     def _scores(self, query: Query) -> np.ndarray:
         personal = self._personal(query)
-        scores = np.tile(self._cache_fill, (personal.shape[0], 1))
+        scores = np.tile(self._cache_prior.astype(np.float32), (personal.shape[0], 1))
         scores[row_ids(personal.indptr), personal.indices] = personal.data
         return scores
 
@@ -172,7 +188,8 @@ class BuyAgain(Recommender):
         texts = np.where(
             cycle > 0,
             "You buy this about every " + pd.Series(np.round(cycle)).astype(int).astype(str)
-            + " days; your last was " + pd.Series(ago).astype(int).astype(str) + " days ago",
+            + " days; your last was " + pd.Series(ago).astype(int).astype(str)
+            + np.where(ago == 1, " day ago", " days ago"),
             "You bought this before")
         out.codes[found], out.anchors[found] = "buy_again", texts
         return out
@@ -198,7 +215,8 @@ class BuyAgain(Recommender):
         cycle = float(self.cycle_days_[cells[0, 0]])
         if cycle > 0:
             ago = max(0, round(day - float(self.last_day_[cells[0, 0]])))
-            return f"You buy this about every {cycle:.0f} days; your last was {ago} days ago"
+            unit = "day" if ago == 1 else "days"
+            return f"You buy this about every {cycle:.0f} days; your last was {ago} {unit} ago"
         return "You bought this before"
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):

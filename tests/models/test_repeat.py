@@ -41,7 +41,8 @@ def test_a_product_whose_time_has_come_ranks_first(log):
     assert due_coffee[0] == "coffee"
     due_tea = model.recommend(1, k=3, as_of="2026-05-01").item_ids()  # day 120: tea due
     assert due_tea[0] == "tea"
-    assert set(model.recommend(2, k=4).item_ids()[:2]) == {"tea", "bread"}  # own first
+    own_first = recsys.BuyAgain(popularity_prior=0).fit(log)
+    assert set(own_first.recommend(2, k=4).item_ids()[:2]) == {"tea", "bread"}
     assert model.recommend(1, k=3, exclude_seen=True).item_ids() == ["bread"]  # fill: popular
 
 
@@ -103,3 +104,16 @@ def test_next_basket_vectors_match_a_hand_computation():
     assert own[y] == pytest.approx(0.9 / 2 / groups)
     explained = model.explain("y", user=1)
     assert sum(value for _, value in explained.contributions) == pytest.approx(explained.score)
+
+
+def test_thin_histories_lean_on_what_sells(log):
+    """Customer 2 bought bread once, two months before the end: with the prior (5 purchases
+    spread as the shop's are) coffee, bought by as many customers and selling now, outranks
+    it: bread 2 ** (-58 / 90) * 0.85 + 5 * 1/5 = 1.54 against coffee (and milk) 5 * 1/5 *
+    (1 + 1) = 2."""
+    model = recsys.BuyAgain().fit(log)
+    picks = model.recommend(2, k=4).item_ids()
+    assert picks[0] == "tea" and set(picks[1:3]) == {"coffee", "milk"} and picks[3] == "bread"
+    scores = model.recommend(2, k=4).to_frame()["score"].to_numpy()
+    bread = 2 ** (-58 / 90) * 0.85 * (1 + 1e-3 * 1 / 2) + 1.0
+    assert scores[1:] == pytest.approx([2.0, 2.0, bread], rel=1e-4)
