@@ -303,3 +303,42 @@ def test_category_caps_count_the_same_by_counter_and_by_sort(n, width, n_codes, 
                 expected[r, c] = seen.get(code[r, c], 0) >= cap
                 seen[code[r, c]] = seen.get(code[r, c], 0) + 1
     assert np.array_equal(counted, expected)
+
+
+# ---------------------------------------------------------------------- replenishment picks
+def test_again_picks_come_first_are_purchases_and_carry_their_reason():
+    from recsys.campaign import ExcludePurchased, PriceBand
+
+    shop = recsys.make_shop(n_customers=400, n_products=80, seed=5)
+    data = shop.interactions
+    again = recsys.BuyAgain().fit(data)
+    model = recsys.ItemKNN().fit(data)
+    customers = data.users.ids[:120]
+    picks = make_picks(model, customers, k=6, constraints=[ExcludePurchased(),
+                       PriceBand(shop.products, high=40)], again=again, k_again=2,
+                       products=shop.products, as_of="2026-01-10").picks
+    bought = set(zip(shop.orders["customer_id"], shop.orders["product_id"], strict=True))
+    is_again = picks["reason_code"] == "buy_again"
+    pairs = list(zip(picks["customer_id"], picks["product_id"], strict=True))
+    assert is_again.any() and (~is_again).any()
+    assert all(pair in bought for pair, a in zip(pairs, is_again, strict=True) if a)
+    assert not any(pair in bought for pair, a in zip(pairs, is_again, strict=True) if not a)
+    assert (picks.loc[is_again, "source"] == "BuyAgain").all()
+    assert (picks[is_again].groupby("customer_id").size() <= 2).all()
+    assert (picks.loc[is_again, "rank"] <= 2).all()  # ahead of the discovery picks
+    assert not picks.duplicated(["customer_id", "product_id"]).any()
+    price = shop.products.set_index("product_id")["price"]
+    assert (price[picks["product_id"]].to_numpy() <= 40).all()  # constraints still hold
+    assert (picks.groupby("customer_id").size() == 6).all()
+
+
+def test_again_picks_are_refused_when_they_do_not_fit():
+    shop = recsys.make_shop(n_customers=100, n_products=30, seed=6)
+    model = recsys.Popularity().fit(shop.interactions)
+    again = recsys.BuyAgain().fit(shop.interactions)
+    with pytest.raises(recsys.InvalidParameterError, match="k_again"):
+        make_picks(model, shop.interactions.users.ids[:5], k=2, again=again, k_again=3)
+    with pytest.raises(recsys.InvalidParameterError, match="again must be a fitted"):
+        make_picks(model, shop.interactions.users.ids[:5], k=5, again="BuyAgain")
+    unknown = make_picks(model, ["nobody"], k=3, again=again, k_again=2).picks
+    assert (unknown["reason_code"] != "buy_again").all() and len(unknown) == 3

@@ -254,3 +254,17 @@ def test_product_table_with_its_own_id_column(tmp_path, capsys, shop):
     picks = pd.read_csv(out)
     titles = dict(zip(shop.products["product_id"], shop.products["name"], strict=True))
     assert (picks["name"] == picks["product_id"].map(titles)).all()
+
+
+def test_picks_with_k_again_put_due_purchases_first(tmp_path, capsys):
+    out = tmp_path / "picks.csv"
+    assert main(["picks", "--dataset", "synthetic", "-k", "5", "--k-again", "2",
+                 "--no-progress", "--out", str(out)]) == 0
+    assert "the first 2 from BuyAgain" in capsys.readouterr().out
+    picks = pd.read_csv(out)
+    again = picks[picks["reason_code"] == "buy_again"]
+    assert len(again) and (again["rank"] <= 2).all() and (again["source"] == "BuyAgain").all()
+    assert (picks[picks["reason_code"] != "buy_again"]["source"] != "BuyAgain").all()
+    assert main(["picks", "--dataset", "synthetic", "-k", "2", "--k-again", "3",
+                 "--out", str(out)]) == 1
+    assert "--k-again 3" in capsys.readouterr().err

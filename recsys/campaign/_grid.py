@@ -97,8 +97,9 @@ class PickKind(IntEnum):
     """Where a pick comes from; candidate columns are laid out in this order."""
 
     PROMOTED = 0
-    MODEL = 1
-    BACKFILL = 2
+    AGAIN = 1
+    MODEL = 2
+    BACKFILL = 3
 
 
 @dataclass
@@ -112,6 +113,7 @@ class _Grid:
     valid: np.ndarray  # (n, width) bool
     source: np.ndarray  # (n,) which model answered each customer
     segments: np.ndarray | None  # (n,) segment labels, for back-fill reasons
+    again_users: np.ndarray | None  # (n,) the repeat model's user index (-1: unknown to it)
 
     keys: np.ndarray  # (n * width,) int64 key of each cell's (row, item), row-major
 
@@ -152,6 +154,11 @@ def _candidates(ctx: Context, opts: Options, rows, user_index, allowed, popular,
     cand, score, source = _model_candidates(ctx, user_index, opts.k * opts.oversample, allowed,
                                             seen)
     parts = [(cand, PickKind.MODEL, score)]
+    again_users = None
+    if ctx.again is not None:
+        again, again_score, again_users = ctx.again.candidates(
+            ctx.customers[rows], allowed, ctx.as_of, ctx.again.slots * opts.oversample)
+        parts.insert(0, (again, PickKind.AGAIN, again_score))
     if len(ctx.promoted):
         parts.insert(0, (np.broadcast_to(ctx.promoted, (n, len(ctx.promoted))),
                          PickKind.PROMOTED, None))
@@ -166,7 +173,7 @@ def _candidates(ctx: Context, opts: Options, rows, user_index, allowed, popular,
                             for p in parts], axis=1)
     valid = (items >= 0) & allowed[np.maximum(items, 0)]
     keys = (np.arange(n, dtype=np.int64)[:, None] * len(allowed) + np.maximum(items, 0)).ravel()
-    return _Grid(items, kind, value, valid, source, labels, keys)
+    return _Grid(items, kind, value, valid, source, labels, again_users, keys)
 
 
 def _block_per_customer(ctx: Context, grid: _Grid, rows, seen: sp.csr_matrix | None,
@@ -176,7 +183,9 @@ def _block_per_customer(ctx: Context, grid: _Grid, rows, seen: sp.csr_matrix | N
     back-fill products are checked here."""
     keys = grid.keys
     # the model's own candidates never hold a seen item: only the other cells are looked up
-    blocks = [("purchased", seen, grid.kind != PickKind.MODEL)] if seen is not None else []
+    # nor do the again cells, which are purchases by design
+    blocks = [("purchased", seen, (grid.kind != PickKind.MODEL) & (grid.kind != PickKind.AGAIN))
+              ] if seen is not None else []
     blocks += [(constraint.name, m, None) for constraint in constraints
                if (m := constraint.blocked(ctx, rows)) is not None]
     valid = grid.valid.ravel()
@@ -214,6 +223,12 @@ def _over_cap(valid: np.ndarray, code: np.ndarray, n_codes: int, cap: int) -> np
     return over
 
 
+def _limit_slots(flat: np.ndarray, grid: _Grid, kind: PickKind, slots: int) -> None:
+    """At most ``slots`` valid cells of ``kind`` per row (the first in column order)."""
+    cells = np.flatnonzero(flat & (grid.kind.ravel() == kind))
+    flat[cells[_occurrence(cells // grid.items.shape[1]) >= slots]] = False
+
+
 def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
     """Each item once per customer, promoted slots, category caps (in column order)."""
     flat = grid.valid.ravel().copy()
@@ -221,9 +236,9 @@ def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
     first = _first_occurrence(grid.keys[cells])
     flat[cells[~first]] = False
     if len(ctx.promoted):
-        row_of = np.repeat(np.arange(grid.items.shape[0]), grid.items.shape[1])
-        cells = np.flatnonzero(flat & (grid.kind.ravel() == PickKind.PROMOTED))
-        flat[cells[_occurrence(row_of[cells]) >= ctx.promoted_slots]] = False
+        _limit_slots(flat, grid, PickKind.PROMOTED, ctx.promoted_slots)
+    if ctx.again is not None:
+        _limit_slots(flat, grid, PickKind.AGAIN, ctx.again.slots)
     for name, codes, cap in ctx.caps:
         valid = flat.reshape(grid.items.shape)
         over = _over_cap(valid, codes[np.maximum(grid.items, 0)], int(codes.max()) + 1, cap)
@@ -234,8 +249,23 @@ def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
         grid.valid &= grid.kind != PickKind.BACKFILL
 
 
+def _again_reasons(again, grid: _Grid, k: int, picks, codes, anchors, as_of) -> None:
+    """The repeat model's reason (cycle or count) for each again pick, in place."""
+    rows, items, kind, rank = picks
+    sel = kind == PickKind.AGAIN
+    wanted = np.full((grid.items.shape[0], k), -1, np.int64)
+    wanted[rows[sel], rank[sel] - 1] = items[sel]
+    has = np.flatnonzero((wanted >= 0).any(axis=1))
+    found = again.reasons(grid.again_users[has], wanted[has], as_of)
+    lookup = np.full(grid.items.shape[0], -1, np.int64)
+    lookup[has] = np.arange(len(has))
+    codes[sel] = found.codes[lookup[rows[sel]], rank[sel] - 1]
+    anchors[sel] = found.anchors[lookup[rows[sel]], rank[sel] - 1]
+
+
 def _reason_codes(model, grid: _Grid, user_index, k, picks,
-                  as_of: np.datetime64 | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  as_of: np.datetime64 | None = None,
+                  ctx_again=None) -> tuple[np.ndarray, np.ndarray]:
     """A reason code and anchor (the product or rule behind it) for each pick."""
     rows, items, kind, rank = picks
     codes = np.full(len(rows), "popular", dtype=object)
@@ -255,9 +285,18 @@ def _reason_codes(model, grid: _Grid, user_index, k, picks,
             sel = from_model & known[rows]
             codes[sel] = c_codes[lookup[rows[sel]], rank[sel] - 1]
             anchors[sel] = c_anchors[lookup[rows[sel]], rank[sel] - 1]
+    if ctx_again is not None and (kind == PickKind.AGAIN).any():
+        _again_reasons(ctx_again, grid, k, picks, codes, anchors, as_of)
     codes[kind == PickKind.PROMOTED] = "promoted"
     codes[kind == PickKind.BACKFILL] = "backfill"
     return codes, anchors
+
+
+def _sources(ctx: Context, grid: _Grid, r: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """The source column: the answering model, the repeat model, promoted or backfill."""
+    again = ctx.again.source if ctx.again is not None else "again"
+    return np.select([kind == PickKind.MODEL, kind == PickKind.AGAIN, kind == PickKind.PROMOTED],
+                     [grid.source[r].astype(str), again, "promoted"], "backfill")
 
 
 def chunk_picks(ctx: Context, opts: Options, rows, user_index, allowed, popular,
@@ -274,7 +313,7 @@ def chunk_picks(ctx: Context, opts: Options, rows, user_index, allowed, popular,
     rank = np.cumsum(grid.valid, axis=1)
     r, c = np.nonzero(grid.valid & (rank <= k))
     picks = (r, grid.items[r, c], grid.kind[r, c], rank[r, c])
-    codes, anchors = _reason_codes(model, grid, user_index, k, picks, ctx.as_of)
+    codes, anchors = _reason_codes(model, grid, user_index, k, picks, ctx.as_of, ctx.again)
     kind = picks[2]
     labels = grid.segments[r] if grid.segments is not None else None
     item_ids = model.items_.ids[picks[1]]
@@ -283,8 +322,7 @@ def chunk_picks(ctx: Context, opts: Options, rows, user_index, allowed, popular,
         "rank": picks[3].astype(np.int64),
         "product_id": item_ids,
         "score": grid.score[r, c].astype(np.float64),
-        "source": np.where(kind == PickKind.MODEL, grid.source[r].astype(str),
-                           np.where(kind == PickKind.PROMOTED, "promoted", "backfill")),
+        "source": _sources(ctx, grid, r, kind),
         "reason_code": codes.astype(str),
         "reason": reason_texts(codes, anchors, opts.names, labels).astype(str),
     })

@@ -38,6 +38,8 @@ class Options:
     segments: pd.Series | None
     as_of: np.datetime64
     show_progress: bool
+    again: Recommender | None = None
+    k_again: int = 0
 
 
 def make_picks(
@@ -61,6 +63,8 @@ def make_picks(
     arms: Mapping[str, float] | None = None,
     rules: Sequence[Constraint] | None = None,
     products_item: str = "product_id",
+    again: Recommender | None = None,
+    k_again: int = 3,
 ) -> CampaignResult:
     """k picks per customer under ``constraints``, each with a score, source and reason.
 
@@ -108,6 +112,15 @@ def make_picks(
         the output then has a ``group`` column.
     products_item : str, default "product_id"
         The product id column of ``products`` (for the names in the reasons).
+    again : Recommender, optional
+        A fitted repeat model (:class:`~recsys.BuyAgain`): each customer's first ``k_again``
+        picks are products they bought before, as it ranks them at ``as_of``, with its
+        reason ("You buy this about every 21 days; ..."), ahead of ``model``'s discovery
+        picks (source ``"BuyAgain"``, reason code ``buy_again``). The constraints apply to
+        them except :class:`ExcludePurchased`. Fewer when a customer bought fewer allowed
+        products; the rest of the k are the model's.
+    k_again : int, default 3
+        Replenishment picks per customer with ``again`` (at most ``k``).
     rules : list of Constraint, optional
         The former name of ``constraints`` (deprecated: "rules" now means association
         rules only).
@@ -126,7 +139,8 @@ def make_picks(
         check_int("make_picks", "oversample", oversample, minimum=1),
         check_int("make_picks", "chunk_size", chunk_size, minimum=1), bool(backfill),
         _names(products, products_item) if names is None else names, _segments(segments), _as_of(as_of),
-        show_progress)
+        show_progress, again,
+        _k_again(k_again, k) if again is not None else 0)
     check_choice("make_picks", "format", format, ("long", "wide"))
     audience = _audience(customers)
     if salt is not None and control is None and arms is None:
@@ -155,6 +169,15 @@ def _dispatch(model, audience: np.ndarray, opts: Options, mail, control, salt, a
     if control is None and arms is None:
         return _run(_one_model(model), audience, opts, mail), None
     return _run_experiment(model, audience, opts, mail, control, salt, arms)
+
+
+def _k_again(k_again: int, k: int) -> int:
+    k_again = check_int("make_picks", "k_again", k_again, minimum=1)
+    if k_again > k:
+        raise InvalidParameterError(
+            f"make_picks: k_again={k_again} replenishment picks do not fit in k={k}; pass "
+            f"k_again <= k.")
+    return k_again
 
 
 def _names(products: pd.DataFrame | None, products_item: str) -> dict:
@@ -224,6 +247,10 @@ def _as_of(as_of: object) -> np.datetime64:
 def _run(model: Recommender, audience: np.ndarray, opts: Options, sink) -> dict[str, Any]:
     """Picks for ``audience`` from ``model``, handed to ``sink`` chunk by chunk; the summary."""
     ctx = Context(model, audience, opts.as_of)
+    if opts.again is not None:
+        from ._again import Again
+
+        ctx.again = Again(opts.again, opts.k_again, model)
     for constraint in opts.constraints:
         constraint.bind(ctx)
     allowed = model.recommendable_.copy()

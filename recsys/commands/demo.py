@@ -88,11 +88,49 @@ def run(args) -> int:
             _, text = reason(best.explain(item, user=customer), names)
             print(f"    {rank}. {names[item]:<42} {text}")
 
+    _show_repeats(models, best_name, train, test, shop, names, args.k)
     _show_cart(models, shop, names, args.k, reason)
     _show_campaign(best, shop)
     print(f"\nDone in {time.perf_counter() - start:.1f} s. Next: docs/index.md, "
           f"examples/, and 'recsys --help'.")
     return 0
+
+
+def _show_repeats(models, best_name, train, test, shop, names, k) -> None:
+    """Repeat purchases: the evaluation with bought products allowed, and buy-again picks
+    with their reasons at the first day of the held-out period."""
+    from ..evaluation import evaluate
+
+    chosen = {name: models[name] for name in ("BuyAgain", "NextBasket", best_name, "Popularity")
+              if name in models}
+    table = evaluate(chosen, train, test, k=10, metrics=["ndcg", "recall"], items=shop.items,
+                     exclude_seen=False, n_bootstrap=0)
+    wide = table.pivot(index="model", columns="metric", values="value")[["ndcg", "recall"]]
+    wide.columns = [f"{c}@10" for c in wide.columns]
+    print("\nRepeats allowed (products bought before may be recommended, as a shop's "
+          "replenishment mail does):")
+    print(wide.sort_values("ndcg@10", ascending=False).to_string(
+        float_format=lambda v: f"{v:.3f}"))
+    again = models.get("BuyAgain")
+    if again is None:
+        return
+    as_of = np.datetime64(train.timestamps.max(), "D") + np.timedelta64(1, "D")
+    frequent = shop.customers.loc[shop.customers["segment"] == "frequent", "customer_id"]
+    customer = next(c for c in frequent.tolist() if c in again.users_)
+    print(f"\nBuy-again picks for customer {customer} on {as_of}:")
+    frame = again.recommend(customer, k=k, as_of=as_of).to_frame()
+    codes, texts = _again_reasons(again, customer, frame["item"].to_numpy(), as_of)
+    for rank, (item, text) in enumerate(zip(frame["item"], texts, strict=True), start=1):
+        print(f"    {rank}. {names[item]:<42} {text if codes[rank - 1] == 'buy_again' else 'Popular now'}")
+
+
+def _again_reasons(model, customer, items, as_of):
+    """The reason code and text of each buy-again pick."""
+    from .._ranking import Query
+
+    query = Query.of_users(model.users_.to_index([customer]), as_of)
+    found = model.anchors(query, model.items_.to_index(items)[None, :])
+    return found.codes[0], found.anchors[0]
 
 
 def _show_cart(models, shop, names, k, reason) -> None:

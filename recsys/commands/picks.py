@@ -19,15 +19,20 @@ from .serve import build_model
 
 def configure(parser) -> None:
     add_data_options(parser)
-    parser.add_argument("--model", default="ItemKNN",
+    parser.add_argument("--model", default="Hybrid",
                         help="a saved model (.npz) or a model to fit on the orders "
-                             "(default ItemKNN; with --param)")
+                             "(default Hybrid: ALS checked against popularity at fit, content "
+                             "with --products, popularity last; with --param)")
     parser.add_argument("--param", action="append", metavar="KEY=VALUE", help="model parameter")
     who = parser.add_mutually_exclusive_group()
     who.add_argument("--segment", help="audience: customers in this RFM segment (e.g. 'at risk')")
     who.add_argument("--customers", help="audience: a CSV with a customer_id column")
     parser.add_argument("-k", "--k", type=int, default=10, help="picks per customer (default 10)")
     parser.add_argument("--as-of", default=None, help="reference date for RFM and time rules")
+    parser.add_argument("--k-again", type=int, default=0, metavar="N",
+                        help="the first N picks per customer are products they bought before, "
+                             "when they are due (BuyAgain fitted on the orders), then the "
+                             "model's (default 0: none)")
     rules = parser.add_argument_group("constraints (or --constraints FILE)")
     rules.add_argument("--constraints", "--rules", dest="constraints",
                        help="a TOML or JSON constraints file (see docs/campaigns.md); --rules "
@@ -111,7 +116,8 @@ def _model(spec: str, params: dict, shop):
         model.set_params(**params)
     else:
         model = build_model(spec, params)
-    if model.uses_item_features and shop.items is None:
+    default_hybrid = getattr(model, "components", "") is None  # leaves content out by itself
+    if model.uses_item_features and shop.items is None and not default_hybrid:
         raise InvalidParameterError(f"{spec} needs product features: pass --products.")
     return fit_model(model, shop.interactions, shop.items)
 
@@ -154,6 +160,7 @@ def run(args) -> int:
     constraints = constraints_from_config(config, products=products, orders=orders, sends=sends)
     as_of = args.as_of or (pd.Timestamp(orders[timestamp].max()) + pd.Timedelta(days=1)
                            if timestamp is not None else None)
+    experiment.update(_again(args, shop))
     with batch_threads():  # the command owns its process: one BLAS thread for the batch
         result = make_picks(model, audience, k=args.k, constraints=constraints,
                             products=products,
@@ -167,7 +174,8 @@ def run(args) -> int:
     print(f"wrote {args.out}: {s['customers']:,} customers, {s['picks']:,} picks "
           f"({s['backfilled_share']:.1%} back-filled; {s['customers_short_of_k']:,} customers "
           f"short of k), coverage {s['coverage']:.1%} of {len(model.items_):,} products")
-    print(f"model: {type(model).__name__}; constraints: "
+    again = f"; the first {args.k_again} from BuyAgain (bought before)" if args.k_again else ""
+    print(f"model: {type(model).__name__}{again}; constraints: "
           f"{', '.join(type(c).__name__ for c in constraints) or 'none'}")
     excluded = {**{f"{k} (products)": v for k, v in s["products_excluded"].items()},
                 **{f"{k} (candidates)": v for k, v in s["candidates_excluded"].items()}}
@@ -176,6 +184,19 @@ def run(args) -> int:
     names = item_names(products)
     print("top products: " + "; ".join(f"{names.get(i, i)} ({n:,})" for i, n in s["top_products"][:5]))
     return 0
+
+
+def _again(args, shop) -> dict:
+    """``again=`` and ``k_again=`` for make_picks from ``--k-again``."""
+    from ..models.repeat import BuyAgain
+
+    if not args.k_again:
+        return {}
+    if not 0 < args.k_again <= args.k:
+        raise InvalidParameterError(
+            f"--k-again {args.k_again}: expected 1 to --k ({args.k}) replenishment picks per "
+            f"customer; pass e.g. --k-again 3 with -k 10, or leave --k-again out.")
+    return {"again": fit_model(BuyAgain(), shop.interactions), "k_again": args.k_again}
 
 
 def _audience(args, segments, shop, customer: str) -> np.ndarray:
