@@ -77,18 +77,36 @@ def temporal_split(
 
 
 def leave_last_out(
-    data: Interactions, n: int = 1, *, by: Literal["time", "basket"] = "time"
+    data: Interactions, n: int = 1, *, by: Literal["time", "basket"] = "time",
+    last_days: float | None = None,
 ) -> tuple[Interactions, Interactions]:
     """Per user, the last ``n`` interactions (``by="time"``) or the last basket
-    (``by="basket"``) go to test.
+    (``by="basket"``, the next-basket protocol) go to test.
 
     Users with ``n`` or fewer interactions (or a single basket) stay whole in
     train, so no one loses their entire history. Equal timestamps keep row order.
     Needs timestamps: without them "last" has no meaning (file order is not time), and
     :func:`random_split` is the honest choice.
+
+    ``last_days``: only last interactions (baskets) within the last ``last_days`` days of
+    the data go to test; users whose last one is older stay whole in train (a test period
+    of one basket per returning customer).
+
+    >>> import pandas as pd, recsys
+    >>> log = pd.DataFrame({"user": [1, 1, 2, 2], "item": ["a", "b", "a", "c"],
+    ...                     "order": [1, 2, 3, 4],
+    ...                     "day": pd.to_datetime(["2026-01-01", "2026-03-01",
+    ...                                            "2026-01-01", "2026-01-02"])})
+    >>> data = recsys.Interactions.from_frame(log, user="user", item="item", basket="order",
+    ...                                       timestamp="day")
+    >>> train, test = leave_last_out(data, by="basket", last_days=30)
+    >>> test.to_frame()["user_id"].tolist()  # user 2's last basket is older than 30 days
+    [1]
     """
     check_choice("leave_last_out", "by", by, ("time", "basket"))
     n = check_int("leave_last_out", "n", n, minimum=1)
+    check_float("leave_last_out", "last_days", last_days, minimum=0, exclusive_min=True,
+                allow_none=True)
     if data.user_index is None:
         raise DataError("leave_last_out needs users; these interactions are baskets only.")
     if data.timestamps is None:
@@ -119,7 +137,19 @@ def leave_last_out(
         test_sorted = (baskets[order] == last_basket) & (first_basket != last_basket)
     is_test = np.zeros(len(data), bool)
     is_test[order] = test_sorted
+    if last_days is not None:
+        _keep_recent_tests(data, is_test, users, last_days)
     return data.select(~is_test), data.select(is_test)
+
+
+def _keep_recent_tests(data: Interactions, is_test: np.ndarray, users: np.ndarray,
+                       last_days: float) -> None:
+    """In place: users whose test rows start before the last ``last_days`` days go back to
+    train whole."""
+    start = days_before(data.timestamps.max(), last_days)
+    old = np.zeros(data.n_users, bool)
+    old[users[is_test & (data.timestamps < start)]] = True
+    is_test &= ~old[users]
 
 
 def random_split(

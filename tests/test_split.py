@@ -74,6 +74,23 @@ def test_leave_last_basket_out(data):
         assert len(np.unique(train.basket_index[train.user_index == u])) >= 1
 
 
+@settings(max_examples=60, deadline=None)
+@given(logs(), st.floats(0.5, 400))
+def test_leave_last_basket_out_within_the_last_days(data, days):
+    from recsys.data import days_before
+
+    train, test = leave_last_out(data, by="basket", last_days=days)
+    partitions(data, train, test)
+    if len(test):
+        assert test.timestamps.min() >= days_before(data.timestamps.max(), days)
+    every = leave_last_out(data, by="basket")[1]
+    start = days_before(data.timestamps.max(), days)
+    # a user is tested exactly when their whole last basket lies in the window
+    for u in np.unique(every.user_index):
+        recent = (every.timestamps[every.user_index == u] >= start).all()
+        assert recent == (u in set(test.user_index.tolist()))
+
+
 @settings(max_examples=40, deadline=None)
 @given(logs(), st.floats(0.1, 0.9), st.integers(0, 5))
 def test_random_split_is_seeded_and_partitions(data, size, seed):

@@ -165,6 +165,12 @@ class Hybrid(Recommender):
         return all(flags) if self.mode == "blend" else any(flags)
 
     @property
+    def recommends_seen(self) -> bool:  # type: ignore[override]
+        """True when a component recommends what customers bought (BuyAgain, NextBasket): a
+        blend of repeat and discovery keeps bought products by default."""
+        return any(m.recommends_seen for _, m in self._templates())
+
+    @property
     def supports_similar_items(self) -> bool:  # type: ignore[override]
         flags = [m.supports_similar_items for _, m in self._templates()]
         return all(flags) if self.mode == "blend" else any(flags)

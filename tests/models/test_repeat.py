@@ -117,3 +117,21 @@ def test_thin_histories_lean_on_what_sells(log):
     scores = model.recommend(2, k=4).to_frame()["score"].to_numpy()
     bread = 2 ** (-58 / 90) * 0.85 * (1 + 1e-3 * 1 / 2) + 1.0
     assert scores[1:] == pytest.approx([2.0, 2.0, bread], rel=1e-4)
+
+
+def test_a_hybrid_blends_buying_again_with_discovery():
+    shop = recsys.make_shop(n_customers=300, n_products=60, seed=7)
+    data = shop.interactions
+    blend = recsys.Hybrid(components=[("again", recsys.BuyAgain()),
+                                      ("knn", recsys.ItemKNN(k=20))],
+                          mode="blend", weights=[1.0, 1.0]).fit(data)
+    assert blend.recommends_seen and not recsys.Hybrid().recommends_seen
+    customers = data.users.ids[:100]
+    picks = blend.recommend(customers, k=8).to_frame()
+    bought = set(zip(shop.orders["customer_id"], shop.orders["product_id"], strict=True))
+    is_repeat = np.array([(c, i) in bought for c, i in zip(picks["query"], picks["item"],
+                                                            strict=True)])
+    assert is_repeat.any() and (~is_repeat).any()  # both kinds in the same lists
+    discovery = blend.recommend(customers, k=8, exclude_seen=True).to_frame()
+    assert not any((c, i) in bought for c, i in zip(discovery["query"], discovery["item"],
+                                                    strict=True))
