@@ -358,9 +358,10 @@ class Recommender(ParamsMixin):
         users : id or sequence of ids
         k : int, default 10
         exclude_seen : bool, optional
-            Leave out items the user interacted with in training. Default: the model's
-            ``recommends_seen`` flag says (True for discovery models; False for ``BuyAgain``,
-            whose picks are what the customer bought before).
+            Leave out items the user interacted with in training. Default: ``not
+            recommends_seen`` (True for discovery models; False for ``BuyAgain`` and
+            ``NextBasket``, whose picks are mostly what the customer bought before, and for a
+            ``Hybrid`` holding one of them).
         candidates : sequence of item ids, optional
             Rank only these items (unknown ids ignored).
         exclude : sequence of item ids, optional
