@@ -43,6 +43,10 @@ class NextBasket(Recommender):
         higher: the score is multiplied by ``1 + trend_weight * trend`` (trend in [0, 1],
         the product's recent customers over the most any product has). None: no trend.
     trend_weight : float, default 1.0
+    neighbor_pool : int or None, default 20000
+        Neighbours are sought among this many customers, those with the most products
+        (every customer when there are fewer; None: always every customer). The search is
+        all pairs of customers: the pool keeps it linear in the number of customers.
 
     Examples
     --------
@@ -60,7 +64,8 @@ class NextBasket(Recommender):
 
     def __init__(self, *, n_neighbors: int = 100, alpha: float = 0.7, group_size: int = 7,
                  within_decay: float = 0.9, across_decay: float = 0.7,
-                 trend_days: float | None = 30.0, trend_weight: float = 1.0) -> None:
+                 trend_days: float | None = 30.0, trend_weight: float = 1.0,
+                 neighbor_pool: int | None = 20_000) -> None:
         self.n_neighbors = n_neighbors
         self.alpha = alpha
         self.group_size = group_size
@@ -68,6 +73,7 @@ class NextBasket(Recommender):
         self.across_decay = across_decay
         self.trend_days = trend_days
         self.trend_weight = trend_weight
+        self.neighbor_pool = neighbor_pool
 
     def _check_params(self) -> None:
         check_int("NextBasket", "n_neighbors", self.n_neighbors, minimum=1)
@@ -79,11 +85,12 @@ class NextBasket(Recommender):
         check_float("NextBasket", "trend_days", self.trend_days, minimum=0, exclusive_min=True,
                     allow_none=True)
         check_float("NextBasket", "trend_weight", self.trend_weight, minimum=0)
+        check_int("NextBasket", "neighbor_pool", self.neighbor_pool, minimum=1, allow_none=True)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
         self.vectors_ = self._customer_vectors(data)
-        self._cache_unit_t = unit_sparse_rows(self.vectors_).T.tocsc()  # (items x customers), once
+        self._set_pool()
         self.neighbors_ = self._neighbours(self.vectors_, same=True)
         self.trend_ = item_trend(data, self.trend_days)
 
@@ -113,23 +120,39 @@ class NextBasket(Recommender):
         cells.sum_duplicates()
         return cells.astype(np.float32)
 
+    def _set_pool(self) -> None:
+        """The customers neighbours come from (``neighbor_pool`` with the most products, ties
+        by index; derived from the vectors, so a loaded model finds the same) and their unit
+        vectors as (items x pool), computed once."""
+        n = self.vectors_.shape[0]
+        if self.neighbor_pool is None or n <= self.neighbor_pool:
+            self._cache_pool = np.arange(n)
+        else:
+            lengths = np.diff(self.vectors_.indptr)
+            self._cache_pool = np.sort(np.argsort(-lengths, kind="stable")[:self.neighbor_pool])
+        pooled = take_rows(self.vectors_, self._cache_pool)
+        self._cache_unit_t = unit_sparse_rows(pooled).T.tocsc()
+        self._cache_in_pool = np.full(n, -1, np.int64)
+        self._cache_in_pool[self._cache_pool] = np.arange(len(self._cache_pool))
+
     def _neighbours(self, queries: sp.csr_matrix, same: bool = False) -> np.ndarray:
         """(queries x n_neighbors) customers most like each query (cosine), -1 where there
-        are fewer; a customer is not their own neighbour."""
+        are fewer; with ``same`` the queries are all customers in order, and a customer is
+        not their own neighbour."""
         unit_queries = unit_sparse_rows(queries)
-        unit_vectors = self._cache_unit_t
-        n_customers = unit_vectors.shape[1]
-        k = min(self.n_neighbors, max(n_customers - (1 if same else 0), 1))
+        n_pool = self._cache_unit_t.shape[1]
+        k = min(self.n_neighbors, max(n_pool - (1 if same else 0), 1))
         out = np.full((queries.shape[0], k), -1, np.int64)
-        step = chunk_rows(n_customers)
+        step = chunk_rows(n_pool)
         for start in range(0, queries.shape[0], step):  # chunks of rows: bounded memory
             stop = min(start + step, queries.shape[0])
-            similar = (unit_queries[start:stop] @ unit_vectors).toarray()
+            similar = (unit_queries[start:stop] @ self._cache_unit_t).toarray()
             if same:
-                similar[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+                own = self._cache_in_pool[start:stop]
+                similar[np.flatnonzero(own >= 0), own[own >= 0]] = -np.inf
             similar[similar <= 0] = -np.inf
             cols, _, _ = topk(similar, k)
-            out[start:stop] = cols
+            out[start:stop] = np.where(cols >= 0, self._cache_pool[np.maximum(cols, 0)], -1)
         return out
 
     # ------------------------------------------------------------------ scoring
@@ -184,7 +207,7 @@ class NextBasket(Recommender):
     def _load_state(self, arrays, meta) -> None:
         n = len(self.users_)
         self.vectors_ = checks.csr_from(arrays, "vectors/", (n, len(self.items_)))
-        self._cache_unit_t = unit_sparse_rows(self.vectors_).T.tocsc()
+        self._set_pool()
         self.trend_ = checks.within(checks.vector(arrays["trend"], "model/trend",
                                                   len(self.items_)), "model/trend", 0, 1)
         neighbors = checks.matrix(arrays["neighbors"], "model/neighbors", n, None, "iu")

@@ -135,3 +135,21 @@ def test_a_hybrid_blends_buying_again_with_discovery():
     discovery = blend.recommend(customers, k=8, exclude_seen=True).to_frame()
     assert not any((c, i) in bought for c, i in zip(discovery["query"], discovery["item"],
                                                     strict=True))
+
+
+def test_next_basket_neighbours_come_from_the_pool(tmp_path):
+    data = recsys.make_shop(n_customers=300, n_products=60, seed=8).interactions
+    full = recsys.NextBasket(n_neighbors=10, neighbor_pool=None).fit(data)
+    pooled = recsys.NextBasket(n_neighbors=10, neighbor_pool=50).fit(data)
+    lengths = np.diff(full.vectors_.indptr)
+    pool = set(np.argsort(-lengths, kind="stable")[:50].tolist())
+    assert set(pooled.neighbors_[pooled.neighbors_ >= 0].tolist()) <= pool
+    assert not (pooled.neighbors_ == np.arange(len(lengths))[:, None]).any()  # never oneself
+    roomy = recsys.NextBasket(n_neighbors=10, neighbor_pool=10_000).fit(data)
+    assert (roomy.neighbors_ == full.neighbors_).all()  # a pool above the customers: exact
+    path = tmp_path / "nb.npz"
+    pooled.save(path)
+    loaded = recsys.load(path)
+    cart = list(data.items.ids[:2])
+    assert loaded.recommend_for_basket(cart, k=5).to_dict() == \
+        pooled.recommend_for_basket(cart, k=5).to_dict()
