@@ -99,10 +99,18 @@ def _min_count(min_support: float | str | None, min_count: int | None,
         return check_int("frequent_itemsets", "min_count", min_count, minimum=1)
     if isinstance(min_support, str) and min_support == "auto":
         return auto_min_count(matrix)
-    n_baskets = matrix.shape[0]
+    return support_count(min_support, matrix.shape[0])
+
+
+def support_count(min_support: float, n_baskets: int) -> int:
+    """The smallest count c with c / n_baskets >= min_support in float64, as mlxtend
+    compares (every engine, local or Spark, mines with this count).
+
+    >>> support_count(0.002, 88162)
+    177
+    """
     check_float("frequent_itemsets", "min_support", min_support, minimum=0, maximum=1,
                 exclusive_min=True)
-    # the smallest count c with c / n >= min_support in float64, as mlxtend compares
     count = max(1, int(np.floor(min_support * n_baskets)) - 1)
     while count / n_baskets < min_support:
         count += 1
