@@ -113,6 +113,13 @@ def implicit_engine(name, params, train):
         from implicit.nearest_neighbours import BM25Recommender
 
         model = BM25Recommender(K=params["k"], K1=1.2, B=0.75)
+    item_ids = train.items.ids
+    if name == "ItemKNN":
+        # a user of implicit indexes train's own customers and products: BM25's collection
+        # sizes then count only those (as recsys's, which ignores empty rows and columns)
+        user_codes, rows = np.unique(rows, return_inverse=True)
+        item_codes, cols = np.unique(cols, return_inverse=True)
+        shape, item_ids = (len(user_codes), len(item_codes)), train.items.ids[item_codes]
     userids = np.arange(shape[0])
 
     def fit():
@@ -129,10 +136,12 @@ def implicit_engine(name, params, train):
         ids, scores = result
         valid = (scores > -3e38) & (ids >= 0)
         rows, ranks = np.nonzero(valid)
-        return pd.DataFrame({"query": train.users.ids[rows], "item": train.items.ids[ids[valid]],
+        users = train.users.ids if name != "ItemKNN" else train.users.ids[user_codes]
+        return pd.DataFrame({"query": users[rows], "item": item_ids[ids[valid]],
                              "rank": ranks + 1})
 
-    return fit, recommend, frame, train.users.ids
+    return fit, recommend, frame, train.users.ids if name != "ItemKNN" else \
+        train.users.ids[user_codes]
 
 
 def worker(payload: dict) -> dict:

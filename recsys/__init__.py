@@ -42,6 +42,7 @@ from .models import (
     Recommender,
 )
 from .persistence import load, save
+from .tuning import tune
 
 __version__ = "0.1.0"
 
@@ -49,7 +50,7 @@ __all__ = [
     "__version__",
     # data
     "IdMap", "Interactions", "ItemFeatures", "ShopData",
-    "make_shop", "make_grocery", "read_online_retail", "read_fimi", "read_movielens",
+    "make_shop", "make_grocery", "tune", "read_online_retail", "read_fimi", "read_movielens",
     # models
     "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity", "AssociationRules",
     "ALS", "BPR", "ItemKNN", "EASE", "ContentBased", "Hybrid", "BuyAgain",

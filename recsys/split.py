@@ -230,3 +230,38 @@ def _need_times(data: Interactions, what: str) -> None:
         raise DataError(
             f"{what} needs timestamps; build the interactions with timestamp='<column>'."
         )
+
+
+def validation_split(data: Interactions, share: float = 0.1, *, random_state: int | None = 0,
+                     min_customers: int = 20) -> tuple[Interactions, Interactions]:
+    """A validation split carved out of training data, shaped like a temporal test: the
+    newest ``share`` of the rows, or each customer's newest row when that leaves fewer than
+    ``min_customers`` customers with a history before it (a log whose customers come and go
+    in bursts); a seeded random share of the rows without timestamps.
+
+    What the default Hybrid's check and :func:`recsys.tune` validate on: only ``data`` is
+    read, so a test split kept apart is never seen.
+
+    >>> import recsys
+    >>> data = recsys.make_shop(n_customers=200, n_products=40, seed=1).interactions
+    >>> inner, held = validation_split(data)
+    >>> bool(len(inner) + len(held) == len(data) and inner.timestamps.max() <= held.timestamps.min())
+    True
+    """
+    check_float("validation_split", "share", share, minimum=0, maximum=1, exclusive_min=True)
+    if data.timestamps is None:
+        is_held = np.random.default_rng(random_state).random(len(data)) < share
+        return data.select(~is_held), data.select(is_held)
+    times = data.timestamps.astype(np.int64)
+    is_held = times >= np.quantile(times, 1.0 - share, method="higher")
+    inner, held = data.select(~is_held), data.select(is_held)
+    if data.user_index is None or len(returning_customers(inner, held)) >= min_customers:
+        return inner, held
+    return leave_last_out(data, n=1)
+
+
+def returning_customers(train: Interactions, test: Interactions) -> np.ndarray:
+    """Indices of the customers in ``test`` who have rows in ``train`` (the id maps are
+    shared by a split)."""
+    known = np.bincount(train.user_index, minlength=train.n_users) > 0
+    return np.unique(test.user_index[known[test.user_index]])

@@ -268,3 +268,20 @@ def test_picks_with_k_again_put_due_purchases_first(tmp_path, capsys):
     assert main(["picks", "--dataset", "synthetic", "-k", "2", "--k-again", "3",
                  "--out", str(out)]) == 1
     assert "--k-again 3" in capsys.readouterr().err
+
+
+def test_tune_searches_saves_the_best_and_writes_the_trials(tmp_path, capsys):
+    best, trials = tmp_path / "best.npz", tmp_path / "trials.csv"
+    assert main(["tune", "--dataset", "synthetic", "--model", "EASE,ItemKNN", "--budget", "3",
+                 "--engine", "random", "--no-progress", "--out", str(best),
+                 "--results", str(trials)]) == 0
+    out = capsys.readouterr().out
+    assert "best:" in out and "6 trials" in out
+    table = pd.read_csv(trials)
+    assert len(table) == 6 and set(table["model"]) == {"EASE", "ItemKNN"}
+    import recsys
+
+    model = recsys.load(best)
+    assert type(model).__name__ == table.sort_values("score").iloc[-1]["model"]
+    assert main(["tune", "--dataset", "synthetic", "--budget", "0", "--out", str(best)]) == 1
+    assert "--budget 0" in capsys.readouterr().err

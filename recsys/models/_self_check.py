@@ -16,6 +16,7 @@ import numpy as np
 from .._params import clone
 from ..data import Interactions
 from ..exceptions import RecsysError
+from ..split import returning_customers, validation_split
 
 #: share of the training rows held out (newest by time, else random)
 HOLDOUT = 0.1
@@ -52,7 +53,9 @@ def versus_popularity(templates: dict, data: Interactions, items=None,
     from .popular import Popularity
 
     try:
-        inner, held, customers = _holdout(data, random_state)
+        inner, held = validation_split(data, HOLDOUT, random_state=random_state,
+                                       min_customers=MIN_CUSTOMERS)
+        customers = returning_customers(inner, held)
     except RecsysError:  # too little data to hold any out: keep every model
         return CheckResult({}, 0.0, 0)
     if len(customers) < MIN_CUSTOMERS:
@@ -73,25 +76,3 @@ def versus_popularity(templates: dict, data: Interactions, items=None,
         scores[name] = float(ndcg_at_k(picks, truth, K))
     popularity = scores.pop("")
     return CheckResult(scores, popularity, len(customers))
-
-
-def _holdout(data: Interactions, random_state: int):
-    """(inner train, held out, held-out customers known to the inner train): the newest
-    ``HOLDOUT`` of the rows, or each customer's newest row when that leaves too few known
-    customers (a log whose customers come and go in bursts); a random share without times."""
-    from ..split import leave_last_out
-
-    if data.timestamps is None:
-        is_held = np.random.default_rng(random_state).random(len(data)) < HOLDOUT
-        return _with_customers(data.select(~is_held), data.select(is_held))
-    times = data.timestamps.astype(np.int64)
-    is_held = times >= np.quantile(times, 1.0 - HOLDOUT, method="higher")
-    inner, held, customers = _with_customers(data.select(~is_held), data.select(is_held))
-    if len(customers) >= MIN_CUSTOMERS:
-        return inner, held, customers
-    return _with_customers(*leave_last_out(data, n=1))
-
-
-def _with_customers(inner: Interactions, held: Interactions):
-    known = np.bincount(inner.user_index, minlength=inner.n_users) > 0
-    return inner, held, np.unique(held.user_index[known[held.user_index]])

@@ -115,10 +115,17 @@ class ItemKNN(_ItemToItem):
         return cls(K=self.k, num_threads=self.num_threads)
 
     def _fit(self, data: Interactions, features: Any) -> None:
+        # customers and products with no rows (a split's shared id maps hold the test's too)
+        # would count in BM25's and TF-IDF's collection sizes: the weights use active ones
+        rows = np.flatnonzero(np.diff(self.seen_.indptr))
+        cols = np.flatnonzero(self.item_counts_ > 0)
         with fit_threads(), quiet_implicit_fit():
             engine = self._engine()
-            engine.fit(self.seen_, show_progress=False)
-        similarity = engine.similarity.tocsr().astype(np.float32)
+            engine.fit(self.seen_[rows][:, cols], show_progress=False)
+        found = engine.similarity.tocoo()
+        n = len(self.items_)
+        similarity = sp.csr_matrix((found.data.astype(np.float32),
+                                    (cols[found.row], cols[found.col])), shape=(n, n))
         similarity.eliminate_zeros()
         similarity.sort_indices()
         self.similarity_ = similarity

@@ -1,0 +1,228 @@
+"""Choose by measurement: search each model's parameters on a validation split carved out of
+the training data, refit the best on all of it.
+
+>>> import recsys
+>>> from recsys.tuning import Uniform, tune
+>>> shop = recsys.make_shop(n_customers=400, n_products=60, seed=2)
+>>> found = tune(recsys.EASE(), shop.interactions, budget=4, random_state=0)
+>>> found.results.columns.tolist()[:4]
+['model', 'params', 'score', 'fit_seconds']
+>>> found.model.is_fitted
+True
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._params import check_int, clone
+from ..data import Interactions
+from ..exceptions import DataError, InvalidParameterError
+from ._defaults import DEFAULT_SPACES, default_space
+from ._search import MAX_CUSTOMERS, Validation, optuna_search, parse_metric, random_points, trial
+from ._space import Choice, Integer, Uniform, check_space
+
+__all__ = ["Choice", "DEFAULT_SPACES", "Integer", "TuneResult", "Uniform", "default_space",
+           "tune"]
+
+
+@dataclass(frozen=True)
+class TuneResult:
+    """The best model refitted on all of train, and every trial.
+
+    Attributes
+    ----------
+    model : Recommender
+        Fitted on the whole of ``train`` with ``best_params``.
+    results : pandas.DataFrame
+        One row per trial: ``model``, ``params`` (the changed ones), ``score`` (the validation
+        metric; NaN where the model refused the point), ``fit_seconds``, ``error``,
+        ``candidate`` (its position in ``model_or_space``); best first.
+    best_params : dict
+    best_score : float
+    metric : str
+    """
+
+    model: Any
+    results: pd.DataFrame
+    best_params: dict
+    best_score: float
+    metric: str
+
+
+def tune(model_or_space, train: Interactions, *, items=None, validation=None,
+         metric: str = "ndcg@10", budget: int = 20, time_limit: float | None = None,
+         random_state: int = 0, engine: str = "auto", exclude_seen: bool | None = None,
+         show_progress: bool = False) -> TuneResult:
+    """Search parameters on a validation split of ``train``; refit the best on all of it.
+
+    Parameters
+    ----------
+    model_or_space : model, (model, space), or a list of them
+        A model (its class's default search space, :data:`DEFAULT_SPACES`, around the
+        parameters it was built with), a ``(model, {"param": distribution})`` pair (for a
+        Hybrid: ``"als__factors"``, ``"weights"``...), or a list of these: every one is
+        searched with the same budget and the best of all is returned.
+    train : Interactions
+        Everything the tuner reads. A test split kept apart is never seen.
+    items : ItemFeatures, optional
+        For models that use product features.
+    validation : (Interactions, Interactions), optional
+        ``(inner train, held out)`` to search on; default
+        :func:`recsys.split.validation_split` of ``train`` (the newest tenth of the rows,
+        shaped like a temporal test; a random tenth without timestamps).
+    metric : str, default "ndcg@10"
+        A ranking metric at k: precision, recall, ndcg, map, mrr, hit_rate.
+    budget : int, default 20
+        Trials per model, the first being the model as given.
+    time_limit : float, optional
+        Seconds per model after which no new trial starts.
+    random_state : int, default 0
+        Seeds the search and the sample of validation customers: the same call gives the same
+        results.
+    engine : {"auto", "optuna", "random"}, default "auto"
+        Optuna's TPE sampler (seeded) when installed (the ``tune`` extra), else a seeded
+        random search; the same API either way.
+    exclude_seen : bool, optional
+        Score with bought products excluded (default: the model's own default).
+    show_progress : bool, default False
+
+    Returns
+    -------
+    TuneResult
+    """
+    budget = check_int("tune", "budget", budget, minimum=1)
+    if not isinstance(train, Interactions) or train.user_index is None:
+        raise DataError("tune: train must be recsys.Interactions with customers (from "
+                        "Interactions.from_frame(..., user=...)).")
+    if engine not in ("auto", "optuna", "random"):
+        raise InvalidParameterError(f"tune: engine must be 'auto', 'optuna' or 'random', got "
+                                    f"{engine!r}.")
+    name, k = parse_metric(metric)
+    candidates = _candidates(model_or_space)
+    inner, held = validation if validation is not None else _split(train, random_state)
+    if engine == "optuna" and not _has_optuna():
+        raise InvalidParameterError('tune: engine="optuna" needs optuna: python -m pip install '
+                                    '-e ".[tune]" (or engine="random").')
+    rows: list[dict] = []
+    for which, (template, space) in enumerate(candidates):
+        check = Validation(inner, *_customers(inner, held, random_state), name, k, items,
+                           exclude_seen if exclude_seen is not None
+                           else not template.recommends_seen)
+        found = _search(template, space, check, budget, time_limit, random_state, engine,
+                        show_progress)
+        rows += [{**row, "candidate": which} for row in found]
+    results = pd.DataFrame(rows).sort_values("score", ascending=False, na_position="last",
+                                             kind="stable").reset_index(drop=True)
+    if results["score"].isna().all():
+        raise DataError(f"tune: no trial could be scored; the first error: "
+                        f"{results['error'].iloc[0]}")
+    best = results.iloc[0]
+    return TuneResult(_refit(best, candidates, train, items), results, dict(best["params"]),
+                      float(best["score"]), metric)
+
+
+def _candidates(model_or_space) -> list[tuple[Any, dict]]:
+    """[(model template, space)] from a model, a (model, space) pair, or a list of them."""
+    from ..models.base import Recommender
+
+    entries = model_or_space if isinstance(model_or_space, list) else [model_or_space]
+    out = []
+    for entry in entries:
+        model, space = entry if isinstance(entry, tuple) and len(entry) == 2 else (entry, None)
+        if not isinstance(model, Recommender):
+            raise InvalidParameterError(
+                f"tune: expected a model such as recsys.EASE() or (model, space), got "
+                f"{entry!r}.")
+        name = type(model).__name__
+        out.append((model, check_space(default_space(model) if space is None else space,
+                                       name)))
+    return out
+
+
+def _split(train: Interactions, random_state: int):
+    from ..split import validation_split
+
+    return validation_split(train, 0.1, random_state=random_state)
+
+
+def _customers(inner: Interactions, held: Interactions, random_state: int):
+    """(ids of at most MAX_CUSTOMERS held-out customers with a history, their truth)."""
+    from ..split import returning_customers
+
+    customers = returning_customers(inner, held)
+    if len(customers) == 0:
+        raise DataError("tune: no held-out customer has a history before the validation "
+                        "period; pass validation=(inner, held) or more data.")
+    if len(customers) > MAX_CUSTOMERS:
+        chosen = np.random.default_rng(random_state).choice(customers, MAX_CUSTOMERS,
+                                                            replace=False)
+        customers = np.sort(chosen)
+    truth = held.select(np.isin(held.user_index, customers)).to_frame()[["user_id", "item_id"]]
+    return held.users.ids[customers], truth
+
+
+def _search(template, space, check: Validation, budget: int, time_limit: float | None,
+            seed: int, engine: str, show_progress: bool) -> list[dict]:
+    """Every trial of one model, as rows."""
+    rows: list[dict] = []
+    label = type(template).__name__
+    bar = _bar(budget, label, show_progress)
+
+    def record(params, score, seconds, error):
+        rows.append({"model": label, "params": params, "score": score,
+                     "fit_seconds": seconds, "error": error})
+        bar.update(1)
+
+    deadline = time.perf_counter() + (time_limit if time_limit is not None else float("inf"))
+    use_optuna = engine == "optuna" or (engine == "auto" and space and _has_optuna())
+    if use_optuna and space:
+        optuna_search(template, space, check, budget, seed, deadline, record)
+    else:
+        for number, params in enumerate(random_points(space, budget if space else 1, seed)):
+            if number and time.perf_counter() > deadline:
+                break
+            record(params, *trial(template, params, check))
+    bar.close()
+    return rows
+
+
+def _has_optuna() -> bool:
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _refit(best, candidates, train: Interactions, items):
+    from ..models.base import fit_model
+
+    model = clone(candidates[int(best["candidate"])][0])
+    model.set_params(**best["params"])
+    return fit_model(model, train, items)
+
+
+def _bar(total: int, label: str, show: bool):
+    """A progress bar (tqdm when shown and installed), else a counter that prints nothing."""
+    if show:
+        try:
+            from tqdm.auto import tqdm
+
+            return tqdm(total=total, desc=f"tune {label}", unit="trial")
+        except ImportError:
+            pass
+
+    class _Silent:
+        def update(self, n: int) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    return _Silent()

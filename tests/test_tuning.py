@@ -1,0 +1,96 @@
+"""recsys.tune: seeded, reads only train, refits the best, searches any space (Hybrid too)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import recsys
+from recsys.split import temporal_split
+from recsys.tuning import Choice, Integer, Uniform, tune
+
+
+@pytest.fixture(scope="module")
+def split():
+    shop = recsys.make_shop(n_customers=500, n_products=60, seed=9)
+    return temporal_split(shop.interactions, last_days=30)
+
+
+def test_the_same_call_gives_the_same_trials(split):
+    train, _ = split
+    first = tune(recsys.EASE(), train, budget=5, engine="random", random_state=3)
+    again = tune(recsys.EASE(), train, budget=5, engine="random", random_state=3)
+    pd.testing.assert_frame_equal(first.results.drop(columns="fit_seconds"),
+                                  again.results.drop(columns="fit_seconds"))
+    assert first.results["params"].iloc[-1] != {} or len(first.results) == 5
+    assert first.results["params"].tolist().count({}) == 1  # the model as given is tried
+
+
+def test_only_the_training_rows_are_read(split):
+    """The split shares its id maps with the test; rebuilt from train's rows alone (no test
+    customer or product in its maps), the search finds the same scores."""
+    train, test = split
+    alone = recsys.Interactions.from_frame(train.to_frame(), user="user_id", item="item_id",
+                                           weight="weight", timestamp="timestamp",
+                                           basket="basket_id")
+    shared = tune(recsys.ItemKNN(), train, budget=4, engine="random")
+    rebuilt = tune(recsys.ItemKNN(), alone, budget=4, engine="random")
+    assert shared.results["score"].tolist() == pytest.approx(rebuilt.results["score"].tolist())
+    assert shared.results["params"].tolist() == rebuilt.results["params"].tolist()
+    assert test.timestamps.min() > train.timestamps.max()
+
+
+def test_the_best_is_refitted_on_all_of_train(split):
+    train, _ = split
+    found = tune(recsys.ItemKNN(), train, budget=4, engine="random")
+    assert found.best_score == found.results["score"].max()
+    for name, value in found.best_params.items():
+        assert found.model.get_params()[name] == value
+    known = np.unique(train.user_index)
+    assert len(found.model.users_) >= len(known)
+    assert found.model.recommend(train.users.ids[known[:3]], k=3).item_ids(0)
+
+
+def test_a_hybrid_space_and_a_list_of_models(split):
+    train, _ = split
+    hybrid = recsys.Hybrid(components=[("knn", recsys.ItemKNN()), ("pop", recsys.Popularity())],
+                           mode="blend")
+    space = {"knn__k": Integer(5, 50), "weights": Choice([[1.0, 0.1], [1.0, 1.0]])}
+    found = tune([(hybrid, space), recsys.EASE()], train, budget=3, engine="random")
+    assert set(found.results["model"]) == {"Hybrid", "EASE"} and len(found.results) == 6
+    assert found.model.is_fitted
+
+
+def test_a_refused_point_is_recorded_not_raised(split):
+    train, _ = split
+    found = tune((recsys.EASE(), {"l2": Choice([-5.0])}), train, budget=3, engine="random")
+    refused = found.results[found.results["score"].isna()]
+    assert len(refused) == 2 and refused["error"].str.contains("l2").all()
+    assert math.isfinite(found.best_score) and found.best_params == {}
+
+
+def test_bad_requests_name_the_fix(split, monkeypatch):
+    train, _ = split
+    with pytest.raises(recsys.InvalidParameterError, match="ndcg@10"):
+        tune(recsys.EASE(), train, metric="ndcg")
+    with pytest.raises(recsys.InvalidParameterError, match="needs a distribution"):
+        tune((recsys.EASE(), {"l2": 200}), train)
+    with pytest.raises(recsys.InvalidParameterError, match="low < high"):
+        Uniform(5, 1)
+    import recsys.tuning as tuning
+
+    monkeypatch.setattr(tuning, "_has_optuna", lambda: False)
+    with pytest.raises(recsys.InvalidParameterError, match=r"\.\[tune\]"):
+        tune(recsys.EASE(), train, engine="optuna")
+
+
+def test_optuna_search_is_seeded(split):
+    pytest.importorskip("optuna")
+    train, _ = split
+    first = tune(recsys.EASE(), train, budget=6, engine="optuna", random_state=1)
+    again = tune(recsys.EASE(), train, budget=6, engine="optuna", random_state=1)
+    assert first.results["params"].tolist() == again.results["params"].tolist()
+    assert len(first.results) == 6
