@@ -220,8 +220,9 @@ class ALS(_Factorization):
     iterations : int
     num_threads : int
         Threads for implicit and for BLAS inside our calls (0: all cores).
-    random_state : int, optional
-        Seed of the initial factors (results are reproducible for any thread count).
+    random_state : int or None, default 0
+        Seed of the initial factors: the same data give the same model, for any thread
+        count (None: a fresh seed each fit).
     use_cg : bool
         implicit's conjugate-gradient solver (faster) instead of Cholesky.
 
@@ -240,7 +241,7 @@ class ALS(_Factorization):
                                               "iterations": 15, "random_state": 0}
 
     def __init__(self, *, factors: int = 64, regularization: float = 0.01, alpha: float = 1.0,
-                 iterations: int = 15, num_threads: int = 0, random_state: int | None = None,
+                 iterations: int = 15, num_threads: int = 0, random_state: int | None = 0,
                  use_cg: bool = True) -> None:
         self.factors = factors
         self.regularization = regularization
@@ -322,7 +323,8 @@ class BPR(_Factorization):
     num_threads : int
         Threads for implicit (0: all cores). SGD updates run in parallel without
         locks, so **results are reproducible only with num_threads=1**.
-    random_state : int, optional
+    random_state : int or None, default 0
+        Seed of the initial factors and the sampling (None: a fresh seed each fit).
 
     Examples
     --------
@@ -341,7 +343,7 @@ class BPR(_Factorization):
 
     def __init__(self, *, factors: int = 64, learning_rate: float = 0.01,
                  regularization: float = 0.01, iterations: int = 100, num_threads: int = 0,
-                 random_state: int | None = None) -> None:
+                 random_state: int | None = 0) -> None:
         self.factors = factors
         self.learning_rate = learning_rate
         self.regularization = regularization
