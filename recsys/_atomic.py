@@ -15,7 +15,12 @@ from pathlib import Path
 
 from .exceptions import DataError
 
-__all__ = ["atomic_path", "temporary_beside", "publish", "discard"]
+__all__ = ["atomic_path", "temporary_beside", "publish", "discard", "discard_pending"]
+
+#: temporary files created and neither published nor discarded yet: what an interrupted
+#: command removes on its way out, wherever the interruption landed (even between the file's
+#: creation and the code that would clean it up)
+_PENDING: set[str] = set()
 
 
 def temporary_beside(target: str | os.PathLike) -> Path:
@@ -25,6 +30,7 @@ def temporary_beside(target: str | os.PathLike) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                         suffix=".part")
+        _PENDING.add(name)
     except OSError as exc:
         raise DataError(f"cannot write {str(target)!r}: {exc.strerror or exc}. Check that its "
                         f"folder can be created and written to.") from None
@@ -39,12 +45,21 @@ def publish(temporary: Path, target: str | os.PathLike) -> None:
     except OSError as exc:
         discard(temporary)
         raise DataError(f"cannot write {str(target)!r}: {exc.strerror or exc}.") from None
+    _PENDING.discard(str(temporary))
 
 
 def discard(temporary: Path) -> None:
     """Remove an unfinished temporary file (gone already is fine)."""
     with suppress(FileNotFoundError):
         os.unlink(temporary)
+    _PENDING.discard(str(temporary))
+
+
+def discard_pending() -> None:
+    """Remove every temporary file not yet published or discarded (the command line calls
+    this when a command is interrupted or terminated)."""
+    for name in list(_PENDING):
+        discard(Path(name))
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ._atomic import discard_pending
 from .exceptions import DataError, InvalidParameterError, RecsysError
 
 __all__ = ["main", "build_parser"]
@@ -69,10 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"recsys {args.command}: error: {in_cli_words(str(exc))}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
+            discard_pending()
             print(f"recsys {args.command}: interrupted; files not finished were not written "
                   f"(earlier versions are untouched).", file=sys.stderr)
             return 130
         except Terminated:
+            discard_pending()
             print(f"recsys {args.command}: terminated; files not finished were not written "
                   f"(earlier versions are untouched).", file=sys.stderr)
             return 143

@@ -110,3 +110,23 @@ def test_the_wide_layout_is_rectangular_when_some_customers_get_fewer_picks(tmp_
     assert len(widths) == 1, widths
     header = lines[0].split(",")
     assert header[0] == "customer_id" and "item_8" in header and "reason_8" in header
+
+
+def test_an_interrupted_command_removes_temporary_files_wherever_it_landed(tmp_path, monkeypatch):
+    """An interruption between a temporary file's creation and the code that would clean it
+    up: the command line's handler still removes it."""
+    from recsys import _atomic
+    from recsys.cli import main
+
+    made = []
+
+    def interrupted(args):
+        made.append(_atomic.temporary_beside(tmp_path / "picks.csv"))
+        raise KeyboardInterrupt
+
+    from recsys.cli import COMMANDS
+
+    help_text, configure, _ = COMMANDS["picks"]
+    monkeypatch.setitem(COMMANDS, "picks", (help_text, configure, interrupted))
+    assert main(["picks", "--out", str(tmp_path / "picks.csv")]) == 130
+    assert made and not made[0].exists() and _leftovers(tmp_path) == []

@@ -153,14 +153,16 @@ def make_picks(
         picks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         return CampaignResult(to_wide(picks, k) if format == "wide" else picks, summary,
                               assignments)
-    writer = Writer(out, format, k)  # the file appears whole when the run ends, or not at all
-    try:
+    writer = None
+    try:  # the file appears whole when the run ends, or not at all
+        writer = Writer(out, format, k)
         summary, assignments = _dispatch(model, audience, opts, writer.write, control, salt,
                                          arms)
+        writer.close()
     except BaseException:
-        writer.abort()
+        if writer is not None:
+            writer.abort()
         raise
-    writer.close()
     return CampaignResult(None, summary, assignments)
 
 
