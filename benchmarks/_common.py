@@ -152,6 +152,22 @@ def data_dir(arg: str | None) -> Path:
     return Path(arg or os.environ.get("RECSYS_DATA_DIR", ROOT.parent / "shared" / "data"))
 
 
+#: the file or folder each public data set is read from, under the data directory
+DATA_FILES = {"online-retail": "online-retail.csv.gz", "movielens": "ml-latest-small",
+              "fimi": "fimi-retail.dat.gz"}
+
+
+def present(cases: list[str], root: Path) -> list[str]:
+    """The cases whose data is at hand (the synthetic ones always), saying which are skipped."""
+    kept = []
+    for case in cases:
+        if case in DATA_FILES and not (root / DATA_FILES[case]).exists():
+            print(f"skip {case}: no data under {root}")
+            continue
+        kept.append(case)
+    return kept
+
+
 def make_large(n_users: int, n_items: int, n_rows: int, seed: int = 0):
     """Purchases with long-tail popularity and 200 taste clusters, as Interactions
     (the generator of the 1,000,000-customer cases)."""

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, finish
+from _common import data_dir, finish, present
 
 
 def load(dataset: str, root: Path):
@@ -121,11 +121,7 @@ def main(argv=None) -> int:
     root = data_dir(args.data_dir)
     cases = ["synthetic"] if args.quick else ["online-retail", "movielens"]
     rows, failures = [], []
-    for dataset in cases:
-        needed = {"online-retail": "online-retail.csv.gz", "movielens": "ml-latest-small"}
-        if dataset in needed and not (root / needed[dataset]).exists():
-            print(f"skip {dataset}: no data under {root}")
-            continue
+    for dataset in present(cases, root):
         got, failed = evaluate_case(dataset, root)
         rows += got
         failures += failed

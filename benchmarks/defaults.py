@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, finish
+from _common import data_dir, finish, present
 
 #: a default model may trail Popularity by this much (ties on data where both answer alike)
 TOLERANCE = 1e-9
@@ -91,11 +91,7 @@ def main(argv=None) -> int:
     if not args.quick:
         cases = ["online-retail", "movielens", *cases]
     rows, failures = [], []
-    for case in cases:
-        needed = {"online-retail": "online-retail.csv.gz", "movielens": "ml-latest-small"}
-        if case in needed and not (root / needed[case]).exists():
-            print(f"skip {case}: no data under {root}")
-            continue
+    for case in present(cases, root):
         got, failed = run_case(case, root)
         rows += got
         failures += failed

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, finish
+from _common import data_dir, finish, present
 
 K = 10
 
@@ -166,10 +166,7 @@ def main(argv=None) -> int:
     root = data_dir(args.data_dir)
     cases = ["synthetic"] if args.quick else ["online-retail"]
     rows, failures = [], []
-    for dataset in cases:
-        if dataset == "online-retail" and not (root / "online-retail.csv.gz").exists():
-            print(f"skip {dataset}: no data under {root}")
-            continue
+    for dataset in present(cases, root):
         for run in (run_case, run_last_basket):
             got, failed = run(dataset, root)
             rows += got

@@ -265,3 +265,16 @@ def returning_customers(train: Interactions, test: Interactions) -> np.ndarray:
     shared by a split)."""
     known = np.bincount(train.user_index, minlength=train.n_users) > 0
     return np.unique(test.user_index[known[test.user_index]])
+
+
+def held_out_truth(inner: Interactions, held: Interactions, limit: int,
+                   random_state: int | None = 0) -> tuple[np.ndarray, pd.DataFrame]:
+    """(ids, truth) of at most ``limit`` held-out customers who have a history in ``inner``
+    (a seeded sample above it), and their held-out ``user_id``/``item_id`` rows: what a
+    validation scores on (the default Hybrid's check, :func:`recsys.tune`)."""
+    customers = returning_customers(inner, held)
+    if len(customers) > limit:
+        chosen = np.random.default_rng(random_state).choice(customers, limit, replace=False)
+        customers = np.sort(chosen)
+    truth = held.select(np.isin(held.user_index, customers)).to_frame()[["user_id", "item_id"]]
+    return held.users.ids[customers], truth

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._params import clone
 from ..data import Interactions
 from ..exceptions import RecsysError
-from ..split import returning_customers, validation_split
+from ..split import held_out_truth, validation_split
 
 #: share of the training rows held out (newest by time, else random)
 HOLDOUT = 0.1
@@ -47,32 +46,23 @@ def versus_popularity(templates: dict, data: Interactions, items=None,
                       random_state: int = 0) -> CheckResult:
     """Fit clones of ``templates`` ({name: model}) and Popularity on all but the held-out
     rows of ``data`` and score each (ndcg@10, purchased products excluded) on up to
-    ``MAX_CUSTOMERS`` held-out customers."""
-    from ..metrics import ndcg_at_k
-    from .base import fit_model
+    ``MAX_CUSTOMERS`` held-out customers, as :func:`recsys.tune` scores a trial."""
+    from ..tuning._search import Validation, trial
     from .popular import Popularity
 
     try:
         inner, held = validation_split(data, HOLDOUT, random_state=random_state,
                                        min_customers=MIN_CUSTOMERS)
-        customers = returning_customers(inner, held)
     except RecsysError:  # too little data to hold any out: keep every model
         return CheckResult({}, 0.0, 0)
-    if len(customers) < MIN_CUSTOMERS:
-        return CheckResult({}, 0.0, len(customers))
-    if len(customers) > MAX_CUSTOMERS:
-        rng = np.random.default_rng(random_state)
-        customers = np.sort(rng.choice(customers, MAX_CUSTOMERS, replace=False))
-    truth = held.select(np.isin(held.user_index, customers)).to_frame()[["user_id", "item_id"]]
-    ids = data.users.ids[customers]
+    ids, truth = held_out_truth(inner, held, MAX_CUSTOMERS, random_state)
+    if len(ids) < MIN_CUSTOMERS:
+        return CheckResult({}, 0.0, len(ids))
+    check = Validation(inner, ids, truth, "ndcg", K, items, exclude_seen=True)
     scores = {}
     for name, template in {**templates, "": Popularity()}.items():
-        try:
-            model = fit_model(clone(template), inner, items)
-        except RecsysError:  # the inner slice can be too thin for a model: keep it
-            scores[name] = float("inf")
-            continue
-        picks = model.recommend(ids, k=K, on_unknown="fallback").to_frame()
-        scores[name] = float(ndcg_at_k(picks, truth, K))
+        score, _, _ = trial(template, {}, check)
+        # a model the inner slice is too thin for (NaN) is kept: it cannot be judged
+        scores[name] = float("inf") if np.isnan(score) else score
     popularity = scores.pop("")
-    return CheckResult(scores, popularity, len(customers))
+    return CheckResult(scores, popularity, len(ids))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -262,9 +263,10 @@ class Hybrid(Recommender):
         self.check_ = versus_popularity({"als": named["als"]}, data, features)
         if not self.check_.losers() or "content" not in named:
             return self.check_.losers()
-        # content answers customers only where ALS does not: judged only when ALS is out
-        self.check_ = versus_popularity({"als": named["als"], "content": named["content"]},
-                                        data, features)
+        # content answers customers only where ALS does not: judged only when ALS is out,
+        # on the same held-out customers (ALS's score is kept, not fitted again)
+        content = versus_popularity({"content": named["content"]}, data, features)
+        self.check_ = replace(content, scores={**self.check_.scores, **content.scores})
         return self.check_.losers()
 
     def _set_components(self, fitted: list[tuple[str, Recommender]]) -> None:

@@ -207,27 +207,16 @@ class BuyAgain(Recommender):
             return np.zeros(picks.shape, np.int64), found
         return cells[position].reshape(picks.shape), found
 
-    def _why(self, user: int, item: int, day: float) -> str | None:
-        """The reason of one bought product, or None when the customer never bought it."""
-        cells, found = self._cells(np.array([user]), np.array([[item]]))
-        if not found[0, 0]:
-            return None
-        cycle = float(self.cycle_days_[cells[0, 0]])
-        if cycle > 0:
-            ago = max(0, round(day - float(self.last_day_[cells[0, 0]])))
-            unit = "day" if ago == 1 else "days"
-            return f"You buy this about every {cycle:.0f} days; your last was {ago} {unit} ago"
-        return "You bought this before"
-
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         if user is None:
             score = float(history[0, item]) if history is not None else 0.0
             return score, [], "buy again", {}
         query = Query.of_users(np.array([user]))
         score = float(self._scores(query)[0, item])
-        why = self._why(user, item, self._day(query))
-        details = {"reason": why} if why else {}
-        return score, [], "buy again" if why else "popularity", details
+        found = self._anchors(query, np.array([[item]]), None)  # the pick's own reason
+        if found.codes[0, 0] != "buy_again":
+            return score, [], "popularity", {}
+        return score, [], "buy again", {"reason": str(found.anchors[0, 0])}
 
     # ------------------------------------------------------------------ persistence
     def _state(self):

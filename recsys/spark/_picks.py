@@ -63,10 +63,11 @@ def recommend_all(model, customers, k: int = 10, *, customer: str = "customer_id
             raise InvalidParameterError(
                 f"recommend_all: {bad}= is not taken here (control groups and output files "
                 f"are the driver's: use out= for Parquet, and recsys.experiment for groups).")
-    name, digest = _ship(session, model)
+    name, digest, local = _ship(session, model)
     stamp = np.datetime64("now", "ns") if as_of is None else as_of
     task = _Task(name, digest, k, customer, tuple(constraints), products, stamp, options)
-    picks = customers.select(customer).mapInPandas(task, _schema(customers, customer, task))
+    picks = customers.select(customer).mapInPandas(task, _schema(customers, customer, task,
+                                                                 local))
     if out is None:
         return picks
     picks.write.mode(mode).parquet(out)
@@ -105,9 +106,10 @@ class _Task:
                 yield pd.DataFrame(frame).rename(columns={"customer_id": self.customer})
 
 
-def _ship(session, model) -> tuple[str, str]:
-    """Put the model file on every executor; (its file name, its digest)."""
+def _ship(session, model) -> tuple[str, str, Any]:
+    """Put the model file on every executor; (its file name, its digest, the model)."""
     from ..models.base import Recommender
+    from ..persistence import load
 
     if isinstance(model, Recommender):
         folder = tempfile.mkdtemp(prefix="recsys-spark-")
@@ -115,6 +117,7 @@ def _ship(session, model) -> tuple[str, str]:
         model.save(path)
     elif isinstance(model, str | os.PathLike) and Path(model).is_file():
         path = Path(model)
+        model = load(path)  # checked here once, and read for the output's types
     else:
         raise InvalidParameterError(
             f"recommend_all: model must be a fitted recsys model or the path of a model file, "
@@ -123,17 +126,13 @@ def _ship(session, model) -> tuple[str, str]:
     shipped = Path(tempfile.mkdtemp(prefix="recsys-spark-")) / f"model-{digest}.npz"
     shipped.write_bytes(path.read_bytes())  # a unique name: addFile refuses a changed file
     session.sparkContext.addFile(str(shipped))
-    return shipped.name, digest
+    return shipped.name, digest, model
 
 
-def _schema(customers, customer: str, task: _Task):
+def _schema(customers, customer: str, task: _Task, model):
     """The output's Spark schema: the audience's id type, the model's product id type."""
-    from pyspark import SparkFiles
     from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
 
-    from ..persistence import load
-
-    model = _LOADED.get(task.digest) or load(SparkFiles.get(task.name))
     product = LongType() if model.items_.ids.dtype.kind in "iu" else StringType()
     fields = [StructField(customer, customers.schema[customer].dataType),
               StructField("rank", LongType()), StructField("product_id", product)]

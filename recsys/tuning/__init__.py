@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .._params import check_int, clone
@@ -153,18 +152,13 @@ def _split(train: Interactions, random_state: int):
 
 def _customers(inner: Interactions, held: Interactions, random_state: int):
     """(ids of at most MAX_CUSTOMERS held-out customers with a history, their truth)."""
-    from ..split import returning_customers
+    from ..split import held_out_truth
 
-    customers = returning_customers(inner, held)
-    if len(customers) == 0:
+    ids, truth = held_out_truth(inner, held, MAX_CUSTOMERS, random_state)
+    if len(ids) == 0:
         raise DataError("tune: no held-out customer has a history before the validation "
                         "period; pass validation=(inner, held) or more data.")
-    if len(customers) > MAX_CUSTOMERS:
-        chosen = np.random.default_rng(random_state).choice(customers, MAX_CUSTOMERS,
-                                                            replace=False)
-        customers = np.sort(chosen)
-    truth = held.select(np.isin(held.user_index, customers)).to_frame()[["user_id", "item_id"]]
-    return held.users.ids[customers], truth
+    return ids, truth
 
 
 def _search(template, space, check: Validation, budget: int, time_limit: float | None,
