@@ -40,6 +40,7 @@ from .models import (
     Popularity,
     Recommendations,
     Recommender,
+    RP3beta,
 )
 from .persistence import load, save
 from .tuning import tune
@@ -54,7 +55,7 @@ __all__ = [
     # models
     "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity", "AssociationRules",
     "ALS", "BPR", "ItemKNN", "EASE", "ContentBased", "Hybrid", "BuyAgain",
-    "NextBasket",
+    "NextBasket", "RP3beta",
     "clone", "load", "save", "evaluate", "compare",
     # modules
     "campaign", "experiment", "metrics", "reasons", "rules", "segments", "split",

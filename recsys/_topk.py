@@ -17,7 +17,7 @@ from ._arrays import (
 )
 
 __all__ = ["topk", "mask_rows", "chunk_rows", "take_rows", "binary_rows", "dense_scores",
-           "one_hot_rows", "sorted_csr", "padded_blocks", "drop_entries", "topk_sparse"]
+           "one_hot_rows", "sorted_csr", "padded_blocks", "drop_entries", "topk_sparse", "top_per_row"]
 
 def _plain_csr_layout() -> bool:
     """Whether this scipy's CSR matrix is exactly its five plain attributes (what
@@ -270,3 +270,21 @@ def unit_sparse_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
     return (sp.diags(inv.astype(np.float32)) @ matrix).tocsr().astype(np.float32)
+
+
+def top_per_row(block: np.ndarray, first_row: int, k: int) -> sp.csr_matrix:
+    """The ``k`` largest positive cells of each row of a dense block of an items x items
+    matrix, the diagonal (row ``i`` of the block is item ``first_row + i``) left out, as CSR
+    rows: pruning a similarity built block by block. ``block`` is overwritten.
+
+    >>> top_per_row(np.array([[9.0, 2.0, 3.0, -1.0]]), 0, 2).toarray().tolist()
+    [[0.0, 2.0, 3.0, 0.0]]
+    """
+    rows = np.arange(block.shape[0])
+    block[rows, first_row + rows] = 0.0
+    width = min(k, block.shape[1])
+    cols = np.argpartition(-block, width - 1, axis=1)[:, :width]
+    vals = np.take_along_axis(block, cols, axis=1)
+    keep = vals > 0
+    return sp.csr_matrix((vals[keep].astype(np.float32),
+                          (np.repeat(rows, keep.sum(axis=1)), cols[keep])), shape=block.shape)

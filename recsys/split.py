@@ -78,10 +78,14 @@ def temporal_split(
 
 def leave_last_out(
     data: Interactions, n: int = 1, *, by: Literal["time", "basket"] = "time",
-    last_days: float | None = None,
+    last_days: float | None = None, share: float | None = None,
 ) -> tuple[Interactions, Interactions]:
     """Per user, the last ``n`` interactions (``by="time"``) or the last basket
     (``by="basket"``, the next-basket protocol) go to test.
+
+    ``share`` (with ``by="time"``; replaces ``n``): the newest ``share`` of each user's
+    interactions, ``floor(share * count)`` of them and at least one (the "last 20% per user"
+    protocol: ``share=0.2``); users with a single interaction stay whole in train.
 
     Users with ``n`` or fewer interactions (or a single basket) stay whole in
     train, so no one loses their entire history. Equal timestamps keep row order.
@@ -107,6 +111,11 @@ def leave_last_out(
     n = check_int("leave_last_out", "n", n, minimum=1)
     check_float("leave_last_out", "last_days", last_days, minimum=0, exclusive_min=True,
                 allow_none=True)
+    check_float("leave_last_out", "share", share, minimum=0, maximum=1, exclusive_min=True,
+                allow_none=True)
+    if share is not None and by != "time":
+        raise InvalidParameterError("leave_last_out: share= goes with by='time' (a basket "
+                                    "split holds out each user's last basket).")
     if data.user_index is None:
         raise DataError("leave_last_out needs users; these interactions are baskets only.")
     if data.timestamps is None:
@@ -122,7 +131,11 @@ def leave_last_out(
         count = np.bincount(users, minlength=data.n_users)
         sorted_users = users[order]
         from_end = count[sorted_users] - rank_in_runs(sorted_users)
-        test_sorted = (from_end <= n) & (count[sorted_users] > n)
+        if share is None:
+            test_sorted = (from_end <= n) & (count[sorted_users] > n)
+        else:
+            held = np.maximum(1, np.floor(share * count + 1e-9)).astype(np.int64)
+            test_sorted = (from_end <= held[sorted_users]) & (count[sorted_users] > 1)
     else:
         if data.basket_index is None:
             raise DataError("leave_last_out(by='basket') needs a basket column.")

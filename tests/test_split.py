@@ -146,3 +146,22 @@ def test_leave_last_out_refuses_data_without_times():
     frame = pd.DataFrame({"user_id": [1, 1, 2], "item_id": ["a", "b", "a"]})
     with pytest.raises(DataError, match="random_split"):
         leave_last_out(Interactions.from_frame(frame))
+
+
+@settings(max_examples=40, deadline=None)
+@given(counts=st.lists(st.integers(1, 12), min_size=1, max_size=8),
+       share=st.sampled_from([0.1, 0.2, 0.5, 0.9]))
+def test_leave_last_out_share_holds_out_the_newest_share_of_each_user(counts, share):
+    users = np.repeat(np.arange(len(counts)), counts)
+    day = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(len(users)), unit="D")
+    frame = pd.DataFrame({"user": users, "item": np.arange(len(users)) % 7, "day": day})
+    data = Interactions.from_frame(frame, user="user", item="item", timestamp="day")
+    train, test = leave_last_out(data, share=share)
+    held = np.bincount(test.to_frame()["user_id"].astype(int), minlength=len(counts))
+    expected = [0 if c == 1 else max(1, int(np.floor(share * c + 1e-9))) for c in counts]
+    assert held.tolist() == expected
+    for user in range(len(counts)):  # the held rows are each user's newest
+        kept = train.timestamps[train.user_index == train.users.to_index([user])[0]]
+        out = test.timestamps[test.user_index == test.users.to_index([user])[0]] \
+            if held[user] else np.array([], "datetime64[ns]")
+        assert len(out) == 0 or kept.max() < out.min()

@@ -6,9 +6,11 @@ list ``recsys.load`` may rebuild, and the list the conformance tests cover).
 
 from .base import REGISTRY, Explanation, Recommendations, Recommender
 from .content import ContentBased
+from .ease import EASE
 from .factorization import ALS, BPR
+from .graph import RP3beta
 from .hybrid import Hybrid
-from .neighbors import EASE, ItemKNN
+from .neighbors import ItemKNN
 from .next_basket import NextBasket
 from .popular import Popularity
 from .repeat import BuyAgain
@@ -16,4 +18,4 @@ from .rules import AssociationRules
 
 __all__ = ["REGISTRY", "Explanation", "Recommendations", "Recommender", "Popularity",
            "AssociationRules", "ALS", "BPR", "ItemKNN", "EASE", "ContentBased",
-           "Hybrid", "BuyAgain", "NextBasket"]
+           "Hybrid", "BuyAgain", "NextBasket", "RP3beta"]

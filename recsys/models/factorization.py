@@ -21,6 +21,7 @@ from .._ranking import Filter, Query, TopK, chunk_slices
 from .._threads import fit_threads, scoring_threads
 from .._topk import padded_blocks
 from ..data import Interactions
+from ._weighted import WeightedInput
 from .base import Anchors, Recommender, _register
 
 __all__ = ["ALS", "BPR"]
@@ -196,7 +197,7 @@ class _Factorization(Recommender):
 
 
 @_register
-class ALS(_Factorization):
+class ALS(WeightedInput, _Factorization):
     r"""Implicit-feedback matrix factorisation by alternating least squares (Hu, Koren, Volinsky).
 
     Runs implicit's CPU solver (conjugate gradient). Each customer x product
@@ -225,6 +226,13 @@ class ALS(_Factorization):
         count (None: a fresh seed each fit).
     use_cg : bool
         implicit's conjugate-gradient solver (faster) instead of Cholesky.
+    weighting : {"bm25", "tfidf", "log", "binary"} or None, default None
+        How the summed weights become confidences before ``alpha`` scales them (see
+        :mod:`recsys._weighting`; ``"bm25"`` is implicit's ``bm25_weight`` with products as
+        documents, as in implicit's examples). None: the weights as they are.
+    half_life_days : float or None, default None
+        Each interaction's weight halves every ``half_life_days`` of age at the newest
+        interaction of the training data (needs timestamps); None: no decay.
 
     Examples
     --------
@@ -242,7 +250,10 @@ class ALS(_Factorization):
 
     def __init__(self, *, factors: int = 64, regularization: float = 0.01, alpha: float = 1.0,
                  iterations: int = 15, num_threads: int = 0, random_state: int | None = 0,
-                 use_cg: bool = True) -> None:
+                 use_cg: bool = True, weighting: str | None = None,
+                 half_life_days: float | None = None) -> None:
+        self.weighting = weighting
+        self.half_life_days = half_life_days
         self.factors = factors
         self.regularization = regularization
         self.alpha = alpha
@@ -259,29 +270,37 @@ class ALS(_Factorization):
         check_int("ALS", "num_threads", self.num_threads, minimum=0)
         check_int("ALS", "random_state", self.random_state, allow_none=True)
         check_bool("ALS", "use_cg", self.use_cg)
+        self._check_weighting()
 
     def _fit(self, data: Interactions, features: Any) -> None:
         from implicit.cpu.als import AlternatingLeastSquares
 
+        train = self._weighted_training(data)
         with fit_threads():
             engine = AlternatingLeastSquares(
                 factors=self.factors, regularization=self.regularization, alpha=self.alpha,
                 iterations=self.iterations, num_threads=self.num_threads,
                 random_state=self.random_state, use_cg=self.use_cg)
-            engine.fit(self.seen_, show_progress=False)
+            engine.fit(train, show_progress=False)
         self.user_factors_ = np.ascontiguousarray(engine.user_factors)
         self.item_factors_ = np.ascontiguousarray(engine.item_factors)
         self._cache_gram = _gram(self.item_factors_, self.regularization)
 
+    def _state(self):
+        arrays, meta = super()._state()
+        weighting, facts = self._weighting_state()
+        return {**arrays, **weighting}, {**meta, **facts}
+
     def _load_state(self, arrays, meta) -> None:
         super()._load_state(arrays, meta)
+        self._load_weighting(arrays, meta)
         self._cache_gram = _gram(self.item_factors_, self.regularization)
 
     def _fold_in(self, histories: sp.csr_matrix) -> np.ndarray:
         """The least-squares user vector of each history against the fixed item factors
         (what implicit's ``recalculate_user`` computes), batched in numpy."""
-        return least_squares_fold_in(self._cache_gram, self.item_factors_, histories.tocsr(),
-                                     self.alpha)
+        return least_squares_fold_in(self._cache_gram, self.item_factors_,
+                                     self._weighted(histories), self.alpha)
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         """Item contributions of the least-squares user vector (Hu et al. 2008, sec. 5):
@@ -294,6 +313,7 @@ class ALS(_Factorization):
             return float(np.linalg.norm(self.item_factors_[item])), [], "item factors"
         if history is None or history.nnz == 0:
             return score, [], "item factors"
+        history = self._weighted(history)
         hist = history.indices
         confidence = self.alpha * history.data.astype(np.float64)
         Yh = self.item_factors_[hist].astype(np.float64)

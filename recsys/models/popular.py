@@ -28,9 +28,13 @@ class Popularity(Recommender):
 
     Parameters
     ----------
-    window_days : float, optional
+    window_days : float or None, default None
         Count only interactions in the last ``window_days`` before the newest
         timestamp in the training data (needs timestamps).
+    half_life_days : float or None, default None
+        Each buyer counts ``2 ** (-age / half_life_days)``, the age in days of their
+        latest purchase of the item at the newest timestamp (needs timestamps): what
+        sells now ranks first, without a hard window. None: every buyer counts 1.
 
     Examples
     --------
@@ -44,40 +48,60 @@ class Popularity(Recommender):
 
     supports_similar_items: ClassVar[bool] = False
 
-    def __init__(self, *, window_days: float | None = None) -> None:
+    @classmethod
+    def _test_variants(cls) -> list[dict[str, Any]]:
+        return [{}, {"window_days": 60.0, "half_life_days": 14.0}]
+
+    def __init__(self, *, window_days: float | None = None,
+                 half_life_days: float | None = None) -> None:
         self.window_days = window_days
+        self.half_life_days = half_life_days
 
     def _check_params(self) -> None:
         check_float("Popularity", "window_days", self.window_days, minimum=0,
+                    allow_none=True, exclusive_min=True)
+        check_float("Popularity", "half_life_days", self.half_life_days, minimum=0,
                     allow_none=True, exclusive_min=True)
 
     def _fit(self, data: Interactions, features: Any) -> None:
         all_time = self.item_counts_.astype(np.float64)
         counts = all_time
-        if self.window_days is not None:
+        if self.window_days is not None or self.half_life_days is not None:
             if data.timestamps is None:
                 raise DataError(
-                    "Popularity(window_days=...) needs timestamps; build the interactions "
-                    "with timestamp='<column>', or leave window_days=None."
-                )
-            newest = data.timestamps.max()
-            recent = data.timestamps >= days_before(newest, self.window_days)
-            has_users = data.user_index is not None
-            rows = data.user_index if has_users else data.basket_index
-            n_rows = data.n_users if has_users else data.n_baskets
-            pairs = sp.csr_matrix((np.ones(int(recent.sum()), np.float32),
-                                   (rows[recent], data.item_index[recent])),
-                                  shape=(n_rows, data.n_items))
-            pairs.sum_duplicates()
-            counts = np.diff(pairs.tocsc().indptr).astype(np.float64)
-        # all-time popularity breaks ties among equal window counts
+                    "Popularity(window_days=..., half_life_days=...) needs timestamps; build "
+                    "the interactions with timestamp='<column>' (--time-col on the command "
+                    "line), or leave both None.")
+            counts = self._recent_buyers(data)
+        # all-time popularity breaks ties among equal recent counts
         self.scores_ = (counts + all_time / (all_time.max() + 1.0)).astype(np.float32)
+
+    def _recent_buyers(self, data: Interactions) -> np.ndarray:
+        """Per item, its buyers (customers, or baskets without customers) in the window, each
+        weighted by the decay of their latest purchase of it."""
+        rows = data.user_index if data.user_index is not None else data.basket_index
+        day = data.timestamps.astype(np.int64) / 86400e9
+        keep = np.ones(len(day), bool)
+        if self.window_days is not None:
+            keep = data.timestamps >= days_before(data.timestamps.max(), self.window_days)
+        weight = (np.ones(len(day)) if self.half_life_days is None
+                  else np.exp2(-(day.max() - day) / self.half_life_days))
+        key = rows[keep].astype(np.int64) * data.n_items + data.item_index[keep]
+        weight = weight[keep]
+        order = np.lexsort((weight, key))  # per pair, its latest (largest) weight last
+        key, weight = key[order], weight[order]
+        last = np.ones(len(key), bool)
+        np.not_equal(key[1:], key[:-1], out=last[:-1])
+        return np.bincount(key[last] % data.n_items, weights=weight[last],
+                           minlength=data.n_items)
 
     def _scores(self, query: Query) -> np.ndarray:
         return np.tile(self.scores_, (len(query), 1))
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         label = "buyers" if self.window_days is None else f"buyers in the last {self.window_days:g} days"
+        if self.half_life_days is not None:
+            label += f", halved every {self.half_life_days:g} days of age"
         return float(self.scores_[item]), [(label, float(np.floor(self.scores_[item])))], "popularity"
 
     def _state(self):

@@ -59,7 +59,7 @@ class Integer:
 
 @dataclass(frozen=True)
 class Choice:
-    """One of ``options`` (numbers, text, True/False or None)."""
+    """One of ``options`` (numbers, text, True/False, None, or lists such as blend weights)."""
 
     options: tuple
 
@@ -72,7 +72,10 @@ class Choice:
         return self.options[int(rng.integers(len(self.options)))]
 
     def suggest(self, trial, name: str) -> Any:
-        return trial.suggest_categorical(name, list(self.options))
+        if all(o is None or isinstance(o, bool | int | float | str) for o in self.options):
+            return trial.suggest_categorical(name, list(self.options))
+        # Optuna stores plain values only: other options (a list of weights) by position
+        return self.options[trial.suggest_categorical(name, list(range(len(self.options))))]
 
 
 Distribution = Uniform | Integer | Choice

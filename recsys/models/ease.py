@@ -1,0 +1,181 @@
+"""EASE (Steck 2019): the closed-form item-item model, solved in place so that catalogues of
+tens of thousands of products fit in memory."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import _state_checks as checks
+from .._params import check_float, check_int
+from .._threads import fit_threads
+from .._topk import chunk_rows, top_per_row
+from ..data import Interactions
+from ..exceptions import InvalidParameterError
+from .base import _register
+from .neighbors import _ItemToItem
+
+__all__ = ["EASE", "ease_weights", "fit_bytes"]
+
+EXACT_ITEMS = 8_192  # up to this many products the solve runs in float64, beyond in float32
+_BLOCK = 2_048  # rows handled at once when mirroring or pruning the dense solution
+
+
+def fit_bytes(n: int) -> int:
+    """Memory the fit needs for ``n`` products: the dense Gram matrix solved in place (8 or 4
+    bytes a cell), and the float32 weights beside it when they are a separate array."""
+    return (8 + 4) * n * n if n <= EXACT_ITEMS else 4 * n * n
+
+
+def _mirror_upper(matrix: np.ndarray) -> None:
+    """Copy the upper triangle onto the lower, block by block (no full-size temporary)."""
+    n = matrix.shape[0]
+    for start in range(0, n, _BLOCK):
+        stop = min(n, start + _BLOCK)
+        diagonal = matrix[start:stop, start:stop]
+        diagonal[...] = np.triu(diagonal) + np.triu(diagonal, 1).T
+        matrix[stop:, start:stop] = matrix[start:stop, stop:].T
+
+
+def ease_weights(X: sp.spmatrix, l2: float) -> np.ndarray:
+    r""":math:`B = I - P\,\mathrm{diag}(1/\mathrm{diag}(P))` with the diagonal zeroed,
+    :math:`P = (X^\top X + \lambda I)^{-1}`, for the columns of ``X``: float64 for up to
+    :data:`EXACT_ITEMS` columns, float32 (about 4 bytes a cell, all in place) beyond.
+
+    Raises InvalidParameterError when the regularised Gram matrix is not positive definite.
+    """
+    from scipy.linalg import lapack
+
+    n = X.shape[1]
+    dtype = np.float64 if n <= EXACT_ITEMS else np.float32
+    gram = (X.T @ X).astype(dtype).toarray()
+    gram[np.diag_indices(n)] += l2
+    # LAPACK works on column-major arrays: the transpose of the symmetric Gram matrix is the
+    # same matrix, already column-major, so the factorisation and inverse overwrite it
+    cholesky, inverse = ((lapack.dpotrf, lapack.dpotri) if dtype == np.float64
+                         else (lapack.spotrf, lapack.spotri))
+    factor, info = cholesky(gram.T, lower=False, overwrite_a=True, clean=True)
+    if info == 0:
+        P, info = inverse(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise InvalidParameterError(
+            f"EASE: the regularised Gram matrix is not positive definite (LAPACK info {info}); "
+            f"raise l2 (now {l2}).")
+    _mirror_upper(P)  # the inverse is in the upper triangle of the column-major array
+    P = np.ascontiguousarray(P.T)  # a view of the same buffer when LAPACK worked in place
+    P /= -np.diag(P)[None, :].copy()
+    P[np.diag_indices(n)] = 0.0
+    return P
+
+
+@_register
+class EASE(_ItemToItem):
+    r"""Embarrassingly shallow autoencoder (Steck 2019): a closed-form item-item model.
+
+    :math:`P = (X^\top X + \lambda I)^{-1}`, :math:`B = I - P\,\mathrm{diag}(1/\mathrm{diag}(P))`
+    (zero diagonal); scores are :math:`X_u B`. Strong on small and mid-sized catalogues.
+    The dense items x items solve runs in place: about ``12 n**2`` bytes up to 8,192 products
+    (float64), ``4 n**2`` beyond (float32; 20,000 products: 1.5 GiB, 40,000: 6 GiB).
+    ``max_items`` refuses larger catalogues before allocating; ``neighbors`` keeps only each
+    product's strongest links (a sparse model: smaller files, faster scoring).
+
+    Parameters
+    ----------
+    l2 : float, default 500.0
+        :math:`\lambda`, the L2 regularisation (hundreds to thousands is typical).
+    max_items : int, default 30000
+        Largest catalogue accepted (products with interactions).
+    neighbors : int or None, default None
+        Keep the ``neighbors`` largest positive weights of each product (None: the exact,
+        dense weights).
+    num_threads : int, default 0
+        BLAS threads for the inversion (0: library default).
+    weighting : {"bm25", "tfidf", "log", "binary"} or None, default "binary"
+        How the summed weights enter :math:`X` (Steck's EASE is binary; see
+        :mod:`recsys._weighting`); None: as they are.
+    half_life_days : float or None, default None
+        Each interaction's weight halves every ``half_life_days`` of age at the newest
+        interaction of the training data (needs timestamps); None: no decay. Only with a
+        weighting other than ``"binary"`` does the decay change :math:`X`.
+
+    Examples
+    --------
+    >>> from recsys import EASE, make_shop
+    >>> shop = make_shop(n_customers=300, n_products=60, seed=0)
+    >>> EASE(l2=100.0).fit(shop.interactions).weights_.shape
+    (60, 60)
+    """
+
+    _test_params: ClassVar[dict[str, Any]] = {"l2": 50.0}
+    demo_params: ClassVar[dict[str, Any]] = {"l2": 200.0}
+
+    def __init__(self, *, l2: float = 500.0, max_items: int = 30_000,
+                 neighbors: int | None = None, num_threads: int = 0,
+                 weighting: str | None = "binary", half_life_days: float | None = None) -> None:
+        self.weighting = weighting
+        self.half_life_days = half_life_days
+        self.l2 = l2
+        self.max_items = max_items
+        self.neighbors = neighbors
+        self.num_threads = num_threads
+
+    @classmethod
+    def _test_variants(cls) -> list[dict[str, Any]]:
+        return [*super()._test_variants(), {"l2": 50.0, "neighbors": 10}]
+
+    def _check_params(self) -> None:
+        check_float("EASE", "l2", self.l2, minimum=0, exclusive_min=True)
+        check_int("EASE", "max_items", self.max_items, minimum=1)
+        check_int("EASE", "neighbors", self.neighbors, minimum=1, allow_none=True)
+        check_int("EASE", "num_threads", self.num_threads, minimum=0)
+        self._check_weighting()
+
+    def _fit(self, data: Interactions, features: Any) -> None:
+        trained = np.flatnonzero(self.item_counts_ > 0)
+        n = len(trained)
+        if n > self.max_items:
+            raise InvalidParameterError(
+                f"EASE: {n:,} items with interactions need a dense {n:,} x {n:,} solve, about "
+                f"{fit_bytes(n) / 2**30:.1f} GiB while fitting, above max_items="
+                f"{self.max_items:,}. Use RP3beta, ItemKNN or ALS for this catalogue, or raise "
+                f"max_items if the memory is there.")
+        X = self._weighted_training(data)[:, trained].tocsc()
+        with fit_threads(self.num_threads):
+            B = ease_weights(X, self.l2)
+        self.weights_ = self._placed(B, trained)
+
+    def _placed(self, B: np.ndarray, trained: np.ndarray) -> np.ndarray | sp.csr_matrix:
+        """The solution over the whole catalogue: dense float32, or pruned to CSR."""
+        n_all = len(self.items_)
+        if self.neighbors is not None:
+            step = chunk_rows(len(trained), 4_000_000)
+            pruned = sp.vstack([top_per_row(B[i:i + step], i, self.neighbors)
+                                for i in range(0, len(trained), step)], format="coo")
+            weights = sp.csr_matrix((pruned.data, (trained[pruned.row], trained[pruned.col])),
+                                    shape=(n_all, n_all), dtype=np.float32)
+            weights.sort_indices()
+            return weights
+        if len(trained) == n_all:
+            return B.astype(np.float32, copy=False)
+        weights = np.zeros((n_all, n_all), np.float32)
+        weights[np.ix_(trained, trained)] = B
+        return weights
+
+    def _weights(self):
+        return self.weights_
+
+    def _item_state(self):
+        W = self.weights_
+        if sp.issparse(W):
+            return {"weights/data": W.data, "weights/indices": W.indices,
+                    "weights/indptr": W.indptr}, {}
+        return {"weights": W}, {}
+
+    def _load_item_state(self, arrays, meta) -> None:
+        n = len(self.items_)
+        if self.neighbors is not None:
+            self.weights_ = checks.csr_from(arrays, "weights/", (n, n))
+        else:
+            self.weights_ = checks.matrix(arrays["weights"], "model/weights", n, n)
