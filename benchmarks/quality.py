@@ -134,11 +134,13 @@ def tuned(train, validation, minutes: float, budget: int):
     """recsys.tune over the candidates, at most ``minutes`` of trials in all."""
     import recsys
     from recsys.tuning import Choice, Uniform
+    from recsys.tuning._defaults import HALF_LIVES
 
     blend = recsys.Hybrid(components=[("ease", recsys.EASE()),
                                       ("pop", recsys.Popularity(half_life_days=7))],
                           mode="blend")
     blend_space = {"ease__l2": Uniform(50.0, 5000.0, log=True),
+                   "ease__half_life_days": HALF_LIVES,
                    "pop__half_life_days": Choice([3, 7, 14, 30]),
                    "weights": Choice([[1, 0.05], [1, 0.1], [1, 0.2], [1, 0.4]])}
     candidates = [recsys.EASE(), recsys.RP3beta(), recsys.ItemKNN(), recsys.ALS(),

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import row_lengths
+from ._arrays import locate, row_ids, row_lengths
 from ._topk import csr
 from .data import Interactions
 from .exceptions import DataError
 
-__all__ = ["WEIGHTINGS", "Weighting", "decayed_matrix", "BM25_K1", "BM25_B"]
+__all__ = ["WEIGHTINGS", "Weighting", "decayed_matrix", "recency", "BM25_K1", "BM25_B"]
 
 WEIGHTINGS = ("bm25", "tfidf", "log", "binary")
 BM25_K1 = 100.0  # implicit's bm25_weight defaults, the values of its examples
@@ -62,8 +62,11 @@ class Weighting:
         return cls(kind, int(active.sum()), norm)
 
     def transform(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
-        """``matrix`` weighted (a new float32 CSR; the input is not changed)."""
+        """``matrix`` weighted as float32 CSR (a new matrix, or ``matrix`` itself when it is
+        float32 CSR and the kind is None: read it, never write it). The input is not changed."""
         matrix = matrix.tocsr()
+        if self.kind is None:
+            return matrix.astype(np.float32, copy=False)
         data = matrix.data.astype(np.float64)
         if self.kind in ("bm25", "tfidf"):
             lengths = row_lengths(matrix.indptr)
@@ -103,3 +106,29 @@ def decayed_matrix(data: Interactions, half_life_days: float | None) -> sp.csr_m
     matrix.sum_duplicates()
     matrix.eliminate_zeros()  # as data.matrix does: the same cells as the undecayed matrix
     return matrix
+
+
+def recency(data: Interactions, cells: sp.csr_matrix, half_life_days: float,
+            per_customer: bool = False) -> np.ndarray:
+    """Per stored cell of ``cells`` (customers x products over ``data``'s maps, as
+    ``data.matrix("user")``), ``2 ** (-age / half_life_days)``: the age in days of the
+    customer's latest purchase of the product at the newest interaction of ``data``, or at
+    the customer's own newest (``per_customer``: how recent it is within their history)."""
+    if data.timestamps is None:
+        raise DataError(
+            "half_life_days needs timestamps in the interactions: build them with "
+            "timestamp='<column>' (--time-col on the command line), or leave half_life_days=None.")
+    day = data.timestamps.astype(np.int64) / _DAY_NS
+    keys = data.user_index.astype(np.int64) * data.n_items + data.item_index
+    order = np.lexsort((day, keys))  # per pair, its latest purchase last
+    keys, day_sorted = keys[order], day[order]
+    last = np.ones(len(keys), bool)
+    np.not_equal(keys[1:], keys[:-1], out=last[:-1])
+    rows = row_ids(cells.indptr)
+    position, _ = locate(keys[last], rows.astype(np.int64) * data.n_items + cells.indices)
+    bought = day_sorted[last][position]
+    if per_customer:
+        newest = np.full(cells.shape[0], -np.inf)
+        np.maximum.at(newest, rows, bought)
+        return np.exp2(-(newest[rows] - bought) / half_life_days)
+    return np.exp2(-(day.max() - bought) / half_life_days)

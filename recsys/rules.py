@@ -203,6 +203,44 @@ def mine(matrix: sp.csr_matrix, items: IdMap, min_count: int, max_len: int | Non
     return Itemsets(levels, n_baskets, items)
 
 
+def weighted_itemsets(found: Itemsets, matrix: sp.csr_matrix, weights: np.ndarray,
+                      cells: int = 20_000_000) -> Itemsets:
+    """The same itemsets with each count replaced by the summed ``weights`` of the baskets
+    (rows of ``matrix``) that hold it, and ``n_baskets`` by the total weight: decayed support
+    counts. Which itemsets are frequent stays decided by the plain counts."""
+    weights = np.asarray(weights, np.float64)
+    baskets = matrix.tocsr().astype(np.float32)
+    levels = []
+    for members, _ in found.levels:
+        length = members.shape[1]
+        out = np.zeros(len(members))
+        # itemsets in chunks: the baskets x itemsets product counts each basket's members of
+        # each itemset, and a basket holds the itemset where all of them are there
+        step = max(1, cells // max(1, int(baskets.nnz // max(1, baskets.shape[1])) * length + 1))
+        for start in range(0, len(members), step):
+            part = members[start:start + step]
+            incidence = sp.csr_matrix((np.ones(part.size, np.float32),
+                                       (np.repeat(np.arange(len(part)), length), part.ravel())),
+                                      shape=(len(part), baskets.shape[1]))
+            held = (baskets @ incidence.T).tocoo()
+            full = held.data >= length - 0.5
+            out[start:start + step] = np.bincount(held.col[full], weights=weights[held.row[full]],
+                                                  minlength=len(part))
+        levels.append((members, out))
+    return Itemsets(levels, float(weights.sum()), found.items)
+
+
+def basket_weights(data: Interactions, half_life_days: float) -> np.ndarray:
+    """Per row of :func:`basket_matrix` (baskets, or customers without baskets),
+    ``2 ** (-age / half_life_days)``, the age of its newest row at the newest of the data."""
+    day = data.timestamps.astype(np.int64) / 86400e9
+    rows, n_rows = ((data.basket_index, data.n_baskets) if data.basket_index is not None
+                    else (data.user_index, data.n_users))
+    newest = np.full(n_rows, -np.inf)
+    np.maximum.at(newest, rows, day)
+    return np.where(np.isfinite(newest), np.exp2(-(day.max() - newest) / half_life_days), 0.0)
+
+
 def _progress(show: bool):
     if not show:
         return None

@@ -173,3 +173,32 @@ def test_add_ons_come_only_from_positively_associated_rules():
     assert len(default.rules_) and (default.rules_["lift"] > 1).all()
     assert (every.rules_["lift"] <= 1).any()
     assert len(every.rules_) == len(default.rules_) + int((every.rules_["lift"] <= 1).sum())
+
+
+def test_decayed_support_counts_match_a_hand_count():
+    import pandas as pd
+
+    from recsys import AssociationRules, Interactions
+
+    end = pd.Timestamp("2024-03-31")
+    # baskets: {a, b} today, {a, b} 10 days ago, {a, c} 10 days ago, {a, c} 20 days ago
+    rows = [("o1", "a", 0), ("o1", "b", 0), ("o2", "a", 10), ("o2", "b", 10),
+            ("o3", "a", 10), ("o3", "c", 10), ("o4", "a", 20), ("o4", "c", 20)]
+    frame = pd.DataFrame(rows, columns=["order", "product", "age"])
+    frame["when"] = end - pd.to_timedelta(frame["age"], unit="D")
+    data = Interactions.from_frame(frame, user=None, item="product", basket="order",
+                                   timestamp="when")
+    plain = AssociationRules(min_support=0.25, min_confidence=0.0, min_lift=None).fit(data)
+    decayed = AssociationRules(min_support=0.25, min_confidence=0.0, min_lift=None,
+                               half_life_days=10.0).fit(data)
+    rules = {(min(a), min(c)): row for a, c, row in zip(
+        decayed.rules_["antecedents"], decayed.rules_["consequents"],
+        decayed.rules_.to_dict("records"), strict=True)}
+    total = 1 + 0.5 + 0.5 + 0.25
+    # a -> b: support (1 + 0.5) / total, confidence (1 + 0.5) / total weight of a (all)
+    assert rules["a", "b"]["support"] == pytest.approx(1.5 / total)
+    assert rules["a", "b"]["confidence"] == pytest.approx(1.5 / total)
+    assert rules["a", "c"]["confidence"] == pytest.approx(0.75 / total)
+    # the same rules either way (frequency decided on plain counts); plain: a->b = a->c
+    assert len(plain.rules_) == len(decayed.rules_)
+    assert plain.rules_["confidence"].nunique() == 2  # a->x 0.5 each; b->a, c->a 1.0

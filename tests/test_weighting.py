@@ -130,3 +130,44 @@ def test_popularity_with_a_half_life_counts_each_buyer_by_their_latest_purchase(
     assert model.scores_[a] == pytest.approx(0.5 + 1 / 16 + 2 / 3, rel=1e-5)
     assert model.scores_[b] == pytest.approx(1.0 + 1 / 3, rel=1e-5)
     assert model.recommend("d", k=1, exclude_seen=False).item_ids() == ["b"]
+
+
+def test_binary_with_a_half_life_counts_a_product_by_its_latest_purchase():
+    data = _dated([60.0, 0.0, 30.0], ["a", "a", "b"])
+    model = EASE(l2=1.0, half_life_days=30.0).fit(data)
+    row = model.history_[int(model.users_.to_index(["c"])[0])].toarray().ravel()
+    a, b, z = model.items_.to_index(["a", "b", "z"])
+    assert (row[a], row[b], row[z]) == (pytest.approx(1.0), pytest.approx(0.5), 0.0)
+    # a cart has no dates: its products count 1 each
+    cart = model.recommend_for_basket(["a", "b"], k=1)
+    assert cart.item_ids() == ["z"]
+
+
+def test_purchases_decayed_past_twenty_half_lives_are_dropped_not_underflowed():
+    import warnings
+
+    data = _dated([580.0, 575.0, 0.0], ["a", "b", "c"])  # decays of about 1e-25
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by a zero norm inside implicit
+        model = ItemKNN(k=5, half_life_days=7.0, num_threads=1).fit(data)
+    assert np.isfinite(model.similarity_.data).all()
+    row = model.history_[int(model.users_.to_index(["c"])[0])]
+    assert sorted(model.items_.ids[row.indices]) == ["c"]
+    assert model.recommend("d", k=3).item_ids() is not None
+
+
+def test_a_long_absent_customer_is_still_scored_on_their_own_history():
+    # c bought a and b long ago (their training weight decays to nothing); d buys a and z now
+    end = pd.Timestamp("2024-06-30")
+    frame = pd.DataFrame({
+        "customer": ["c", "c", "d", "d", "e", "e"], "product": ["a", "b", "a", "z", "b", "z"],
+        "when": [end - pd.Timedelta(days=d) for d in (900, 890, 1, 0, 2, 0)]})
+    data = Interactions.from_frame(frame, user="customer", item="product", timestamp="when")
+    for model in (EASE(l2=1.0, half_life_days=7.0), ItemKNN(k=5, half_life_days=7.0)):
+        model.fit(data)
+        row = model.history_[int(model.users_.to_index(["c"])[0])]
+        a, b = model.items_.to_index(["a", "b"])
+        # per the customer's own newest purchase: b (newest) 1, a ten days older
+        assert dict(zip(row.indices.tolist(), row.data.tolist(), strict=True)) == pytest.approx(
+            {b: 1.0, a: 2 ** (-10 / 7)})
+        assert model.recommend("c", k=1).item_ids() == ["z"]

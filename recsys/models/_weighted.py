@@ -11,22 +11,29 @@ import scipy.sparse as sp
 from .. import _state_checks as checks
 from .._params import check_choice, check_float
 from .._topk import take_rows
-from .._weighting import WEIGHTINGS, Weighting, decayed_matrix
+from .._weighting import WEIGHTINGS, Weighting, recency
 from ..data import Interactions
 from ..exceptions import PersistenceError
+
+MIN_RECENCY = 2.0 ** -20  # below this decay factor a purchase is dropped from the model
 
 
 class WeightedInput:
     """Mixin of a :class:`~recsys.models.base.Recommender`: the model learns from
     ``weighting(decay(interactions))`` and weighs every history it scores the same way.
 
-    A known customer is represented by their decayed training history (``history_``); a cart
-    or a new customer's history has no dates and is weighted as it comes. Fitted state:
-    ``history_`` (``seen_`` itself without a half-life) and ``weighting_``.
+    Each customer x product cell is ``weighting(summed weights) * 2 ** (-age / half_life_days)``,
+    the age of the customer's latest purchase of the product: with ``"binary"``, a product
+    counts by how recently it was bought. A known customer is represented by their row of that
+    training matrix (``history_``); a cart or a new customer's history has no dates and is
+    weighted as it comes (:meth:`_model_rows`). Fitted state: ``history_`` (``seen_`` itself
+    when neither is set) and ``weighting_``.
     """
 
     weighting: str | None
     half_life_days: float | None
+    #: scores are linear in a history row, so a known customer's row may be rescaled
+    _history_per_customer: bool = False
     seen_: sp.csr_matrix
     items_: Any
 
@@ -43,18 +50,35 @@ class WeightedInput:
                     exclusive_min=True)
 
     def _weighted_training(self, data: Interactions) -> sp.csr_matrix:
-        """Fit the weighting; the weighted customers x products matrix to learn from."""
-        self.history_ = (self.seen_ if self.half_life_days is None
-                         else decayed_matrix(data, self.half_life_days))
-        self.weighting_ = Weighting.fit(self.weighting, self.history_)
-        return self.weighting_.transform(self.history_)
+        """Fit the weighting; the weighted, decayed customers x products matrix to learn
+        from. ``history_`` holds the rows that score known customers: the same, or for
+        scale-free scorers (``_history_per_customer``) decayed by age at each customer's own
+        newest purchase, which ranks alike and never fades a long-absent customer away."""
+        self.weighting_ = Weighting.fit(self.weighting, self.seen_)
+        if self.weighting is None and self.half_life_days is None:
+            self.history_ = self.seen_
+            return self.seen_
+        weighted = self.weighting_.transform(self.seen_)
+        if self.half_life_days is None:
+            self.history_ = weighted
+            return weighted
+        train = _decayed(weighted, recency(data, self.seen_, self.half_life_days))
+        self.history_ = train if not self._history_per_customer else _decayed(
+            weighted, recency(data, self.seen_, self.half_life_days, per_customer=True))
+        return train
 
     def _history(self, user_index: np.ndarray) -> sp.csr_matrix:
         return take_rows(self.history_, user_index)
 
     def _weighted(self, histories: sp.csr_matrix) -> sp.csr_matrix:
-        """Histories (summed weights) as the model learnt from them."""
+        """Histories without dates (carts, new customers) weighted as training rows were."""
         return self.weighting_.transform(histories)
+
+    def _model_rows(self, query) -> sp.csr_matrix:
+        """Any query's rows as the model learnt from them: a known customer's training row,
+        any other history weighted."""
+        rows = self._histories(query)  # type: ignore[attr-defined]
+        return rows if query.users is not None else self._weighted(rows)
 
     def _weighting_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays, meta = self.weighting_.state()
@@ -77,3 +101,13 @@ class WeightedInput:
         self.weighting_ = Weighting(self.weighting, count, norm.astype(np.float64))
         self.history_ = (checks.csr_from(arrays, "history/", self.seen_.shape)
                          if "history/data" in arrays else self.seen_)
+
+
+def _decayed(weighted: sp.csr_matrix, factor: np.ndarray) -> sp.csr_matrix:
+    """``weighted`` times ``factor`` per cell; a purchase below :data:`MIN_RECENCY` counts
+    nothing and is dropped (never an underflowing float32 that norms and similarities would
+    divide by)."""
+    out = weighted.copy()
+    out.data *= np.where(factor >= MIN_RECENCY, factor, 0.0).astype(np.float32)
+    out.eliminate_zeros()
+    return out

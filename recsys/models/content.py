@@ -12,6 +12,7 @@ from .. import _state_checks as checks
 from .._arrays import unit_rows
 from .._params import check_float
 from .._topk import chunk_rows, take_rows, unit_sparse_rows
+from .._weighting import decayed_matrix
 from ..data import IdMap, Interactions
 from ..exceptions import DataError, PersistenceError
 from ..features import ItemFeatures
@@ -70,15 +71,7 @@ class ContentBased(Recommender):
     def _decayed(self, data: Interactions) -> sp.csr_matrix:
         if self.half_life_days is None or data.user_index is None:
             return self.seen_
-        if data.timestamps is None:
-            raise DataError("ContentBased(half_life_days=...) needs timestamps in the interactions.")
-        age_days = (data.timestamps.max() - data.timestamps).astype("timedelta64[s]").astype(
-            np.float64) / 86400.0
-        weights = data.weights * np.exp2(-age_days / self.half_life_days)
-        matrix = sp.csr_matrix((weights.astype(np.float32), (data.user_index, data.item_index)),
-                               shape=(data.n_users, data.n_items))
-        matrix.sum_duplicates()
-        return matrix
+        return decayed_matrix(data, self.half_life_days)
 
     def _recommendable(self) -> np.ndarray:
         return np.diff(self.item_vectors_.indptr) > 0

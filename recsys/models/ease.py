@@ -96,9 +96,8 @@ class EASE(_ItemToItem):
         How the summed weights enter :math:`X` (Steck's EASE is binary; see
         :mod:`recsys._weighting`); None: as they are.
     half_life_days : float or None, default None
-        Each interaction's weight halves every ``half_life_days`` of age at the newest
-        interaction of the training data (needs timestamps); None: no decay. Only with a
-        weighting other than ``"binary"`` does the decay change :math:`X`.
+        Decay by the age of each purchase (needs timestamps; docs/models.md, "Weighting
+        and time decay"). None: no decay.
 
     Examples
     --------

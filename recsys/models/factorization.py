@@ -231,8 +231,8 @@ class ALS(WeightedInput, _Factorization):
         :mod:`recsys._weighting`; ``"bm25"`` is implicit's ``bm25_weight`` with products as
         documents, as in implicit's examples). None: the weights as they are.
     half_life_days : float or None, default None
-        Each interaction's weight halves every ``half_life_days`` of age at the newest
-        interaction of the training data (needs timestamps); None: no decay.
+        Decay by the age of each purchase (needs timestamps; docs/models.md, "Weighting
+        and time decay"). None: no decay.
 
     Examples
     --------
@@ -313,7 +313,8 @@ class ALS(WeightedInput, _Factorization):
             return float(np.linalg.norm(self.item_factors_[item])), [], "item factors"
         if history is None or history.nnz == 0:
             return score, [], "item factors"
-        history = self._weighted(history)
+        if user is None:  # a known customer's history is their training row already
+            history = self._weighted(history)
         hist = history.indices
         confidence = self.alpha * history.data.astype(np.float64)
         Yh = self.item_factors_[hist].astype(np.float64)

@@ -50,8 +50,8 @@ class RP3beta(_ItemToItem):
     weighting : {"bm25", "tfidf", "log", "binary"} or None, default "binary"
         How the summed weights become the graph's edge weights (:mod:`recsys._weighting`).
     half_life_days : float or None, default None
-        Each interaction's weight halves every ``half_life_days`` of age (needs timestamps;
-        changes the graph only with a weighting other than ``"binary"``).
+        Decay by the age of each purchase (needs timestamps; docs/models.md, "Weighting
+        and time decay"). None: no decay.
 
     Examples
     --------

@@ -25,6 +25,7 @@ class _ItemToItem(WeightedInput, Recommender):
     weighted and decayed as the model learnt (:class:`~recsys.models._weighted.WeightedInput`)."""
 
     needs_customers: ClassVar[bool] = True
+    _history_per_customer: ClassVar[bool] = True  # scores are linear in the history row
 
     num_threads: int
 
@@ -41,10 +42,6 @@ class _ItemToItem(WeightedInput, Recommender):
         n = len(self.items_)
         self.similarity_ = checks.csr_from(arrays, "similarity/", (n, n))
 
-    def _input(self, histories: sp.csr_matrix) -> sp.csr_matrix:
-        """Histories as the model weighs them (float32, a new matrix)."""
-        return self._weighted(histories)
-
     def _state(self):
         arrays, meta = self._weighting_state()
         own, facts = self._item_state()
@@ -58,18 +55,19 @@ class _ItemToItem(WeightedInput, Recommender):
         # dense even when the similarities are sparse: a history reaches a large share of the
         # catalogue through its neighbours, and the dense top-k of such rows measured 4-6x
         # faster than the sparse one (recommend-all, Online Retail and MovieLens)
-        product = self._input(self._histories(query)) @ self._weights()
+        product = self._model_rows(query) @ self._weights()
         return dense_scores(product) if sp.issparse(product) else np.asarray(product, np.float32)
 
     def _anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None) -> Anchors:
         W = self._weights()
         weight = sparse_weight(W) if sp.issparse(W) else (lambda hist, item: W[hist, item])
-        return item_anchors(self._input(self._histories(query)), picks, weight, self.items_.ids)
+        return item_anchors(self._model_rows(query), picks, weight, self.items_.ids)
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         if history is None or history.nnz == 0:
             return float(self.item_counts_[item]), [], "popularity"
-        history = self._input(history)
+        if user is None:  # a known customer's history is their training row already
+            history = self._weighted(history)
         W = self._weights()
         column = W[:, [item]]
         column = column.toarray().ravel() if sp.issparse(column) else np.asarray(column).ravel()
@@ -103,8 +101,8 @@ class ItemKNN(_ItemToItem):
         How the summed weights are weighted before the similarities, and in every history
         scored (see :mod:`recsys._weighting`); None: as they are.
     half_life_days : float or None, default None
-        Each interaction's weight halves every ``half_life_days`` of age at the newest
-        interaction of the training data (needs timestamps); None: no decay.
+        Decay by the age of each purchase (needs timestamps; docs/models.md, "Weighting
+        and time decay"). None: no decay.
 
     Examples
     --------

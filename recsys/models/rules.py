@@ -16,7 +16,15 @@ from .._params import check_choice, check_float, check_int
 from .._topk import csr, one_hot_rows, take_rows
 from ..data import Interactions
 from ..exceptions import DataError, PersistenceError
-from ..rules import RULE_METRICS, basket_matrix, mine, rule_arrays, rules_frame
+from ..rules import (
+    RULE_METRICS,
+    basket_matrix,
+    basket_weights,
+    mine,
+    rule_arrays,
+    rules_frame,
+    weighted_itemsets,
+)
 from .base import Anchors, Query, Recommender, _register
 
 __all__ = ["AssociationRules"]
@@ -80,6 +88,11 @@ class AssociationRules(Recommender):
         Keep only rules whose lift exceeds this: with the default, products bought together
         more often than chance (a rule with lift below 1 says customers who buy A buy C
         *less* often, which is no add-on and no "often bought with"). None keeps every rule.
+    half_life_days : float or None, default None
+        Decayed support counts: each basket counts ``2 ** (-age / half_life_days)`` (the age
+        of the basket at the newest timestamp; needs timestamps) in every rule measure, so
+        what is bought together now outranks what was. Which itemsets are frequent is still
+        decided on the plain counts (``min_support``); None: every basket counts 1.
 
     Attributes
     ----------
@@ -99,10 +112,15 @@ class AssociationRules(Recommender):
     _test_params: ClassVar[dict[str, Any]] = {"min_support": 0.004, "min_confidence": 0.05}
     demo_params: ClassVar[dict[str, Any]] = {"min_support": 0.002, "min_confidence": 0.05}
 
+    @classmethod
+    def _test_variants(cls) -> list[dict[str, Any]]:
+        return [cls._test_params, {**cls._test_params, "half_life_days": 30.0}]
+
     def __init__(self, *, min_support: float | str = "auto", min_confidence: float = 0.005,
                  max_len: int = 3, metric: str = "lift", aggregate: str = "max",
                  history: str | int = "all", max_memory: int = 4 * 2**30,
-                 min_lift: float | None = 1.0) -> None:
+                 min_lift: float | None = 1.0, half_life_days: float | None = None) -> None:
+        self.half_life_days = half_life_days
         self.min_support = min_support
         self.min_confidence = min_confidence
         self.max_len = max_len
@@ -123,6 +141,8 @@ class AssociationRules(Recommender):
         check_choice(name, "aggregate", self.aggregate, ("max", "sum"))
         check_int(name, "max_memory", self.max_memory, minimum=1)
         check_float(name, "min_lift", self.min_lift, minimum=0, allow_none=True)
+        check_float(name, "half_life_days", self.half_life_days, minimum=0, allow_none=True,
+                    exclusive_min=True)
         if self.history != "all":
             check_int(name, "history", self.history, minimum=1)
 
@@ -141,6 +161,8 @@ class AssociationRules(Recommender):
         matrix, items = basket_matrix(data)
         count = _min_count(self.min_support, None, matrix)
         found = mine(matrix, items, count, self.max_len, self.max_memory)
+        if self.half_life_days is not None:
+            found = weighted_itemsets(found, matrix, self._basket_weights(data))
         arrays = rule_arrays(found, "confidence", self.min_confidence, max_consequent=1)
         if self.min_lift is not None:  # add-ons only from rules bought together more than chance
             keep = arrays["lift"] > self.min_lift
@@ -150,6 +172,14 @@ class AssociationRules(Recommender):
         self.n_baskets_ = int(matrix.shape[0])
         self.min_count_ = int(count)
         self.history_ = self._recent_histories(data)
+
+    def _basket_weights(self, data: Interactions) -> np.ndarray:
+        if data.timestamps is None:
+            raise DataError(
+                "AssociationRules(half_life_days=...) needs timestamps: build the interactions "
+                "with timestamp='<column>' (--time-col on the command line), or leave "
+                "half_life_days=None.")
+        return basket_weights(data, self.half_life_days)
 
     def _set_rules(self, antecedent: np.ndarray, consequent: np.ndarray,
                    measures: np.ndarray) -> None:
