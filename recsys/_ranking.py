@@ -186,25 +186,46 @@ class Anchors(NamedTuple):
 Scores = np.ndarray | sp.csr_matrix
 
 
+#: below this many score cells a call is scored in one thread (a pool costs more than it saves)
+PARALLEL_CELLS = 1_000_000
+
+
 def rank_scores(scores_of: Callable[[Query], Scores], query: Query, k: int, filt: Filter,
-                n_items: int, show_progress: bool = False) -> TopK:
+                n_items: int, show_progress: bool = False, threads: int = 1) -> TopK:
     """Score ``query`` a chunk of rows at a time (``scores_of``) and keep each row's top ``k``
     under ``filt``: dense scores take the dense top-k, CSR scores the sparse one.
 
-    Chunks hold at most :data:`~recsys._topk.CELL_BUDGET` dense score cells, so memory does
-    not grow with the number of queries.
+    Chunks hold at most :data:`~recsys._topk.CELL_BUDGET` dense score cells in all, so memory
+    does not grow with the number of queries. With ``threads`` > 1 and at least
+    :data:`PARALLEL_CELLS` score cells, that many chunks (each a share of the budget) are scored at
+    once in a pool of threads: scipy's sparse products and numpy's selection release the GIL,
+    so a model whose scoring is those (the item-to-item ones) uses every core. The answer is
+    the same for any thread count.
     """
     n = len(query)
     out = TopK.empty(n, k)
-    step = chunk_rows(n_items)
-    for rows in chunk_slices(n, step, show_progress):
+    threads = threads if n * n_items >= PARALLEL_CELLS and n > 1 else 1
+    step = max(1, min(chunk_rows(n_items) // threads, -(-n // threads)))
+
+    def ranked(rows: slice) -> tuple[slice, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         part = filt if n <= step else filt.take(rows)
         scores = scores_of(query if n <= step else query.take(rows))
         if sp.issparse(scores):
-            kept = drop_entries(scores, ~filt.allowed, part.cells())
-            cols, vals, lengths = topk_sparse(kept, k)
-        else:
-            part.mask(scores)
-            cols, vals, lengths = topk(scores, k)
-        out.index[rows], out.scores[rows], out.lengths[rows] = cols, vals, lengths
+            return rows, topk_sparse(drop_entries(scores, ~filt.allowed, part.cells()), k)
+        part.mask(scores)
+        return rows, topk(scores, k)
+
+    slices = chunk_slices(n, step, show_progress)
+    if threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            _store_all(out, pool.map(ranked, slices))
+    else:
+        _store_all(out, map(ranked, slices))
     return out
+
+
+def _store_all(out: TopK, answers) -> None:
+    for rows, (cols, vals, lengths) in answers:
+        out.index[rows], out.scores[rows], out.lengths[rows] = cols, vals, lengths

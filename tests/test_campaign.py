@@ -97,6 +97,21 @@ def test_written_file_keeps_every_rule(world, tmp_path):
     assert back["reason"].str.startswith("Popular with").all()
 
 
+@pytest.mark.parametrize("chunk", [1, 17, 64])
+def test_chunked_picks_equal_one_chunk(world, chunk):
+    """Several chunks run staged (the model ranks the next while a thread finishes the last):
+    the picks, their order and the summary are those of a single chunk."""
+    shop, models, sends, segments = world
+    audience = shop.customers["customer_id"].to_numpy()[:150]
+    constraints = [ExcludePurchased(), CategoryCap(shop.products, max_per_category=2),
+                   ExcludeRecentlySent(sends, cooldown_days=14)]
+    whole, chunked = (make_picks(models["ALS"], audience, k=6, constraints=constraints,
+                                 products=shop.products, segments=segments, as_of=AS_OF,
+                                 chunk_size=size) for size in (10_000, chunk))
+    pd.testing.assert_frame_equal(whole.picks, chunked.picks)
+    assert whole.summary == chunked.summary
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(model=st.sampled_from(["ItemKNN", "ALS", "AssociationRules", "ContentBased"]),
        k=st.integers(1, 12), cap=st.one_of(st.none(), st.integers(1, 3)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,8 @@ from ._constraints import Constraint, Context
 if TYPE_CHECKING:
     from ._run import Options
 
-__all__ = ["PickKind", "Stats", "segment_popularity", "chunk_picks"]
+__all__ = ["PickKind", "Stats", "Staged", "segment_popularity", "chunk_picks", "stage_picks",
+           "finish_picks"]
 
 
 def segment_popularity(model: Recommender, segments: pd.Series | None, allowed: np.ndarray,
@@ -299,15 +300,37 @@ def _sources(ctx: Context, grid: _Grid, r: np.ndarray, kind: np.ndarray) -> np.n
                      [grid.source[r].astype(str), again, "promoted"], "backfill")
 
 
+class Staged(NamedTuple):
+    """A chunk after the model ranked it: what :func:`finish_picks` needs."""
+
+    rows: np.ndarray
+    user_index: np.ndarray
+    seen: sp.csr_matrix | None
+    grid: _Grid
+
+
+def stage_picks(ctx: Context, opts: Options, rows, user_index, allowed, popular) -> Staged:
+    """The model's side of a chunk: its seen items, gathered once (empty rows for customers
+    the model does not know), and the candidate grid (the model's top-k, the rest)."""
+    seen = take_rows(ctx.model.seen_, user_index, empty_below_zero=True) if ctx.exclude_seen \
+        else None
+    return Staged(rows, user_index, seen, _candidates(ctx, opts, rows, user_index, allowed,
+                                                      popular, seen))
+
+
 def chunk_picks(ctx: Context, opts: Options, rows, user_index, allowed, popular,
                 stats: Stats) -> pd.DataFrame:
     """Picks for one chunk of customers: candidates, constraints, dedupe and caps, the first k
     allowed cells of each row, and a reason for each pick."""
+    return finish_picks(ctx, opts, stage_picks(ctx, opts, rows, user_index, allowed, popular),
+                        stats)
+
+
+def finish_picks(ctx: Context, opts: Options, staged: Staged, stats: Stats) -> pd.DataFrame:
+    """The business side of a staged chunk: constraints, dedupe and caps, the first k allowed
+    cells of each row, a reason for each pick, the frame (``stats`` updated)."""
     model, k = ctx.model, opts.k
-    # the chunk's seen items, gathered once (empty rows for customers the model does not know)
-    seen = take_rows(model.seen_, user_index, empty_below_zero=True) if ctx.exclude_seen \
-        else None
-    grid = _candidates(ctx, opts, rows, user_index, allowed, popular, seen)
+    rows, user_index, seen, grid = staged
     _block_per_customer(ctx, grid, rows, seen, opts.constraints, stats)
     _dedupe_and_cap(ctx, grid, opts.backfill, stats)
     rank = np.cumsum(grid.valid, axis=1)

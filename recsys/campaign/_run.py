@@ -19,7 +19,7 @@ from ..exceptions import DataError, InvalidParameterError
 from ..models.base import Recommender, check_fitted
 from ..reasons import item_names
 from ._constraints import Constraint, Context
-from ._grid import Stats, chunk_picks, segment_popularity
+from ._grid import Stats, chunk_picks, finish_picks, segment_popularity, stage_picks
 from ._output import CampaignResult, Writer, to_wide
 
 __all__ = ["make_picks", "Options"]
@@ -266,10 +266,38 @@ def _run(model: Recommender, audience: np.ndarray, opts: Options, sink) -> dict[
                                   depth=opts.k * opts.oversample + opts.k)
     user_index = model.users_.to_index(audience, missing="mask")
     stats = Stats(exclusions)
-    for part in chunk_slices(len(audience), opts.chunk_size, opts.show_progress, "picks"):
-        rows = np.arange(part.start, part.stop)
-        sink(chunk_picks(ctx, opts, rows, user_index[rows], allowed, popular, stats))
+    chunks = chunk_slices(len(audience), opts.chunk_size, opts.show_progress, "picks")
+    if len(audience) <= opts.chunk_size:
+        for part in chunks:
+            rows = np.arange(part.start, part.stop)
+            sink(chunk_picks(ctx, opts, rows, user_index[rows], allowed, popular, stats))
+    else:
+        _pipelined(ctx, opts, chunks, user_index, allowed, popular, stats, sink)
     return stats.summary(len(audience), model.items_.ids)
+
+
+def _pipelined(ctx, opts: Options, chunks, user_index, allowed, popular, stats, sink) -> None:
+    """Chunk by chunk, the model ranks the next chunk while one thread finishes the last
+    (constraints, caps, reasons, the frame, the sink): the model's top-k keeps the cores
+    busy, and the business side, mostly one core's work, runs beside it instead of after.
+    One chunk at most waits in each stage (memory stays flat); the sink sees the chunks in
+    order, from one thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="recsys-picks") as finisher:
+        pending = None
+        for part in chunks:
+            rows = np.arange(part.start, part.stop)
+            staged = stage_picks(ctx, opts, rows, user_index[rows], allowed, popular)
+            if pending is not None:
+                pending.result()  # raises the finisher's error here
+            pending = finisher.submit(_finish_into, ctx, opts, staged, stats, sink)
+        if pending is not None:
+            pending.result()
+
+
+def _finish_into(ctx, opts: Options, staged, stats, sink) -> None:
+    sink(finish_picks(ctx, opts, staged, stats))
 
 
 def _run_experiment(model, audience: np.ndarray, opts: Options, mail, control, salt,

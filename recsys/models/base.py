@@ -602,7 +602,8 @@ class Recommender(ParamsMixin):
         fused = self._rank_fused(query, k, filt, show_progress)
         if fused is not None:
             return fused
-        return rank_scores(self._scores, query, k, filt, len(self.items_), show_progress)
+        return rank_scores(self._scores, query, k, filt, len(self.items_), show_progress,
+                           self._scoring_threads())
 
     def score(self, query: Query) -> np.ndarray:
         """Dense float32 scores (len(query), n_items) of every item, ``-inf`` where the model
@@ -643,6 +644,11 @@ class Recommender(ParamsMixin):
                     show_progress: bool) -> TopK | None:
         """A kernel that filters and ranks in one call, or None to rank ``_scores``."""
         return None
+
+    def _scoring_threads(self) -> int:
+        """Threads the engine may score chunks of a large batch in (default 1). Models whose
+        ``_scores`` are sparse products and numpy work, which release the GIL, give more."""
+        return 1
 
     def _anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None) -> Anchors:
         """Reason codes and anchors of ``picks`` (default: no personal signal)."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar
 
 import numpy as np
@@ -41,6 +42,10 @@ class _ItemToItem(WeightedInput, Recommender):
     def _load_item_state(self, arrays, meta) -> None:
         n = len(self.items_)
         self.similarity_ = checks.csr_from(arrays, "similarity/", (n, n))
+
+    def _scoring_threads(self) -> int:
+        # sparse products and selections, which release the GIL: a chunk per core
+        return self.num_threads or os.cpu_count() or 1
 
     def _state(self):
         arrays, meta = self._weighting_state()
