@@ -17,7 +17,8 @@ from ._arrays import (
 )
 
 __all__ = ["topk", "mask_rows", "chunk_rows", "take_rows", "binary_rows", "dense_scores",
-           "one_hot_rows", "sorted_csr", "padded_blocks", "drop_entries", "topk_sparse", "top_per_row"]
+           "one_hot_rows", "sorted_csr", "padded_blocks", "drop_entries", "topk_sparse", "top_per_row",
+           "dense_product"]
 
 def _plain_csr_layout() -> bool:
     """Whether this scipy's CSR matrix is exactly its five plain attributes (what
@@ -198,6 +199,28 @@ def dense_scores(scores: sp.csr_matrix) -> np.ndarray:
     return out
 
 
+def dense_product(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
+    """``(left @ right).toarray()`` in float64 for a few rows of ``left`` (CSR both), with
+    numpy alone: each stored cell of ``left`` adds its weight times a row of ``right``. A
+    one-cart request pays about ten scipy constructions through ``@``; this is a gather and a
+    bincount. For many rows use ``@`` (its output is sparse, this one dense).
+
+    >>> a = sp.csr_matrix(np.array([[1.0, 2.0]])); b = sp.csr_matrix(np.array([[0, 3.0], [1, 0]]))
+    >>> dense_product(a, b).tolist()
+    [[2.0, 3.0]]
+    """
+    n, width = left.shape[0], right.shape[1]
+    cells, indptr = gather_cells(right.indptr, left.indices.astype(np.int64))
+    lengths = np.diff(indptr)
+    flat = right.indices[cells]
+    if n > 1:  # one row (a request) needs no row offsets
+        flat = np.repeat(row_ids(left.indptr).astype(np.int64), lengths) * width + flat
+    weights = np.repeat(left.data.astype(np.float64), lengths) * right.data[cells]
+    # (an empty gather comes back as integers from bincount: float64 always)
+    return np.bincount(flat, weights=weights, minlength=n * width).astype(
+        np.float64, copy=False).reshape(n, width)
+
+
 def one_hot_rows(index: np.ndarray, n_cols: int) -> sp.csr_matrix:
     """Row ``i`` holds a single 1 at column ``index[i]`` (e.g. items as one-item histories)."""
     index = np.asarray(index, np.int64)
@@ -266,10 +289,23 @@ def sorted_csr(matrix: sp.spmatrix) -> sp.csr_matrix:
 
 
 def unit_sparse_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Rows scaled to unit length (empty rows stay empty), float32 CSR."""
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    """Rows scaled to unit length (empty rows stay empty), a new float32 CSR; numpy only (a
+    request's one row pays no scipy constructions).
+
+    >>> unit_sparse_rows(sp.csr_matrix(np.array([[3.0, 4.0], [0.0, 0.0]]))).toarray().tolist()
+    [[0.6000000238418579, 0.800000011920929], [0.0, 0.0]]
+    """
+    matrix = matrix.tocsr()
+    if not matrix.has_canonical_format:
+        matrix = matrix.copy()
+        matrix.sum_duplicates()
+    data = matrix.data.astype(np.float64)
+    lengths = np.diff(matrix.indptr)
+    norms = np.sqrt(np.bincount(row_ids(matrix.indptr), weights=data * data,
+                                minlength=matrix.shape[0]))
     inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    return (sp.diags(inv.astype(np.float32)) @ matrix).tocsr().astype(np.float32)
+    return csr((data * np.repeat(inv, lengths)).astype(np.float32), matrix.indices.copy(),
+               matrix.indptr.copy(), matrix.shape)
 
 
 def top_per_row(block: np.ndarray, first_row: int, k: int) -> sp.csr_matrix:

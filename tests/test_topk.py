@@ -28,3 +28,20 @@ def test_topk_equals_full_stable_sort(scores, k):
         assert idx[r, : lengths[r]].tolist() == expected
         assert (idx[r, lengths[r]:] == -1).all()
         assert np.isnan(vals[r, lengths[r]:]).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), rows=st.integers(0, 6), density=st.floats(0.0, 0.6))
+def test_dense_product_and_unit_rows_match_scipy(seed, rows, density):
+    import scipy.sparse as sp
+
+    from recsys._topk import dense_product, unit_sparse_rows
+
+    left = sp.random(rows, 12, density=density, format="csr", random_state=seed)
+    right = sp.random(12, 9, density=density, format="csr", random_state=seed + 1)
+    got = dense_product(left, right)
+    assert got.dtype == np.float64 and got.shape == (rows, 9)
+    np.testing.assert_allclose(got, (left @ right).toarray(), rtol=1e-12, atol=1e-12)
+    norms = np.sqrt((left.toarray() ** 2).sum(axis=1, keepdims=True))
+    expected = np.divide(left.toarray(), norms, out=np.zeros((rows, 12)), where=norms > 0)
+    np.testing.assert_allclose(unit_sparse_rows(left).toarray(), expected, rtol=1e-6)

@@ -8,14 +8,36 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _state_checks as checks
-from .._arrays import rank_in_runs
+from .._arrays import rank_in_runs, row_ids
 from .._params import check_float, check_int
-from .._topk import chunk_rows, take_rows, topk, unit_sparse_rows
+from .._topk import chunk_rows, csr, dense_product, take_rows, topk, unit_sparse_rows
 from .._trend import item_trend
 from ..data import Interactions
 from .base import Query, Recommender, _register
 
 __all__ = ["NextBasket"]
+
+
+#: up to this many query rows, products are densified with numpy (a request), beyond by scipy
+_FEW_ROWS = 32
+
+
+def _dense_product(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
+    """``(left @ right).toarray()``: numpy's gather for a request's few rows (no scipy
+    object built per call), scipy's sparse product for a batch."""
+    if left.shape[0] <= _FEW_ROWS:
+        return dense_product(left, right)
+    return (left @ right).toarray()
+
+
+def _one_top(scores: np.ndarray, k: int) -> np.ndarray:
+    """:func:`~recsys._topk.topk`'s columns for one row whose few finite cells are the
+    candidates (a cart's customers who share a product): ranked among those alone."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    order = np.lexsort((finite, -scores[finite]))[:k]
+    out = np.full((1, k), -1, np.int32)
+    out[0, :len(order)] = finite[order]
+    return out
 
 
 @_register
@@ -131,7 +153,8 @@ class NextBasket(Recommender):
             lengths = np.diff(self.vectors_.indptr)
             self._cache_pool = np.sort(np.argsort(-lengths, kind="stable")[:self.neighbor_pool])
         pooled = take_rows(self.vectors_, self._cache_pool)
-        self._cache_unit_t = unit_sparse_rows(pooled).T.tocsc()
+        # CSR: scipy multiplies CSR by CSR, and would convert a CSC operand on every call
+        self._cache_unit_t = unit_sparse_rows(pooled).T.tocsr()
         self._cache_in_pool = np.full(n, -1, np.int64)
         self._cache_in_pool[self._cache_pool] = np.arange(len(self._cache_pool))
 
@@ -146,27 +169,30 @@ class NextBasket(Recommender):
         step = chunk_rows(n_pool)
         for start in range(0, queries.shape[0], step):  # chunks of rows: bounded memory
             stop = min(start + step, queries.shape[0])
-            similar = (unit_queries[start:stop] @ self._cache_unit_t).toarray()
+            part = unit_queries if stop - start == len(out) else unit_queries[start:stop]
+            similar = _dense_product(part, self._cache_unit_t)
             if same:
                 own = self._cache_in_pool[start:stop]
                 similar[np.flatnonzero(own >= 0), own[own >= 0]] = -np.inf
             similar[similar <= 0] = -np.inf
-            cols, _, _ = topk(similar, k)
+            cols = _one_top(similar[0], k) if len(similar) == 1 else topk(similar, k)[0]
             out[start:stop] = np.where(cols >= 0, self._cache_pool[np.maximum(cols, 0)], -1)
         return out
 
     # ------------------------------------------------------------------ scoring
     def _blend(self, own: sp.csr_matrix, neighbors: np.ndarray) -> np.ndarray:
         """alpha * own + (1 - alpha) * the mean of the neighbours' vectors, dense."""
-        n, k = neighbors.shape
-        rows = np.repeat(np.arange(n), k)
-        cols = neighbors.ravel()
-        keep = cols >= 0
-        counts = np.maximum((neighbors >= 0).sum(axis=1), 1)
-        mixer = sp.csr_matrix(((1 - self.alpha) / counts[rows[keep]], (rows[keep], cols[keep])),
-                              shape=(n, self.vectors_.shape[0]))
-        blend = (mixer @ self.vectors_).toarray() + self.alpha * own.toarray()
-        return blend * (1.0 + self.trend_weight * self.trend_)
+        n = neighbors.shape[0]
+        keep = neighbors >= 0
+        counts = keep.sum(axis=1)
+        indptr = np.zeros(n + 1, np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        mixer = csr(np.repeat((1 - self.alpha) / np.maximum(counts, 1), counts),
+                    neighbors[keep], indptr, (n, self.vectors_.shape[0]))
+        blend = _dense_product(mixer, self.vectors_)
+        blend[row_ids(own.indptr), own.indices] += self.alpha * own.data
+        blend *= 1.0 + self.trend_weight * self.trend_
+        return blend
 
     def _scores(self, query: Query) -> np.ndarray:
         if query.users is not None:
@@ -194,9 +220,13 @@ class NextBasket(Recommender):
 
     def _own_cart(self, histories: sp.csr_matrix) -> sp.csr_matrix:
         """Carts as one basket each: their items, each 1 / the cart's size."""
-        own = histories.tocsr().astype(np.float32)
-        own.data[:] = 1.0
-        return sp.csr_matrix(own.multiply(1.0 / np.maximum(own.getnnz(axis=1), 1)[:, None]))
+        own = histories.tocsr()
+        if not own.has_canonical_format:
+            own = own.copy()
+            own.sum_duplicates()
+        lengths = np.diff(own.indptr)
+        share = np.repeat(1.0 / np.maximum(lengths, 1), lengths).astype(np.float32)
+        return csr(share, own.indices.copy(), own.indptr.copy(), own.shape)
 
     # ------------------------------------------------------------------ persistence
     def _state(self):
