@@ -51,7 +51,7 @@ def csr(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
     matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
     # scipy's own attribute, set as its constructor would: the layout probe above confirms
     # this scipy stores exactly these five, else the checked constructor is used instead
-    matrix._shape = (int(shape[0]), int(shape[1]))
+    matrix._shape = (int(shape[0]), int(shape[1]))  # noqa: SLF001  (scipy's, probed above)
     matrix.maxprint = 50
     return matrix
 

@@ -59,14 +59,16 @@ class Writer:
             raise DataError(f"picks output must be .csv or .parquet, got {self.path.name}.")
         self._temporary = temporary_beside(self.path)
         self._parquet = None
+        self._csv = None  # one handle for the whole file: a write never re-creates it by name
         self._first = True
 
     def write(self, frame: pd.DataFrame) -> None:
         if self.format == "wide":
             frame = to_wide(frame, self.k)
         if self.suffix == ".csv":
-            frame.to_csv(self._temporary, mode="w" if self._first else "a",
-                         header=self._first, index=False)
+            if self._csv is None:
+                self._csv = open(self._temporary, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            frame.to_csv(self._csv, header=self._first, index=False)
         else:
             try:
                 import pyarrow as pa
@@ -84,11 +86,14 @@ class Writer:
         """Finish the file and put it in place of the target."""
         if self._parquet is not None:
             self._parquet.close()
+        if self._csv is not None:
+            self._csv.close()
         publish(self._temporary, self.path)
 
     def abort(self) -> None:
         """Drop what was written; the target stays as it was."""
-        if self._parquet is not None:
-            with suppress(Exception):  # the file is discarded whatever went wrong
-                self._parquet.close()
+        for handle in (self._parquet, self._csv):
+            if handle is not None:
+                with suppress(Exception):  # the file is discarded whatever went wrong
+                    handle.close()
         discard(self._temporary)
