@@ -108,12 +108,12 @@ def decayed_matrix(data: Interactions, half_life_days: float | None) -> sp.csr_m
     return matrix
 
 
-def recency(data: Interactions, cells: sp.csr_matrix, half_life_days: float,
-            per_customer: bool = False) -> np.ndarray:
+def recency(data: Interactions, cells: sp.csr_matrix,
+            half_life_days: float) -> tuple[np.ndarray, np.ndarray]:
     """Per stored cell of ``cells`` (customers x products over ``data``'s maps, as
-    ``data.matrix("user")``), ``2 ** (-age / half_life_days)``: the age in days of the
-    customer's latest purchase of the product at the newest interaction of ``data``, or at
-    the customer's own newest (``per_customer``: how recent it is within their history)."""
+    ``data.matrix("user")``), ``2 ** (-age / half_life_days)`` with the age in days of the
+    customer's latest purchase of the product: at the newest interaction of ``data``, and at
+    the customer's own newest (how recent it is within their history), in that order."""
     if data.timestamps is None:
         raise DataError(
             "half_life_days needs timestamps in the interactions: build them with "
@@ -127,8 +127,7 @@ def recency(data: Interactions, cells: sp.csr_matrix, half_life_days: float,
     rows = row_ids(cells.indptr)
     position, _ = locate(keys[last], rows.astype(np.int64) * data.n_items + cells.indices)
     bought = day_sorted[last][position]
-    if per_customer:
-        newest = np.full(cells.shape[0], -np.inf)
-        np.maximum.at(newest, rows, bought)
-        return np.exp2(-(newest[rows] - bought) / half_life_days)
-    return np.exp2(-(day.max() - bought) / half_life_days)
+    newest = np.full(cells.shape[0], -np.inf)
+    np.maximum.at(newest, rows, bought)
+    return (np.exp2(-(day.max() - bought) / half_life_days),
+            np.exp2(-(newest[rows] - bought) / half_life_days))

@@ -62,9 +62,9 @@ class WeightedInput:
         if self.half_life_days is None:
             self.history_ = weighted
             return weighted
-        train = _decayed(weighted, recency(data, self.seen_, self.half_life_days))
-        self.history_ = train if not self._history_per_customer else _decayed(
-            weighted, recency(data, self.seen_, self.half_life_days, per_customer=True))
+        at_end, per_customer = recency(data, self.seen_, self.half_life_days)
+        train = _decayed(weighted, at_end)
+        self.history_ = _decayed(weighted, per_customer) if self._history_per_customer else train
         return train
 
     def _history(self, user_index: np.ndarray) -> sp.csr_matrix:
