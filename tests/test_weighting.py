@@ -171,3 +171,20 @@ def test_a_long_absent_customer_is_still_scored_on_their_own_history():
         assert dict(zip(row.indices.tolist(), row.data.tolist(), strict=True)) == pytest.approx(
             {b: 1.0, a: 2 ** (-10 / 7)})
         assert model.recommend("c", k=1).item_ids() == ["z"]
+
+
+def test_a_state_without_its_weighted_history_is_refused_and_a_plain_one_loads(shop):
+    from recsys import PersistenceError
+
+    decayed = ItemKNN(k=10, half_life_days=30.0, num_threads=1).fit(shop.interactions)
+    arrays, meta = decayed.get_state()
+    kept = {key: value for key, value in arrays.items() if not key.startswith("model/history/")}
+    with pytest.raises(PersistenceError, match="weighted history"):
+        ItemKNN(k=10, half_life_days=30.0).set_state(kept, meta)
+    # a plain model's state built elsewhere (ALS from Spark) has no weighting arrays: it loads
+    plain = ALS(factors=4, iterations=2, num_threads=1).fit(shop.interactions)
+    arrays, meta = plain.get_state()
+    bare = {key: value for key, value in arrays.items() if not key.startswith("model/weighting/")}
+    again = ALS(factors=4, iterations=2).set_state(bare, {})
+    assert again.recommend_for_basket(list(shop.interactions.items.ids[:2]), k=3).item_ids() == \
+        plain.recommend_for_basket(list(shop.interactions.items.ids[:2]), k=3).item_ids()

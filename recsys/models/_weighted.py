@@ -89,18 +89,36 @@ class WeightedInput:
         return arrays, meta
 
     def _load_weighting(self, arrays, meta) -> None:
+        """The fitted weighting back from a state. Without its arrays (a state built
+        elsewhere, e.g. ALS from Spark, or a file from before weighting existed) only kinds
+        that learn nothing of the products load: the weights as they are, log, binary."""
         n_items = len(self.items_)
-        norm = checks.vector(arrays["weighting/item_norm"], "model/weighting/item_norm", n_items)
-        count = meta.get("weighting/n_items")
-        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= n_items:
-            raise PersistenceError(f"model file: weighting/n_items must be a count of at most "
-                                   f"{n_items} products, got {count!r} (a damaged or altered file).")
-        if (norm <= 0).any():
-            raise PersistenceError("model file: weighting/item_norm holds values <= 0 "
-                                   "(a damaged or altered file).")
-        self.weighting_ = Weighting(self.weighting, count, norm.astype(np.float64))
-        self.history_ = (checks.csr_from(arrays, "history/", self.seen_.shape)
-                         if "history/data" in arrays else self.seen_)
+        if "weighting/item_norm" not in arrays and self.weighting in (None, "log", "binary"):
+            self.weighting_ = Weighting(self.weighting, int((self.item_counts_ > 0).sum()),
+                                        np.ones(n_items))
+        else:
+            self.weighting_ = _checked_weighting(self.weighting, arrays, meta, n_items)
+        if self.weighting is None and self.half_life_days is None:
+            self.history_ = self.seen_  # nothing to weigh: a stored history would be ignored
+        elif "history/data" not in arrays:
+            raise PersistenceError(
+                f"model file: a {type(self).__name__} with weighting={self.weighting!r}, "
+                f"half_life_days={self.half_life_days!r} needs its weighted history "
+                f"('model/history/...'), which is missing (a damaged or altered file).")
+        else:
+            self.history_ = checks.csr_from(arrays, "history/", self.seen_.shape)
+
+
+def _checked_weighting(kind: str | None, arrays, meta, n_items: int) -> Weighting:
+    norm = checks.vector(arrays["weighting/item_norm"], "model/weighting/item_norm", n_items)
+    count = meta.get("weighting/n_items")
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= n_items:
+        raise PersistenceError(f"model file: weighting/n_items must be a count of at most "
+                               f"{n_items} products, got {count!r} (a damaged or altered file).")
+    if (norm <= 0).any():
+        raise PersistenceError("model file: weighting/item_norm holds values <= 0 "
+                               "(a damaged or altered file).")
+    return Weighting(kind, count, norm.astype(np.float64))
 
 
 def _decayed(weighted: sp.csr_matrix, factor: np.ndarray) -> sp.csr_matrix:
