@@ -130,3 +130,14 @@ def test_an_interrupted_command_removes_temporary_files_wherever_it_landed(tmp_p
     monkeypatch.setitem(COMMANDS, "picks", (help_text, configure, interrupted))
     assert main(["picks", "--out", str(tmp_path / "picks.csv")]) == 130
     assert made and not made[0].exists() and _leftovers(tmp_path) == []
+
+
+def test_a_chunk_written_after_an_abort_creates_no_file(tmp_path):
+    """A thread still finishing a chunk when an interrupted run cleans up writes nothing."""
+    from recsys.campaign._output import Writer
+
+    frame = pd.DataFrame({"customer_id": [1], "rank": [1], "product_id": ["a"]})
+    writer = Writer(tmp_path / "picks.csv", "long")
+    writer.abort()
+    writer.write(frame)
+    assert os.listdir(tmp_path) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,11 +59,20 @@ class Writer:
         if self.suffix not in (".csv", ".parquet"):
             raise DataError(f"picks output must be .csv or .parquet, got {self.path.name}.")
         self._temporary = temporary_beside(self.path)
+        # writes and abort exclude each other, and nothing is written after an abort: an
+        # interrupted run's clean-up never races a chunk still being written by a thread
+        self._lock = threading.Lock()
+        self._aborted = False
         self._parquet = None
         self._csv = None  # one handle for the whole file: a write never re-creates it by name
         self._first = True
 
     def write(self, frame: pd.DataFrame) -> None:
+        with self._lock:
+            if not self._aborted:
+                self._write(frame)
+
+    def _write(self, frame: pd.DataFrame) -> None:
         if self.format == "wide":
             frame = to_wide(frame, self.k)
         if self.suffix == ".csv":
@@ -92,6 +102,11 @@ class Writer:
 
     def abort(self) -> None:
         """Drop what was written; the target stays as it was."""
+        with self._lock:
+            self._aborted = True
+            self._drop()
+
+    def _drop(self) -> None:
         for handle in (self._parquet, self._csv):
             if handle is not None:
                 with suppress(Exception):  # the file is discarded whatever went wrong
