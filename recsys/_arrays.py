@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["unique", "rank_in_runs", "locate", "in_sorted", "row_ids", "cell_keys", "indptr_of",
-           "row_slots", "unit_rows"]
+           "row_slots", "unit_rows", "largest_per_key"]
 
 
 def unique(values: np.ndarray) -> np.ndarray:
@@ -134,3 +134,17 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     """
     norms = np.linalg.norm(vectors, axis=1)
     return vectors / np.where(norms > 0, norms, 1.0)[:, None]
+
+
+def largest_per_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct ``keys`` and the largest of each one's ``values`` (e.g. each
+    customer x product pair's latest purchase).
+
+    >>> largest_per_key(np.array([7, 3, 7]), np.array([1.0, 5.0, 2.0]))
+    (array([3, 7]), array([5., 2.]))
+    """
+    order = np.lexsort((values, keys))  # per key, its largest value last
+    keys, values = keys[order], values[order]
+    last = np.ones(len(keys), bool)
+    np.not_equal(keys[1:], keys[:-1], out=last[:-1])
+    return keys[last], values[last]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import locate, row_ids, row_lengths
+from ._arrays import largest_per_key, locate, row_ids, row_lengths
 from ._topk import csr
 from .data import Interactions
 from .exceptions import DataError
@@ -119,14 +119,11 @@ def recency(data: Interactions, cells: sp.csr_matrix,
             "half_life_days needs timestamps in the interactions: build them with "
             "timestamp='<column>' (--time-col on the command line), or leave half_life_days=None.")
     day = data.timestamps.astype(np.int64) / _DAY_NS
-    keys = data.user_index.astype(np.int64) * data.n_items + data.item_index
-    order = np.lexsort((day, keys))  # per pair, its latest purchase last
-    keys, day_sorted = keys[order], day[order]
-    last = np.ones(len(keys), bool)
-    np.not_equal(keys[1:], keys[:-1], out=last[:-1])
+    pairs, latest = largest_per_key(
+        data.user_index.astype(np.int64) * data.n_items + data.item_index, day)
     rows = row_ids(cells.indptr)
-    position, _ = locate(keys[last], rows.astype(np.int64) * data.n_items + cells.indices)
-    bought = day_sorted[last][position]
+    position, _ = locate(pairs, rows.astype(np.int64) * data.n_items + cells.indices)
+    bought = latest[position]
     newest = np.full(cells.shape[0], -np.inf)
     np.maximum.at(newest, rows, bought)
     return (np.exp2(-(day.max() - bought) / half_life_days),

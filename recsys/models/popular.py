@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _state_checks as checks
+from .._arrays import largest_per_key
 from .._params import check_float
 from ..data import Interactions, days_before
 from ..exceptions import DataError
@@ -87,13 +88,8 @@ class Popularity(Recommender):
         weight = (np.ones(len(day)) if self.half_life_days is None
                   else np.exp2(-(day.max() - day) / self.half_life_days))
         key = rows[keep].astype(np.int64) * data.n_items + data.item_index[keep]
-        weight = weight[keep]
-        order = np.lexsort((weight, key))  # per pair, its latest (largest) weight last
-        key, weight = key[order], weight[order]
-        last = np.ones(len(key), bool)
-        np.not_equal(key[1:], key[:-1], out=last[:-1])
-        return np.bincount(key[last] % data.n_items, weights=weight[last],
-                           minlength=data.n_items)
+        pairs, latest = largest_per_key(key, weight[keep])  # the latest is the largest weight
+        return np.bincount(pairs % data.n_items, weights=latest, minlength=data.n_items)
 
     def _scores(self, query: Query) -> np.ndarray:
         return np.tile(self.scores_, (len(query), 1))
