@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
+from . import _fimi
 from ._arrays import unique
 from ._files import reading
 from ._params import check_float, check_int
@@ -458,26 +460,44 @@ def read_fimi(path: str | os.PathLike | None = None) -> Interactions:
     opener = gzip.open if path.suffix == ".gz" else open
     with reading(path, "a FIMI baskets file"), opener(path, "rb") as fh:
         text = fh.read()
-    # one token per item and a ';' closing every line (never an item id, which -1 may be)
-    tokens = np.array(text.replace(b"\n", b" ; ").split())
-    ends = tokens == b";"
-    try:
-        items = tokens[~ends].astype(np.int64)
-    except (ValueError, OverflowError):
-        raise DataError(f"{str(path)!r}: FIMI files hold integer item ids separated by spaces, "
-                        f"one basket a line; this one holds other words.") from None
-    lines = (np.cumsum(ends) - ends)[~ends]
+    lines, items = _fimi.parse(text, repr(str(path)))
     if len(items) == 0:
         raise DataError(f"{path} holds no items.")
-    uniq_lines, basket = np.unique(lines, return_inverse=True)
-    uniq_items, item_index = np.unique(items, return_inverse=True)
-    pair = unique(basket.astype(np.int64) * len(uniq_items) + item_index)
+    return _fimi_interactions(lines, items)
+
+
+def _fimi_interactions(lines: np.ndarray, items: np.ndarray) -> Interactions:
+    """Basket-only Interactions from each token's line (ascending) and item id; an item
+    repeated in a basket counts once."""
     from .data import IdMap
 
-    return Interactions(item_index=pair % len(uniq_items),
+    starts = np.r_[True, lines[1:] != lines[:-1]]
+    basket = np.cumsum(starts) - 1
+    uniq_items, item_index = _dense_codes(items)
+    # sorting each basket's items is scipy's (C) job; the baskets stay where they are
+    rows = sp.csr_matrix((np.ones(len(items), np.int8), item_index,
+                          np.r_[np.flatnonzero(starts), len(items)]),
+                         shape=(int(basket[-1]) + 1, len(uniq_items)))
+    rows.has_sorted_indices = False
+    rows.sort_indices()
+    fresh = np.r_[True, (rows.indices[1:] != rows.indices[:-1]) | (basket[1:] != basket[:-1])]
+    return Interactions(item_index=rows.indices[fresh],
                         items=IdMap.from_sorted(uniq_items, "item_id"),
-                        basket_index=pair // len(uniq_items),
-                        baskets=IdMap.from_sorted(uniq_lines, "basket_id"))
+                        basket_index=basket[fresh],
+                        baskets=IdMap.from_sorted(lines[starts], "basket_id"))
+
+
+def _dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct integers and each value's index among them; a presence table when
+    the values' range is small against their number, else a sort."""
+    low, high = int(values.min()), int(values.max())
+    if high - low > 4 * len(values) + 1_000_000:
+        uniq, codes = np.unique(values, return_inverse=True)
+        return uniq, codes.astype(np.int32)
+    present = np.zeros(high - low + 1, bool)
+    present[values - low] = True
+    code_of = np.cumsum(present, dtype=np.int32) - 1
+    return np.flatnonzero(present) + low, code_of[values - low]
 
 
 def read_movielens(path: str | os.PathLike | None = None,

@@ -44,7 +44,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import cell_keys, locate
+from . import _miner
+from ._arrays import locate
 from ._auto_support import auto_min_count
 from ._ids import clean_ids
 from ._params import check_choice, check_float, check_int
@@ -59,8 +60,6 @@ RULE_METRICS = ("antecedent support", "consequent support", "support", "confiden
                 "certainty", "kulczynski")
 
 DEFAULT_MAX_MEMORY = 4 * 2**30
-#: entries of intermediate arrays handled at once
-_CHUNK = 4_000_000
 
 
 # ---------------------------------------------------------------------- input
@@ -155,52 +154,66 @@ def _void(rows: np.ndarray) -> np.ndarray:
 
 def mine(matrix: sp.csr_matrix, items: IdMap, min_count: int, max_len: int | None = None,
          max_memory: int = DEFAULT_MAX_MEMORY, show_progress: bool = False) -> Itemsets:
-    """Frequent itemsets of a binary baskets x items CSR matrix, as arrays."""
+    """Frequent itemsets of a binary baskets x items CSR matrix, as arrays (see
+    :mod:`recsys._miner` for how)."""
+    return mine_near(matrix, items, min_count, max_len, max_memory, show_progress)[0]
+
+
+def mine_near(matrix: sp.csr_matrix, items: IdMap, min_count: int, max_len: int | None = None,
+              max_memory: int = DEFAULT_MAX_MEMORY, show_progress: bool = False,
+              floor: int | None = None) -> tuple[Itemsets, list[tuple[np.ndarray, np.ndarray]]]:
+    """:func:`mine`, and with ``floor`` the near-frequent candidates of each length from 2:
+    itemsets whose every subset is frequent (at least) counted ``floor`` to ``min_count - 1``
+    times, as (members, counts) levels sorted like :class:`Itemsets` (for updates,
+    :mod:`recsys._incremental`)."""
     n_baskets = matrix.shape[0]
-    counts = np.diff(matrix.tocsc().indptr).astype(np.int64)
+    counts = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.int64)
     frequent = np.flatnonzero(counts >= min_count)
     levels = [(frequent.astype(np.int32)[:, None], counts[frequent])]
+    near: list[tuple[np.ndarray, np.ndarray]] = []
     if max_len == 1 or len(frequent) < 2:
-        return Itemsets(levels, n_baskets, items)
-    # mine over the frequent items only, the most frequent first: an itemset is only
-    # extended by items after its last one, and baskets hold few rarer items
+        return Itemsets(levels, n_baskets, items), near
+    # the most frequent first: an itemset is only extended by items after its last one
     order = frequent[np.argsort(-counts[frequent], kind="stable")]
-    baskets = matrix[:, order].tocsr().astype(np.int32)
-    baskets.sort_indices()
-    _check_pairs(baskets, min_count, max_memory)
-    tids = baskets.T.tocsr()  # tid-sets of the 1-itemsets: (itemsets x baskets)
-    members = np.arange(len(order), dtype=np.int32)[:, None]
+    baskets, level = _miner.first_level(_ranked(matrix, order), counts[order])
     bar = _progress(show_progress)
-    length = 1
-    mined = []
-    while len(members) and (max_len is None or length < max_len):
-        new_members, new_counts, parent, extension = _extend(tids, members, baskets, min_count,
-                                                              max_memory, length)
-        if len(new_members) == 0:
+    while max_len is None or level.members.shape[1] < max_len:
+        level = _miner.next_level(level, baskets, min_count, max_memory, floor)
+        if level is None:
             break
-        mined.append((new_members, new_counts))
-        length += 1
+        if level.near is not None:
+            near.append(_item_rows(order[level.near[0]], level.near[1]))
+        if len(level.counts) == 0:
+            break
+        levels.append(_item_rows(order[level.members], level.counts))
         if bar is not None:
-            bar.set_postfix_str(f"{length}-itemsets: {len(new_members):,}")
+            bar.set_postfix_str(f"{level.members.shape[1]}-itemsets: {len(level.counts):,}")
             bar.update(1)
-        if max_len is not None and length >= max_len:
-            break
-        # only an itemset with a later sibling (same parent) can be extended: X+b+c
-        # needs X+c frequent, with c > b
-        grows = np.zeros(len(parent), bool)
-        grows[:-1] = parent[1:] == parent[:-1]
-        if not grows.any():
-            break
-        tids = _join(tids, baskets, members[:, -1], parent[grows], extension[grows],
-                     new_counts[grows], n_baskets)
-        members = new_members[grows]
     if bar is not None:
         bar.close()
-    for new_members, new_counts in mined:  # back to item indices, rows sorted
-        rows = np.sort(order[new_members], axis=1).astype(np.int32)
-        keys = np.lexsort(tuple(rows[:, j] for j in range(rows.shape[1] - 1, -1, -1)))
-        levels.append((rows[keys], new_counts[keys]))
-    return Itemsets(levels, n_baskets, items)
+    return Itemsets(levels, n_baskets, items), near
+
+
+def _item_rows(members: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Itemsets as item indices: each row ascending, rows in lexicographic order."""
+    rows = np.sort(members, axis=1).astype(np.int32)
+    keys = np.lexsort(tuple(rows[:, j] for j in range(rows.shape[1] - 1, -1, -1)))
+    return rows[keys], counts[keys]
+
+
+def _ranked(matrix: sp.csr_matrix, order: np.ndarray) -> sp.csr_matrix:
+    """The baskets over the items of ``order`` only, column j = ``order[j]``, rows sorted."""
+    rank = np.full(matrix.shape[1], -1, np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    ranks = rank[matrix.indices]
+    keep = ranks >= 0
+    sizes = np.diff(np.r_[0, np.cumsum(keep)][matrix.indptr])
+    indptr = np.r_[0, np.cumsum(sizes)]
+    out = sp.csr_matrix((np.ones(int(indptr[-1]), np.int8), ranks[keep], indptr),
+                        shape=(matrix.shape[0], len(order)))
+    out.has_sorted_indices = False
+    out.sort_indices()
+    return out
 
 
 def weighted_itemsets(found: Itemsets, matrix: sp.csr_matrix, weights: np.ndarray,
@@ -247,104 +260,6 @@ def _progress(show: bool):
     from tqdm.auto import tqdm
 
     return tqdm(desc="mining", unit="level")
-
-
-def _check_pairs(baskets: sp.csr_matrix, min_count: int, max_memory: int) -> None:
-    """Refuse before counting pairs when even that would outgrow ``max_memory``."""
-    n_items = baskets.shape[1]
-    sizes = np.diff(baskets.indptr).astype(np.float64)
-    pairs = min(float(n_items) * n_items / 2, float((sizes * (sizes - 1) / 2).sum()))
-    needed = pairs * 16  # the co-occurrence product: value + index, plus the upper triangle
-    if needed > max_memory:
-        raise InvalidParameterError(
-            f"mining at this support would count up to {pairs:,.0f} item pairs "
-            f"(~{needed / 2**30:.1f} GiB) over {n_items:,} frequent items, above max_memory "
-            f"({max_memory / 2**30:.1f} GiB). Raise min_support (min_count is now {min_count}), "
-            f"or pass a larger max_memory."
-        )
-
-
-def _extend(tids: sp.csr_matrix, members: np.ndarray, baskets: sp.csr_matrix, min_count: int,
-            max_memory: int, length: int):
-    """Frequent one-item extensions (X + b, b > last(X)) of every itemset X, with counts."""
-    last = members[:, -1]
-    sizes = np.diff(baskets.indptr).astype(np.int64)
-    work = tids @ sizes  # entries the product makes for each itemset
-    bounds = _chunks(np.asarray(work, dtype=np.int64), _CHUNK)
-    rows, cols, vals = [], [], []
-    for start, stop in bounds:
-        product = (tids[start:stop] @ baskets).tocoo()
-        keep = (product.col > last[start + product.row]) & (product.data >= min_count)
-        rows.append(product.row[keep].astype(np.int64) + start)
-        cols.append(product.col[keep].astype(np.int32))
-        vals.append(product.data[keep].astype(np.int64))
-    parent = np.concatenate(rows) if rows else np.empty(0, np.int64)
-    extension = np.concatenate(cols) if cols else np.empty(0, np.int32)
-    counts = np.concatenate(vals) if vals else np.empty(0, np.int64)
-    order = np.lexsort((extension, parent))
-    parent, extension, counts = parent[order], extension[order], counts[order]
-    n_new = len(parent)
-    needed = counts.sum() * 8 + n_new * (length + 1) * 4 + n_new * 200
-    if needed > max_memory:
-        raise InvalidParameterError(
-            f"mining found {n_new:,} frequent {length + 1}-itemsets whose baskets would need "
-            f"~{needed / 2**30:.1f} GiB, above max_memory ({max_memory / 2**30:.1f} GiB). "
-            f"Raise min_support, set max_len={length}, or pass a larger max_memory."
-        )
-    new_members = np.concatenate([members[parent], extension[:, None]], axis=1)
-    return new_members, counts, parent, extension
-
-
-def _join(tids: sp.csr_matrix, baskets: sp.csr_matrix, last: np.ndarray, parent: np.ndarray,
-          extension: np.ndarray, counts: np.ndarray, n_baskets: int) -> sp.csr_matrix:
-    """Tid-sets of the itemsets parent + extension: the parent's baskets that hold the extension.
-
-    For each (parent, basket) entry only the basket's items after the parent's last item
-    are probed (basket rows are sorted), against the sorted keys parent * n + extension.
-    """
-    n_new = len(parent)
-    n_items = baskets.shape[1]
-    keys = parent * n_items + extension  # sorted, as parent/extension are
-    wanted = np.zeros(tids.shape[0], bool)
-    wanted[parent] = True
-    coo = tids[wanted].tocoo() if not wanted.all() else tids.tocoo()
-    entry_rows = np.flatnonzero(wanted)[coo.row] if not wanted.all() else coo.row.astype(np.int64)
-    entry_baskets = coo.col.astype(np.int64)
-    # first position in each basket row after the parent's last item
-    flat = cell_keys(baskets)
-    first = np.searchsorted(flat, entry_baskets * n_items + last[entry_rows] + 1)
-    width = baskets.indptr[entry_baskets + 1] - first
-    out_rows, out_cols = [], []
-    for start, stop in _chunks(width, _CHUNK):
-        w = width[start:stop]
-        ends = np.cumsum(w)
-        pos = np.repeat(first[start:stop] - (ends - w), w) + np.arange(int(ends[-1]) if len(ends) else 0)
-        probe = np.repeat(entry_rows[start:stop] * n_items, w) + baskets.indices[pos]
-        at, found = locate(keys, probe)
-        hit = np.flatnonzero(found)
-        out_rows.append(at[hit])
-        out_cols.append(entry_baskets[start:stop][np.searchsorted(ends, hit, side="right")])
-    rows = np.concatenate(out_rows) if out_rows else np.empty(0, np.int64)
-    cols = np.concatenate(out_cols) if out_cols else np.empty(0, np.int64)
-    matrix = sp.csr_matrix((np.ones(len(rows), np.int32), (rows, cols)), shape=(n_new, n_baskets))
-    if matrix.nnz != counts.sum():  # the join must find exactly the counted baskets
-        raise AssertionError("internal error: tid-set join disagrees with the counts")
-    return matrix
-
-
-def _chunks(weights: np.ndarray, budget: int) -> list[tuple[int, int]]:
-    """Contiguous (start, stop) ranges whose weights sum to about ``budget`` each."""
-    if len(weights) == 0:
-        return []
-    cum = np.cumsum(weights)
-    bounds, start = [], 0
-    while start < len(weights):
-        base = cum[start - 1] if start else 0
-        stop = int(np.searchsorted(cum, base + budget, side="right"))
-        stop = max(stop, start + 1)
-        bounds.append((start, min(stop, len(weights))))
-        start = stop
-    return bounds
 
 
 def estimate_memory(data, min_support: float | None = None, *, min_count: int | None = None) -> dict:

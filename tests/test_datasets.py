@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import recsys
 from recsys import DataError, make_shop, read_fimi, read_movielens
@@ -68,6 +70,45 @@ def test_read_fimi_errors(tmp_path):
     bad.write_text("1 x 3\n")
     with pytest.raises(DataError, match="integer item ids"):
         read_fimi(bad)
+
+
+_fimi_words = st.one_of(st.integers(-(10**18) + 1, 10**18 - 1), st.integers(0, 40))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(_fimi_words, max_size=6), min_size=1, max_size=40),
+       st.sampled_from([" ", "  ", "\t", " \t "]), st.sampled_from(["\n", "\r\n"]),
+       st.sampled_from([7, 64, 1 << 18]))
+def test_read_fimi_agrees_with_splitting_lines(tmp_path_factory, lines, blank, newline, block):
+    """The numpy parser against Python's split, on any ids, blanks, line ends and block size."""
+    import recsys._fimi as fimi
+
+    text = newline.join(blank.join(map(str, line)) for line in lines) + newline
+    path = tmp_path_factory.mktemp("fimi") / "b.dat"
+    path.write_bytes(text.encode())
+    expected = {n: set(map(int, line.split())) for n, line in enumerate(text.splitlines())
+                if line.split()}
+    if not expected:
+        with pytest.raises(DataError, match="no items"):
+            read_fimi(path)
+        return
+    saved, fimi.BLOCK = fimi.BLOCK, block
+    try:
+        data = read_fimi(path)
+    finally:
+        fimi.BLOCK = saved
+    rows = data.matrix("basket").tolil().rows
+    got = {int(b): set(data.items.ids[r].tolist()) for b, r in zip(data.baskets.ids, rows, strict=True)}
+    assert got == expected
+
+
+@pytest.mark.parametrize("text", ["1 x 3\n", "1 2-3\n", "4 - 5\n", "--1\n", "1 2.5\n",
+                                  "12345678901234567890\n"])
+def test_read_fimi_refuses_words_that_are_not_ids(tmp_path, text):
+    path = tmp_path / "bad.dat"
+    path.write_text("1 2\n" + text)
+    with pytest.raises(DataError, match="line 2 holds"):
+        read_fimi(path)
 
 
 @pytest.mark.realdata

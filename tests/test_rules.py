@@ -202,3 +202,23 @@ def test_decayed_support_counts_match_a_hand_count():
     # the same rules either way (frequency decided on plain counts); plain: a->b = a->c
     assert len(plain.rules_) == len(decayed.rules_)
     assert plain.rules_["confidence"].nunique() == 2  # a->x 0.5 each; b->a, c->a 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 12), min_size=1, max_size=9), min_size=1, max_size=40),
+       st.integers(1, 4), st.integers(1, 40), st.integers(1, 30), st.integers(1, 60))
+def test_tiny_chunks_mine_the_same_itemsets(baskets, min_count, probes, hits, cells):
+    """Every chunking of the miner (probe parts, kept hits, table chunks) finds the same counts."""
+    import recsys._miner as miner
+
+    whole = frequent_itemsets(baskets, min_count=min_count)
+    saved = miner.PROBES, miner.HITS, miner.CELLS
+    miner.PROBES, miner.HITS, miner.CELLS = probes, hits, cells
+    try:
+        chunked = frequent_itemsets(baskets, min_count=min_count)
+    finally:
+        miner.PROBES, miner.HITS, miner.CELLS = saved
+    assert dict(zip(chunked["itemsets"], chunked["count"], strict=True)) == \
+        dict(zip(whole["itemsets"], whole["count"], strict=True))
+    assert dict(zip(whole["itemsets"], whole["count"], strict=True)) == \
+        brute_force(baskets, min_count, max_len=9)
