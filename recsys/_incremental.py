@@ -73,10 +73,18 @@ def floor_for(min_count: int) -> int:
     return max(1, min_count // 8)
 
 
-def keys(members: np.ndarray) -> np.ndarray:
-    """Rows as single comparable values, ordered as the rows are (lexicographically)."""
+def keys(members: np.ndarray, n_items: int) -> np.ndarray:
+    """Rows of item indices below ``n_items`` as single comparable values, ordered as the rows
+    are (lexicographically): int64 digits in base ``n_items`` where they fit, else bytes."""
+    width = members.shape[1]
+    if float(n_items) ** width < 2.0**62:
+        out = np.zeros(len(members), np.int64)
+        for column in range(width):  # a loop over positions in an itemset
+            out *= n_items
+            out += members[:, column]
+        return out
     rows = np.ascontiguousarray(members, dtype=">i4")
-    return rows.view(f"V{4 * rows.shape[1]}").ravel()
+    return rows.view(f"V{4 * width}").ravel()
 
 
 def count_itemsets(baskets: sp.csr_matrix, members: np.ndarray, cells: int = 20_000_000,
@@ -101,25 +109,42 @@ def count_itemsets(baskets: sp.csr_matrix, members: np.ndarray, cells: int = 20_
     return out if weights is not None else np.rint(out).astype(np.int64)
 
 
-def _extensions(baskets: sp.csr_matrix, grown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every itemset Y + c (c not in Y) over the baskets, for each row Y of ``grown``, with its
-    count in ``baskets``: the baskets holding Y times the basket matrix."""
-    length = grown.shape[1]
+def _holding_any(baskets: sp.csr_matrix, items: np.ndarray) -> sp.csr_matrix:
+    """The baskets holding at least one of ``items`` (a pass over the basket matrix)."""
+    mark = np.zeros(baskets.shape[1], bool)
+    mark[items] = True
+    rows = np.searchsorted(baskets.indptr, np.flatnonzero(mark[baskets.indices]), side="right") - 1
+    if len(rows) > 1:  # ascending already: drop the repeats
+        rows = rows[np.r_[True, rows[1:] != rows[:-1]]]
+    return baskets[rows]
+
+
+def _extensions(baskets: sp.csr_matrix, grown: np.ndarray, item_counts: np.ndarray,
+                min_count: int):
+    """Every itemset Y + c (c not in Y) held by some basket, for each row Y of ``grown``,
+    with its count: the baskets holding Y times the basket matrix, over the baskets holding
+    Y's rarest item only."""
+    length, n_items = grown.shape[1], baskets.shape[1]
+    rarest = grown[np.arange(len(grown)), np.argmin(item_counts[grown], axis=1)]
+    part = _holding_any(baskets, rarest)
+    binary = sp.csr_matrix((np.ones(part.nnz, np.float32), part.indices, part.indptr),
+                           shape=part.shape)
     incidence = sp.csr_matrix((np.ones(grown.size, np.float32),
                                (np.repeat(np.arange(len(grown)), length), grown.ravel())),
-                              shape=(len(grown), baskets.shape[1]))
-    binary = sp.csr_matrix((np.ones(baskets.nnz, np.float32), baskets.indices, baskets.indptr),
-                           shape=baskets.shape)
+                              shape=(len(grown), part.shape[1]))
     held = (binary @ incidence.T).tocoo()
     full = held.data >= length - 0.5
     holders = sp.csr_matrix((np.ones(int(full.sum()), np.float32),
-                             (held.col[full], held.row[full])),
-                            shape=(len(grown), baskets.shape[0]))
+                             (held.col[full], held.row[full])), shape=(len(grown), part.shape[0]))
     product = (holders @ binary).tocoo()
-    inside = (grown[product.row] == product.col[:, None]).any(axis=1)
-    row, col = product.row[~inside], product.col[~inside]
-    members = np.sort(np.column_stack([grown[row], col]), axis=1).astype(np.int32)
-    return members, np.rint(product.data[~inside]).astype(np.int64)
+    outside = ~(grown[product.row] == product.col[:, None]).any(axis=1) & \
+        (item_counts[product.col] >= min_count)
+    members = np.sort(np.column_stack([grown[product.row[outside]], product.col[outside]]),
+                      axis=1).astype(np.int32)
+    counts = np.rint(product.data[outside]).astype(np.int64)
+    # one itemset can extend several grown ones: keep it once
+    _, first = np.unique(keys(members, n_items), return_index=True)
+    return members[first], counts[first]
 
 
 def _occurring(new: sp.csr_matrix, members: np.ndarray, rows: np.ndarray,
@@ -135,17 +160,29 @@ def _occurring(new: sp.csr_matrix, members: np.ndarray, rows: np.ndarray,
     source = np.repeat(rows, width).astype(np.int64)
     n_items = new.shape[1]
     key = source * n_items + new.indices[probed]
-    distinct, which, counts = np.unique(key, return_inverse=True, return_counts=True)
+    order = np.argsort(key, kind="stable")  # numpy's hash unique is far slower here
+    ordered = key[order]
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if total else \
+        np.empty(0, np.int64)
+    which = np.empty(total, np.int64)
+    which[order] = np.repeat(np.arange(len(first)), np.diff(np.r_[first, total]))
+    distinct = ordered[first]
+    counts = np.diff(np.r_[first, total]).astype(np.int64)
     found = np.column_stack([members[distinct // n_items], distinct % n_items]).astype(np.int32)
-    return found, counts.astype(np.int64), which, probed
+    return found, counts, which, probed
 
 
-def _all_subsets_in(members: np.ndarray, previous: np.ndarray) -> np.ndarray:
+def _all_subsets_in(members: np.ndarray, previous: np.ndarray, n_items: int) -> np.ndarray:
     """Whether every (k-1)-subset of each row is a row of ``previous`` (sorted keys)."""
+    if members.shape[1] == 2:  # the subsets are items: a look-up table
+        known = np.zeros(n_items, bool)
+        known[previous] = True
+        return known[members].all(axis=1)
     ok = np.ones(len(members), bool)
     for drop in range(members.shape[1]):  # a loop over positions in an itemset
-        part = np.delete(members, drop, axis=1)
-        ok &= locate(previous, keys(part))[1]
+        rows = np.flatnonzero(ok)
+        part = np.delete(members[rows], drop, axis=1)
+        ok[rows] = locate(previous, keys(part, n_items))[1]
     return ok
 
 
@@ -160,60 +197,70 @@ class _Step:
     growth: int
 
 
-def _level(old: Summary, k: int, new_prev: np.ndarray, old_prev_keys: np.ndarray,
-           occurrences: tuple, baskets: sp.csr_matrix, new: sp.csr_matrix, t: int) -> _Step:
+def _level(old: Summary, k: int, new_prev: np.ndarray, old_prev: np.ndarray,
+           occurrences: tuple, baskets: sp.csr_matrix, new: sp.csr_matrix, t: int,
+           item_counts: np.ndarray) -> _Step:
     """The frequent k-itemsets after the update (see the module docstring)."""
-    prev_keys = keys(new_prev)
+    n_items = baskets.shape[1]
+
+    def key(rows: np.ndarray) -> np.ndarray:
+        return keys(rows, n_items)
+
+    prev_keys = key(new_prev)
     # 1. candidates occurring in the new baskets
     occ, c_d, which, probed = _occurring(new, new_prev, *occurrences)
-    is_cand = _all_subsets_in(occ, prev_keys)
+    occ_keys = key(occ)
+    is_cand = _all_subsets_in(occ, prev_keys, n_items)
     # 2. extensions of newly frequent (k-1)-itemsets: counted in every basket
-    grown = new_prev[~locate(old_prev_keys, prev_keys)[1]]
+    grown = new_prev[~locate(key(old_prev), prev_keys)[1]]
     fresh = np.empty((0, k), np.int32), np.empty(0, np.int64)
     if len(grown):
-        members, counts = _extensions(baskets, grown)
-        members, first = np.unique(members, axis=0, return_index=True)
-        keep = _all_subsets_in(members, prev_keys)
-        fresh = members[keep], counts[first][keep]
-    fresh_keys = keys(fresh[0])
+        members, counts = _extensions(baskets, grown, item_counts, t)
+        keep = _all_subsets_in(members, prev_keys, n_items)
+        fresh = members[keep], counts[keep]
+    fresh_keys = key(fresh[0])
     # 3. the rest were candidates before: kept counts, or the slack
-    kept_members, kept_counts = _kept(old, k)
-    kept_keys = keys(kept_members)
-    at, in_kept = locate(kept_keys, keys(occ))
-    in_fresh = locate(fresh_keys, keys(occ))[1]
+    kept_members, kept_counts = _kept(old, k, n_items)
+    kept_keys = key(kept_members)
+    at, in_kept = locate(kept_keys, occ_keys)
+    in_fresh = locate(fresh_keys, occ_keys)[1]
     total = np.where(in_kept, kept_counts[at] if len(kept_counts) else 0, -1) + c_d
     unknown = is_cand & ~in_kept & ~in_fresh
     scan = unknown & (old.slack + c_d >= t)
     total[scan] = count_itemsets(baskets, occ[scan])
     growth = int(c_d[unknown & ~scan].max()) if (unknown & ~scan).any() else 0
     exact = is_cand & ~in_fresh & (in_kept | scan)
-    # kept candidates not in the new baskets keep their counts
-    quiet = (~locate(keys(occ), kept_keys)[1] & ~locate(fresh_keys, kept_keys)[1]
-             & _all_subsets_in(kept_members, prev_keys))
+    # kept candidates neither in the new baskets nor extending a new one keep their counts
+    quiet = np.ones(len(kept_keys), bool)
+    quiet[at[in_kept]] = False
+    at_fresh, fresh_kept = locate(kept_keys, fresh_keys)
+    quiet[at_fresh[fresh_kept]] = False
+    quiet[quiet] = _all_subsets_in(kept_members[quiet], prev_keys, n_items)
     members = np.concatenate([occ[exact], kept_members[quiet], fresh[0]])
     counts = np.concatenate([total[exact], kept_counts[quiet], fresh[1]])
-    order = np.argsort(keys(members), kind="stable")
+    order = np.argsort(key(members), kind="stable")
     members, counts = members[order], counts[order]
     frequent = counts >= t
     near = (counts >= old.floor) & ~frequent
     # occurrences in d of the new frequent itemsets: the next level's starting points
-    freq_keys = keys(members[frequent])
-    at, hit = locate(freq_keys, keys(occ))
+    at, hit = locate(key(members[frequent]), occ_keys)
     occurs = hit[which]
     return _Step((members[frequent], counts[frequent]), (members[near], counts[near]),
                  at[which][occurs], probed[occurs], growth)
 
 
-def _kept(old: Summary, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _kept(old: Summary, k: int, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """Old frequent and near-frequent k-itemsets with their counts, in key order."""
     parts = [level for level in (old.frequent[k - 1] if k <= len(old.frequent) else None,
                                  old.near[k - 2] if k - 2 < len(old.near) else None)
              if level is not None]
     if not parts:
         return np.empty((0, k), np.int32), np.empty(0, np.int64)
+    if len(parts) == 1:
+        return parts[0]
     members = np.concatenate([m for m, _ in parts])
     counts = np.concatenate([c for _, c in parts])
-    order = np.argsort(keys(members), kind="stable")
+    order = np.argsort(keys(members, n_items), kind="stable")
     return members[order], counts[order]
 
 
@@ -234,9 +281,10 @@ def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
     slack = old.slack
     k = 2
     while len(frequent[-1][0]) > 1 and (max_len is None or k <= max_len):
-        old_prev = old.frequent[k - 2][0] if k - 2 < len(old.frequent) else np.empty((0, k - 1))
-        step = _level(old, k, frequent[-1][0], keys(old_prev.astype(np.int32)), occurrences,
-                      baskets, new, t)
+        old_prev = old.frequent[k - 2][0] if k - 2 < len(old.frequent) else \
+            np.empty((0, k - 1), np.int32)
+        step = _level(old, k, frequent[-1][0], old_prev, occurrences, baskets, new, t,
+                      item_counts)
         slack += step.growth
         near.append(step.near)
         if len(step.frequent[1]) == 0:

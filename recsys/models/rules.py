@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any, ClassVar, NamedTuple
 
@@ -9,23 +10,27 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .. import _incremental as inc
 from .. import _state_checks as checks
 from .._anchors import id_tuples
 from .._arrays import indptr_of, locate, rank_in_runs, row_ids, row_lengths, unique
 from .._params import check_choice, check_float, check_int
 from .._topk import csr, one_hot_rows, take_rows
 from ..data import Interactions
-from ..exceptions import DataError, PersistenceError
+from ..exceptions import DataError, PersistenceError, UnsupportedError
 from ..rules import (
     RULE_METRICS,
+    Itemsets,
     basket_matrix,
     basket_weights,
     mine,
     rule_arrays,
     rules_frame,
+    support_count,
     weighted_itemsets,
 )
-from .base import Anchors, Query, Recommender, _register
+from . import _rules_update as update
+from .base import Anchors, Query, Recommender, _register, freeze_fitted
 
 __all__ = ["AssociationRules"]
 
@@ -96,6 +101,12 @@ class AssociationRules(Recommender):
         of the basket at the newest timestamp; needs timestamps) in every rule measure, so
         what is bought together now outranks what was. Which itemsets are frequent is still
         decided on the plain counts (``min_support``); None: every basket counts 1.
+    updatable : bool, default True
+        Keep what :meth:`partial_fit` needs to add new orders exactly: every basket as a
+        binary matrix (4 bytes a purchase) and the counts of the frequent and near-frequent
+        itemsets (see :mod:`recsys._incremental`). Kept only when the model can be updated
+        (baskets, a numeric ``min_support``, no ``half_life_days``, ``history="all"``);
+        False keeps the model and its file smaller.
 
     Attributes
     ----------
@@ -122,8 +133,10 @@ class AssociationRules(Recommender):
     def __init__(self, *, min_support: float | str = "auto", min_confidence: float = 0.005,
                  max_len: int = 3, metric: str = "lift", aggregate: str = "max",
                  history: str | int = "all", max_memory: int = 4 * 2**30,
-                 min_lift: float | None = 1.0, half_life_days: float | None = None) -> None:
+                 min_lift: float | None = 1.0, half_life_days: float | None = None,
+                 updatable: bool = True) -> None:
         self.half_life_days = half_life_days
+        self.updatable = updatable
         self.min_support = min_support
         self.min_confidence = min_confidence
         self.max_len = max_len
@@ -148,6 +161,7 @@ class AssociationRules(Recommender):
                     exclusive_min=True)
         if self.history != "all":
             check_int(name, "history", self.history, minimum=1)
+        check_choice(name, "updatable", self.updatable, (True, False))
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
@@ -161,20 +175,103 @@ class AssociationRules(Recommender):
                 "from_frame(..., basket='order_id') or basket=['customer', 'date'] for one "
                 "customer on one day (--basket-col on the command line).", UserWarning,
                 stacklevel=4)
-        matrix, items = basket_matrix(data)
+        keep = self.updatable and update.why_not_updatable(self, data) is None \
+            and data.basket_index is not None
+        matrix, items = (update.binary_baskets(data), data.items) if keep else basket_matrix(data)
         count = _min_count(self.min_support, None, matrix)
-        found = mine(matrix, items, count, self.max_len, self.max_memory)
+        if keep:
+            found, self.summary_ = inc.start(matrix, items, count, self.max_len, self.max_memory)
+            self.baskets_ = matrix
+        else:
+            found = mine(matrix, items, count, self.max_len, self.max_memory)
+            self.summary_ = self.baskets_ = None
         if self.half_life_days is not None:
             found = weighted_itemsets(found, matrix, self._basket_weights(data))
+        self._rules_from(found)
+        self.n_baskets_ = int(matrix.shape[0])
+        self.min_count_ = int(count)
+        self.history_ = self._recent_histories(data)
+
+    def _rules_from(self, found: Itemsets) -> None:
         arrays = rule_arrays(found, "confidence", self.min_confidence, max_consequent=1)
         if self.min_lift is not None:  # add-ons only from rules bought together more than chance
             keep = arrays["lift"] > self.min_lift
             arrays = {key: value[keep] for key, value in arrays.items()}
         self._set_rules(arrays["antecedent"], arrays["consequent"][:, 0],
                         np.column_stack([arrays[m] for m in RULE_METRICS]))
-        self.n_baskets_ = int(matrix.shape[0])
-        self.min_count_ = int(count)
-        self.history_ = self._recent_histories(data)
+
+    # ------------------------------------------------------------------ update
+    def partial_fit(self, interactions: Interactions) -> AssociationRules:
+        """Add new orders to a fitted model: the result equals a fit on all the orders.
+
+        The counts of the kept itemsets are updated from the new baskets, the itemsets that
+        become frequent are found and counted exactly (see :mod:`recsys._incremental`), and
+        the rules, customers' histories and id maps follow; ``min_support`` applies to all
+        the baskets so far. Every order in ``interactions`` counts as a new basket.
+
+        Parameters
+        ----------
+        interactions : Interactions
+            The new orders, with baskets (and customers exactly when the first ones had them).
+
+        Returns
+        -------
+        AssociationRules
+            ``self``; ``update_seconds_`` says how long the update took.
+
+        Examples
+        --------
+        >>> from recsys import AssociationRules, Interactions
+        >>> first = Interactions.from_baskets([["tea", "cup"], ["tea", "cup"], ["tea"]])
+        >>> model = AssociationRules(min_support=0.5, min_confidence=0.1).fit(first)
+        >>> later = Interactions.from_baskets([["tea", "pot"], ["tea", "pot"], ["pot"]])
+        >>> model.partial_fit(later).n_baskets_
+        6
+        """
+        self._check_fitted()
+        if not isinstance(interactions, Interactions):
+            raise DataError(f"AssociationRules.partial_fit expects recsys.Interactions, got "
+                            f"{type(interactions).__name__}. Build it with "
+                            f"Interactions.from_frame(df, item=..., basket=...).")
+        reason = update.why_not_updatable(self, interactions)
+        if reason is None and self.summary_ is None:
+            reason = ("it keeps no baskets (fitted with updatable=False, or on data without "
+                      "baskets); refit it with updatable=True on orders with baskets")
+        if reason is not None:
+            raise UnsupportedError(f"AssociationRules.partial_fit cannot add these orders "
+                                   f"exactly: {reason}.")
+        start = time.perf_counter()
+        merged = update.merge(self, interactions)
+        baskets = merged["baskets"]
+        count = support_count(self.min_support, baskets.shape[0])
+        summary = merged["summary"]
+        if 2 * summary.slack >= count:  # the summary says too little now: mine everything again
+            found, summary = inc.start(baskets, merged["items"], count, self.max_len,
+                                       self.max_memory)
+        else:
+            summary = inc.update(summary, baskets, merged["n_new"], count, self.max_len)
+            found = Itemsets(summary.frequent, baskets.shape[0], merged["items"])
+        self._publish(merged, found, summary, count)
+        self.update_seconds_ = time.perf_counter() - start
+        return self
+
+    def _publish(self, merged: dict, found: Itemsets, summary: inc.Summary, count: int) -> None:
+        """The updated state in place of the old (nothing changes until all is computed)."""
+        keep = {key: getattr(self, key) for key in ("fit_seconds_",)}
+        self._reset()
+        self.items_, self.users_, self.seen_ = merged["items"], merged["users"], merged["seen"]
+        baskets = merged["baskets"]
+        counts_from = self.seen_ if len(self.users_) else baskets
+        self.item_counts_ = np.bincount(counts_from.indices,
+                                        minlength=len(self.items_)).astype(np.int64)
+        self._rules_from(found)
+        self.n_baskets_, self.min_count_ = int(baskets.shape[0]), int(count)
+        self.history_ = self.seen_
+        self.baskets_, self.summary_ = baskets, summary
+        self.recommendable_ = np.asarray(self._recommendable(), bool)
+        for key, value in keep.items():
+            setattr(self, key, value)
+        freeze_fitted(self)
 
     def _basket_weights(self, data: Interactions) -> np.ndarray:
         if data.timestamps is None:
@@ -409,16 +506,20 @@ class AssociationRules(Recommender):
 
     def _state(self):
         history = self.history_
-        return ({"antecedents": self.antecedents_, "consequents": self.consequents_,
-                 "measures": self.measures_, "history/data": history.data,
-                 "history/indices": history.indices, "history/indptr": history.indptr},
-                {"n_baskets": self.n_baskets_, "min_count": self.min_count_})
+        arrays = {"antecedents": self.antecedents_, "consequents": self.consequents_,
+                  "measures": self.measures_, "history/data": history.data,
+                  "history/indices": history.indices, "history/indptr": history.indptr}
+        if getattr(self, "summary_", None) is not None:
+            arrays.update(update.state(self))
+        return arrays, {"n_baskets": self.n_baskets_, "min_count": self.min_count_}
 
     def _load_state(self, arrays, meta) -> None:
         self.n_baskets_ = int(meta["n_baskets"])
         self.min_count_ = int(meta.get("min_count", 0))  # files written before it: unknown
         n_items = len(self.items_)
         self.history_ = checks.csr_from(arrays, "history/", (len(self.users_), n_items))
+        self.baskets_, self.summary_ = update.load(arrays, self.n_baskets_, n_items,
+                                                   self.min_count_)
         consequents = checks.index_values(
             checks.vector(arrays["consequents"], "model/consequents", None, "iu"),
             "model/consequents", n_items)

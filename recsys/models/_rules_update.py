@@ -1,0 +1,173 @@
+"""What lets a fitted AssociationRules take new orders: the kept state, its merge and its file form.
+
+An updatable model keeps, besides its rules, every basket as a binary CSR (``baskets_``: 4
+bytes a purchase, 8 a basket) and the itemset summary of :mod:`recsys._incremental`
+(frequent and near-frequent itemsets with their counts, every item's count, the slack).
+:func:`merge` widens the id maps to the new orders' ids and appends their baskets and
+histories; the counts are then updated exactly, so a model updated with new orders equals
+one fitted on all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import _incremental as inc
+from .. import _state_checks as checks
+from ..data import IdMap, Interactions
+from ..exceptions import DataError, PersistenceError
+
+
+def binary_baskets(data: Interactions) -> sp.csr_matrix:
+    """The baskets x items matrix with int8 ones and sorted rows."""
+    matrix = data.matrix("basket")
+    out = sp.csr_matrix((np.ones(matrix.nnz, np.int8), matrix.indices.astype(np.int32),
+                         matrix.indptr.astype(np.int64)), shape=matrix.shape)
+    out.sort_indices()
+    return out
+
+
+def why_not_updatable(model: Any, data: Interactions | None = None) -> str | None:
+    """What keeps ``model`` (with ``data``, the new orders) from an exact update, or None."""
+    if isinstance(model.min_support, str):
+        return ("it was fitted with min_support='auto', a threshold read from all the baskets "
+                "at once; fit it with a share, e.g. min_support=0.001 (--min-support 0.001)")
+    if model.half_life_days is not None:
+        return ("half_life_days weighs every basket by its age at the newest order, so new "
+                "orders change every count; refit instead")
+    if model.history != "all":
+        return "history=N keeps each customer's last baskets only; use history='all' or refit"
+    if data is not None and data.basket_index is None:
+        return ("the new orders have no baskets; build them with basket='order_id' "
+                "(--basket-col on the command line)")
+    if data is not None and (data.users is None) != (len(model.users_) == 0):
+        return ("the new orders must have customers exactly when the first ones did "
+                f"({'with' if len(model.users_) else 'without'} a customer column)")
+    return None
+
+
+def _union(old: IdMap, new: IdMap | None) -> tuple[IdMap, np.ndarray | None]:
+    """The union of two id maps and where the old ids sit in it (None: nothing new)."""
+    if new is None or len(new) == 0:
+        return old, None
+    if len(old) and old.kind != new.kind:
+        raise DataError(f"the new orders' {old.name} are {new.kind} ids where the model's are "
+                        f"{old.kind} ids; read them the same way (e.g. both as text).")
+    union = IdMap(np.concatenate([old.ids, new.ids]), name=old.name)
+    if len(union) == len(old):
+        return old, None
+    return union, union.to_index(old.ids)
+
+
+def _widen(matrix: sp.csr_matrix, rows: int, columns: np.ndarray | None, n_cols: int,
+           row_of: np.ndarray | None = None) -> sp.csr_matrix:
+    """``matrix`` with its columns moved to ``columns`` (ascending) and its rows to ``row_of``."""
+    if row_of is None and rows == matrix.shape[0]:  # rising columns keep each row sorted
+        indices = matrix.indices if columns is None else columns[matrix.indices].astype(np.int32)
+        return sp.csr_matrix((matrix.data, indices, matrix.indptr), shape=(rows, n_cols))
+    coo = matrix.tocoo()
+    col = coo.col if columns is None else columns[coo.col]
+    row = coo.row if row_of is None else row_of[coo.row]
+    out = sp.csr_matrix((coo.data, (row, col)), shape=(rows, n_cols))
+    out.sort_indices()
+    return out
+
+
+def merge(model: Any, data: Interactions) -> dict[str, Any]:
+    """The model's state widened to the new orders' ids, with their baskets appended and the
+    customers' histories added: ``items``, ``users``, ``baskets``, ``seen``, ``summary``."""
+    items, item_pos = _union(model.items_, data.items)
+    users, user_pos = _union(model.users_, data.users)
+    n_items = len(items)
+    old = model.baskets_
+    if item_pos is not None:
+        old = _widen(old, old.shape[0], item_pos, n_items)
+    new = binary_baskets(data)
+    new_cols = items.to_index(data.items.ids)
+    new = _widen(new, new.shape[0], new_cols, n_items)
+    baskets = sp.vstack([old, new], format="csr", dtype=np.int8)
+    baskets.has_sorted_indices = True
+    summary = model.summary_ if item_pos is None else model.summary_.widened(item_pos, n_items)
+    seen = model.seen_
+    if data.users is not None:
+        seen = _widen(seen, len(users), item_pos, n_items, user_pos) \
+            + _widen(data.matrix("user"), len(users), new_cols, n_items,
+                     users.to_index(data.users.ids))
+        seen = seen.astype(np.float32).tocsr()
+        seen.sort_indices()
+    elif item_pos is not None:
+        seen = sp.csr_matrix((0, n_items), dtype=np.float32)
+    return {"items": items, "users": users, "baskets": baskets, "seen": seen,
+            "summary": summary, "n_new": new.shape[0]}
+
+
+# ---------------------------------------------------------------------- model files
+def state(model: Any) -> dict[str, np.ndarray]:
+    """The arrays an updatable model adds to its file."""
+    summary = model.summary_
+    arrays = {"baskets/indices": model.baskets_.indices, "baskets/indptr": model.baskets_.indptr,
+              "summary/item_counts": summary.item_counts,
+              "summary/limits": np.array([summary.floor, summary.slack], np.int64)}
+    for name, levels in (("frequent", summary.frequent), ("near", summary.near)):
+        for k, (members, counts) in enumerate(levels):
+            arrays[f"summary/{name}/{k}/members"] = members
+            arrays[f"summary/{name}/{k}/counts"] = counts
+    return arrays
+
+
+def load(arrays: Any, n_baskets: int, n_items: int, min_count: int) -> tuple:
+    """(baskets, summary) from a model file, checked so that an update cannot crash or count
+    out of range; (None, None) when the file keeps none."""
+    if "baskets/indptr" not in arrays:
+        return None, None
+    indices = checks.vector(arrays["baskets/indices"], "baskets/indices", None, "iu", False)
+    baskets = checks.csr_from({"b/data": np.ones(len(indices), np.float32), "b/indices": indices,
+                               "b/indptr": arrays["baskets/indptr"]}, "b/", (n_baskets, n_items))
+    starts = np.zeros(len(indices), bool)
+    starts[baskets.indptr[:-1][np.diff(baskets.indptr) > 0]] = True
+    if len(indices) > 1 and not (np.diff(indices.astype(np.int64))[~starts[1:]] > 0).all():
+        raise PersistenceError("model file: array 'baskets/indices' should hold each basket's "
+                               "items in ascending order, once each (a damaged or altered file).")
+    baskets = sp.csr_matrix((np.ones(len(indices), np.int8), indices.astype(np.int32),
+                             baskets.indptr.astype(np.int64)), shape=(n_baskets, n_items))
+    counts = checks.vector(arrays["summary/item_counts"], "summary/item_counts", n_items, "iu")
+    if not np.array_equal(counts, np.bincount(baskets.indices, minlength=n_items)):
+        raise PersistenceError("model file: array 'summary/item_counts' disagrees with the "
+                               "baskets it summarises (a damaged or altered file).")
+    limits = checks.vector(arrays["summary/limits"], "summary/limits", 2, "iu")
+    floor, slack = int(limits[0]), int(limits[1])
+    if not 1 <= floor <= max(min_count, 1) or not floor - 1 <= slack:
+        raise PersistenceError("model file: array 'summary/limits' holds an impossible floor "
+                               "or slack (a damaged or altered file).")
+    levels = {name: _levels(arrays, name, n_items) for name in ("frequent", "near")}
+    return baskets, inc.Summary(levels["frequent"], levels["near"], counts.astype(np.int64),
+                                floor, slack)
+
+
+def _levels(arrays: Any, name: str, n_items: int) -> list:
+    out = []
+    while f"summary/{name}/{len(out)}/members" in arrays:
+        k = len(out) + (1 if name == "frequent" else 2)
+        where = f"summary/{name}/{len(out)}"
+        members = checks.index_values(checks.matrix(arrays[f"{where}/members"],
+                                                    f"{where}/members", None, k, "iu"),
+                                      f"{where}/members", n_items).astype(np.int32)
+        counts = checks.vector(arrays[f"{where}/counts"], f"{where}/counts", len(members), "iu")
+        if (k > 1 and len(members) and not (np.diff(members, axis=1) > 0).all()) or \
+                not _rows_rise(members) or (len(counts) and counts.min() < 0):
+            raise PersistenceError(f"model file: arrays '{where}/*' should hold sorted itemsets "
+                                   f"with counts (a damaged or altered file).")
+        out.append((members, counts.astype(np.int64)))
+    return out
+
+
+def _rows_rise(members: np.ndarray) -> bool:
+    """Whether the rows are in strictly rising lexicographic order."""
+    if len(members) < 2:
+        return True
+    step = members[1:].astype(np.int64) - members[:-1]
+    first = np.argmax(step != 0, axis=1)
+    return bool((step[np.arange(len(step)), first] > 0).all())
