@@ -5,6 +5,12 @@ wall time of encoding + frequent itemsets + rules at confidence >= 0.1, and the 
 above the loaded baskets. Itemset counts and a digest of every (itemset, count) are compared
 across engines; a mismatch fails the run.
 
+The ``fimi-file`` case starts from the file instead: each engine reads FIMI retail itself
+(recsys with ``read_fimi``, the others by splitting lines in Python, as their documentation
+does), mines every length and derives the rules; time and peak memory above the imported
+libraries. Rules are compared too: a digest of every (antecedent, consequent, count) with a
+one-item consequent against pyfim (which derives only those), all rules against mlxtend.
+
     python benchmarks/rules.py --data-dir ../shared/data --json benchmarks/results/rules.json
     python benchmarks/rules.py --quick          # CI: small cases, asserts identical itemsets
 """
@@ -20,9 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import data_dir, finish, measure, median_runs, mib
 
-FULL_CASES = [("fimi", s) for s in (0.01, 0.005, 0.002, 0.001)] + \
+FULL_CASES = [("fimi-file", 0.001)] + [("fimi", s) for s in (0.01, 0.005, 0.002, 0.001)] + \
              [("online-retail", s) for s in (0.02, 0.01, 0.005)]
-QUICK_CASES = [("synthetic", 0.003), ("fimi-head", 0.005)]
+QUICK_CASES = [("synthetic", 0.003), ("fimi-head", 0.005), ("fimi-file-head", 0.005)]
+FILE_CASES = ("fimi-file", "fimi-file-head")
 CONFIDENCE = 0.1
 
 
@@ -43,6 +50,64 @@ def load_baskets(dataset: str, root: str) -> list[list]:
         orders = recsys.make_shop(seed=0).orders
     grouped = orders.groupby("order_id", sort=True)["product_id"].agg(lambda s: sorted(set(s)))
     return grouped.tolist()
+
+
+def fimi_lines(root: str, head: bool) -> bytes:
+    import gzip
+
+    with gzip.open(Path(root) / "fimi-retail.dat.gz", "rb") as fh:
+        text = fh.read()
+    return b"".join(text.splitlines(keepends=True)[:10000]) if head else text
+
+
+def read_lists(path: str) -> list[list[int]]:
+    """A FIMI file as lists of ints, the way pyfim's and mlxtend's users read one."""
+    with open(path) as fh:
+        return [[int(x) for x in line.split()] for line in fh if line.strip()]
+
+
+def file_recsys(path, min_support):
+    from recsys import read_fimi
+    from recsys.rules import association_rules, frequent_itemsets
+
+    data = read_fimi(path)
+    itemsets = frequent_itemsets(data, min_support=min_support)
+    rules = association_rules(itemsets, "confidence", CONFIDENCE)
+    n = data.n_baskets
+    return itemsets, rules, n, {"itemsets": len(itemsets), "rules": len(rules)}
+
+
+def file_pyfim(path, min_support):
+    baskets = read_lists(path)
+    itemsets, rules, counts = run_pyfim(baskets, min_support)
+    return itemsets, rules, len(baskets), counts
+
+
+def file_mlxtend(path, min_support):
+    baskets = read_lists(path)
+    itemsets, rules, counts = run_mlxtend(baskets, min_support)
+    return itemsets, rules, len(baskets), counts
+
+
+FILE_ENGINES = {"recsys": file_recsys, "pyfim": file_pyfim, "mlxtend": file_mlxtend}
+
+
+def rule_digests(engine, rules, n) -> dict:
+    """Digests of every rule with a one-item consequent and of all rules: (antecedent,
+    consequent, count)."""
+    if engine == "pyfim":
+        rows = [((tuple(sorted(map(str, body))), (str(head),)), int(count))
+                for head, body, count in rules]
+        return {"single": _rows_digest(rows)}
+    rows = [((tuple(sorted(map(str, a))), tuple(sorted(map(str, c)))), round(s * n))
+            for a, c, s in zip(rules["antecedents"], rules["consequents"], rules["support"],
+                               strict=True)]
+    return {"single": _rows_digest([r for r in rows if len(r[0][1]) == 1]),
+            "all": _rows_digest(rows)}
+
+
+def _rows_digest(rows) -> str:
+    return hashlib.sha1(repr(sorted(rows)).encode()).hexdigest()[:16]
 
 
 def digest(pairs) -> str:
@@ -120,6 +185,8 @@ def itemset_digest(engine, baskets, itemsets) -> str:
 
 def worker(payload: dict) -> dict:
     engine, dataset, support = payload["engine"], payload["dataset"], payload["min_support"]
+    if dataset in FILE_CASES:
+        return file_worker(payload)
     holder = {}
 
     def prepare():
@@ -135,6 +202,43 @@ def worker(payload: dict) -> dict:
     result["digest"] = itemset_digest(engine, holder["baskets"], holder["itemsets"])
     result["baskets"] = len(holder["baskets"])
     return result
+
+
+def file_worker(payload: dict) -> dict:
+    """From the file on disk to the rules, the libraries imported beforehand."""
+    import tempfile
+
+    engine, support = payload["engine"], payload["min_support"]
+    folder = tempfile.mkdtemp()
+    path = str(Path(folder) / "baskets.dat")
+    Path(path).write_bytes(fimi_lines(payload["data_dir"], payload["dataset"].endswith("head")))
+    holder = {}
+
+    def prepare():
+        __import__({"pyfim": "fim"}.get(engine, engine))
+        if engine == "recsys":
+            import recsys.rules  # noqa: F401
+        else:
+            import pandas  # noqa: F401
+        return path
+
+    def run(where):
+        holder["out"] = FILE_ENGINES[engine](where, support)
+        return holder["out"][3]
+
+    result = measure(prepare, run)
+    itemsets, rules, n, _ = holder["out"]
+    result["digest"] = itemset_digest(engine, [None] * n, itemsets)
+    result["rule_digests"] = rule_digests(engine, rules, n)
+    result["baskets"] = n
+    return result
+
+
+def rule_failures(dataset, support, engine, res, base) -> list[str]:
+    """The rules an engine derived differ from recsys's (file cases, where both are kept)."""
+    theirs, ours = res.get("rule_digests", {}), base.get("rule_digests", {})
+    return [f"{dataset}@{support}: {engine} rules ({kind}) differ from recsys"
+            for kind in ("single", "all") if kind in theirs and theirs[kind] != ours.get(kind)]
 
 
 def available(engine: str) -> bool:
@@ -163,7 +267,7 @@ def main(argv=None) -> int:
     repeat = 1 if args.quick else args.repeat
     engines = [e for e in args.engines.split(",") if available(e)]
     if args.quick:
-        engines = [e for e in engines if e in ("recsys", "mlxtend")]
+        engines = [e for e in engines if e in ("recsys", "mlxtend", "pyfim")]
     rows, failures = [], []
     for dataset, support in cases:
         if dataset != "synthetic" and not (root / ("fimi-retail.dat.gz" if "fimi" in dataset
@@ -172,12 +276,12 @@ def main(argv=None) -> int:
             continue
         results = {}
         for engine in engines:
-            if engine == "efficient-apriori" and support < 0.005:
+            if engine == "efficient-apriori" and (support < 0.005 or dataset in FILE_CASES):
                 continue  # pure Python; minutes at low support
             payload = {"engine": engine, "dataset": dataset, "min_support": support,
                        "data_dir": str(root)}
-            results[engine] = median_runs(__file__, payload, 1 if engine != "recsys" and
-                                          engine != "mlxtend" else repeat)
+            results[engine] = median_runs(__file__, payload, repeat if engine in (
+                "recsys", "mlxtend", "pyfim") else 1)
         base = results.get("recsys", {})
         for engine, res in results.items():
             row = {"dataset": dataset, "min_support": support, "engine": engine, **res}
@@ -188,6 +292,7 @@ def main(argv=None) -> int:
                 if res["digest"] != base["digest"] or res["itemsets"] != base["itemsets"]:
                     failures.append(f"{dataset}@{support}: {engine} itemsets differ from recsys "
                                     f"({res['itemsets']} vs {base['itemsets']})")
+                failures += rule_failures(dataset, support, engine, res, base)
             rows.append(row)
             print(f"{dataset:>14} {support:<6} {engine:<18} "
                   + (f"{res['seconds']:8.3f} s {mib(res['peak_bytes']):8.1f} MiB "

@@ -23,7 +23,7 @@ def parse(text: bytes, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Line number (from 0) and item id of every token, in file order.
 
     >>> parse(b"3 1\\n\\n-2 10\\n", "x")
-    (array([0, 0, 2, 2]), array([ 3,  1, -2, 10]))
+    (array([0, 0, 2, 2], dtype=int32), array([ 3,  1, -2, 10]))
     """
     lines_out, items_out = [], []
     start = line_base = 0
@@ -68,7 +68,7 @@ def _parse_block(block: np.ndarray, where: str, line_base: int) -> tuple[np.ndar
     items = np.add.reduceat(values, firsts) if len(firsts) else np.empty(0, np.int64)
     items = np.where(signed, -items, items)
     lines = np.searchsorted(np.flatnonzero(block == ord("\n")), begins) + line_base
-    return lines, items
+    return lines.astype(np.int32 if line_base + len(block) < 2**31 else np.int64), items
 
 
 def _refuse(block: np.ndarray, at: int, where: str, line_base: int,

@@ -29,11 +29,11 @@ import scipy.sparse as sp
 from .exceptions import InvalidParameterError
 
 #: basket items looked up at once (each ~30 bytes of buffers)
-PROBES = 1_000_000
+PROBES = 500_000
 #: probe hits kept between counting and collecting (8 bytes each) before probing twice
-HITS = 8_000_000
+HITS = 2_000_000
 #: (parent, item) table cells plus candidates per chunk (about 25 bytes each)
-CELLS = 2_000_000
+CELLS = 500_000
 #: bytes an entry (one occurrence of a frequent itemset) takes
 ENTRY_BYTES = 8
 
@@ -118,6 +118,8 @@ class _Chunk:
         self.block = ((parent[r0:r1] - p0) * n_items).astype(np.int32)
         self.shift = (cand_offset[r0:r1] - rows - 1 - cand_offset[r0]).astype(np.int32)
         self.r0 = r0
+        # the first level: one parent (the empty set) and row i holding item i
+        self.direct = level.members.shape[1] == 1
         self.n_candidates = int(cand_offset[r1] - cand_offset[r0])  # < 2**31: a chunk is small
         self.baskets = baskets
 
@@ -132,6 +134,10 @@ class _Chunk:
         probed = np.repeat(positions + 1 - starts, width)
         probed += np.arange(total, dtype=probed.dtype)
         local = rows - self.r0
+        if self.direct:  # single items: every later item is a sibling, its rank its row
+            candidate = np.repeat(self.shift[local], width)
+            candidate += self.baskets.indices[probed]
+            return candidate, probed
         slot = np.repeat(self.block[local], width)
         slot += self.baskets.indices[probed]
         sibling = self.table[slot]
@@ -160,22 +166,23 @@ def _count_chunk(chunk: _Chunk, rows: np.ndarray, positions: np.ndarray, min_cou
     entries are probed a second time, keeping only the frequent candidates' hits.
     """
     parts = _probe_chunks(rows, positions, chunk.baskets.row_end)
-    counts = None
+    counts = np.zeros(chunk.n_candidates, np.int64)
     kept: list | None = []
     n_kept = 0
     for part in parts:
         candidate, probed = chunk.probe(rows[part], positions[part])
-        found = np.bincount(candidate, minlength=chunk.n_candidates)
-        if counts is None:
-            counts = found
-        else:
-            counts += found
-        del found
         n_kept += len(candidate)
-        if kept is not None and n_kept <= HITS:
+        if kept is not None and n_kept <= HITS:  # counted at the end, in one bincount
             kept.append((candidate, probed))
-        else:
-            kept = None
+            continue
+        if kept:  # too many to keep: count what was kept, and from now on part by part
+            counts += np.bincount(np.concatenate([c for c, _ in kept]),
+                                  minlength=chunk.n_candidates)
+        kept = None
+        counts += np.bincount(candidate, minlength=chunk.n_candidates)
+    if kept:
+        counts += np.bincount(np.concatenate([c for c, _ in kept]) if len(kept) > 1
+                              else kept[0][0], minlength=chunk.n_candidates)
     frequent = counts >= min_count
     if kept is None:  # probe again, keeping the frequent hits only
         hits = [_frequent_hits(chunk.probe(rows[part], positions[part]), frequent)

@@ -472,7 +472,7 @@ def _fimi_interactions(lines: np.ndarray, items: np.ndarray) -> Interactions:
     from .data import IdMap
 
     starts = np.r_[True, lines[1:] != lines[:-1]]
-    basket = np.cumsum(starts) - 1
+    basket = np.cumsum(starts, dtype=np.int32 if len(lines) < 2**31 else np.int64) - 1
     uniq_items, item_index = _dense_codes(items)
     # sorting each basket's items is scipy's (C) job; the baskets stay where they are
     rows = sp.csr_matrix((np.ones(len(items), np.int8), item_index,
@@ -484,7 +484,7 @@ def _fimi_interactions(lines: np.ndarray, items: np.ndarray) -> Interactions:
     return Interactions(item_index=rows.indices[fresh],
                         items=IdMap.from_sorted(uniq_items, "item_id"),
                         basket_index=basket[fresh],
-                        baskets=IdMap.from_sorted(lines[starts], "basket_id"))
+                        baskets=IdMap.from_sorted(lines[starts].astype(np.int64), "basket_id"))
 
 
 def _dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

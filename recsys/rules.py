@@ -71,9 +71,10 @@ def basket_matrix(data: Interactions | Sequence[Iterable] | sp.spmatrix) -> tupl
     """
     if isinstance(data, Interactions):
         kind = "basket" if data.basket_index is not None else "user"
-        matrix = data.matrix(kind).copy()
-        matrix.data[:] = 1
-        return matrix, data.items
+        matrix = data.matrix(kind)
+        # ones in place of the weights, sharing the (read-only) structure: no copy
+        return sp.csr_matrix((np.ones(matrix.nnz, np.float32), matrix.indices, matrix.indptr),
+                             shape=matrix.shape), data.items
     if isinstance(data, pd.DataFrame):
         raise DataError(
             "frequent_itemsets takes Interactions or a list of baskets; build Interactions with "

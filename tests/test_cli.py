@@ -89,6 +89,43 @@ def test_rules_command(tmp_path, capsys, shop):
     assert main(["rules", "--orders", str(lines), "--item-col", "nope"]) == 1
 
 
+@pytest.mark.parametrize("source", ["orders", "fimi"])
+def test_rules_update_equals_mining_all_orders(tmp_path, capsys, shop, source):
+    """recsys rules --save, then --update with the new orders only: the rules written equal
+    those of --save on all the orders."""
+    orders = shop.orders.sort_values(["timestamp", "order_id"])
+    cut = orders["timestamp"].quantile(0.8)
+    parts = {"old": orders[orders["timestamp"] <= cut], "new": orders[orders["timestamp"] > cut],
+             "all": orders}
+    paths = {}
+    for name, part in parts.items():
+        if source == "orders":
+            paths[name] = tmp_path / f"{name}.csv"
+            part.to_csv(paths[name], index=False)
+        else:
+            paths[name] = tmp_path / f"{name}.dat"
+            baskets = part.groupby("order_id", sort=False)["product_id"].agg(
+                lambda s: " ".join(x[1:] for x in s))
+            paths[name].write_text("\n".join(baskets) + "\n")
+    option = f"--{source}"
+    common = ["--min-support", "0.003", "--top", "3"]
+    model = tmp_path / "rules.npz"
+    assert main(["rules", option, str(paths["old"]), *common, "--save", str(model)]) == 0
+    assert main(["rules", option, str(paths["new"]), "--update", str(model),
+                 "--out", str(tmp_path / "updated.csv")]) == 0
+    assert "added" in capsys.readouterr().out
+    assert main(["rules", option, str(paths["all"]), *common, "--save", str(tmp_path / "a.npz"),
+                 "--out", str(tmp_path / "all.csv")]) == 0
+    updated, whole = pd.read_csv(tmp_path / "updated.csv"), pd.read_csv(tmp_path / "all.csv")
+    assert len(whole) > 0
+    pd.testing.assert_frame_equal(updated, whole)
+    # a model saved from --min-support auto says it cannot be updated, and the update says why
+    assert main(["rules", option, str(paths["old"]), "--save", str(model)]) == 0
+    assert "cannot take new orders" in capsys.readouterr().out
+    assert main(["rules", option, str(paths["new"]), "--update", str(model)]) == 1
+    assert "--min-support" in capsys.readouterr().err
+
+
 def test_cart_recommendation(tmp_path, capsys):
     model = tmp_path / "rules.npz"
     assert main(["fit", "--model", "AssociationRules", "--param", "min_support=0.003",

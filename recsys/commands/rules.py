@@ -35,6 +35,14 @@ def configure(parser) -> None:
     parser.add_argument("--metric", default="lift", help="sort the rules by this measure")
     parser.add_argument("--top", type=int, default=20, help="rules printed (default 20)")
     parser.add_argument("--out", default=None, help="write all rules (.csv, .parquet, .json)")
+    parser.add_argument("--save", default=None, metavar="MODEL.npz",
+                        help="also fit an AssociationRules model (rules with one product in "
+                             "the consequent) and save it; with a --min-support share it can "
+                             "later take new orders with --update")
+    parser.add_argument("--update", default=None, metavar="MODEL.npz",
+                        help="add the orders read (new ones only) to this saved model, with "
+                             "the thresholds it was saved with; the result equals mining all "
+                             "orders again. Written back to the file unless --save names another")
     parser.add_argument("--no-progress", action="store_true", help="no progress output")
 
 
@@ -81,6 +89,8 @@ def run(args) -> int:
         raise DataError(f"--metric must be one of {', '.join(RULE_METRICS)}; got {args.metric!r}.")
     start = time.perf_counter()
     data, names = _load(args)
+    if args.update or args.save:
+        return _model_rules(args, data, names, start)
     itemsets = frequent_itemsets(data, min_support=args.min_support, max_len=args.max_len,
                                  show_progress=progress_enabled(args))
     if len(itemsets) == 0 or itemsets["length"].max() < 2:
@@ -94,6 +104,47 @@ def run(args) -> int:
           f"itemsets, {len(rules):,} rules (min_support={args.min_support}, "
           f"min_confidence={args.min_confidence}, lift > {args.min_lift:g}) in {seconds:.2f} s")
 
+    _print_rules(args, rules, names)
+    return 0
+
+
+def _model_rules(args, data, names, start: float) -> int:
+    """``--save`` / ``--update``: fit or update an AssociationRules model and save it."""
+    from ..models.rules import AssociationRules
+    from ..persistence import load
+
+    if args.update:
+        model = load(args.update)
+        if not isinstance(model, AssociationRules):
+            raise DataError(f"--update {args.update} holds a {type(model).__name__}; it takes a "
+                            f"model saved by recsys rules --save.")
+        model.partial_fit(data)
+        seconds = model.update_seconds_
+        what = f"added {data.n_baskets:,} baskets to {args.update}"
+    else:
+        model = AssociationRules(min_support=args.min_support, min_confidence=args.min_confidence,
+                                 max_len=args.max_len, min_lift=args.min_lift or None,
+                                 metric="lift" if args.metric not in _SCORES else args.metric)
+        model.fit(data)
+        seconds = model.fit_seconds_
+        what = f"fitted on {data.n_baskets:,} baskets"
+    path = args.save or args.update
+    model.save(path)
+    rules = model.rules_.sort_values([args.metric, "support"], ascending=False, kind="stable")
+    print(f"{what}: {model.n_baskets_:,} baskets, {len(model.items_):,} items, {len(rules):,} "
+          f"rules in {seconds:.2f} s ({time.perf_counter() - start:.2f} s with reading) -> {path}")
+    if model.summary_ is None:
+        print("this model cannot take new orders: save it from --min-support <share> "
+              "(not auto), with baskets, to update it later.")
+    _print_rules(args, rules, names)
+    return 0
+
+
+_SCORES = ("lift", "confidence", "support", "leverage", "conviction", "zhangs_metric",
+           "jaccard", "certainty", "kulczynski")
+
+
+def _print_rules(args, rules: pd.DataFrame, names: dict) -> None:
     def show(items) -> str:
         return " + ".join(str(names.get(i, i)) for i in sorted(items, key=str))
 
@@ -114,4 +165,3 @@ def run(args) -> int:
             flat[col] = flat[col].map(lambda s: ", ".join(sorted(map(str, s))))
         write_frame(flat, args.out)
         print(f"wrote {len(flat):,} rules to {args.out}")
-    return 0
