@@ -48,6 +48,7 @@ from . import _miner
 from ._arrays import locate
 from ._auto_support import auto_min_count
 from ._ids import clean_ids
+from ._itemset_counts import count_itemsets
 from ._params import check_choice, check_float, check_int
 from .data import IdMap, Interactions
 from .exceptions import DataError, InvalidParameterError
@@ -217,30 +218,13 @@ def _ranked(matrix: sp.csr_matrix, order: np.ndarray) -> sp.csr_matrix:
     return out
 
 
-def weighted_itemsets(found: Itemsets, matrix: sp.csr_matrix, weights: np.ndarray,
-                      cells: int = 20_000_000) -> Itemsets:
+def weighted_itemsets(found: Itemsets, matrix: sp.csr_matrix, weights: np.ndarray) -> Itemsets:
     """The same itemsets with each count replaced by the summed ``weights`` of the baskets
     (rows of ``matrix``) that hold it, and ``n_baskets`` by the total weight: decayed support
     counts. Which itemsets are frequent stays decided by the plain counts."""
     weights = np.asarray(weights, np.float64)
-    baskets = matrix.tocsr().astype(np.float32)
-    levels = []
-    for members, _ in found.levels:
-        length = members.shape[1]
-        out = np.zeros(len(members))
-        # itemsets in chunks: the baskets x itemsets product counts each basket's members of
-        # each itemset, and a basket holds the itemset where all of them are there
-        step = max(1, cells // max(1, int(baskets.nnz // max(1, baskets.shape[1])) * length + 1))
-        for start in range(0, len(members), step):
-            part = members[start:start + step]
-            incidence = sp.csr_matrix((np.ones(part.size, np.float32),
-                                       (np.repeat(np.arange(len(part)), length), part.ravel())),
-                                      shape=(len(part), baskets.shape[1]))
-            held = (baskets @ incidence.T).tocoo()
-            full = held.data >= length - 0.5
-            out[start:start + step] = np.bincount(held.col[full], weights=weights[held.row[full]],
-                                                  minlength=len(part))
-        levels.append((members, out))
+    levels = [(members, count_itemsets(matrix, members, weights=weights))
+              for members, _ in found.levels]
     return Itemsets(levels, float(weights.sum()), found.items)
 
 

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recsys import _incremental as inc
+from recsys._itemset_counts import count_itemsets
 from recsys.data import IdMap
 from recsys.rules import mine, support_count
 
@@ -49,10 +50,10 @@ def test_updates_equal_a_full_mine(first, increments, min_support, max_len, floo
             return  # the model mines again here; nothing left to compare
         summary = inc.update(summary, matrix_of(so_far, 12), len(more), t, max_len)
         full = mine(matrix_of(so_far, 12), items, t, max_len)
-        assert as_dict(summary.frequent) == as_dict(full.levels)
-        # every near-frequent count kept is exact too
-        near = as_dict(summary.near)
-        if near:
-            members = [np.array(list(k))[None] for k in near]
-            exact = [int(inc.count_itemsets(matrix_of(so_far, 12), m)[0]) for m in members]
-            assert list(near.values()) == exact
+        assert as_dict(summary.frequent(t)) == as_dict(full.levels)
+        # every tracked count is exact too
+        tracked = as_dict(summary.tables)
+        if tracked:
+            members = [np.array(list(k))[None] for k in tracked]
+            exact = [int(count_itemsets(matrix_of(so_far, 12), m)[0]) for m in members]
+            assert list(tracked.values()) == exact

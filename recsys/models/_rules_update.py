@@ -2,7 +2,8 @@
 
 An updatable model keeps, besides its rules, every basket as a binary CSR (``baskets_``: 4
 bytes a purchase, 8 a basket) and the itemset summary of :mod:`recsys._incremental`
-(frequent and near-frequent itemsets with their counts, every item's count, the slack).
+(the tracked itemsets of each length, frequent and near-frequent, with their counts; every
+item's count; the floor, slack and threshold).
 :func:`merge` widens the id maps to the new orders' ids and appends their baskets and
 histories; the counts are then updated exactly, so a model updated with new orders equals
 one fitted on all of them.
@@ -110,11 +111,11 @@ def state(model: Any) -> dict[str, np.ndarray]:
     summary = model.summary_
     arrays = {"baskets/indices": model.baskets_.indices, "baskets/indptr": model.baskets_.indptr,
               "summary/item_counts": summary.item_counts,
-              "summary/limits": np.array([summary.floor, summary.slack], np.int64)}
-    for name, levels in (("frequent", summary.frequent), ("near", summary.near)):
-        for k, (members, counts) in enumerate(levels):
-            arrays[f"summary/{name}/{k}/members"] = members
-            arrays[f"summary/{name}/{k}/counts"] = counts
+              "summary/limits": np.array([summary.floor, summary.slack, summary.min_count],
+                                         np.int64)}
+    for k, (members, counts) in enumerate(summary.tables):
+        arrays[f"summary/tables/{k}/members"] = members
+        arrays[f"summary/tables/{k}/counts"] = counts
     return arrays
 
 
@@ -137,29 +138,28 @@ def load(arrays: Any, n_baskets: int, n_items: int, min_count: int) -> tuple:
     if not np.array_equal(counts, np.bincount(baskets.indices, minlength=n_items)):
         raise PersistenceError("model file: array 'summary/item_counts' disagrees with the "
                                "baskets it summarises (a damaged or altered file).")
-    limits = checks.vector(arrays["summary/limits"], "summary/limits", 2, "iu")
-    floor, slack = int(limits[0]), int(limits[1])
-    if not 1 <= floor <= max(min_count, 1) or not floor - 1 <= slack:
-        raise PersistenceError("model file: array 'summary/limits' holds an impossible floor "
-                               "or slack (a damaged or altered file).")
-    levels = {name: _levels(arrays, name, n_items) for name in ("frequent", "near")}
-    return baskets, inc.Summary(levels["frequent"], levels["near"], counts.astype(np.int64),
-                                floor, slack)
+    limits = checks.vector(arrays["summary/limits"], "summary/limits", 3, "iu")
+    floor, slack, threshold = (int(x) for x in limits)
+    if threshold != min_count or not 1 <= floor <= max(min_count, 1) or not floor - 1 <= slack:
+        raise PersistenceError("model file: array 'summary/limits' holds an impossible floor, "
+                               "slack or threshold (a damaged or altered file).")
+    return baskets, inc.Summary(_tables(arrays, n_items, floor), counts.astype(np.int64), floor,
+                                slack, threshold)
 
 
-def _levels(arrays: Any, name: str, n_items: int) -> list:
+def _tables(arrays: Any, n_items: int, floor: int) -> list:
     out = []
-    while f"summary/{name}/{len(out)}/members" in arrays:
-        k = len(out) + (1 if name == "frequent" else 2)
-        where = f"summary/{name}/{len(out)}"
+    while f"summary/tables/{len(out)}/members" in arrays:
+        k = len(out) + 2
+        where = f"summary/tables/{len(out)}"
         members = checks.index_values(checks.matrix(arrays[f"{where}/members"],
                                                     f"{where}/members", None, k, "iu"),
                                       f"{where}/members", n_items).astype(np.int32)
         counts = checks.vector(arrays[f"{where}/counts"], f"{where}/counts", len(members), "iu")
-        if (k > 1 and len(members) and not (np.diff(members, axis=1) > 0).all()) or \
-                not _rows_rise(members) or (len(counts) and counts.min() < 0):
+        if (len(members) and not (np.diff(members, axis=1) > 0).all()) or \
+                not _rows_rise(members) or (len(counts) and counts.min() < floor):
             raise PersistenceError(f"model file: arrays '{where}/*' should hold sorted itemsets "
-                                   f"with counts (a damaged or altered file).")
+                                   f"counted at least {floor} times (a damaged or altered file).")
         out.append((members, counts.astype(np.int64)))
     return out
 

@@ -250,7 +250,7 @@ class AssociationRules(Recommender):
                                        self.max_memory)
         else:
             summary = inc.update(summary, baskets, merged["n_new"], count, self.max_len)
-            found = Itemsets(summary.frequent, baskets.shape[0], merged["items"])
+            found = Itemsets(summary.frequent(count), baskets.shape[0], merged["items"])
         self._publish(merged, found, summary, count)
         self.update_seconds_ = time.perf_counter() - start
         return self
