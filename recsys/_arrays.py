@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["unique", "rank_in_runs", "locate", "in_sorted", "row_ids", "cell_keys", "indptr_of",
-           "row_slots", "unit_rows", "largest_per_key"]
+           "row_slots", "unit_rows", "largest_per_key", "dense_codes"]
 
 
 def unique(values: np.ndarray) -> np.ndarray:
@@ -148,3 +148,20 @@ def largest_per_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, n
     last = np.ones(len(keys), bool)
     np.not_equal(keys[1:], keys[:-1], out=last[:-1])
     return keys[last], values[last]
+
+
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct integers and each value's (int32) index among them; a presence table
+    when the values' range is small against their number, else a sort.
+
+    >>> [a.tolist() for a in dense_codes(np.array([7, 3, 7, 5]))]
+    [[3, 5, 7], [2, 0, 2, 1]]
+    """
+    low, high = int(values.min()), int(values.max())
+    if high - low > 4 * len(values) + 1_000_000:
+        uniq, codes = np.unique(values, return_inverse=True)
+        return uniq, codes.astype(np.int32)
+    present = np.zeros(high - low + 1, bool)
+    present[values - low] = True
+    code_of = np.cumsum(present, dtype=np.int32) - 1
+    return np.flatnonzero(present) + low, code_of[values - low]

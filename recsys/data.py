@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._arrays import locate, unique
+from ._arrays import dense_codes, locate, unique
 from ._ids import clean_ids, is_scalar_id, preview
 from .exceptions import DataError, InvalidParameterError, UnknownIdError
 from .features import ItemFeatures
@@ -347,19 +347,26 @@ class Interactions:
         baskets = list(baskets)
         if not baskets:
             raise DataError("from_baskets got no baskets; there is nothing to learn from.")
-        if any(is_scalar_id(b) for b in baskets):
-            raise DataError(
-                "from_baskets expects a list of baskets, each a list of item ids; "
-                "got a flat list. Wrap it: from_baskets([items])."
-            )
-        baskets = [_basket(b, i) for i, b in enumerate(baskets)]
+        if not set(map(type, baskets)) <= {list, tuple}:  # lists of lists need no look
+            if any(is_scalar_id(b) for b in baskets):
+                raise DataError(
+                    "from_baskets expects a list of baskets, each a list of item ids; "
+                    "got a flat list. Wrap it: from_baskets([items])."
+                )
+            baskets = [_basket(b, i) for i, b in enumerate(baskets)]
         sizes = np.fromiter(map(len, baskets), dtype=np.int64, count=len(baskets))
         flat = list(chain.from_iterable(baskets))
         if not flat:
             raise DataError("every basket is empty; there is nothing to learn from.")
         basket_index = np.repeat(np.arange(len(baskets), dtype=np.int32), sizes)
-        values = clean_ids(pd.Series(flat, dtype=object), "basket items")
-        item_map, item_index = _encode(values, items, "item_id")
+        whole = np.array(flat) if items is None else None
+        if whole is not None and whole.dtype.kind == "i" and whole.ndim == 1:
+            # integer ids (FIMI-style): codes from a presence table, no object column
+            uniq, item_index = dense_codes(whole.astype(np.int64, copy=False))
+            item_map = IdMap.from_sorted(uniq, "item_id")
+        else:
+            values = clean_ids(pd.Series(flat, dtype=object), "basket items")
+            item_map, item_index = _encode(values, items, "item_id")
         return cls(item_index=item_index, items=item_map, basket_index=basket_index,
                    baskets=IdMap.from_sorted(np.arange(len(baskets)), "basket_id"))
 

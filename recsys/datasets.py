@@ -19,7 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _fimi
-from ._arrays import unique
+from ._arrays import dense_codes, unique
 from ._files import reading
 from ._params import check_float, check_int
 from .data import Interactions
@@ -473,7 +473,7 @@ def _fimi_interactions(lines: np.ndarray, items: np.ndarray) -> Interactions:
 
     starts = np.r_[True, lines[1:] != lines[:-1]]
     basket = np.cumsum(starts, dtype=np.int32 if len(lines) < 2**31 else np.int64) - 1
-    uniq_items, item_index = _dense_codes(items)
+    uniq_items, item_index = dense_codes(items)
     # sorting each basket's items is scipy's (C) job; the baskets stay where they are
     rows = sp.csr_matrix((np.ones(len(items), np.int8), item_index,
                           np.r_[np.flatnonzero(starts), len(items)]),
@@ -485,19 +485,6 @@ def _fimi_interactions(lines: np.ndarray, items: np.ndarray) -> Interactions:
                         items=IdMap.from_sorted(uniq_items, "item_id"),
                         basket_index=basket[fresh],
                         baskets=IdMap.from_sorted(lines[starts].astype(np.int64), "basket_id"))
-
-
-def _dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct integers and each value's index among them; a presence table when
-    the values' range is small against their number, else a sort."""
-    low, high = int(values.min()), int(values.max())
-    if high - low > 4 * len(values) + 1_000_000:
-        uniq, codes = np.unique(values, return_inverse=True)
-        return uniq, codes.astype(np.int32)
-    present = np.zeros(high - low + 1, bool)
-    present[values - low] = True
-    code_of = np.cumsum(present, dtype=np.int32) - 1
-    return np.flatnonzero(present) + low, code_of[values - low]
 
 
 def read_movielens(path: str | os.PathLike | None = None,

@@ -255,3 +255,17 @@ def test_date_strings_are_read_by_one_format_for_the_whole_column(days, fmt):
         assert all(d.day <= 12 for d in days)
         return
     assert np.array_equal(told, truth)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(-(2**62), 2**62) | st.integers(0, 30), max_size=6),
+                min_size=1, max_size=30))
+def test_from_baskets_integer_lists_equal_the_general_path(baskets):
+    """Lists of int ids take a fast path (no object column); iterables of other kinds take the
+    general one: both give the same ids and baskets."""
+    if not any(baskets):
+        return
+    fast = Interactions.from_baskets(baskets)
+    general = Interactions.from_baskets([iter(b) for b in baskets])
+    assert fast.items == general.items
+    assert (fast.matrix("basket") != general.matrix("basket")).nnz == 0
