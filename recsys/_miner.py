@@ -15,8 +15,9 @@ are ever counted, and every step is a numpy gather, compare or bincount.
 
 Memory (the model stated in ``docs/rules.md``): the basket CSR (12 bytes a purchase of a
 frequent item), the entries of the current and the next level (8 bytes an occurrence of a
-frequent itemset), and per chunk at most :data:`PROBES` probes (about 30 bytes each) and
-:data:`CELLS` table cells and candidate counters (12 bytes each).
+frequent itemset), and per chunk at most :data:`PROBES` probes (about 30 bytes each),
+:data:`HITS` kept hits (8 bytes each) and :data:`CELLS` table cells and candidate counters
+(about 25 bytes each): about 45 MB of working memory.
 """
 
 from __future__ import annotations
@@ -259,7 +260,8 @@ def _members_of(level: Level, cand_offset: np.ndarray, ids: np.ndarray):
 
 
 def _check_memory(n_entries: int, n_itemsets: int, length: int, max_memory: int) -> None:
-    needed = n_entries * ENTRY_BYTES + n_itemsets * (length * 4 + 40) + CELLS * 12 + PROBES * 30
+    needed = (n_entries * ENTRY_BYTES + n_itemsets * (length * 4 + 40) + CELLS * 25
+              + PROBES * 30 + HITS * 8)
     if needed > max_memory:
         raise InvalidParameterError(
             f"mining found at least {n_itemsets:,} frequent {length}-itemsets whose baskets "
