@@ -13,11 +13,12 @@ X + c; ``bincount`` gives every candidate's count, and the hits of the frequent 
 the next level's entries (the probed position is the new last item's). Only sibling pairs
 are ever counted, and every step is a numpy gather, compare or bincount.
 
-Memory (the model stated in ``docs/rules.md``): the basket CSR (12 bytes a purchase of a
+Memory (the model stated in ``docs/rules.md``): the basket CSR (8 bytes a purchase of a
 frequent item), the entries of the current and the next level (8 bytes an occurrence of a
-frequent itemset), and per chunk at most :data:`PROBES` probes (about 30 bytes each),
-:data:`HITS` kept hits (8 bytes each) and :data:`CELLS` table cells and candidate counters
-(about 25 bytes each): about 45 MB of working memory.
+frequent itemset, twice while a level is gathered), and per chunk at most :data:`PROBES`
+probes (about 30 bytes each), :data:`HITS` kept hits (8 bytes each) and :data:`CELLS` table
+cells and candidate counters (about 25 bytes each): about 45 MB of working memory. Before
+each chunk the sum is checked against ``max_memory`` (:func:`_check_memory`).
 """
 
 from __future__ import annotations
@@ -35,8 +36,14 @@ PROBES = 500_000
 HITS = 2_000_000
 #: (parent, item) table cells plus candidates per chunk (about 25 bytes each)
 CELLS = 500_000
-#: bytes an entry (one occurrence of a frequent itemset) takes
-ENTRY_BYTES = 8
+#: bytes an entry (one occurrence of a frequent itemset) takes: 8, twice while a level's
+#: arrays are gathered
+ENTRY_BYTES = 16
+#: bytes a found itemset takes in the frame ``frequent_itemsets`` returns (a frozenset of ids,
+#: its support, count and length)
+OUTPUT_BYTES = 300
+#: the working buffers' bytes at most
+BUFFER_BYTES = CELLS * 25 + PROBES * 30 + HITS * 8
 
 
 @dataclass
@@ -59,6 +66,10 @@ class Baskets:
     indices: np.ndarray  # int32 item ranks, sorted within each basket
     row_end: np.ndarray  # per position, the end of its basket's row
     n_items: int
+
+    @property
+    def nbytes(self) -> int:
+        return self.indices.nbytes + self.row_end.nbytes
 
 
 def first_level(baskets: sp.csr_matrix, counts: np.ndarray) -> tuple[Baskets, Level]:
@@ -107,16 +118,16 @@ class _Chunk:
     def __init__(self, level: Level, baskets: Baskets, r0: int, r1: int, sib: tuple,
                  cand_offset: np.ndarray):
         group_first, group_end, _ = sib
-        parent = level.parent
-        p0 = int(parent[r0])
         s0, s1 = int(group_first[r0]), int(group_end[r1 - 1])
         n_items = baskets.n_items
-        self.table = np.full((int(parent[r1 - 1]) - p0 + 1) * n_items, -1, np.int32)
-        self.table[(parent[s0:s1] - p0) * n_items + level.members[s0:s1, -1]] = \
-            np.arange(s0, s1, dtype=np.int32)
+        # one table block per sibling group in the chunk (parents without rows get none)
+        parent = level.parent[s0:s1]
+        block_of = np.cumsum(np.r_[0, parent[1:] != parent[:-1]], dtype=np.int64) * n_items
+        self.table = np.full(int(block_of[-1]) + n_items, -1, np.int32)
+        self.table[block_of + level.members[s0:s1, -1]] = np.arange(s0, s1, dtype=np.int32)
         rows = np.arange(r0, r1)
         # per source row: its table block, and the candidate id minus the sibling's row
-        self.block = ((parent[r0:r1] - p0) * n_items).astype(np.int32)
+        self.block = block_of[r0 - s0:r1 - s0].astype(np.int32)
         self.shift = (cand_offset[r0:r1] - rows - 1 - cand_offset[r0]).astype(np.int32)
         self.r0 = r0
         # the first level: one parent (the empty set) and row i holding item i
@@ -202,9 +213,12 @@ def _frequent_hits(hits: tuple[np.ndarray, np.ndarray], frequent: np.ndarray):
 
 
 def next_level(level: Level, baskets: Baskets, min_count: int, max_memory: int,
-               floor: int | None = None) -> Level | None:
+               floor: int | None = None, held: int = 0) -> Level | None:
     """The frequent (k+1)-itemsets, or None when there are none; with ``floor``, also the
-    candidates counted ``floor`` to ``min_count - 1`` times (``Level.near``)."""
+    candidates counted ``floor`` to ``min_count - 1`` times (``Level.near``). ``held``: the
+    bytes mining already holds (baskets, earlier itemsets), for the ``max_memory`` check."""
+    # refuse before the work when what is held and the buffers already pass the budget
+    _check_memory(held, len(level.rows), 0, level.members.shape[1] + 1, max_memory)
     sib = _siblings(level.parent)
     later = sib[2]
     cand_offset = np.r_[0, np.cumsum(later)]
@@ -217,6 +231,8 @@ def next_level(level: Level, baskets: Baskets, min_count: int, max_memory: int,
     for r0, r1 in bounds:
         if later[r0:r1].sum() == 0:
             continue
+        _check_memory(held, n_entries + len(level.rows), n_new, level.members.shape[1] + 1,
+                      max_memory)
         chunk = _Chunk(level, baskets, r0, r1, sib, cand_offset)
         mine = slice(None) if single else (rows >= r0) & (rows < r1)
         counts, frequent, (candidate, probed) = _count_chunk(chunk, rows[mine], positions[mine],
@@ -226,7 +242,7 @@ def next_level(level: Level, baskets: Baskets, min_count: int, max_memory: int,
         found = np.flatnonzero(frequent)
         n_new += len(found)
         n_entries += len(probed)
-        _check_memory(n_entries + len(level.rows), len(found), level.members.shape[1] + 1,
+        _check_memory(held, n_entries + len(level.rows), n_new, level.members.shape[1] + 1,
                       max_memory)
         new_ids.append(found + cand_offset[r0])
         new_counts.append(counts[found])
@@ -259,9 +275,10 @@ def _members_of(level: Level, cand_offset: np.ndarray, ids: np.ndarray):
     return members, source
 
 
-def _check_memory(n_entries: int, n_itemsets: int, length: int, max_memory: int) -> None:
-    needed = (n_entries * ENTRY_BYTES + n_itemsets * (length * 4 + 40) + CELLS * 25
-              + PROBES * 30 + HITS * 8)
+def _check_memory(held: int, n_entries: int, n_itemsets: int, length: int,
+                  max_memory: int) -> None:
+    needed = (held + n_entries * ENTRY_BYTES + n_itemsets * (length * 4 + 8 + OUTPUT_BYTES)
+              + BUFFER_BYTES)
     if needed > max_memory:
         raise InvalidParameterError(
             f"mining found at least {n_itemsets:,} frequent {length}-itemsets whose baskets "

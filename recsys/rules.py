@@ -178,11 +178,15 @@ def mine_near(matrix: sp.csr_matrix, items: IdMap, min_count: int, max_len: int 
     # the most frequent first: an itemset is only extended by items after its last one
     order = frequent[np.argsort(-counts[frequent], kind="stable")]
     baskets, level = _miner.first_level(_ranked(matrix, order), counts[order])
+    # what mining holds besides a level's work: the input, the baskets, the itemsets found
+    held = matrix.data.nbytes + matrix.indices.nbytes + baskets.nbytes + \
+        len(frequent) * (12 + _miner.OUTPUT_BYTES)
     bar = _progress(show_progress)
     while max_len is None or level.members.shape[1] < max_len:
-        level = _miner.next_level(level, baskets, min_count, max_memory, floor)
+        level = _miner.next_level(level, baskets, min_count, max_memory, floor, held)
         if level is None:
             break
+        held += len(level.counts) * (4 * level.members.shape[1] + 8 + _miner.OUTPUT_BYTES)
         if level.near is not None:
             near.append(_item_rows(order[level.near[0]], level.near[1]))
         if len(level.counts) == 0:

@@ -222,3 +222,33 @@ def test_tiny_chunks_mine_the_same_itemsets(baskets, min_count, probes, hits, ce
         dict(zip(whole["itemsets"], whole["count"], strict=True))
     assert dict(zip(whole["itemsets"], whole["count"], strict=True)) == \
         brute_force(baskets, min_count, max_len=9)
+
+
+@pytest.mark.parametrize(("budget_mib", "fits"), [(24, False), (48, None), (64, None),
+                                                  (96, None), (256, True)])
+def test_mining_stays_within_max_memory_or_refuses(budget_mib, fits):
+    """What mining allocates (numpy buffers and Python objects, traced) stays under
+    ``max_memory`` whenever it does not refuse; a small budget refuses, a large one mines."""
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    popularity = 1 / np.arange(1, 801) ** 0.8
+    baskets = [rng.choice(800, size=int(rng.integers(2, 25)), replace=False,
+                          p=popularity / popularity.sum()).tolist() for _ in range(20_000)]
+    data = Interactions.from_baskets(baskets)
+    data.matrix("basket")  # the input's cached matrix belongs to the input, not to mining
+    tracemalloc.start()
+    try:
+        found = frequent_itemsets(data, min_support=0.002, max_memory=budget_mib * 2**20)
+        mined = True
+    except InvalidParameterError as error:
+        assert "max_memory" in str(error)
+        mined = False
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peak <= budget_mib * 2**20
+    if fits is not None:
+        assert mined == fits
+    if mined:
+        assert len(found) > 10_000
