@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._time import DAY_NS
 from .data import Interactions
-
-_DAY_NS = 86400e9
 
 
 def item_trend(data: Interactions, days: float | None) -> np.ndarray:
@@ -19,7 +18,7 @@ def item_trend(data: Interactions, days: float | None) -> np.ndarray:
     trend = np.zeros(data.n_items)
     if days is None or data.timestamps is None or len(data) == 0:
         return trend
-    day = data.timestamps.astype(np.int64) / _DAY_NS
+    day = data.timestamps.astype(np.int64) / DAY_NS
     recent = day > day.max() - days
     pairs = np.unique(data.user_index[recent].astype(np.int64) * data.n_items
                       + data.item_index[recent])

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._arrays import largest_per_key, locate, row_ids, row_lengths
+from ._time import DAY_NS
 from ._topk import csr
 from .data import Interactions
 from .exceptions import DataError
@@ -26,7 +27,6 @@ __all__ = ["WEIGHTINGS", "Weighting", "decayed_matrix", "recency", "BM25_K1", "B
 WEIGHTINGS = ("bm25", "tfidf", "log", "binary")
 BM25_K1 = 100.0  # implicit's bm25_weight defaults, the values of its examples
 BM25_B = 0.8
-_DAY_NS = 86400e9
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,7 +99,7 @@ def decayed_matrix(data: Interactions, half_life_days: float | None) -> sp.csr_m
         raise DataError(
             "half_life_days needs timestamps in the interactions: build them with "
             "timestamp='<column>' (--time-col on the command line), or leave half_life_days=None.")
-    day = data.timestamps.astype(np.int64) / _DAY_NS
+    day = data.timestamps.astype(np.int64) / DAY_NS
     weights = data.weights * np.exp2(-(day.max() - day) / half_life_days)
     matrix = sp.csr_matrix((weights.astype(np.float32), (data.user_index, data.item_index)),
                            shape=(data.n_users, data.n_items))
@@ -118,7 +118,7 @@ def recency(data: Interactions, cells: sp.csr_matrix,
         raise DataError(
             "half_life_days needs timestamps in the interactions: build them with "
             "timestamp='<column>' (--time-col on the command line), or leave half_life_days=None.")
-    day = data.timestamps.astype(np.int64) / _DAY_NS
+    day = data.timestamps.astype(np.int64) / DAY_NS
     pairs, latest = largest_per_key(
         data.user_index.astype(np.int64) * data.n_items + data.item_index, day)
     rows = row_ids(cells.indptr)

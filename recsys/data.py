@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 from ._arrays import dense_codes, locate, unique
 from ._ids import clean_ids, is_scalar_id, preview
+from ._time import DAY_NS
 from .exceptions import DataError, InvalidParameterError, UnknownIdError
 from .features import ItemFeatures
 
@@ -666,7 +667,7 @@ def days_before(edge: np.datetime64, days: float) -> np.datetime64:
     np.datetime64('2011-11-09T00:00:00.000000000')
     """
     edge_ns = int(np.datetime64(edge, "ns").astype(np.int64))
-    start = edge_ns - round(float(days) * 86400e9)  # Python ints: no wrap-around
+    start = edge_ns - round(float(days) * DAY_NS)  # Python ints: no wrap-around
     return np.datetime64(max(start, _FIRST_NS), "ns")
 
 

@@ -50,6 +50,7 @@ from ._auto_support import auto_min_count
 from ._ids import clean_ids
 from ._itemset_counts import count_itemsets
 from ._params import check_choice, check_float, check_int
+from ._time import DAY_NS
 from .data import IdMap, Interactions
 from .exceptions import DataError, InvalidParameterError
 
@@ -235,7 +236,7 @@ def weighted_itemsets(found: Itemsets, matrix: sp.csr_matrix, weights: np.ndarra
 def basket_weights(data: Interactions, half_life_days: float) -> np.ndarray:
     """Per row of :func:`basket_matrix` (baskets, or customers without baskets),
     ``2 ** (-age / half_life_days)``, the age of its newest row at the newest of the data."""
-    day = data.timestamps.astype(np.int64) / 86400e9
+    day = data.timestamps.astype(np.int64) / DAY_NS
     rows, n_rows = ((data.basket_index, data.n_baskets) if data.basket_index is not None
                     else (data.user_index, data.n_users))
     newest = np.full(n_rows, -np.inf)

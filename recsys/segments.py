@@ -30,6 +30,7 @@ import pandas as pd
 from ._arrays import unique
 from ._ids import clean_ids
 from ._params import check_int
+from ._time import DAY_NS
 from .data import parse_date, parse_timestamps
 from .exceptions import DataError, InvalidParameterError
 
@@ -133,7 +134,7 @@ def rfm(
     pairs = unique(codes.astype(np.int64) * (order_codes.max() + 1) + order_codes)
     frequency = np.bincount(pairs // (order_codes.max() + 1), minlength=n)
     monetary = np.bincount(codes, weights=spend, minlength=n)
-    recency = (edge.view(np.int64) - last) / 86400e9
+    recency = (edge.view(np.int64) - last) / DAY_NS
     r, f, m = _score(recency, reverse=True), _score(frequency), _score(monetary)
     return pd.DataFrame({
         customer: customers,

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from .. import _state_checks as checks
 from .._arrays import largest_per_key
 from .._params import check_float
+from .._time import DAY_NS
 from ..data import Interactions, days_before
 from ..exceptions import DataError
 from .base import Query, Recommender, _register
@@ -81,7 +82,7 @@ class Popularity(Recommender):
         """Per item, its buyers (customers, or baskets without customers) in the window, each
         weighted by the decay of their latest purchase of it."""
         rows = data.user_index if data.user_index is not None else data.basket_index
-        day = data.timestamps.astype(np.int64) / 86400e9
+        day = data.timestamps.astype(np.int64) / DAY_NS
         keep = np.ones(len(day), bool)
         if self.window_days is not None:
             keep = data.timestamps >= days_before(data.timestamps.max(), self.window_days)

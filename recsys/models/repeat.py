@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from .. import _state_checks as checks
 from .._arrays import indptr_of, locate, row_ids
 from .._params import check_float
+from .._time import DAY_NS
 from .._topk import csr, gather_cells
 from .._trend import item_trend
 from ..data import Interactions
@@ -21,7 +22,6 @@ __all__ = ["BuyAgain"]
 #: a bought product never scores below this (however old), and never-bought products (ranked
 #: by popularity) score below it: the customer's own products always come first
 _FLOOR = 1e-30
-_DAY_NS = 86400e9
 #: the least a product bought on a cycle keeps of its count when it is far from due
 DUE_FLOOR = 0.5
 
@@ -132,7 +132,7 @@ class BuyAgain(Recommender):
         rows = data.user_index.astype(np.int64) * data.n_items + data.item_index
         weight = data.weights.astype(np.float64)
         if self.half_life_days is not None and data.timestamps is not None:
-            age = self.reference_day_ - data.timestamps.astype(np.int64) / _DAY_NS
+            age = self.reference_day_ - data.timestamps.astype(np.int64) / DAY_NS
             weight = weight * np.exp2(-np.maximum(age, 0) / self.half_life_days)
         return np.bincount(np.searchsorted(keys, rows), weights=weight, minlength=len(keys))
 
@@ -144,7 +144,7 @@ class BuyAgain(Recommender):
         """The send date in days since the epoch (default: the day after the last purchase)."""
         if query.as_of is None:
             return self.reference_day_ + 1.0
-        return float(np.datetime64(query.as_of, "ns").astype(np.int64)) / _DAY_NS
+        return float(np.datetime64(query.as_of, "ns").astype(np.int64)) / DAY_NS
 
     def _personal(self, query: Query) -> sp.csr_matrix:
         """(queries x items) scores of the products each customer bought; carts count their
@@ -243,7 +243,7 @@ def _occasions(data: Interactions) -> tuple[np.ndarray, np.ndarray]:
     order, else a row; the day is 0 without timestamps."""
     pair = data.user_index.astype(np.int64) * data.n_items + data.item_index
     if data.timestamps is not None:
-        day = np.floor(data.timestamps.astype(np.int64) / _DAY_NS)
+        day = np.floor(data.timestamps.astype(np.int64) / DAY_NS)
         occasion = day.astype(np.int64)
     elif data.basket_index is not None:
         day, occasion = np.zeros(len(pair)), data.basket_index.astype(np.int64)
