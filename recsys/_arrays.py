@@ -159,8 +159,8 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     low, high = int(values.min()), int(values.max())
     if high - low > 4 * len(values) + 1_000_000:
-        uniq, codes = np.unique(values, return_inverse=True)
-        return uniq, codes.astype(np.int32)
+        uniq = unique(values)
+        return uniq, np.searchsorted(uniq, values).astype(np.int32)
     present = np.zeros(high - low + 1, bool)
     present[values - low] = True
     code_of = np.cumsum(present, dtype=np.int32) - 1

@@ -151,7 +151,7 @@ def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
     new = baskets[baskets.shape[0] - n_new:]
     item_counts = old.item_counts + np.bincount(new.indices, minlength=baskets.shape[1])
     prev = np.flatnonzero(item_counts >= t).astype(np.int32)[:, None]
-    old_prev = np.flatnonzero(old.item_counts >= old.min_count).astype(np.int32)[:, None]
+    old_frequent = [members for members, _ in old.frequent(old.min_count)]
     rank = np.full(baskets.shape[1], -1)
     rank[prev[:, 0]] = np.arange(len(prev))
     positions = np.flatnonzero(rank[new.indices] >= 0)
@@ -161,13 +161,15 @@ def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
     while len(prev) > 1 and (max_len is None or k <= max_len):
         table = old.tables[k - 2] if k - 2 < len(old.tables) else \
             (np.empty((0, k), np.int32), np.empty(0, np.int64))
+        old_prev = old_frequent[k - 2] if k - 2 < len(old_frequent) else \
+            np.empty((0, k - 1), np.int32)
         step = _level(table, prev, old_prev, occurrences, columns, new, t, old, item_counts)
         slack += step.growth
         tables.append(step.table)
         frequent = step.table[1] >= t
         if not frequent.any():
             break
-        prev, old_prev = step.table[0][frequent], table[0][table[1] >= old.min_count]
+        prev = step.table[0][frequent]
         occurrences = (step.rows, step.positions)
         k += 1
     while tables and len(tables[-1][1]) == 0:

@@ -31,11 +31,16 @@ def _ones(baskets: sp.csr_matrix) -> sp.csr_matrix:
                          shape=baskets.shape)
 
 
-def _incidence(members: np.ndarray, n_items: int) -> sp.csr_matrix:
+def _holders(binary: sp.csr_matrix, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(basket row, itemset) for every basket of ``binary`` holding every item of an itemset:
+    the baskets x itemsets product counts each basket's items of each itemset."""
     length = members.shape[1]
-    return sp.csr_matrix((np.ones(members.size, np.float32),
-                          (np.repeat(np.arange(len(members)), length), members.ravel())),
-                         shape=(len(members), n_items))
+    incidence = sp.csr_matrix((np.ones(members.size, np.float32),
+                               (np.repeat(np.arange(len(members)), length), members.ravel())),
+                              shape=(len(members), binary.shape[1]))
+    held = (binary @ incidence.T).tocoo()
+    full = held.data >= length - 0.5
+    return held.row[full], held.col[full]
 
 
 def count_itemsets(baskets: sp.csr_matrix, members: np.ndarray, cells: int = 20_000_000,
@@ -48,11 +53,9 @@ def count_itemsets(baskets: sp.csr_matrix, members: np.ndarray, cells: int = 20_
     step = max(1, cells // (per_item * length + 1))
     for start in range(0, len(members), step):  # a loop over chunks of itemsets
         part = members[start:start + step]
-        held = (binary @ _incidence(part, baskets.shape[1]).T).tocoo()
-        full = held.data >= length - 0.5
+        rows, cols = _holders(binary, part)
         out[start:start + step] = np.bincount(
-            held.col[full], weights=None if weights is None else weights[held.row[full]],
-            minlength=len(part))
+            cols, weights=None if weights is None else weights[rows], minlength=len(part))
     return out if weights is not None else np.rint(out).astype(np.int64)
 
 
@@ -81,14 +84,13 @@ def extensions(columns: Columns, grown: np.ndarray, item_counts: np.ndarray, min
     """Every itemset Y + c held by some basket, c a frequent item not in Y, for each row Y of
     ``grown``, with its count: the baskets holding Y (among those holding Y's rarest item)
     times the basket matrix. Rows sorted, each itemset once."""
-    length, n_items = grown.shape[1], columns.baskets.shape[1]
+    n_items = columns.baskets.shape[1]
     rarest = grown[np.arange(len(grown)), np.argmin(item_counts[grown], axis=1)]
     part = columns.holding_any(rarest)
     binary = _ones(part)
-    held = (binary @ _incidence(grown, n_items).T).tocoo()
-    full = held.data >= length - 0.5
-    holders = sp.csr_matrix((np.ones(int(full.sum()), np.float32),
-                             (held.col[full], held.row[full])), shape=(len(grown), part.shape[0]))
+    rows, cols = _holders(binary, grown)
+    holders = sp.csr_matrix((np.ones(len(rows), np.float32), (cols, rows)),
+                            shape=(len(grown), part.shape[0]))
     product = (holders @ binary).tocoo()
     outside = ~(grown[product.row] == product.col[:, None]).any(axis=1) & \
         (item_counts[product.col] >= min_count)

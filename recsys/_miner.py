@@ -98,18 +98,22 @@ def _siblings(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return starts[group], ends[group], ends[group] - np.arange(n) - 1
 
 
+def _budget_ranges(cum: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Contiguous (start, stop) ranges whose weights (``cum``: their running sum) add up to
+    about ``budget`` each; a heavier single weight gets a range of its own."""
+    bounds, start = [], 0
+    while start < len(cum):
+        base = cum[start - 1] if start else 0
+        stop = max(int(np.searchsorted(cum, base + budget, side="right")), start + 1)
+        bounds.append((start, min(stop, len(cum))))
+        start = stop
+    return bounds
+
+
 def _row_chunks(later: np.ndarray, group_first: np.ndarray, n_items: int) -> list[tuple[int, int]]:
     """Row ranges whose candidates plus table cells stay near :data:`CELLS`."""
     new_group = np.r_[True, group_first[1:] != group_first[:-1]]
-    weight = later + new_group * n_items
-    cum = np.cumsum(weight)
-    bounds, start = [], 0
-    while start < len(weight):
-        base = cum[start - 1] if start else 0
-        stop = max(int(np.searchsorted(cum, base + CELLS, side="right")), start + 1)
-        bounds.append((start, min(stop, len(weight))))
-        start = stop
-    return bounds
+    return _budget_ranges(np.cumsum(later + new_group * n_items), CELLS)
 
 
 class _Chunk:
@@ -161,14 +165,8 @@ class _Chunk:
 
 def _probe_chunks(rows: np.ndarray, positions: np.ndarray, row_end: np.ndarray) -> list[slice]:
     """Entry slices of at most about :data:`PROBES` probes each."""
-    width = np.cumsum(row_end[positions] - positions - 1)
-    bounds, start = [], 0
-    while start < len(width):
-        base = width[start - 1] if start else 0
-        stop = max(int(np.searchsorted(width, base + PROBES, side="right")), start + 1)
-        bounds.append(slice(start, min(stop, len(width))))
-        start = stop
-    return bounds
+    return [slice(start, stop) for start, stop in
+            _budget_ranges(np.cumsum(row_end[positions] - positions - 1), PROBES)]
 
 
 def _count_chunk(chunk: _Chunk, rows: np.ndarray, positions: np.ndarray, min_count: int):
@@ -242,8 +240,6 @@ def next_level(level: Level, baskets: Baskets, min_count: int, max_memory: int,
         found = np.flatnonzero(frequent)
         n_new += len(found)
         n_entries += len(probed)
-        _check_memory(held, n_entries + len(level.rows), n_new, level.members.shape[1] + 1,
-                      max_memory)
         new_ids.append(found + cand_offset[r0])
         new_counts.append(counts[found])
         entry_rows.append(renumber[candidate])
@@ -253,6 +249,9 @@ def next_level(level: Level, baskets: Baskets, min_count: int, max_memory: int,
             near_ids.append(near + cand_offset[r0])
             near_counts.append(counts[near])
         del renumber, counts, frequent
+    # what the level holds once gathered (before each chunk, the same check came first)
+    _check_memory(held, n_entries + len(level.rows), n_new, level.members.shape[1] + 1,
+                  max_memory)
     near = None
     if floor is not None and near_ids:
         near = (_members_of(level, cand_offset, np.concatenate(near_ids))[0],

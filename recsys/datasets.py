@@ -22,7 +22,7 @@ from . import _fimi
 from ._arrays import dense_codes, unique
 from ._files import reading
 from ._params import check_float, check_int
-from .data import Interactions
+from .data import IdMap, Interactions
 from .exceptions import DataError
 from .features import ItemFeatures
 
@@ -469,8 +469,6 @@ def read_fimi(path: str | os.PathLike | None = None) -> Interactions:
 def _fimi_interactions(lines: np.ndarray, items: np.ndarray) -> Interactions:
     """Basket-only Interactions from each token's line (ascending) and item id; an item
     repeated in a basket counts once."""
-    from .data import IdMap
-
     starts = np.r_[True, lines[1:] != lines[:-1]]
     basket = np.cumsum(starts, dtype=np.int32 if len(lines) < 2**31 else np.int64) - 1
     uniq_items, item_index = dense_codes(items)

@@ -48,7 +48,7 @@ from . import _miner
 from ._arrays import locate
 from ._auto_support import auto_min_count
 from ._ids import clean_ids
-from ._itemset_counts import count_itemsets
+from ._itemset_counts import count_itemsets, keys
 from ._params import check_choice, check_float, check_int
 from ._time import DAY_NS
 from .data import IdMap, Interactions
@@ -143,16 +143,9 @@ class Itemsets:
         if length == 0 or length > len(self.levels) or len(members) == 0:
             return np.full(len(members), -1, np.int64)
         table, counts = self.levels[length - 1]
-        keys = _void(table)
-        probe = _void(members)
-        pos, found = locate(keys, probe)
-        return np.where(found, counts[pos] if len(keys) else 0, -1)
-
-
-def _void(rows: np.ndarray) -> np.ndarray:
-    """Rows as single comparable values (big-endian bytes keep numeric order)."""
-    rows = np.ascontiguousarray(rows, dtype=">i4")
-    return rows.view(f"V{4 * rows.shape[1]}").ravel()
+        table_keys = keys(table, len(self.items))
+        pos, found = locate(table_keys, keys(members, len(self.items)))
+        return np.where(found, counts[pos] if len(table_keys) else 0, -1)
 
 
 def mine(matrix: sp.csr_matrix, items: IdMap, min_count: int, max_len: int | None = None,
@@ -166,9 +159,9 @@ def mine_near(matrix: sp.csr_matrix, items: IdMap, min_count: int, max_len: int 
               max_memory: int = DEFAULT_MAX_MEMORY, show_progress: bool = False,
               floor: int | None = None) -> tuple[Itemsets, list[tuple[np.ndarray, np.ndarray]]]:
     """:func:`mine`, and with ``floor`` the near-frequent candidates of each length from 2:
-    itemsets whose every subset is frequent (at least) counted ``floor`` to ``min_count - 1``
-    times, as (members, counts) levels sorted like :class:`Itemsets` (for updates,
-    :mod:`recsys._incremental`)."""
+    itemsets the miner counted (without their last or their second-last item they are
+    frequent) ``floor`` to ``min_count - 1`` times, as (members, counts) levels sorted like
+    :class:`Itemsets` (for updates, :mod:`recsys._incremental`)."""
     n_baskets = matrix.shape[0]
     counts = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.int64)
     frequent = np.flatnonzero(counts >= min_count)
@@ -404,9 +397,7 @@ def _itemsets_from_frame(frame: pd.DataFrame, n_baskets: int | None) -> Itemsets
             levels.append((np.empty((0, length), np.int32), np.empty(0)))
             continue
         idx = starts[rows][:, None] + np.arange(length)
-        members = np.sort(codes[idx], axis=1).astype(np.int32)
-        order = np.lexsort(tuple(members[:, j] for j in range(length - 1, -1, -1)))
-        levels.append((members[order], counts[rows][order]))
+        levels.append(_item_rows(codes[idx], counts[rows]))
     return Itemsets(levels, scale, items)
 
 

@@ -110,7 +110,7 @@ def run(args) -> int:
 
 def _model_rules(args, data, names, start: float) -> int:
     """``--save`` / ``--update``: fit or update an AssociationRules model and save it."""
-    from ..models.rules import AssociationRules
+    from ..models.rules import SCORING_METRICS, AssociationRules
     from ..persistence import load
 
     if args.update:
@@ -124,7 +124,7 @@ def _model_rules(args, data, names, start: float) -> int:
     else:
         model = AssociationRules(min_support=args.min_support, min_confidence=args.min_confidence,
                                  max_len=args.max_len, min_lift=args.min_lift or None,
-                                 metric="lift" if args.metric not in _SCORES else args.metric)
+                                 metric=args.metric if args.metric in SCORING_METRICS else "lift")
         model.fit(data)
         seconds = model.fit_seconds_
         what = f"fitted on {data.n_baskets:,} baskets"
@@ -138,10 +138,6 @@ def _model_rules(args, data, names, start: float) -> int:
               "(not auto), with baskets, to update it later.")
     _print_rules(args, rules, names)
     return 0
-
-
-_SCORES = ("lift", "confidence", "support", "leverage", "conviction", "zhangs_metric",
-           "jaccard", "certainty", "kulczynski")
 
 
 def _print_rules(args, rules: pd.DataFrame, names: dict) -> None:

@@ -252,18 +252,23 @@ class Recommender(ParamsMixin):
         """The shared fitted state (id maps, seen items, item counts), then the model's own."""
         data, features = self._align(interactions, items)
         self._check_learnable(data)
-        self.users_ = data.users if data.users is not None else IdMap(name="user_id")
-        self.items_ = data.items
         if data.users is not None:
             # a copy: the container caches its matrix, and the model's must not be the caller's
-            self.seen_ = data.matrix("user").copy()
+            self._set_id_state(data.users, data.items, data.matrix("user").copy(), None)
         else:
-            self.seen_ = sp.csr_matrix((0, data.n_items), dtype=np.float32)
-        counts_from = self.seen_ if data.users is not None else data.matrix("basket")
-        # distinct users (or baskets) per item: the stored cells of each column
-        self.item_counts_ = np.bincount(counts_from.indices, minlength=data.n_items).astype(np.int64)
+            self._set_id_state(IdMap(name="user_id"), data.items,
+                               sp.csr_matrix((0, data.n_items), dtype=np.float32),
+                               data.matrix("basket"))
         self._fit(data, features)
         self.recommendable_ = np.asarray(self._recommendable(), bool)
+
+    def _set_id_state(self, users: IdMap, items: IdMap, seen: sp.csr_matrix,
+                      baskets: sp.csr_matrix | None) -> None:
+        """The state every model shares: id maps, seen items, and each item's distinct users
+        (the stored cells of its ``seen`` column), or its baskets when there are no users."""
+        self.users_, self.items_, self.seen_ = users, items, seen
+        counts_from = seen if baskets is None else baskets
+        self.item_counts_ = np.bincount(counts_from.indices, minlength=len(items)).astype(np.int64)
 
     def _check_learnable(self, data: Interactions) -> None:
         """Data this model can learn from, or a DataError at fit (never a fitted model that

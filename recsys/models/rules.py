@@ -175,8 +175,7 @@ class AssociationRules(Recommender):
                 "from_frame(..., basket='order_id') or basket=['customer', 'date'] for one "
                 "customer on one day (--basket-col on the command line).", UserWarning,
                 stacklevel=4)
-        keep = self.updatable and update.why_not_updatable(self, data) is None \
-            and data.basket_index is not None
+        keep = self.updatable and update.why_not_updatable(self, data) is None
         matrix, items = (update.binary_baskets(data), data.items) if keep else basket_matrix(data)
         count = _min_count(self.min_support, None, matrix)
         if keep:
@@ -259,11 +258,9 @@ class AssociationRules(Recommender):
         """The updated state in place of the old (nothing changes until all is computed)."""
         keep = {key: getattr(self, key) for key in ("fit_seconds_",)}
         self._reset()
-        self.items_, self.users_, self.seen_ = merged["items"], merged["users"], merged["seen"]
         baskets = merged["baskets"]
-        counts_from = self.seen_ if len(self.users_) else baskets
-        self.item_counts_ = np.bincount(counts_from.indices,
-                                        minlength=len(self.items_)).astype(np.int64)
+        self._set_id_state(merged["users"], merged["items"], merged["seen"],
+                           None if len(merged["users"]) else baskets)
         self._rules_from(found)
         self.n_baskets_, self.min_count_ = int(baskets.shape[0]), int(count)
         self.history_ = self.seen_
