@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["unique", "rank_in_runs", "locate", "in_sorted", "row_ids", "cell_keys", "indptr_of",
-           "row_slots", "unit_rows", "largest_per_key", "dense_codes"]
+           "row_slots", "unit_rows", "largest_per_key", "dense_codes", "budget_ranges"]
 
 
 def unique(values: np.ndarray) -> np.ndarray:
@@ -165,3 +165,19 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     present[values - low] = True
     code_of = np.cumsum(present, dtype=np.int32) - 1
     return np.flatnonzero(present) + low, code_of[values - low]
+
+
+def budget_ranges(cum: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Contiguous (start, stop) ranges whose weights (``cum``: their running sum) add up to
+    about ``budget`` each; a heavier single weight gets a range of its own.
+
+    >>> budget_ranges(np.cumsum([3, 3, 3, 9, 1]), 6)
+    [(0, 2), (2, 3), (3, 4), (4, 5)]
+    """
+    bounds, start = [], 0
+    while start < len(cum):
+        base = cum[start - 1] if start else 0
+        stop = max(int(np.searchsorted(cum, base + budget, side="right")), start + 1)
+        bounds.append((start, min(stop, len(cum))))
+        start = stop
+    return bounds

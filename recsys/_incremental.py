@@ -22,7 +22,9 @@ itemset whose every (k-1)-subset is in F(k-1):
    all the baskets (the baskets holding each newly frequent itemset times the basket matrix);
 4. any other candidate occurring in d was a candidate before and not tracked, so it has at
    most ``slack + c_d`` baskets: if that reaches t it is counted in all the baskets, else it
-   is not frequent and the slack grows by the largest such ``c_d``.
+   is not frequent and the slack grows by the largest such ``c_d`` over all lengths (each
+   untracked candidate gained only its own ``c_d``; a candidate that was not one before has a
+   newly frequent subset, so 3. counted it and it is tracked or below ``floor``).
 
 So the frequent itemsets and their counts are exactly a full mine's (a hypothesis test checks
 it). An update reads the new baskets plus, for what changed, the old ones holding some item;
@@ -107,8 +109,9 @@ class _Step:
 
 def _level(old: tuple[np.ndarray, np.ndarray], new_prev: np.ndarray, old_prev: np.ndarray,
            occurrences: tuple, columns: Columns, new: sp.csr_matrix, t: int,
-           summary: Summary, item_counts: np.ndarray) -> _Step:
-    """The tracked k-itemsets after the update (the module docstring's steps)."""
+           summary: Summary, item_counts: np.ndarray, growth: int) -> _Step:
+    """The tracked k-itemsets after the update (the module docstring's steps); ``growth`` is
+    the largest ``c_d`` of an untracked candidate at the lengths before."""
     n_items = new.shape[1]
     prev_keys = keys(new_prev, n_items)
     occ, c_d, which, probed = occurring(new, new_prev, *occurrences)  # 1.
@@ -127,21 +130,42 @@ def _level(old: tuple[np.ndarray, np.ndarray], new_prev: np.ndarray, old_prev: n
         fresh = members[keep], fresh_counts[keep]
     unknown = ~in_tracked  # 4.
     unknown[unknown] = ~locate(keys(fresh[0], n_items), occ_keys[unknown])[1]
-    unknown[unknown] = all_subsets_in(occ[unknown], prev_keys, n_items)
-    scan = unknown & (summary.slack + c_d >= t)
-    scanned = occ[scan], count_itemsets(columns.baskets, occ[scan])
-    growth = int(c_d[unknown & ~scan].max()) if (unknown & ~scan).any() else 0
+    reach = summary.slack + c_d >= t
+    scan = unknown & reach
+    scan[scan] = all_subsets_in(occ[scan], prev_keys, n_items)
+    scanned = occ[scan], count_itemsets(columns, occ[scan], item_counts=item_counts)
+    # a candidate's items are frequent; the others are itemsets of (k-1) frequent ones
+    rest = np.flatnonzero(unknown & ~reach & (item_counts[occ[:, -1]] >= t))
+    # only a larger count than the lengths before can raise the slack: few rows to check
+    rest = rest[c_d[rest] > growth]
+    growth = max(growth, _largest_candidate_count(occ, c_d, rest, prev_keys, n_items))
     keep = scanned[1] >= summary.floor
     members = np.concatenate([tracked[still], fresh[0], scanned[0][keep]])
     counts = np.concatenate([counts[still], fresh[1], scanned[1][keep]])
     if len(members) > still.sum():
-        order = np.argsort(keys(members, n_items), kind="stable")
+        order = np.argsort(keys(members, n_items))  # distinct keys
         members, counts = members[order], counts[order]
     # occurrences in d of the frequent ones: where the next level starts
     frequent = counts >= t
     at, hit = locate(keys(members[frequent], n_items), occ_keys)
     occurs = hit[which]
     return _Step((members, counts), at[which][occurs], probed[occurs], growth)
+
+
+def _largest_candidate_count(occ: np.ndarray, c_d: np.ndarray, rows: np.ndarray,
+                             prev_keys: np.ndarray, n_items: int) -> int:
+    """The largest ``c_d`` among ``rows`` of ``occ`` that are candidates (every subset
+    frequent), 0 if none: rows are checked by descending count in batches growing fourfold,
+    so that usually only the few most counted ones are checked."""
+    rows = rows[np.argsort(-c_d[rows])]
+    start, size = 0, 64
+    while start < len(rows):  # a loop over batches of rows, at most log4(rows) of them
+        part = rows[start:start + size]
+        candidate = all_subsets_in(occ[part], prev_keys, n_items)
+        if candidate.any():
+            return int(c_d[part[candidate]].max())
+        start, size = start + size, size * 4
+    return 0
 
 
 def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
@@ -156,15 +180,16 @@ def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
     rank[prev[:, 0]] = np.arange(len(prev))
     positions = np.flatnonzero(rank[new.indices] >= 0)
     occurrences = (rank[new.indices[positions]], positions)
-    columns, tables, slack = Columns(baskets), [], old.slack
+    columns, tables, growth = Columns(baskets), [], 0
     k = 2
     while len(prev) > 1 and (max_len is None or k <= max_len):
         table = old.tables[k - 2] if k - 2 < len(old.tables) else \
             (np.empty((0, k), np.int32), np.empty(0, np.int64))
         old_prev = old_frequent[k - 2] if k - 2 < len(old_frequent) else \
             np.empty((0, k - 1), np.int32)
-        step = _level(table, prev, old_prev, occurrences, columns, new, t, old, item_counts)
-        slack += step.growth
+        step = _level(table, prev, old_prev, occurrences, columns, new, t, old, item_counts,
+                      growth)
+        growth = step.growth
         tables.append(step.table)
         frequent = step.table[1] >= t
         if not frequent.any():
@@ -174,4 +199,4 @@ def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
         k += 1
     while tables and len(tables[-1][1]) == 0:
         tables.pop()
-    return Summary(tables, item_counts, old.floor, slack, t)
+    return Summary(tables, item_counts, old.floor, old.slack + growth, t)

@@ -1,15 +1,18 @@
 """Counting given itemsets in a basket matrix: the reads an exact update needs.
 
 Baskets are a binary CSR (rows sorted); itemsets are (n, k) int32 rows of ascending item
-indices. Every function works on all itemsets at once (sparse products, gathers, sorts).
+indices. Every function works on all itemsets at once (gathers, sorts and binary searches),
+in chunks of itemsets that bound the memory held (:data:`CELLS`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import locate
+from ._arrays import budget_ranges, in_sorted, locate
 
 
 def keys(members: np.ndarray, n_items: int) -> np.ndarray:
@@ -26,80 +29,143 @@ def keys(members: np.ndarray, n_items: int) -> np.ndarray:
     return rows.view(f"V{4 * width}").ravel()
 
 
-def _ones(baskets: sp.csr_matrix) -> sp.csr_matrix:
-    return sp.csr_matrix((np.ones(baskets.nnz, np.float32), baskets.indices, baskets.indptr),
-                         shape=baskets.shape)
+# (basket, itemset) pairs and extension cells held at once: about 40 bytes each
+CELLS = 1_000_000
 
 
-def _holders(binary: sp.csr_matrix, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(basket row, itemset) for every basket of ``binary`` holding every item of an itemset:
-    the baskets x itemsets product counts each basket's items of each itemset."""
-    length = members.shape[1]
-    incidence = sp.csr_matrix((np.ones(members.size, np.float32),
-                               (np.repeat(np.arange(len(members)), length), members.ravel())),
-                              shape=(len(members), binary.shape[1]))
-    held = (binary @ incidence.T).tocoo()
-    full = held.data >= length - 0.5
-    return held.row[full], held.col[full]
+@dataclass
+class _Holding:
+    """The baskets holding some itemsets: the candidate rows (ascending), their items laid
+    end to end (``items``, row ``r`` at ``offsets[r]`` for ``widths[r]``), and every (row,
+    itemset) pair where the row holds the whole itemset (``row`` local to ``rows``)."""
+
+    rows: np.ndarray
+    items: np.ndarray
+    offsets: np.ndarray
+    widths: np.ndarray
+    row: np.ndarray
+    which: np.ndarray
 
 
-def count_itemsets(baskets: sp.csr_matrix, members: np.ndarray, cells: int = 20_000_000,
-                   weights: np.ndarray | None = None) -> np.ndarray:
-    """How many baskets (rows) hold each itemset, or the summed ``weights`` of those rows."""
-    length = members.shape[1]
-    out = np.zeros(len(members))
-    binary = _ones(baskets)
-    per_item = max(1, baskets.nnz // max(1, baskets.shape[1]))
-    step = max(1, cells // (per_item * length + 1))
-    for start in range(0, len(members), step):  # a loop over chunks of itemsets
-        part = members[start:start + step]
-        rows, cols = _holders(binary, part)
-        out[start:start + step] = np.bincount(
-            cols, weights=None if weights is None else weights[rows], minlength=len(part))
-    return out if weights is not None else np.rint(out).astype(np.int64)
+def _spread(starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """The positions ``starts[i] .. starts[i] + widths[i] - 1`` of every i, end to end."""
+    ends = np.cumsum(widths)
+    return np.repeat(starts - (ends - widths), widths) + np.arange(int(ends[-1]) if len(ends)
+                                                                 else 0)
 
 
 class Columns:
-    """The baskets holding each item (the CSC of the basket matrix), built on first use."""
+    """The baskets holding each item (the CSC of a basket matrix), built on first use: one
+    pass over the baskets however many look-ups follow."""
 
     def __init__(self, baskets: sp.csr_matrix):
         self.baskets = baskets
         self._csc: sp.csc_matrix | None = None
 
-    def holding_any(self, items: np.ndarray) -> sp.csr_matrix:
-        """The basket rows holding at least one of ``items``."""
+    def entries(self, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(basket row, item) of every basket holding one of ``items`` (distinct), by row."""
         if self._csc is None:
             self._csc = self.baskets.tocsc()
-        starts, ends = self._csc.indptr[items], self._csc.indptr[items + 1]
-        width = ends - starts
-        total = int(width.sum())
-        offsets = np.repeat(starts - (np.cumsum(width) - width), width)
-        rows = np.sort(self._csc.indices[offsets + np.arange(total)])
-        if len(rows) > 1:
-            rows = rows[np.r_[True, rows[1:] != rows[:-1]]]
-        return self.baskets[rows]
+        starts = self._csc.indptr[items]
+        widths = self._csc.indptr[items + 1] - starts
+        rows = self._csc.indices[_spread(starts, widths)]
+        order = np.argsort(rows)
+        return rows[order], np.repeat(items, widths)[order]
 
 
-def extensions(columns: Columns, grown: np.ndarray, item_counts: np.ndarray, min_count: int):
-    """Every itemset Y + c held by some basket, c a frequent item not in Y, for each row Y of
-    ``grown``, with its count: the baskets holding Y (among those holding Y's rarest item)
-    times the basket matrix. Rows sorted, each itemset once."""
-    n_items = columns.baskets.shape[1]
-    rarest = grown[np.arange(len(grown)), np.argmin(item_counts[grown], axis=1)]
-    part = columns.holding_any(rarest)
-    binary = _ones(part)
-    rows, cols = _holders(binary, grown)
-    holders = sp.csr_matrix((np.ones(len(rows), np.float32), (cols, rows)),
-                            shape=(len(grown), part.shape[0]))
-    product = (holders @ binary).tocoo()
-    outside = ~(grown[product.row] == product.col[:, None]).any(axis=1) & \
-        (item_counts[product.col] >= min_count)
-    members = np.sort(np.column_stack([grown[product.row[outside]], product.col[outside]]),
-                      axis=1).astype(np.int32)
-    counts = np.rint(product.data[outside]).astype(np.int64)
-    # one itemset can extend several grown ones: keep it once
-    _, first = np.unique(keys(members, n_items), return_index=True)
-    return members[first], counts[first]
+def _holding(columns: Columns, members: np.ndarray, item_counts: np.ndarray) -> _Holding:
+    """Which baskets hold each itemset: those holding its rarest item, checked item by item
+    by binary search in their sorted rows (no sparse product)."""
+    baskets, n_items = columns.baskets, columns.baskets.shape[1]
+    rarest = members[np.arange(len(members)), np.argmin(item_counts[members], axis=1)]
+    by_item = np.argsort(rarest)
+    ordered = rarest[by_item]
+    hit_row, hit_item = columns.entries(ordered[np.r_[True, ordered[1:] != ordered[:-1]]])
+    first = np.searchsorted(ordered, hit_item, side="left")
+    many = np.searchsorted(ordered, hit_item, side="right") - first
+    which = by_item[_spread(first, many)]
+    new_row = np.r_[True, hit_row[1:] != hit_row[:-1]] if len(hit_row) else np.empty(0, bool)
+    row = np.repeat(np.cumsum(new_row) - 1, many)
+    rows = hit_row[new_row]
+    widths = baskets.indptr[rows + 1] - baskets.indptr[rows]
+    items = baskets.indices[_spread(baskets.indptr[rows], widths)]
+    offsets = np.cumsum(widths) - widths
+    entry_keys = np.repeat(np.arange(len(rows), dtype=np.int64) * n_items, widths) + items
+    held = np.ones(len(which), bool)
+    for column in range(members.shape[1]):  # a loop over positions in an itemset
+        held &= in_sorted(entry_keys, row * np.int64(n_items) + members[which, column])
+    return _Holding(rows, items, offsets, widths, row[held], which[held])
+
+
+def _canonical(baskets: sp.csr_matrix) -> sp.csr_matrix:
+    """``baskets`` with sorted rows and each item once (a copy only when needed)."""
+    if baskets.has_canonical_format:
+        return baskets
+    out = baskets.copy()
+    out.sum_duplicates()
+    return out
+
+
+def _chunks(members: np.ndarray, item_counts: np.ndarray, per_holder: int):
+    """Ranges of itemsets whose holder pairs (at most their rarest item's count each, times
+    ``per_holder`` cells) stay near :data:`CELLS`."""
+    weight = item_counts[members].min(axis=1) * per_holder if len(members) else \
+        np.empty(0, np.int64)
+    return budget_ranges(np.cumsum(weight), CELLS)
+
+
+def count_itemsets(baskets: sp.csr_matrix | Columns, members: np.ndarray,
+                   weights: np.ndarray | None = None,
+                   item_counts: np.ndarray | None = None) -> np.ndarray:
+    """How many baskets (rows) hold each itemset, or the summed ``weights`` of those rows;
+    ``item_counts`` (each item's baskets) when the caller has them."""
+    columns = baskets if isinstance(baskets, Columns) else Columns(_canonical(baskets))
+    if item_counts is None:
+        item_counts = np.bincount(columns.baskets.indices, minlength=columns.baskets.shape[1])
+    out = np.zeros(len(members))
+    for start, stop in _chunks(members, item_counts, members.shape[1] + 1):  # chunks of itemsets
+        found = _holding(columns, members[start:stop], item_counts)
+        out[start:stop] = np.bincount(
+            found.which, minlength=stop - start,
+            weights=None if weights is None else weights[found.rows[found.row]])
+    return out if weights is not None else np.rint(out).astype(np.int64)
+
+
+def extensions(columns: Columns, grown: np.ndarray, item_counts: np.ndarray,
+               min_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every itemset Y + c held by some basket, c an item counted at least ``min_count`` times
+    and not in Y, for each row Y of ``grown``, with its count in the baskets of ``columns``
+    (sorted rows). Rows sorted, each itemset once."""
+    baskets, n_items = columns.baskets, columns.baskets.shape[1]
+    per_holder = max(1, baskets.nnz // max(1, baskets.shape[0])) + grown.shape[1]
+    parts = []
+    for start, stop in _chunks(grown, item_counts, per_holder):  # chunks of itemsets
+        part = grown[start:stop]
+        found = _holding(columns, part, item_counts)
+        widths = found.widths[found.row]
+        item = found.items[_spread(found.offsets[found.row], widths)]
+        owner = np.repeat(found.which, widths)
+        frequent = item_counts[item] >= min_count
+        item, owner = item[frequent], owner[frequent]
+        outside = np.ones(len(item), bool)
+        for column in range(part.shape[1]):  # a loop over positions in an itemset
+            outside &= part[owner, column] != item
+        key = np.sort(owner[outside] * np.int64(n_items) + item[outside])
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else \
+            np.empty(0, np.int64)
+        distinct = key[first]
+        members = np.column_stack([part[distinct // n_items], distinct % n_items])
+        parts.append((np.sort(members, axis=1).astype(np.int32), np.diff(np.r_[first, len(key)])))
+    members = np.concatenate([m for m, _ in parts]) if parts else \
+        np.empty((0, grown.shape[1] + 1), np.int32)
+    counts = np.concatenate([c for _, c in parts]).astype(np.int64) if parts else \
+        np.empty(0, np.int64)
+    # one itemset can extend several grown ones (with the same count): keep it once
+    member_keys = keys(members, n_items)
+    order = np.argsort(member_keys)
+    ordered = member_keys[order]
+    once = order[np.r_[True, ordered[1:] != ordered[:-1]]] if len(order) else order
+    return members[once], counts[once]
 
 
 def occurring(new: sp.csr_matrix, members: np.ndarray, rows: np.ndarray,
@@ -115,7 +181,7 @@ def occurring(new: sp.csr_matrix, members: np.ndarray, rows: np.ndarray,
     probed = np.repeat(positions + 1 - starts, width) + np.arange(total)
     n_items = new.shape[1]
     key = np.repeat(rows, width).astype(np.int64) * n_items + new.indices[probed]
-    order = np.argsort(key, kind="stable")  # numpy's hash unique is far slower here
+    order = np.argsort(key)  # numpy's hash unique is far slower here
     ordered = key[order]
     first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if total else \
         np.empty(0, np.int64)

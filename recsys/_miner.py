@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ._arrays import budget_ranges
 from .exceptions import InvalidParameterError
 
 #: basket items looked up at once (each ~30 bytes of buffers)
@@ -98,22 +99,10 @@ def _siblings(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return starts[group], ends[group], ends[group] - np.arange(n) - 1
 
 
-def _budget_ranges(cum: np.ndarray, budget: int) -> list[tuple[int, int]]:
-    """Contiguous (start, stop) ranges whose weights (``cum``: their running sum) add up to
-    about ``budget`` each; a heavier single weight gets a range of its own."""
-    bounds, start = [], 0
-    while start < len(cum):
-        base = cum[start - 1] if start else 0
-        stop = max(int(np.searchsorted(cum, base + budget, side="right")), start + 1)
-        bounds.append((start, min(stop, len(cum))))
-        start = stop
-    return bounds
-
-
 def _row_chunks(later: np.ndarray, group_first: np.ndarray, n_items: int) -> list[tuple[int, int]]:
     """Row ranges whose candidates plus table cells stay near :data:`CELLS`."""
     new_group = np.r_[True, group_first[1:] != group_first[:-1]]
-    return _budget_ranges(np.cumsum(later + new_group * n_items), CELLS)
+    return budget_ranges(np.cumsum(later + new_group * n_items), CELLS)
 
 
 class _Chunk:
@@ -166,7 +155,7 @@ class _Chunk:
 def _probe_chunks(rows: np.ndarray, positions: np.ndarray, row_end: np.ndarray) -> list[slice]:
     """Entry slices of at most about :data:`PROBES` probes each."""
     return [slice(start, stop) for start, stop in
-            _budget_ranges(np.cumsum(row_end[positions] - positions - 1), PROBES)]
+            budget_ranges(np.cumsum(row_end[positions] - positions - 1), PROBES)]
 
 
 def _count_chunk(chunk: _Chunk, rows: np.ndarray, positions: np.ndarray, min_count: int):

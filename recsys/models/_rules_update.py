@@ -67,7 +67,8 @@ def _widen(matrix: sp.csr_matrix, rows: int, columns: np.ndarray | None, n_cols:
            row_of: np.ndarray | None = None) -> sp.csr_matrix:
     """``matrix`` with its columns moved to ``columns`` (ascending) and its rows to ``row_of``."""
     if row_of is None and rows == matrix.shape[0]:  # rising columns keep each row sorted
-        indices = matrix.indices if columns is None else columns[matrix.indices].astype(np.int32)
+        indices = matrix.indices if columns is None else \
+            columns.astype(np.int32)[matrix.indices]
         return sp.csr_matrix((matrix.data, indices, matrix.indptr), shape=(rows, n_cols))
     coo = matrix.tocoo()
     col = coo.col if columns is None else columns[coo.col]

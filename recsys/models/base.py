@@ -263,10 +263,15 @@ class Recommender(ParamsMixin):
         self.recommendable_ = np.asarray(self._recommendable(), bool)
 
     def _set_id_state(self, users: IdMap, items: IdMap, seen: sp.csr_matrix,
-                      baskets: sp.csr_matrix | None) -> None:
+                      baskets: sp.csr_matrix | None,
+                      basket_counts: np.ndarray | None = None) -> None:
         """The state every model shares: id maps, seen items, and each item's distinct users
-        (the stored cells of its ``seen`` column), or its baskets when there are no users."""
+        (the stored cells of its ``seen`` column), or its baskets when there are no users
+        (``basket_counts`` when the caller already has them)."""
         self.users_, self.items_, self.seen_ = users, items, seen
+        if baskets is not None and basket_counts is not None:
+            self.item_counts_ = np.asarray(basket_counts, np.int64).copy()
+            return
         counts_from = seen if baskets is None else baskets
         self.item_counts_ = np.bincount(counts_from.indices, minlength=len(items)).astype(np.int64)
 

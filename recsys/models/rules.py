@@ -260,7 +260,7 @@ class AssociationRules(Recommender):
         self._reset()
         baskets = merged["baskets"]
         self._set_id_state(merged["users"], merged["items"], merged["seen"],
-                           None if len(merged["users"]) else baskets)
+                           None if len(merged["users"]) else baskets, summary.item_counts)
         self._rules_from(found)
         self.n_baskets_, self.min_count_ = int(baskets.shape[0]), int(count)
         self.history_ = self.seen_
