@@ -125,8 +125,9 @@ def _level(old: tuple[np.ndarray, np.ndarray], new_prev: np.ndarray, old_prev: n
     fresh = np.empty((0, occ.shape[1]), np.int32), np.empty(0, np.int64)
     if len(grown):  # 3.
         members, fresh_counts = extensions(columns, grown, item_counts, t)
-        keep = all_subsets_in(members, prev_keys, n_items) & (fresh_counts >= summary.floor)
-        keep &= ~locate(tracked_keys, keys(members, n_items))[1]
+        keep = fresh_counts >= summary.floor  # most extensions are rare: test them first
+        keep[keep] = all_subsets_in(members[keep], prev_keys, n_items)
+        keep[keep] = ~locate(tracked_keys, keys(members[keep], n_items))[1]
         fresh = members[keep], fresh_counts[keep]
     unknown = ~in_tracked  # 4.
     unknown[unknown] = ~locate(keys(fresh[0], n_items), occ_keys[unknown])[1]
@@ -169,9 +170,10 @@ def _largest_candidate_count(occ: np.ndarray, c_d: np.ndarray, rows: np.ndarray,
 
 
 def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
-           max_len: int | None) -> Summary:
+           max_len: int | None, columns: Columns | None = None) -> Summary:
     """The summary after the last ``n_new`` rows of ``baskets`` (binary CSR, sorted rows, every
-    basket so far) were added, with count threshold ``t`` (never below the last one)."""
+    basket so far) were added, with count threshold ``t`` (never below the last one);
+    ``columns``, the baskets' column index when the caller keeps one."""
     new = baskets[baskets.shape[0] - n_new:]
     item_counts = old.item_counts + np.bincount(new.indices, minlength=baskets.shape[1])
     prev = np.flatnonzero(item_counts >= t).astype(np.int32)[:, None]
@@ -180,7 +182,8 @@ def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
     rank[prev[:, 0]] = np.arange(len(prev))
     positions = np.flatnonzero(rank[new.indices] >= 0)
     occurrences = (rank[new.indices[positions]], positions)
-    columns, tables, growth = Columns(baskets), [], 0
+    columns = Columns(baskets) if columns is None else columns
+    tables, growth = [], 0
     k = 2
     while len(prev) > 1 and (max_len is None or k <= max_len):
         table = old.tables[k - 2] if k - 2 < len(old.tables) else \

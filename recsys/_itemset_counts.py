@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import budget_ranges, in_sorted, locate
+from ._arrays import budget_ranges, locate
 
 
 def keys(members: np.ndarray, n_items: int) -> np.ndarray:
@@ -29,8 +29,9 @@ def keys(members: np.ndarray, n_items: int) -> np.ndarray:
     return rows.view(f"V{4 * width}").ravel()
 
 
-# (basket, itemset) pairs and extension cells held at once: about 40 bytes each
-CELLS = 1_000_000
+# cells of the (basket x itemset) product and of the extensions held at once: about 25 bytes
+# each, so about 100 MB at most
+CELLS = 4_000_000
 
 
 @dataclass
@@ -54,47 +55,76 @@ def _spread(starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
                                                                  else 0)
 
 
+# batches of added baskets indexed separately before the index is built again in one piece
+MAX_SEGMENTS = 16
+
+
 class Columns:
-    """The baskets holding each item (the CSC of a basket matrix), built on first use: one
-    pass over the baskets however many look-ups follow."""
+    """The baskets holding each item: the column index (CSC) of a basket matrix, built on
+    first use or by :meth:`build`, in segments (the baskets first indexed, then each batch
+    added by :meth:`extended`) so that adding baskets indexes only them."""
 
-    def __init__(self, baskets: sp.csr_matrix):
+    def __init__(self, baskets: sp.csr_matrix, segments: list | None = None):
         self.baskets = baskets
-        self._csc: sp.csc_matrix | None = None
+        self._segments = segments  # [(first row, indptr, row indices)]
 
-    def entries(self, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(basket row, item) of every basket holding one of ``items`` (distinct), by row."""
-        if self._csc is None:
-            self._csc = self.baskets.tocsc()
-        starts = self._csc.indptr[items]
-        widths = self._csc.indptr[items + 1] - starts
-        rows = self._csc.indices[_spread(starts, widths)]
-        order = np.argsort(rows)
-        return rows[order], np.repeat(items, widths)[order]
+    def build(self) -> Columns:
+        """Index every basket now (one pass over them); returns ``self``."""
+        if self._segments is None:
+            csc = self.baskets.tocsc()
+            self._segments = [(0, csc.indptr, csc.indices)]
+        return self
+
+    def extended(self, baskets: sp.csr_matrix, n_new: int,
+                 position: np.ndarray | None) -> Columns:
+        """The index of ``baskets``: these baskets, then ``n_new`` new ones, with old item i
+        now at ``position[i]`` (ascending; None: same items)."""
+        if self._segments is None or len(self._segments) >= MAX_SEGMENTS:
+            return Columns(baskets).build()
+        segments = self._segments
+        if position is not None:  # the same rows under each item, items moved up
+            segments = [(first, _moved_indptr(indptr, position, baskets.shape[1]), rows)
+                        for first, indptr, rows in segments]
+        first = baskets.shape[0] - n_new
+        new = baskets[first:].tocsc()
+        return Columns(baskets, [*segments, (first, new.indptr, new.indices)])
+
+    def rows_holding(self, items: np.ndarray) -> np.ndarray:
+        """The basket rows (ascending, once each) holding at least one of ``items``."""
+        self.build()
+        parts = []
+        for first, indptr, rows in self._segments:  # a loop over segments
+            starts = indptr[items]
+            parts.append(np.take(rows, _spread(starts, indptr[items + 1] - starts)) + first)
+        rows = np.sort(np.concatenate(parts))
+        return rows[np.r_[True, rows[1:] != rows[:-1]]] if len(rows) else rows
+
+
+def _moved_indptr(indptr: np.ndarray, position: np.ndarray, n_items: int) -> np.ndarray:
+    widths = np.zeros(n_items, np.int64)
+    widths[position] = np.diff(indptr)
+    return np.r_[0, np.cumsum(widths)]
 
 
 def _holding(columns: Columns, members: np.ndarray, item_counts: np.ndarray) -> _Holding:
-    """Which baskets hold each itemset: those holding its rarest item, checked item by item
-    by binary search in their sorted rows (no sparse product)."""
+    """Which baskets hold each itemset: among those holding its rarest item (read from the
+    column index), the (basket x itemset) product counts each basket's items of each itemset;
+    the full counts hold it."""
     baskets, n_items = columns.baskets, columns.baskets.shape[1]
     rarest = members[np.arange(len(members)), np.argmin(item_counts[members], axis=1)]
-    by_item = np.argsort(rarest)
-    ordered = rarest[by_item]
-    hit_row, hit_item = columns.entries(ordered[np.r_[True, ordered[1:] != ordered[:-1]]])
-    first = np.searchsorted(ordered, hit_item, side="left")
-    many = np.searchsorted(ordered, hit_item, side="right") - first
-    which = by_item[_spread(first, many)]
-    new_row = np.r_[True, hit_row[1:] != hit_row[:-1]] if len(hit_row) else np.empty(0, bool)
-    row = np.repeat(np.cumsum(new_row) - 1, many)
-    rows = hit_row[new_row]
+    rows = columns.rows_holding(np.unique(rarest))
     widths = baskets.indptr[rows + 1] - baskets.indptr[rows]
-    items = baskets.indices[_spread(baskets.indptr[rows], widths)]
+    items = np.take(baskets.indices, _spread(baskets.indptr[rows], widths))
     offsets = np.cumsum(widths) - widths
-    entry_keys = np.repeat(np.arange(len(rows), dtype=np.int64) * n_items, widths) + items
-    held = np.ones(len(which), bool)
-    for column in range(members.shape[1]):  # a loop over positions in an itemset
-        held &= in_sorted(entry_keys, row * np.int64(n_items) + members[which, column])
-    return _Holding(rows, items, offsets, widths, row[held], which[held])
+    part = sp.csr_matrix((np.ones(len(items), np.float32), items, np.r_[offsets, len(items)]),
+                         shape=(len(rows), n_items))
+    length = members.shape[1]
+    incidence = sp.csr_matrix((np.ones(members.size, np.float32),
+                               (np.repeat(np.arange(len(members)), length), members.ravel())),
+                              shape=(len(members), n_items))
+    held = (part @ incidence.T).tocoo()
+    full = held.data >= length - 0.5
+    return _Holding(rows, items, offsets, widths, held.row[full], held.col[full])
 
 
 def _canonical(baskets: sp.csr_matrix) -> sp.csr_matrix:
@@ -107,9 +137,11 @@ def _canonical(baskets: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def _chunks(members: np.ndarray, item_counts: np.ndarray, per_holder: int):
-    """Ranges of itemsets whose holder pairs (at most their rarest item's count each, times
-    ``per_holder`` cells) stay near :data:`CELLS`."""
-    weight = item_counts[members].min(axis=1) * per_holder if len(members) else \
+    """Ranges of itemsets whose cells stay near :data:`CELLS`: the product's, at most the
+    summed counts of an itemset's items, plus ``per_holder`` for each basket holding it (at
+    most its rarest item's count)."""
+    held = item_counts[members]
+    weight = held.sum(axis=1) + held.min(axis=1) * per_holder if len(members) else \
         np.empty(0, np.int64)
     return budget_ranges(np.cumsum(weight), CELLS)
 
@@ -123,7 +155,7 @@ def count_itemsets(baskets: sp.csr_matrix | Columns, members: np.ndarray,
     if item_counts is None:
         item_counts = np.bincount(columns.baskets.indices, minlength=columns.baskets.shape[1])
     out = np.zeros(len(members))
-    for start, stop in _chunks(members, item_counts, members.shape[1] + 1):  # chunks of itemsets
+    for start, stop in _chunks(members, item_counts, 0):  # chunks of itemsets
         found = _holding(columns, members[start:stop], item_counts)
         out[start:stop] = np.bincount(
             found.which, minlength=stop - start,
@@ -189,7 +221,11 @@ def occurring(new: sp.csr_matrix, members: np.ndarray, rows: np.ndarray,
     which = np.empty(total, np.int64)
     which[order] = np.repeat(np.arange(len(first)), sizes)
     distinct = ordered[first]
-    found = np.column_stack([members[distinct // n_items], distinct % n_items]).astype(np.int32)
+    parent = distinct // n_items
+    found = np.empty((len(distinct), members.shape[1] + 1), np.int32)
+    for column in range(members.shape[1]):  # a loop over positions (np.take beats 2-d indexing)
+        found[:, column] = np.take(members[:, column], parent)
+    found[:, -1] = distinct - parent * n_items
     return found, sizes.astype(np.int64), which, probed
 
 

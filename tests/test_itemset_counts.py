@@ -15,11 +15,11 @@ basket = st.lists(st.integers(0, N_ITEMS - 1), min_size=1, max_size=6, unique=Tr
 itemset = st.lists(st.integers(0, N_ITEMS - 1), min_size=1, max_size=3, unique=True)
 
 
-def matrix_of(baskets):
+def matrix_of(baskets, n_items=N_ITEMS):
     rows = np.repeat(np.arange(len(baskets)), [len(b) for b in baskets])
     cols = np.concatenate([sorted(b) for b in baskets])
     out = sp.csr_matrix((np.ones(len(rows), np.int8), (rows, cols)),
-                        shape=(len(baskets), N_ITEMS))
+                        shape=(len(baskets), n_items))
     out.sort_indices()
     return out
 
@@ -80,3 +80,27 @@ def test_unsorted_baskets_are_counted_as_sets():
     matrix.has_sorted_indices = False
     got = counts.count_itemsets(matrix, np.array([[1, 3], [1, 2]], np.int32))
     assert got.tolist() == [1, 1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(basket, min_size=1, max_size=8), min_size=1, max_size=5),
+       st.integers(1, 3), st.data())
+def test_an_extended_index_finds_the_same_baskets(batches, max_segments, draw):
+    """Baskets added in batches, old items moving up when new ones arrive, segments merged
+    when too many: every item's baskets are those of an index built on all at once."""
+    seen_items = sorted({i for b in batches[0] for i in b})
+    baskets = [[seen_items.index(i) for i in b] for b in batches[0]]
+    index = counts.Columns(matrix_of(baskets, len(seen_items))).build()
+    for batch in batches[1:]:
+        items = sorted(set(seen_items) | {i for b in batch for i in b})
+        position = np.array([items.index(i) for i in seen_items])
+        baskets = [[items.index(seen_items[i]) for i in b] for b in baskets]
+        baskets += [[items.index(i) for i in b] for b in batch]
+        seen_items = items
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(counts, "MAX_SEGMENTS", max_segments)
+            index = index.extended(matrix_of(baskets, len(items)), len(batch), position)
+    wanted = np.array(draw.draw(st.lists(st.integers(0, len(seen_items) - 1), min_size=1,
+                                         unique=True)))
+    expected = [r for r, b in enumerate(baskets) if set(b) & set(wanted.tolist())]
+    assert index.rows_holding(wanted).tolist() == expected

@@ -68,7 +68,7 @@ def _widen(matrix: sp.csr_matrix, rows: int, columns: np.ndarray | None, n_cols:
     """``matrix`` with its columns moved to ``columns`` (ascending) and its rows to ``row_of``."""
     if row_of is None and rows == matrix.shape[0]:  # rising columns keep each row sorted
         indices = matrix.indices if columns is None else \
-            columns.astype(np.int32)[matrix.indices]
+            np.take(columns.astype(np.int32), matrix.indices)
         return sp.csr_matrix((matrix.data, indices, matrix.indptr), shape=(rows, n_cols))
     coo = matrix.tocoo()
     col = coo.col if columns is None else columns[coo.col]
@@ -103,7 +103,7 @@ def merge(model: Any, data: Interactions) -> dict[str, Any]:
     elif item_pos is not None:
         seen = sp.csr_matrix((0, n_items), dtype=np.float32)
     return {"items": items, "users": users, "baskets": baskets, "seen": seen,
-            "summary": summary, "n_new": new.shape[0]}
+            "summary": summary, "n_new": new.shape[0], "item_pos": item_pos}
 
 
 # ---------------------------------------------------------------------- model files

@@ -14,6 +14,7 @@ from .. import _incremental as inc
 from .. import _state_checks as checks
 from .._anchors import id_tuples
 from .._arrays import indptr_of, locate, rank_in_runs, row_ids, row_lengths, unique
+from .._itemset_counts import Columns
 from .._params import check_choice, check_float, check_int
 from .._topk import csr, one_hot_rows, take_rows
 from ..data import Interactions
@@ -181,6 +182,8 @@ class AssociationRules(Recommender):
         if keep:
             found, self.summary_ = inc.start(matrix, items, count, self.max_len, self.max_memory)
             self.baskets_ = matrix
+            # the baskets holding each item, kept for updates (4 bytes a purchase)
+            self._cache_columns = Columns(matrix).build()
         else:
             found = mine(matrix, items, count, self.max_len, self.max_memory)
             self.summary_ = self.baskets_ = None
@@ -244,13 +247,17 @@ class AssociationRules(Recommender):
         baskets = merged["baskets"]
         count = support_count(self.min_support, baskets.shape[0])
         summary = merged["summary"]
+        kept = getattr(self, "_cache_columns", None)  # not in model files: built on first use
+        columns = Columns(baskets) if kept is None else \
+            kept.extended(baskets, merged["n_new"], merged["item_pos"])
         if 2 * summary.slack >= count:  # the summary says too little now: mine everything again
             found, summary = inc.start(baskets, merged["items"], count, self.max_len,
                                        self.max_memory)
         else:
-            summary = inc.update(summary, baskets, merged["n_new"], count, self.max_len)
+            summary = inc.update(summary, baskets, merged["n_new"], count, self.max_len, columns)
             found = Itemsets(summary.frequent(count), baskets.shape[0], merged["items"])
         self._publish(merged, found, summary, count)
+        self._cache_columns = columns
         self.update_seconds_ = time.perf_counter() - start
         return self
 
