@@ -4,8 +4,8 @@ What is kept between updates (:class:`Summary`, saved in an updatable model's fi
 
 - every item's count;
 - for each length k >= 2, a table of *tracked* itemsets with their exact counts: the frequent
-  ones and the near-frequent candidates counted at least ``floor`` times, each with its
-  prefix (the itemset without its last item) frequent;
+  ones and the near-frequent candidates counted at least ``floor`` times, each one frequent
+  itemset plus one item (after an update: its prefix, the itemset without its last item);
 - ``slack``: a bound on the count of any candidate not tracked (``floor - 1`` after a mine);
 - the baskets themselves, as a binary CSR (4 bytes a purchase), for the few counts no summary
   can give.
@@ -120,8 +120,12 @@ def _level(old: tuple[np.ndarray, np.ndarray], new_prev: np.ndarray, old_prev: n
     tracked_keys = keys(tracked, n_items)
     at, in_tracked = locate(tracked_keys, occ_keys)
     counts[at[in_tracked]] += c_d[in_tracked]  # 2.
-    still = locate(prev_keys, keys(tracked[:, :-1], n_items))[1]
     grown = new_prev[~locate(keys(old_prev, n_items), prev_keys)[1]]
+    still = locate(prev_keys, keys(tracked[:, :-1], n_items))[1]
+    # the new baskets were probed for frequent items only: an itemset ending in another is
+    # no candidate now, and stops being tracked (were it one later, it would have a newly
+    # frequent subset, and 3. would count it then)
+    still &= item_counts[tracked[:, -1]] >= t
     fresh = np.empty((0, occ.shape[1]), np.int32), np.empty(0, np.int64)
     if len(grown):  # 3.
         members, fresh_counts = extensions(columns, grown, item_counts, t)
@@ -169,6 +173,14 @@ def _largest_candidate_count(occ: np.ndarray, c_d: np.ndarray, rows: np.ndarray,
     return 0
 
 
+def _frequent_only(new: sp.csr_matrix, frequent: np.ndarray) -> sp.csr_matrix:
+    """The new baskets with their frequent items only: a candidate holds no other, and a
+    tracked itemset holding another stops being tracked (:func:`_level`)."""
+    keep = frequent[new.indices]
+    indptr = np.r_[0, np.cumsum(keep)][new.indptr]
+    return sp.csr_matrix((new.data[keep], new.indices[keep], indptr), shape=new.shape)
+
+
 def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
            max_len: int | None, columns: Columns | None = None) -> Summary:
     """The summary after the last ``n_new`` rows of ``baskets`` (binary CSR, sorted rows, every
@@ -180,8 +192,8 @@ def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
     old_frequent = [members for members, _ in old.frequent(old.min_count)]
     rank = np.full(baskets.shape[1], -1)
     rank[prev[:, 0]] = np.arange(len(prev))
-    positions = np.flatnonzero(rank[new.indices] >= 0)
-    occurrences = (rank[new.indices[positions]], positions)
+    new = _frequent_only(new, rank >= 0)
+    occurrences = (rank[new.indices], np.arange(new.nnz))
     columns = Columns(baskets) if columns is None else columns
     tables, growth = [], 0
     k = 2

@@ -143,7 +143,11 @@ class Itemsets:
         if length == 0 or length > len(self.levels) or len(members) == 0:
             return np.full(len(members), -1, np.int64)
         table, counts = self.levels[length - 1]
-        table_keys = keys(table, len(self.items))
+        # the rules ask once per antecedent position: each level's keys are made once
+        cache = self.__dict__.setdefault("_table_keys", {})
+        if length not in cache:
+            cache[length] = keys(table, len(self.items))
+        table_keys = cache[length]
         pos, found = locate(table_keys, keys(members, len(self.items)))
         return np.where(found, counts[pos] if len(table_keys) else 0, -1)
 

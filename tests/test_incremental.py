@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from recsys import _incremental as inc
@@ -35,6 +35,10 @@ basket = st.lists(st.integers(0, 11), min_size=1, max_size=7)
        st.lists(st.lists(basket, min_size=1, max_size=12), min_size=1, max_size=4),
        st.sampled_from([0.05, 0.1, 0.2, 0.3]), st.sampled_from([None, 2, 3]),
        st.integers(1, 6))
+# tracked after a mine: [1, 2, 3] (frequent prefix in count order, {3, 1}, not in index
+# order, {1, 2}), and new baskets in which a non-candidate holds only frequent items
+@example(first=[[0]] * 6 + [[1, 3], [2, 3], [1, 2, 3]], increments=[[[0], [1, 2, 3]]],
+         min_support=0.2, max_len=None, floor=1)
 def test_updates_equal_a_full_mine(first, increments, min_support, max_len, floor):
     """Any baskets, any series of increments, any floor: each update's itemsets and counts
     equal mining all the baskets so far."""
