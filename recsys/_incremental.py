@@ -127,6 +127,8 @@ def _level(old: tuple[np.ndarray, np.ndarray], new_prev: np.ndarray, old_prev: n
     # frequent subset, and 3. would count it then)
     still &= item_counts[tracked[:, -1]] >= t
     fresh = np.empty((0, occ.shape[1]), np.int32), np.empty(0, np.int64)
+    if grown.shape[1] > 1 and len(grown):  # those that can be in no candidate need no read
+        grown = grown[_may_extend(grown, new_prev, n_items)]
     if len(grown):  # 3.
         members, fresh_counts = extensions(columns, grown, item_counts, t)
         keep = fresh_counts >= summary.floor  # most extensions are rare: test them first
@@ -139,22 +141,47 @@ def _level(old: tuple[np.ndarray, np.ndarray], new_prev: np.ndarray, old_prev: n
     scan = unknown & reach
     scan[scan] = all_subsets_in(occ[scan], prev_keys, n_items)
     scanned = occ[scan], count_itemsets(columns, occ[scan], item_counts=item_counts)
-    # a candidate's items are frequent; the others are itemsets of (k-1) frequent ones
-    rest = np.flatnonzero(unknown & ~reach & (item_counts[occ[:, -1]] >= t))
     # only a larger count than the lengths before can raise the slack: few rows to check
-    rest = rest[c_d[rest] > growth]
+    rest = np.flatnonzero(unknown & ~reach & (c_d > growth))
     growth = max(growth, _largest_candidate_count(occ, c_d, rest, prev_keys, n_items))
     keep = scanned[1] >= summary.floor
-    members = np.concatenate([tracked[still], fresh[0], scanned[0][keep]])
-    counts = np.concatenate([counts[still], fresh[1], scanned[1][keep]])
-    if len(members) > still.sum():
-        order = np.argsort(keys(members, n_items))  # distinct keys
-        members, counts = members[order], counts[order]
+    members, counts, member_keys = _inserted(
+        (tracked[still], counts[still], tracked_keys[still]),
+        np.concatenate([fresh[0], scanned[0][keep]]), np.concatenate([fresh[1], scanned[1][keep]]),
+        n_items)
     # occurrences in d of the frequent ones: where the next level starts
     frequent = counts >= t
-    at, hit = locate(keys(members[frequent], n_items), occ_keys)
+    at, hit = locate(member_keys[frequent], occ_keys)
     occurs = hit[which]
     return _Step((members, counts), at[which][occurs], probed[occurs], growth)
+
+
+def _may_extend(grown: np.ndarray, frequent: np.ndarray, n_items: int) -> np.ndarray:
+    """Whether each row Y of ``grown`` (in ``frequent``) may be in a candidate Y + c: for
+    every y of Y, (Y - y) + c is frequent too, so Y - y is in two frequent itemsets at least."""
+    width = frequent.shape[1]
+    subsets = np.sort(np.concatenate([keys(np.delete(frequent, drop, axis=1), n_items)
+                                      for drop in range(width)]))  # positions in an itemset
+    first = np.flatnonzero(np.r_[True, subsets[1:] != subsets[:-1]])
+    distinct, holders = subsets[first], np.diff(np.r_[first, len(subsets)])
+    ok = np.ones(len(grown), bool)
+    for drop in range(width):  # a loop over positions in an itemset
+        at, found = locate(distinct, keys(np.delete(grown, drop, axis=1), n_items))
+        ok &= found & (holders[at] >= 2)
+    return ok
+
+
+def _inserted(table: tuple[np.ndarray, np.ndarray, np.ndarray], members: np.ndarray,
+              counts: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``table`` (members, counts, keys; sorted) with a few more itemsets (none in it) put in
+    their places: (members, counts, keys), sorted."""
+    if len(members) == 0:
+        return table
+    added = keys(members, n_items)
+    order = np.argsort(added)
+    at = np.searchsorted(table[2], added[order])
+    return (np.insert(table[0], at, members[order], axis=0),
+            np.insert(table[1], at, counts[order]), np.insert(table[2], at, added[order]))
 
 
 def _largest_candidate_count(occ: np.ndarray, c_d: np.ndarray, rows: np.ndarray,

@@ -42,22 +42,37 @@ basket = st.lists(st.integers(0, 11), min_size=1, max_size=7)
 def test_updates_equal_a_full_mine(first, increments, min_support, max_len, floor):
     """Any baskets, any series of increments, any floor: each update's itemsets and counts
     equal mining all the baskets so far."""
-    items = IdMap(np.arange(12))
+    check_updates(first, increments, min_support, max_len, floor, 12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(basket, min_size=4, max_size=30),
+       st.lists(st.lists(basket, min_size=1, max_size=8), min_size=1, max_size=3),
+       st.sampled_from([0.1, 0.2]), st.integers(1, 3))
+def test_updates_with_itemsets_keyed_by_bytes(first, increments, min_support, floor):
+    """The same over 40,000 items, where itemsets of 5 and more are keyed by their bytes."""
+    check_updates(first, increments, min_support, None, floor, 40_000, spread=3_333)
+
+
+def check_updates(first, increments, min_support, max_len, floor, n_items, spread=1):
+    first = [[i * spread for i in b] for b in first]
+    increments = [[[i * spread for i in b] for b in more] for more in increments]
+    items = IdMap(np.arange(n_items))
     so_far = list(first)
     t = support_count(min_support, len(so_far))
-    _, summary = inc.start(matrix_of(so_far, 12), items, t, max_len, 2**30,
+    _, summary = inc.start(matrix_of(so_far, n_items), items, t, max_len, 2**30,
                            floor=min(floor, t))
     for more in increments:
         so_far += more
         t = support_count(min_support, len(so_far))
         if summary.slack >= t:
             return  # the model mines again here; nothing left to compare
-        summary = inc.update(summary, matrix_of(so_far, 12), len(more), t, max_len)
-        full = mine(matrix_of(so_far, 12), items, t, max_len)
+        summary = inc.update(summary, matrix_of(so_far, n_items), len(more), t, max_len)
+        full = mine(matrix_of(so_far, n_items), items, t, max_len)
         assert as_dict(summary.frequent(t)) == as_dict(full.levels)
         # every tracked count is exact too
         tracked = as_dict(summary.tables)
         if tracked:
             members = [np.array(list(k))[None] for k in tracked]
-            exact = [int(count_itemsets(matrix_of(so_far, 12), m)[0]) for m in members]
+            exact = [int(count_itemsets(matrix_of(so_far, n_items), m)[0]) for m in members]
             assert list(tracked.values()) == exact
