@@ -14,12 +14,14 @@ An update with new baskets d and the new threshold t (never below the last), lev
 (k = 2, 3, ...), where F(k-1) are the new frequent (k-1)-itemsets and a *candidate* is an
 itemset whose every (k-1)-subset is in F(k-1):
 
-1. the itemsets occurring in d that extend an itemset of F(k-1) by a later item are found and
-   counted in d (``c_d``), from F(k-1)'s occurrences in d;
-2. a tracked itemset whose prefix is still frequent adds its ``c_d`` (its occurrences in d
-   were all found in 1.); the others stop being tracked (not candidates now);
+1. the itemsets occurring in d that extend an itemset of F(k-1) by a later frequent item are
+   found and counted in d (``c_d``), from F(k-1)'s occurrences in d;
+2. a tracked itemset whose prefix and last item are still frequent adds its ``c_d`` (its
+   occurrences in d were all found in 1.); the others stop being tracked (not candidates
+   now; were one a candidate later, it would have a newly frequent subset: see 3.);
 3. candidates with a *newly* frequent subset were never counted: their counts are read from
-   all the baskets (the baskets holding each newly frequent itemset times the basket matrix);
+   the baskets holding that subset (found through the column index), for the newly frequent
+   itemsets that can be in a candidate at all;
 4. any other candidate occurring in d was a candidate before and not tracked, so it has at
    most ``slack + c_d`` baskets: if that reaches t it is counted in all the baskets, else it
    is not frequent and the slack grows by the largest such ``c_d`` over all lengths (each

@@ -1,8 +1,9 @@
 """Counting given itemsets in a basket matrix: the reads an exact update needs.
 
 Baskets are a binary CSR (rows sorted); itemsets are (n, k) int32 rows of ascending item
-indices. Every function works on all itemsets at once (gathers, sorts and binary searches),
-in chunks of itemsets that bound the memory held (:data:`CELLS`).
+indices. Every function works on all itemsets at once (gathers, sorts, and sparse products
+over the baskets holding each itemset's rarest item, found through a column index), in chunks
+of itemsets that bound the memory held (:data:`CELLS`).
 """
 
 from __future__ import annotations
