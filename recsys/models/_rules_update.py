@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from .. import _incremental as inc
 from .. import _state_checks as checks
+from .._arrays import locate
 from ..data import IdMap, Interactions
 from ..exceptions import DataError, PersistenceError
 
@@ -65,8 +66,8 @@ def _union(old: IdMap, new: IdMap | None) -> tuple[IdMap, np.ndarray | None]:
 
 def _positions(union: IdMap, ids: np.ndarray) -> np.ndarray:
     """Where ``ids`` (sorted, all in ``union``) sit in it: one binary search each, cheaper
-    than building the map's hash index for a single look-up."""
-    return np.searchsorted(union.ids, ids).astype(np.int32)
+    than building the map's hash index (``IdMap.to_index``) for a single look-up."""
+    return locate(union.ids, ids)[0].astype(np.int32)
 
 
 def _widen(matrix: sp.csr_matrix, rows: int, columns: np.ndarray | None, n_cols: int,
