@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import locate
+from ._arrays import locate, run_lengths, run_starts
 from ._itemset_counts import Columns, all_subsets_in, count_itemsets, extensions, keys, occurring
 
 Levels = list[tuple[np.ndarray, np.ndarray]]
@@ -104,18 +104,20 @@ class _Step:
     """One level's outcome: the tracked table, and the frequent itemsets' occurrences in d."""
 
     table: tuple[np.ndarray, np.ndarray]
+    frequent_keys: np.ndarray  # keys of the table's frequent itemsets: the next F(k-1)'s
     rows: np.ndarray
     positions: np.ndarray
     growth: int
 
 
-def _level(old: tuple[np.ndarray, np.ndarray], new_prev: np.ndarray, old_prev: np.ndarray,
-           occurrences: tuple, columns: Columns, new: sp.csr_matrix, t: int,
-           summary: Summary, item_counts: np.ndarray, growth: int) -> _Step:
-    """The tracked k-itemsets after the update (the module docstring's steps); ``growth`` is
-    the largest ``c_d`` of an untracked candidate at the lengths before."""
+def _level(old: tuple[np.ndarray, np.ndarray], new_prev: tuple[np.ndarray, np.ndarray],
+           old_prev: np.ndarray, occurrences: tuple, columns: Columns, new: sp.csr_matrix,
+           t: int, summary: Summary, item_counts: np.ndarray, growth: int) -> _Step:
+    """The tracked k-itemsets after the update (the module docstring's steps); ``new_prev``
+    is F(k-1) and its keys, ``growth`` the largest ``c_d`` of an untracked candidate at the
+    lengths before."""
     n_items = new.shape[1]
-    prev_keys = keys(new_prev, n_items)
+    new_prev, prev_keys = new_prev
     occ, c_d, which, probed = occurring(new, new_prev, *occurrences)  # 1.
     occ_keys = keys(occ, n_items)
     tracked, counts = old[0], old[1].copy()
@@ -155,7 +157,8 @@ def _level(old: tuple[np.ndarray, np.ndarray], new_prev: np.ndarray, old_prev: n
     frequent = counts >= t
     at, hit = locate(member_keys[frequent], occ_keys)
     occurs = hit[which]
-    return _Step((members, counts), at[which][occurs], probed[occurs], growth)
+    return _Step((members, counts), member_keys[frequent], at[which][occurs], probed[occurs],
+                 growth)
 
 
 def _may_extend(grown: np.ndarray, frequent: np.ndarray, n_items: int) -> np.ndarray:
@@ -164,8 +167,8 @@ def _may_extend(grown: np.ndarray, frequent: np.ndarray, n_items: int) -> np.nda
     width = frequent.shape[1]
     subsets = np.sort(np.concatenate([keys(np.delete(frequent, drop, axis=1), n_items)
                                       for drop in range(width)]))  # positions in an itemset
-    first = np.flatnonzero(np.r_[True, subsets[1:] != subsets[:-1]])
-    distinct, holders = subsets[first], np.diff(np.r_[first, len(subsets)])
+    first = run_starts(subsets)
+    distinct, holders = subsets[first], run_lengths(first, len(subsets))
     ok = np.ones(len(grown), bool)
     for drop in range(width):  # a loop over positions in an itemset
         at, found = locate(distinct, keys(np.delete(grown, drop, axis=1), n_items))
@@ -218,6 +221,7 @@ def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
     new = baskets[baskets.shape[0] - n_new:]
     item_counts = old.item_counts + np.bincount(new.indices, minlength=baskets.shape[1])
     prev = np.flatnonzero(item_counts >= t).astype(np.int32)[:, None]
+    prev_keys = keys(prev, baskets.shape[1])
     old_frequent = [members for members, _ in old.frequent(old.min_count)]
     rank = np.full(baskets.shape[1], -1)
     rank[prev[:, 0]] = np.arange(len(prev))
@@ -231,14 +235,14 @@ def update(old: Summary, baskets: sp.csr_matrix, n_new: int, t: int,
             (np.empty((0, k), np.int32), np.empty(0, np.int64))
         old_prev = old_frequent[k - 2] if k - 2 < len(old_frequent) else \
             np.empty((0, k - 1), np.int32)
-        step = _level(table, prev, old_prev, occurrences, columns, new, t, old, item_counts,
-                      growth)
+        step = _level(table, (prev, prev_keys), old_prev, occurrences, columns, new, t, old,
+                      item_counts, growth)
         growth = step.growth
         tables.append(step.table)
         frequent = step.table[1] >= t
         if not frequent.any():
             break
-        prev = step.table[0][frequent]
+        prev, prev_keys = step.table[0][frequent], step.frequent_keys
         occurrences = (step.rows, step.positions)
         k += 1
     while tables and len(tables[-1][1]) == 0:

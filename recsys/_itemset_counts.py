@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._arrays import budget_ranges, locate
+from ._arrays import budget_ranges, locate, run_lengths, run_starts, unique
 
 
 def keys(members: np.ndarray, n_items: int) -> np.ndarray:
@@ -97,8 +97,7 @@ class Columns:
         for first, indptr, rows in self._segments:  # a loop over segments
             starts = indptr[items]
             parts.append(np.take(rows, _spread(starts, indptr[items + 1] - starts)) + first)
-        rows = np.sort(np.concatenate(parts))
-        return rows[np.r_[True, rows[1:] != rows[:-1]]] if len(rows) else rows
+        return unique(np.concatenate(parts))
 
 
 def _moved_indptr(indptr: np.ndarray, position: np.ndarray, n_items: int) -> np.ndarray:
@@ -184,11 +183,10 @@ def extensions(columns: Columns, grown: np.ndarray, item_counts: np.ndarray,
         for column in range(part.shape[1]):  # a loop over positions in an itemset
             outside &= part[owner, column] != item
         key = np.sort(owner[outside] * np.int64(n_items) + item[outside])
-        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else \
-            np.empty(0, np.int64)
+        first = run_starts(key)
         distinct = key[first]
         members = np.column_stack([part[distinct // n_items], distinct % n_items])
-        parts.append((np.sort(members, axis=1).astype(np.int32), np.diff(np.r_[first, len(key)])))
+        parts.append((np.sort(members, axis=1).astype(np.int32), run_lengths(first, len(key))))
     members = np.concatenate([m for m, _ in parts]) if parts else \
         np.empty((0, grown.shape[1] + 1), np.int32)
     counts = np.concatenate([c for _, c in parts]).astype(np.int64) if parts else \
@@ -196,8 +194,7 @@ def extensions(columns: Columns, grown: np.ndarray, item_counts: np.ndarray,
     # one itemset can extend several grown ones (with the same count): keep it once
     member_keys = keys(members, n_items)
     order = np.argsort(member_keys)
-    ordered = member_keys[order]
-    once = order[np.r_[True, ordered[1:] != ordered[:-1]]] if len(order) else order
+    once = order[run_starts(member_keys[order])]
     return members[once], counts[once]
 
 
@@ -216,9 +213,8 @@ def occurring(new: sp.csr_matrix, members: np.ndarray, rows: np.ndarray,
     key = np.repeat(rows, width).astype(np.int64) * n_items + new.indices[probed]
     order = np.argsort(key)  # numpy's hash unique is far slower here
     ordered = key[order]
-    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if total else \
-        np.empty(0, np.int64)
-    sizes = np.diff(np.r_[first, total])
+    first = run_starts(ordered)
+    sizes = run_lengths(first, total)
     which = np.empty(total, np.int64)
     which[order] = np.repeat(np.arange(len(first)), sizes)
     distinct = ordered[first]
@@ -227,7 +223,7 @@ def occurring(new: sp.csr_matrix, members: np.ndarray, rows: np.ndarray,
     for column in range(members.shape[1]):  # a loop over positions (np.take beats 2-d indexing)
         found[:, column] = np.take(members[:, column], parent)
     found[:, -1] = distinct - parent * n_items
-    return found, sizes.astype(np.int64), which, probed
+    return found, sizes, which, probed
 
 
 def all_subsets_in(members: np.ndarray, previous: np.ndarray, n_items: int) -> np.ndarray:
