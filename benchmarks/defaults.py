@@ -8,9 +8,8 @@ two synthetic groceries (`make_grocery`, 160 products, last 60 days; loyalty 0.3
 second has nothing personal to learn). Each with bought products excluded (discovery) and,
 for the purchase logs, allowed (repeats; a ratings log has no repeats). Fails when the
 default model, the Hybrid, scores below Popularity on any of them, or any model at its defaults
-does on the 150-product shop's discovery protocol (every model is run there: the cart-only
-AssociationRules, whose lists stop where no rule leads, is reported but trails with repeats
-allowed); the others are reported.
+does on the 150-product shop (every model is run there, both protocols); the others are
+reported.
 
     python benchmarks/defaults.py --json benchmarks/results/full/defaults.json
     python benchmarks/defaults.py --quick     # CI: the synthetic shops
@@ -78,7 +77,7 @@ def run_case(case: str, root: Path) -> tuple[list[dict], list[str]]:
         protocol = "repeats allowed" if repeats else "discovery"
         popular = score["Popularity"]
         checked = ["Hybrid (default)"]
-        if case == "150 products" and not repeats:  # discovery: every default model
+        if case == "150 products":  # every default model
             checked = [name for name in score if name != "Popularity"]
         for name, value in score.items():
             rows.append({"data": case, "protocol": protocol, "model": name, "ndcg@10": value,

@@ -83,10 +83,15 @@ class AssociationRules(Recommender):
         only rules above chance.
     max_len : int
         Longest itemset mined (antecedents of up to ``max_len - 1`` items).
-    metric : str
+    metric : str, default "confidence"
         Rule measure used as the score: one of ``lift``, ``confidence``,
         ``support``, ``leverage``, ``conviction`` (infinite for rules that always
-        hold), ``zhangs_metric``, ``jaccard``, ``certainty``, ``kulczynski``.
+        hold), ``zhangs_metric``, ``jaccard``, ``certainty``, ``kulczynski``. Confidence
+        ranks an add-on by how likely the cart's buyers are to buy it; ``min_lift`` already
+        keeps only rules above chance. Lift ranks by how much likelier than usual, which puts
+        rare products first (on every shop shape measured, synthetic shops and groceries and
+        Online Retail, with and without repeats, ranking by lift scored 0.14x to 0.94x the
+        ndcg@10 of ranking by confidence; ``benchmarks/README.md``, "defaults").
     aggregate : {"max", "sum"}
     history : "all" or int
         ``recommend`` fires rules on the customer's whole history, or only on
@@ -132,7 +137,7 @@ class AssociationRules(Recommender):
         return [cls._test_params, {**cls._test_params, "half_life_days": 30.0}]
 
     def __init__(self, *, min_support: float | str = "auto", min_confidence: float = 0.005,
-                 max_len: int = 3, metric: str = "lift", aggregate: str = "max",
+                 max_len: int = 3, metric: str = "confidence", aggregate: str = "max",
                  history: str | int = "all", max_memory: int = 4 * 2**30,
                  min_lift: float | None = 1.0, half_life_days: float | None = None,
                  updatable: bool = True) -> None:
