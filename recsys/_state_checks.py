@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from .exceptions import PersistenceError
 
-__all__ = ["vector", "matrix", "csr_from", "index_values", "within"]
+__all__ = ["vector", "matrix", "csr_from", "index_values", "within", "positive_number"]
 
 
 def _refuse(name: str, expected: str, got: str) -> PersistenceError:
@@ -93,3 +93,22 @@ def csr_from(arrays, prefix: str, shape: tuple[int, int], finite: bool = True) -
                       "out of order")
     index_values(indices, f"{prefix}indices", cols)
     return sp.csr_matrix((data, indices, indptr), shape=shape)
+
+
+def positive_number(meta, key: str, fallback: object, allow_zero: bool = False) -> float:
+    """The finite number > 0 (>= 0 with ``allow_zero``) stored as ``key`` in a file's facts;
+    ``fallback`` when the file has none (written before the fact existed) and is such a
+    number."""
+    value = meta.get(key, fallback)
+    if key not in meta and isinstance(value, str):
+        raise PersistenceError(
+            f"model file: it does not hold {key!r}, the value the fit read from the data for "
+            f"{key}={value!r}. Pass {key}= a number when building a model from a state, or "
+            f"re-save the model from its source.")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise PersistenceError(
+            f"model file: {key!r} should be a finite number {bound}, but is {value!r} (a "
+            f"damaged or altered file). Re-save the model from its source.")
+    return float(value)

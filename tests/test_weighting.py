@@ -185,6 +185,9 @@ def test_a_state_without_its_weighted_history_is_refused_and_a_plain_one_loads(s
     plain = ALS(factors=4, iterations=2, num_threads=1).fit(shop.interactions)
     arrays, meta = plain.get_state()
     bare = {key: value for key, value in arrays.items() if not key.startswith("model/weighting/")}
-    again = ALS(factors=4, iterations=2).set_state(bare, {})
+    with pytest.raises(PersistenceError, match="does not hold 'alpha'"):
+        ALS(factors=4, iterations=2).set_state(bare, {})  # "auto": the fitted value is needed
+    again = ALS(factors=4, iterations=2, alpha=plain.alpha_,
+                regularization=plain.regularization_).set_state(bare, {})
     assert again.recommend_for_basket(list(shop.interactions.items.ids[:2]), k=3).item_ids() == \
         plain.recommend_for_basket(list(shop.interactions.items.ids[:2]), k=3).item_ids()

@@ -9,7 +9,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _state_checks as checks
-from .._params import check_float, check_int
+from .._auto_params import AUTO, check_auto, ease_l2, is_auto
+from .._params import check_int
 from .._threads import fit_threads
 from .._topk import chunk_rows, top_per_row
 from ..data import Interactions
@@ -62,7 +63,7 @@ def ease_weights(X: sp.spmatrix, l2: float) -> np.ndarray:
     if info != 0:
         raise InvalidParameterError(
             f"EASE: the regularised Gram matrix is not positive definite (LAPACK info {info}); "
-            f"raise l2 (now {l2}).")
+            f"raise l2 (now {l2:g}).")
     _mirror_upper(P)  # the inverse is in the upper triangle of the column-major array
     P = np.ascontiguousarray(P.T)  # a view of the same buffer when LAPACK worked in place
     P /= -np.diag(P)[None, :].copy()
@@ -83,8 +84,12 @@ class EASE(_ItemToItem):
 
     Parameters
     ----------
-    l2 : float, default 500.0
-        :math:`\lambda`, the L2 regularisation (hundreds to thousands is typical).
+    l2 : float or "auto", default "auto"
+        :math:`\lambda`, the L2 regularisation. ``"auto"`` reads it from the data:
+        ``30 * sqrt(d * v)``, ``d`` the mean of the Gram matrix's diagonal (customers per
+        product for binary input), ``v`` the mean squared value (1 for binary input); about
+        100 for a few customers per product, 600 for 400 (:mod:`recsys._auto_params`). The
+        value used is ``l2_`` after fit.
     max_items : int, default 30000
         Largest catalogue accepted (products with interactions).
     neighbors : int or None, default None
@@ -108,9 +113,12 @@ class EASE(_ItemToItem):
     """
 
     _test_params: ClassVar[dict[str, Any]] = {"l2": 50.0}
+
+    #: the l2 the fit used (``l2``, or the value ``"auto"`` read from the data)
+    l2_: float
     demo_params: ClassVar[dict[str, Any]] = {"l2": 200.0}
 
-    def __init__(self, *, l2: float = 500.0, max_items: int = 30_000,
+    def __init__(self, *, l2: float | str = AUTO, max_items: int = 30_000,
                  neighbors: int | None = None, num_threads: int = 0,
                  weighting: str | None = "binary", half_life_days: float | None = None) -> None:
         self.weighting = weighting
@@ -122,10 +130,10 @@ class EASE(_ItemToItem):
 
     @classmethod
     def _test_variants(cls) -> list[dict[str, Any]]:
-        return [*super()._test_variants(), {"l2": 50.0, "neighbors": 10}]
+        return [*super()._test_variants(), {"l2": 50.0, "neighbors": 10}, {"l2": AUTO}]
 
     def _check_params(self) -> None:
-        check_float("EASE", "l2", self.l2, minimum=0, exclusive_min=True)
+        check_auto("EASE", "l2", self.l2, minimum=0, exclusive_min=True)
         check_int("EASE", "max_items", self.max_items, minimum=1)
         check_int("EASE", "neighbors", self.neighbors, minimum=1, allow_none=True)
         check_int("EASE", "num_threads", self.num_threads, minimum=0)
@@ -141,8 +149,9 @@ class EASE(_ItemToItem):
                 f"{self.max_items:,}. Use RP3beta, ItemKNN or ALS for this catalogue, or raise "
                 f"max_items if the memory is there.")
         X = self._weighted_training(data)[:, trained].tocsc()
+        self.l2_ = ease_l2(X) if is_auto(self.l2) else float(self.l2)
         with fit_threads(self.num_threads):
-            B = ease_weights(X, self.l2)
+            B = ease_weights(X, self.l2_)
         self.weights_ = self._placed(B, trained)
 
     def _placed(self, B: np.ndarray, trained: np.ndarray) -> np.ndarray | sp.csr_matrix:
@@ -169,11 +178,12 @@ class EASE(_ItemToItem):
         W = self.weights_
         if sp.issparse(W):
             return {"weights/data": W.data, "weights/indices": W.indices,
-                    "weights/indptr": W.indptr}, {}
-        return {"weights": W}, {}
+                    "weights/indptr": W.indptr}, {"l2": self.l2_}
+        return {"weights": W}, {"l2": self.l2_}
 
     def _load_item_state(self, arrays, meta) -> None:
         n = len(self.items_)
+        self.l2_ = checks.positive_number(meta, "l2", self.l2)
         if self.neighbors is not None:
             self.weights_ = checks.csr_from(arrays, "weights/", (n, n))
         else:

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from .. import _state_checks as checks
 from .._anchors import factor_anchors
 from .._arrays import row_lengths, unit_rows
+from .._auto_params import AUTO, als_scale, check_auto, is_auto
 from .._params import check_bool, check_float, check_int
 from .._ranking import Filter, Query, TopK, chunk_slices
 from .._threads import fit_threads, scoring_threads
@@ -214,12 +215,18 @@ class ALS(WeightedInput, _Factorization):
 
     Parameters
     ----------
-    factors : int
-    regularization : float
-    alpha : float
-        Confidence scale (see above).
-    iterations : int
-    num_threads : int
+    factors : int, default 64
+    regularization : float or "auto", default "auto"
+        L2 penalty of every least-squares problem. ``"auto"``: ``10 * s`` with
+        ``s = clip(sqrt(nnz) / 40, 1, 50)`` over the ``nnz`` customer x product cells learnt
+        from (a 1,000-customer shop: about 20; 250,000 cells: 125), see
+        :mod:`recsys._auto_params`. The value used is ``regularization_`` after fit.
+    alpha : float or "auto", default "auto"
+        Confidence scale (see above). ``"auto"``: ``s / m``, ``m`` the mean weight of a cell
+        learnt from, so a purchase weighs about ``s`` in any unit (lines, quantities,
+        ratings). The value used is ``alpha_`` after fit.
+    iterations : int, default 15
+    num_threads : int, default 0
         Threads for implicit and for BLAS inside our calls (0: all cores).
     random_state : int or None, default 0
         Seed of the initial factors: the same data give the same model, for any thread
@@ -248,9 +255,13 @@ class ALS(WeightedInput, _Factorization):
     demo_params: ClassVar[dict[str, Any]] = {"factors": 32, "alpha": 10.0, "regularization": 0.1,
                                               "iterations": 15, "random_state": 0}
 
-    def __init__(self, *, factors: int = 64, regularization: float = 0.01, alpha: float = 1.0,
-                 iterations: int = 15, num_threads: int = 0, random_state: int | None = 0,
-                 use_cg: bool = True, weighting: str | None = None,
+    #: the penalty and confidence scale the fit used (the parameters, or read from the data)
+    regularization_: float
+    alpha_: float
+
+    def __init__(self, *, factors: int = 64, regularization: float | str = AUTO,
+                 alpha: float | str = AUTO, iterations: int = 15, num_threads: int = 0,
+                 random_state: int | None = 0, use_cg: bool = True, weighting: str | None = None,
                  half_life_days: float | None = None) -> None:
         self.weighting = weighting
         self.half_life_days = half_life_days
@@ -264,8 +275,8 @@ class ALS(WeightedInput, _Factorization):
 
     def _check_params(self) -> None:
         check_int("ALS", "factors", self.factors, minimum=1)
-        check_float("ALS", "regularization", self.regularization, minimum=0)
-        check_float("ALS", "alpha", self.alpha, minimum=0, exclusive_min=True)
+        check_auto("ALS", "regularization", self.regularization, minimum=0)
+        check_auto("ALS", "alpha", self.alpha, minimum=0, exclusive_min=True)
         check_int("ALS", "iterations", self.iterations, minimum=1)
         check_int("ALS", "num_threads", self.num_threads, minimum=0)
         check_int("ALS", "random_state", self.random_state, allow_none=True)
@@ -276,31 +287,43 @@ class ALS(WeightedInput, _Factorization):
         from implicit.cpu.als import AlternatingLeastSquares
 
         train = self._weighted_training(data)
+        self._resolve_scale(train)
         with fit_threads():
             engine = AlternatingLeastSquares(
-                factors=self.factors, regularization=self.regularization, alpha=self.alpha,
+                factors=self.factors, regularization=self.regularization_, alpha=self.alpha_,
                 iterations=self.iterations, num_threads=self.num_threads,
                 random_state=self.random_state, use_cg=self.use_cg)
             engine.fit(train, show_progress=False)
         self.user_factors_ = np.ascontiguousarray(engine.user_factors)
         self.item_factors_ = np.ascontiguousarray(engine.item_factors)
-        self._cache_gram = _gram(self.item_factors_, self.regularization)
+        self._cache_gram = _gram(self.item_factors_, self.regularization_)
+
+    def _resolve_scale(self, train: sp.csr_matrix) -> None:
+        """``regularization_`` and ``alpha_``: the parameters, or read from ``train``."""
+        regularization, alpha = als_scale(train)
+        self.regularization_ = (regularization if is_auto(self.regularization)
+                                else float(self.regularization))
+        self.alpha_ = alpha if is_auto(self.alpha) else float(self.alpha)
 
     def _state(self):
         arrays, meta = super()._state()
         weighting, facts = self._weighting_state()
-        return {**arrays, **weighting}, {**meta, **facts}
+        return {**arrays, **weighting}, {**meta, **facts, "regularization": self.regularization_,
+                                         "alpha": self.alpha_}
 
     def _load_state(self, arrays, meta) -> None:
         super()._load_state(arrays, meta)
         self._load_weighting(arrays, meta)
-        self._cache_gram = _gram(self.item_factors_, self.regularization)
+        self.alpha_ = checks.positive_number(meta, "alpha", self.alpha)
+        self.regularization_ = checks.positive_number(meta, "regularization",
+                                                      self.regularization, allow_zero=True)
+        self._cache_gram = _gram(self.item_factors_, self.regularization_)
 
     def _fold_in(self, histories: sp.csr_matrix) -> np.ndarray:
         """The least-squares user vector of each history against the fixed item factors
         (what implicit's ``recalculate_user`` computes), batched in numpy."""
         return least_squares_fold_in(self._cache_gram, self.item_factors_,
-                                     self._weighted(histories), self.alpha)
+                                     self._weighted(histories), self.alpha_)
 
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         """Item contributions of the least-squares user vector (Hu et al. 2008, sec. 5):
@@ -316,7 +339,7 @@ class ALS(WeightedInput, _Factorization):
         if user is None:  # a known customer's history is their training row already
             history = self._weighted(history)
         hist = history.indices
-        confidence = self.alpha * history.data.astype(np.float64)
+        confidence = self.alpha_ * history.data.astype(np.float64)
         Yh = self.item_factors_[hist].astype(np.float64)
         # the user's normal equations: the cached Y'Y + lambda I plus the history's part
         W = self._cache_gram + (Yh.T * (confidence - 1.0)) @ Yh

@@ -99,7 +99,7 @@ class Hybrid(Recommender):
     ...                            ("popular", Popularity())], mode="fallback")
     >>> _ = model.fit(shop.interactions, items=shop.items)
     >>> model.get_params()["knn__k"]
-    50
+    'auto'
     """
 
     _component_attr = "components"

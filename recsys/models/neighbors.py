@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from .. import _state_checks as checks
 from .._anchors import item_anchors, sparse_weight
+from .._auto_params import AUTO, check_auto, is_auto, knn_k
 from .._params import check_choice, check_float, check_int
 from .._threads import fit_threads, quiet_implicit_fit
 from .._topk import dense_scores
@@ -95,12 +96,14 @@ class ItemKNN(_ItemToItem):
 
     Parameters
     ----------
-    similarity : {"cosine", "bm25", "tfidf"}
-    k : int
-        Neighbours kept per item.
-    bm25_k1, bm25_b : float
+    similarity : {"cosine", "bm25", "tfidf"}, default "cosine"
+    k : int or "auto", default "auto"
+        Neighbours kept per item. ``"auto"``: ``min(500, ceil(10 * sqrt(n)))`` for ``n``
+        products with interactions (100 products: all 100; 2,500 and more: 500), see
+        :mod:`recsys._auto_params`. The value used is ``k_`` after fit.
+    bm25_k1, bm25_b : float, default 1.2 and 0.75
         BM25 parameters (``similarity="bm25"``).
-    num_threads : int
+    num_threads : int, default 0
         Threads for implicit (0: all cores).
     weighting : {"bm25", "tfidf", "log", "binary"} or None, default None
         How the summed weights are weighted before the similarities, and in every history
@@ -121,7 +124,10 @@ class ItemKNN(_ItemToItem):
     _test_params: ClassVar[dict[str, Any]] = {"k": 30, "num_threads": 1}
     demo_params: ClassVar[dict[str, Any]] = {"k": 50, "similarity": "cosine"}
 
-    def __init__(self, *, similarity: str = "cosine", k: int = 50, bm25_k1: float = 1.2,
+    #: the neighbours per product the fit kept (``k``, or read from the data)
+    k_: int
+
+    def __init__(self, *, similarity: str = "cosine", k: int | str = AUTO, bm25_k1: float = 1.2,
                  bm25_b: float = 0.75, num_threads: int = 0, weighting: str | None = None,
                  half_life_days: float | None = None) -> None:
         self.weighting = weighting
@@ -134,20 +140,28 @@ class ItemKNN(_ItemToItem):
 
     def _check_params(self) -> None:
         check_choice("ItemKNN", "similarity", self.similarity, ("cosine", "bm25", "tfidf"))
-        check_int("ItemKNN", "k", self.k, minimum=1)
+        check_auto("ItemKNN", "k", self.k, integer=True, minimum=1)
         check_float("ItemKNN", "bm25_k1", self.bm25_k1, minimum=0)
         check_float("ItemKNN", "bm25_b", self.bm25_b, minimum=0, maximum=1)
         check_int("ItemKNN", "num_threads", self.num_threads, minimum=0)
         self._check_weighting()
 
-    def _engine(self):
+    def _item_state(self):
+        arrays, meta = super()._item_state()
+        return arrays, {**meta, "k": self.k_}
+
+    def _load_item_state(self, arrays, meta) -> None:
+        super()._load_item_state(arrays, meta)
+        self.k_ = int(checks.positive_number(meta, "k", self.k))
+
+    def _engine(self, k: int):
         from implicit import nearest_neighbours as nn
 
         if self.similarity == "bm25":
-            return nn.BM25Recommender(K=self.k, K1=self.bm25_k1, B=self.bm25_b,
+            return nn.BM25Recommender(K=k, K1=self.bm25_k1, B=self.bm25_b,
                                       num_threads=self.num_threads)
         cls = nn.CosineRecommender if self.similarity == "cosine" else nn.TFIDFRecommender
-        return cls(K=self.k, num_threads=self.num_threads)
+        return cls(K=k, num_threads=self.num_threads)
 
     def _fit(self, data: Interactions, features: Any) -> None:
         # customers and products with no rows (a split's shared id maps hold the test's too)
@@ -155,8 +169,9 @@ class ItemKNN(_ItemToItem):
         train = self._weighted_training(data)
         rows = np.flatnonzero(np.diff(train.indptr))
         cols = np.flatnonzero(self.item_counts_ > 0)
+        self.k_ = knn_k(len(cols)) if is_auto(self.k) else int(self.k)
         with fit_threads(), quiet_implicit_fit():
-            engine = self._engine()
+            engine = self._engine(self.k_)
             engine.fit(train[rows][:, cols], show_progress=False)
         found = engine.similarity.tocoo()
         n = len(self.items_)

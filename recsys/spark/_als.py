@@ -46,6 +46,11 @@ def fit_als(data: SparkInteractions, *, factors: int = 64, regularization: float
     factors : int, default 64
     regularization : float, default 0.01
     alpha : float, default 1.0
+        implicit's classic values, not :class:`recsys.ALS`'s ``"auto"``: MLlib penalises each
+        customer by their number of purchases (ALS-WR), so the mapping agrees with the local
+        model only at small penalties. With the local ``"auto"`` values (Online Retail:
+        regularization 120, alpha 8) MLlib scored 0.059 ndcg@10 against the local model's
+        0.075 on the last 30 days; at these the two agree within 5% (``tests/spark``).
     iterations : int, default 15
     random_state : int, default 0
         MLlib's seed.
