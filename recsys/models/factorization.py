@@ -300,7 +300,8 @@ class ALS(WeightedInput, _Factorization):
 
     def _resolve_scale(self, train: sp.csr_matrix) -> None:
         """``regularization_`` and ``alpha_``: the parameters, or read from ``train``."""
-        regularization, alpha = als_scale(train)
+        regularization, alpha = (als_scale(train) if is_auto(self.regularization)
+                                 or is_auto(self.alpha) else (None, None))
         self.regularization_ = (regularization if is_auto(self.regularization)
                                 else float(self.regularization))
         self.alpha_ = alpha if is_auto(self.alpha) else float(self.alpha)
