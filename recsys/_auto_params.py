@@ -71,14 +71,15 @@ def check_auto(owner: str, name: str, value: Any, integer: bool = False,
         check_float(owner, name, value, **bounds)
 
 
-def ease_l2(matrix: sp.spmatrix) -> float:
-    """EASE's ``l2`` for the customers x products ``matrix`` it learns from.
+def ease_l2(matrix: sp.csr_matrix) -> float:
+    """EASE's ``l2`` for the customers x products CSR ``matrix`` it learns from.
 
     >>> ease_l2(sp.csr_matrix(np.ones((100, 4))))  # 100 customers a product
     300.0
     """
-    matrix = sp.csc_matrix(matrix)
-    squares = np.asarray(matrix.multiply(matrix).sum(axis=0)).ravel()
+    # the Gram matrix's diagonal, straight from the stored cells (no squared copy of the matrix)
+    squares = np.bincount(matrix.indices, weights=np.square(matrix.data, dtype=np.float64),
+                          minlength=matrix.shape[1])
     active = squares > 0
     if not active.any():
         return EASE_L2_SCALE
@@ -86,14 +87,14 @@ def ease_l2(matrix: sp.spmatrix) -> float:
     return EASE_L2_SCALE * math.sqrt(float(squares[active].mean()) * mean_square)
 
 
-def als_scale(matrix: sp.spmatrix) -> tuple[float, float]:
-    """ALS's ``(regularization, alpha)`` for the customers x products ``matrix`` it learns from.
+def als_scale(matrix: sp.csr_matrix) -> tuple[float, float]:
+    """ALS's ``(regularization, alpha)`` for the customers x products CSR ``matrix`` it learns
+    from.
 
     >>> als_scale(sp.csr_matrix(np.full((40, 40), 2.0)))  # 1,600 cells of 2
     (10.0, 0.5)
     """
-    cells = sp.csr_matrix(matrix)
-    values = cells.data[cells.data != 0]
+    values = matrix.data[matrix.data != 0]
     low, high = ALS_SCALE_RANGE
     scale = float(np.clip(math.sqrt(len(values)) / ALS_SCALE_DIVISOR, low, high))
     mean = float(np.abs(values).mean()) if len(values) else 1.0

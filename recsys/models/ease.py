@@ -148,8 +148,9 @@ class EASE(_ItemToItem):
                 f"{fit_bytes(n) / 2**30:.1f} GiB while fitting, above max_items="
                 f"{self.max_items:,}. Use RP3beta, ItemKNN or ALS for this catalogue, or raise "
                 f"max_items if the memory is there.")
-        X = self._weighted_training(data)[:, trained].tocsc()
+        X = self._weighted_training(data)[:, trained]
         self.l2_ = ease_l2(X) if is_auto(self.l2) else float(self.l2)
+        X = X.tocsc()
         with fit_threads(self.num_threads):
             B = ease_weights(X, self.l2_)
         self.weights_ = self._placed(B, trained)
