@@ -50,7 +50,7 @@ def load(case: str, root: Path):
 
 
 #: every single model at its defaults, on the 150-product shop (the issue's small catalogue)
-EVERY_MODEL = ("ALS", "BPR", "EASE", "RP3beta", "AssociationRules")
+EVERY_MODEL = ("ALS", "BPR", "EASE", "RP3beta", "AssociationRules", "SequentialRules")
 
 
 def models(case: str):

@@ -8,10 +8,11 @@ Protocols (the test split is never read before the final scoring):
 - movielens: MovieLens small, ratings >= 4, each user's newest 20% as test.
 - synthetic (``--quick``, CI): the embedded shop, last 30 days, products new to the customer.
 
-The tuner searches EASE, RP3beta, ItemKNN, ALS and a blend of EASE with recent popularity on a
-validation split carved out of train in the protocol's own shape (the month before the cutoff,
-new products only; each user's newest 20% of train), at most ``--tune-minutes`` of trials in
-all, then refits the best on all of train. Every row: ndcg@10 and recall@10 with 95%
+The tuner searches EASE, RP3beta, ItemKNN, ALS, a blend of EASE with recent popularity and one
+of EASE with SequentialRules (what customers bought next) on a validation split carved out of
+train in the protocol's own shape (the month before the cutoff, new products only; each user's
+newest 20% of train), at most ``--tune-minutes`` of trials in all, then refits the best on all
+of train. Every row: ndcg@10 and recall@10 with 95%
 bootstrap intervals over the test customers, and the fit time.
 
     python benchmarks/quality.py --data-dir ../shared/data --json benchmarks/results/quality.json
@@ -127,7 +128,7 @@ def defaults():
     import recsys
 
     return {name: getattr(recsys, name)() for name in
-            ("Popularity", "ALS", "BPR", "ItemKNN", "EASE", "RP3beta")}
+            ("Popularity", "ALS", "BPR", "ItemKNN", "EASE", "RP3beta", "SequentialRules")}
 
 
 def tuned(train, validation, minutes: float, budget: int):
@@ -143,8 +144,16 @@ def tuned(train, validation, minutes: float, budget: int):
                    "ease__half_life_days": HALF_LIVES,
                    "pop__half_life_days": Choice([3, 7, 14, 30]),
                    "weights": Choice([[1, 0.05], [1, 0.1], [1, 0.2], [1, 0.4]])}
+    sequence = recsys.Hybrid(components=[("ease", recsys.EASE()),
+                                         ("seq", recsys.SequentialRules())],
+                             mode="blend", missing="zero")
+    sequence_space = {"ease__l2": Uniform(50.0, 5000.0, log=True),
+                      "seq__window": Choice([10, 20, 40]),
+                      "seq__backward": Choice([0.0, 0.3, 1.0]),
+                      "seq__history_half_life": Choice([1, 2, 4, 8]),
+                      "weights": Choice([[1, 0.2], [1, 0.3], [1, 0.5], [1, 0.8]])}
     candidates = [recsys.EASE(), recsys.RP3beta(), recsys.ItemKNN(), recsys.ALS(),
-                  (blend, blend_space)]
+                  (blend, blend_space), (sequence, sequence_space)]
     start = time.perf_counter()
     found = recsys.tune(candidates, train, validation=validation, budget=budget,
                         time_limit=minutes * 60 / len(candidates), random_state=0)

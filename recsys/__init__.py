@@ -41,6 +41,7 @@ from .models import (
     Recommendations,
     Recommender,
     RP3beta,
+    SequentialRules,
 )
 from .persistence import load, save
 from .tuning import tune
@@ -55,7 +56,7 @@ __all__ = [
     # models
     "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity", "AssociationRules",
     "ALS", "BPR", "ItemKNN", "EASE", "ContentBased", "Hybrid", "BuyAgain",
-    "NextBasket", "RP3beta",
+    "NextBasket", "RP3beta", "SequentialRules",
     "clone", "load", "save", "evaluate", "compare",
     # modules
     "campaign", "experiment", "metrics", "reasons", "rules", "segments", "split",

@@ -15,7 +15,9 @@ from .next_basket import NextBasket
 from .popular import Popularity
 from .repeat import BuyAgain
 from .rules import AssociationRules
+from .sequential import SequentialRules
 
 __all__ = ["REGISTRY", "Explanation", "Recommendations", "Recommender", "Popularity",
            "AssociationRules", "ALS", "BPR", "ItemKNN", "EASE", "ContentBased",
-           "Hybrid", "BuyAgain", "NextBasket", "RP3beta"]
+           "Hybrid", "BuyAgain", "NextBasket", "RP3beta",
+           "SequentialRules"]
