@@ -128,16 +128,22 @@ def in_cli_words(message: str) -> str:
 # ---------------------------------------------------------------------- shared helpers
 def parse_key_values(pairs: Sequence[str] | None, option: str) -> dict[str, Any]:
     """``["factors=32", "alpha=2.5", "similarity=bm25"]`` -> typed dict: JSON values where they
-    parse (numbers, true/false, lists), text otherwise; a pair without ``=`` names ``option``.
+    parse (numbers, true/false, lists), None for none/None/null (Python's word as well as
+    JSON's), text otherwise; a pair without ``=`` names ``option``.
 
     >>> parse_key_values(["factors=32", "similarity=bm25", "use_cg=false"], "--param")
     {'factors': 32, 'similarity': 'bm25', 'use_cg': False}
+    >>> parse_key_values(["half_life_days=None", "weighting=none"], "--param")
+    {'half_life_days': None, 'weighting': None}
     """
     params: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise InvalidParameterError(f"{option} takes key=value, got {pair!r}.")
+        if value.strip().lower() in ("none", "null"):
+            params[key.strip()] = None
+            continue
         try:
             params[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
