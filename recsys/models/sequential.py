@@ -119,7 +119,8 @@ class SequentialRules(_ItemToItem):
     every product counts 1. Scores are those weights times the links; products no history
     product links to are not recommended. Purchases follow the timestamps (products bought at
     the same time link both ways: a basket has no order); without timestamps they follow the
-    basket ids, and without either each customer's rows in the order given.
+    basket ids, and without either each customer's rows in the order given. Interaction
+    weights (quantities) are not used: a purchase is a step in the sequence.
     Strong where what comes next follows what came last (films watched in a run, a series,
     refills); blend it with EASE or RP3beta for the customer's lasting taste
     (docs/models.md, "SequentialRules").
