@@ -8,13 +8,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _state_checks as checks
-from .._arrays import largest_per_key, rank_in_runs, row_ids
+from .._arrays import indptr_of, largest_per_key, rank_in_runs, row_ids
 from .._params import check_float, check_int
 from .._topk import csr
-from .._weighting import Weighting
 from ..data import Interactions
 from ..exceptions import PersistenceError
 from .base import _register
+from .graph import _transitions
 from .neighbors import _ItemToItem
 
 __all__ = ["SequentialRules"]
@@ -66,17 +66,9 @@ def strongest_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
     keep = np.zeros(matrix.nnz, bool)
     keep[order[rank_in_runs(rows[order]) < k]] = True
     kept = sp.csr_matrix((matrix.data[keep], matrix.indices[keep],
-                          np.r_[0, np.cumsum(np.bincount(rows[keep], minlength=matrix.shape[0]))]),
-                         shape=matrix.shape)
+                          indptr_of(rows[keep], matrix.shape[0])), shape=matrix.shape)
     kept.sort_indices()
     return kept
-
-
-def shares_of_row(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Each row divided by its sum: of what followed a product, the share each one had."""
-    sums = np.asarray(matrix.sum(axis=1)).ravel()
-    inverse = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
-    return (sp.diags(inverse) @ matrix).tocsr()
 
 
 def newest_first_weights(users: np.ndarray, items: np.ndarray, when: np.ndarray,
@@ -184,9 +176,9 @@ class SequentialRules(_ItemToItem):
         users, items, when = purchase_order(data)
         links = follow_links(users, items, when, data.n_items, self.window, self.gap_decay,
                              self.backward)
-        similarity = strongest_per_row(shares_of_row(links), self.k)
+        # each row's shares of what followed the product: its step probabilities
+        similarity = strongest_per_row(_transitions(links, 1.0), self.k)
         self.similarity_ = similarity.astype(np.float32)
-        self.weighting_ = Weighting.fit(None, self.seen_)
         self.history_ = newest_first_weights(users, items, when, self.seen_.shape,
                                              self.history_half_life)
 
@@ -212,7 +204,6 @@ class SequentialRules(_ItemToItem):
         if (self.similarity_.data < 0).any():
             raise PersistenceError("model file: model/similarity/data holds negative link "
                                    "shares (a damaged or altered file).")
-        self.weighting_ = Weighting.fit(None, self.seen_)
         history = checks.csr_from(arrays, "history/", self.seen_.shape)
         if ((history.data <= 0) | (history.data > 1)).any():
             raise PersistenceError("model file: model/history/data should hold weights in "
