@@ -50,7 +50,8 @@ def load(case: str, root: Path):
 
 
 #: every single model at its defaults, on the 150-product shop (the issue's small catalogue)
-EVERY_MODEL = ("ALS", "BPR", "EASE", "RP3beta", "AssociationRules", "SequentialRules")
+EVERY_MODEL = ("ALS", "BPR", "EASE", "RP3beta", "AssociationRules", "SequentialRules",
+               "SLIST")
 
 
 def models(case: str):

@@ -8,9 +8,9 @@ Protocols (the test split is never read before the final scoring):
 - movielens: MovieLens small, ratings >= 4, each user's newest 20% as test.
 - synthetic (``--quick``, CI): the embedded shop, last 30 days, products new to the customer.
 
-The tuner searches EASE, RP3beta, ItemKNN, ALS, a blend of EASE with recent popularity and one
-of EASE with SequentialRules (what customers bought next) on a validation split carved out of
-train in the protocol's own shape (the month before the cutoff, new products only; each user's
+The tuner searches EASE, RP3beta, ItemKNN, ALS, SLIST, a blend of EASE with recent popularity
+and one of EASE with SequentialRules (what customers bought next) on a validation split carved
+out of train in the protocol's own shape (the month before the cutoff, new products only; each user's
 newest 20% of train), at most ``--tune-minutes`` of trials in all, then refits the best on all
 of train. Every row: ndcg@10 and recall@10 with 95%
 bootstrap intervals over the test customers, and the fit time.
@@ -128,7 +128,8 @@ def defaults():
     import recsys
 
     return {name: getattr(recsys, name)() for name in
-            ("Popularity", "ALS", "BPR", "ItemKNN", "EASE", "RP3beta", "SequentialRules")}
+            ("Popularity", "ALS", "BPR", "ItemKNN", "EASE", "RP3beta", "SequentialRules",
+             "SLIST")}
 
 
 def tuned(train, validation, minutes: float, budget: int):
@@ -153,6 +154,7 @@ def tuned(train, validation, minutes: float, budget: int):
                       "seq__history_half_life": Choice([1, 2, 4, 8]),
                       "weights": Choice([[1, 0.2], [1, 0.3], [1, 0.5], [1, 0.8]])}
     candidates = [recsys.EASE(), recsys.RP3beta(), recsys.ItemKNN(), recsys.ALS(),
+                  recsys.SLIST(),
                   (blend, blend_space), (sequence, sequence_space)]
     start = time.perf_counter()
     found = recsys.tune(candidates, train, validation=validation, budget=budget,

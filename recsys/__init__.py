@@ -30,6 +30,7 @@ from .models import (
     BPR,
     EASE,
     REGISTRY,
+    SLIST,
     AssociationRules,
     BuyAgain,
     ContentBased,
@@ -56,7 +57,7 @@ __all__ = [
     # models
     "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity", "AssociationRules",
     "ALS", "BPR", "ItemKNN", "EASE", "ContentBased", "Hybrid", "BuyAgain",
-    "NextBasket", "RP3beta", "SequentialRules",
+    "NextBasket", "RP3beta", "SequentialRules", "SLIST",
     "clone", "load", "save", "evaluate", "compare",
     # modules
     "campaign", "experiment", "metrics", "reasons", "rules", "segments", "split",

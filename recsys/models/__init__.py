@@ -16,8 +16,9 @@ from .popular import Popularity
 from .repeat import BuyAgain
 from .rules import AssociationRules
 from .sequential import SequentialRules
+from .slist import SLIST
 
 __all__ = ["REGISTRY", "Explanation", "Recommendations", "Recommender", "Popularity",
            "AssociationRules", "ALS", "BPR", "ItemKNN", "EASE", "ContentBased",
            "Hybrid", "BuyAgain", "NextBasket", "RP3beta",
-           "SequentialRules"]
+           "SequentialRules", "SLIST"]

@@ -18,7 +18,7 @@ from ..exceptions import InvalidParameterError
 from .base import _register
 from .neighbors import _ItemToItem
 
-__all__ = ["EASE", "ease_weights", "fit_bytes"]
+__all__ = ["EASE", "ease_weights", "fit_bytes", "regularised_inverse"]
 
 EXACT_ITEMS = 8_192  # up to this many products the solve runs in float64, beyond in float32
 _BLOCK = 2_048  # rows handled at once when mirroring or pruning the dense solution
@@ -40,6 +40,31 @@ def _mirror_upper(matrix: np.ndarray) -> None:
         matrix[stop:, start:stop] = matrix[start:stop, stop:].T
 
 
+def regularised_inverse(gram: np.ndarray, l2: float, owner: str) -> np.ndarray:
+    r""":math:`(G + \lambda I)^{-1}` of the dense symmetric ``gram`` (float64 or float32),
+    computed in its own buffer (``gram`` is overwritten); C-contiguous and symmetric.
+
+    Raises InvalidParameterError when the regularised matrix is not positive definite.
+    """
+    from scipy.linalg import lapack
+
+    n = gram.shape[0]
+    gram[np.diag_indices(n)] += l2
+    # LAPACK works on column-major arrays: the transpose of the symmetric Gram matrix is the
+    # same matrix, already column-major, so the factorisation and inverse overwrite it
+    cholesky, inverse = ((lapack.dpotrf, lapack.dpotri) if gram.dtype == np.float64
+                         else (lapack.spotrf, lapack.spotri))
+    factor, info = cholesky(gram.T, lower=False, overwrite_a=True, clean=True)
+    if info == 0:
+        P, info = inverse(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise InvalidParameterError(
+            f"{owner}: the regularised Gram matrix is not positive definite (LAPACK info "
+            f"{info}); raise l2 (now {l2:g}).")
+    _mirror_upper(P)  # the inverse is in the upper triangle of the column-major array
+    return np.ascontiguousarray(P.T)  # a view of the same buffer when LAPACK worked in place
+
+
 def ease_weights(X: sp.spmatrix, l2: float) -> np.ndarray:
     r""":math:`B = I - P\,\mathrm{diag}(1/\mathrm{diag}(P))` with the diagonal zeroed,
     :math:`P = (X^\top X + \lambda I)^{-1}`, for the columns of ``X``: float64 for up to
@@ -47,25 +72,9 @@ def ease_weights(X: sp.spmatrix, l2: float) -> np.ndarray:
 
     Raises InvalidParameterError when the regularised Gram matrix is not positive definite.
     """
-    from scipy.linalg import lapack
-
     n = X.shape[1]
     dtype = np.float64 if n <= EXACT_ITEMS else np.float32
-    gram = (X.T @ X).astype(dtype).toarray()
-    gram[np.diag_indices(n)] += l2
-    # LAPACK works on column-major arrays: the transpose of the symmetric Gram matrix is the
-    # same matrix, already column-major, so the factorisation and inverse overwrite it
-    cholesky, inverse = ((lapack.dpotrf, lapack.dpotri) if dtype == np.float64
-                         else (lapack.spotrf, lapack.spotri))
-    factor, info = cholesky(gram.T, lower=False, overwrite_a=True, clean=True)
-    if info == 0:
-        P, info = inverse(factor, lower=False, overwrite_c=True)
-    if info != 0:
-        raise InvalidParameterError(
-            f"EASE: the regularised Gram matrix is not positive definite (LAPACK info {info}); "
-            f"raise l2 (now {l2:g}).")
-    _mirror_upper(P)  # the inverse is in the upper triangle of the column-major array
-    P = np.ascontiguousarray(P.T)  # a view of the same buffer when LAPACK worked in place
+    P = regularised_inverse((X.T @ X).astype(dtype).toarray(), l2, "EASE")
     P /= -np.diag(P)[None, :].copy()
     P[np.diag_indices(n)] = 0.0
     return P

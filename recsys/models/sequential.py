@@ -17,7 +17,7 @@ from .base import _register
 from .graph import _transitions
 from .neighbors import _ItemToItem
 
-__all__ = ["SequentialRules"]
+__all__ = ["SequentialRules", "purchase_order", "newest_first_weights"]
 
 
 def purchase_order(data: Interactions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -96,8 +96,39 @@ def newest_first_weights(users: np.ndarray, items: np.ndarray, when: np.ndarray,
     return matrix
 
 
+class _NewestFirstHistory:
+    """Mixin of an item-to-item model learnt from the order of purchases: a known customer
+    is scored from ``history_`` (:func:`newest_first_weights`), a cart or a new customer's
+    history has no order and every product counts 1; the file stores that history."""
+
+    history_: sp.csr_matrix
+    seen_: sp.csr_matrix
+
+    def _weighted(self, histories: sp.csr_matrix) -> sp.csr_matrix:
+        """A cart or a new customer's history has no order: every product counts 1."""
+        histories = histories.tocsr()
+        return csr(np.ones(histories.nnz, np.float32), histories.indices, histories.indptr,
+                   histories.shape)
+
+    def _state(self):
+        arrays, meta = self._item_state()  # type: ignore[attr-defined]
+        h = self.history_
+        arrays.update({"history/data": h.data, "history/indices": h.indices,
+                       "history/indptr": h.indptr})
+        return arrays, meta
+
+    def _load_state(self, arrays, meta) -> None:
+        self._load_item_state(arrays, meta)  # type: ignore[attr-defined]
+        history = checks.csr_from(arrays, "history/", self.seen_.shape)
+        if ((history.data <= 0) | (history.data > 1)).any():
+            raise PersistenceError("model file: model/history/data should hold weights in "
+                                   "(0, 1] (2 ** -rank), but holds others (a damaged or "
+                                   "altered file).")
+        self.history_ = history
+
+
 @_register
-class SequentialRules(_ItemToItem):
+class SequentialRules(_NewestFirstHistory, _ItemToItem):
     """What customers bought next: each product links to the products the same customers
     bought after it (sequential rules, Ludewig & Jannach 2018, "Evaluation of session-based
     recommendation algorithms"), and a customer is scored from their newest purchases.
@@ -182,31 +213,12 @@ class SequentialRules(_ItemToItem):
         self.history_ = newest_first_weights(users, items, when, self.seen_.shape,
                                              self.history_half_life)
 
-    def _weighted(self, histories: sp.csr_matrix) -> sp.csr_matrix:
-        """A cart or a new customer's history has no order: every product counts 1."""
-        histories = histories.tocsr()
-        return csr(np.ones(histories.nnz, np.float32), histories.indices, histories.indptr,
-                   histories.shape)
-
     def _explain(self, item: int, user: int | None, history: sp.csr_matrix | None):
         score, contributions, method = super()._explain(item, user, history)
         return score, contributions, "popularity" if method == "popularity" else "bought next"
 
-    def _state(self):
-        arrays, meta = self._item_state()
-        h = self.history_
-        arrays.update({"history/data": h.data, "history/indices": h.indices,
-                       "history/indptr": h.indptr})
-        return arrays, meta
-
     def _load_state(self, arrays, meta) -> None:
-        self._load_item_state(arrays, meta)
+        super()._load_state(arrays, meta)
         if (self.similarity_.data < 0).any():
             raise PersistenceError("model file: model/similarity/data holds negative link "
                                    "shares (a damaged or altered file).")
-        history = checks.csr_from(arrays, "history/", self.seen_.shape)
-        if ((history.data <= 0) | (history.data > 1)).any():
-            raise PersistenceError("model file: model/history/data should hold weights in "
-                                   "(0, 1] (2 ** -rank), but holds others (a damaged or "
-                                   "altered file).")
-        self.history_ = history
