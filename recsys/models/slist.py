@@ -13,17 +13,17 @@ from .._threads import fit_threads
 from ..data import Interactions
 from ..exceptions import InvalidParameterError
 from .base import _register
-from .ease import EASE, EXACT_ITEMS, regularised_inverse
+from .ease import _BLOCK, EASE, EXACT_ITEMS, regularised_inverse
 from .sequential import _NewestFirstHistory, newest_first_weights, purchase_order
 
 __all__ = ["SLIST", "purchase_steps", "sequence_inputs", "slist_weights", "slist_fit_bytes"]
 
 
 def slist_fit_bytes(n: int) -> int:
-    """Memory the fit needs for ``n`` products: the inverse, the product with the sequence
-    terms beside it, and the float32 weights (8, 8 and 4 bytes a cell up to
-    :data:`~recsys.models.ease.EXACT_ITEMS` products, 4, 4 and 4 beyond)."""
-    return (8 + 8 + 4) * n * n if n <= EXACT_ITEMS else 12 * n * n
+    """Memory the fit needs for ``n`` products: the inverse and its product with the
+    sequence terms (8 bytes a cell each up to :data:`~recsys.models.ease.EXACT_ITEMS`
+    products, 4 beyond); the float32 weights are copied out after the inverse is freed."""
+    return 16 * n * n if n <= EXACT_ITEMS else 8 * n * n
 
 
 def purchase_steps(users: np.ndarray, items: np.ndarray, when: np.ndarray,
@@ -93,10 +93,12 @@ def slist_weights(X: sp.spmatrix, past: sp.spmatrix, future: sp.spmatrix, alpha:
     # and a sparse-times-dense product needs the sparse factor on the left
     weights_t = np.asarray(sequence.T.tocsr() @ M, dtype=dtype)
     weights_t *= 1.0 - alpha
-    weights_t -= l2 * M
+    diagonal_m = np.diag(M).copy()
+    mu = (np.diag(weights_t) - l2 * diagonal_m + 1.0) / diagonal_m
     weights_t[np.diag_indices(n)] += 1.0
-    mu = np.diag(weights_t) / np.diag(M)
-    weights_t -= mu[:, None] * M
+    for start in range(0, n, _BLOCK):  # blocks of rows: no full-size temporary
+        rows = slice(start, min(n, start + _BLOCK))
+        weights_t[rows] -= (l2 + mu[rows, None]) * M[rows]
     del M
     weights_t[np.diag_indices(n)] = 0.0  # exactly, not up to rounding
     return np.ascontiguousarray(weights_t.T, dtype=np.float32)
@@ -141,8 +143,8 @@ class SLIST(_NewestFirstHistory, EASE):
         In purchases: a customer's product ``h`` purchases older than their newest counts
         half. None: every product in the history alike.
     max_items : int, default 30000
-        Largest catalogue accepted (products with interactions): about ``20 n**2`` bytes
-        while fitting up to 8,192 products, ``12 n**2`` beyond (20,000 products: 4.5 GiB).
+        Largest catalogue accepted (products with interactions): about ``16 n**2`` bytes
+        while fitting up to 8,192 products, ``8 n**2`` beyond (20,000 products: 3 GiB).
     neighbors : int or None, default None
         Keep the ``neighbors`` largest positive weights of each product (None: dense).
     num_threads : int, default 0
