@@ -19,6 +19,10 @@ from .sequential import _NewestFirstHistory, newest_first_weights, purchase_orde
 __all__ = ["SLIST", "purchase_steps", "sequence_inputs", "slist_weights", "slist_fit_bytes"]
 
 
+#: above this share of non-zero cells a sparse factor is multiplied as dense blocks
+DENSE_SHARE = 0.04
+
+
 def slist_fit_bytes(n: int) -> int:
     """Memory the fit needs for ``n`` products: the inverse and its product with the
     sequence terms (8 bytes a cell each up to :data:`~recsys.models.ease.EXACT_ITEMS`
@@ -70,6 +74,21 @@ def sequence_inputs(steps: sp.csr_matrix, customer: np.ndarray, window: int, hor
     return (back @ steps).tocsr(), (ahead @ steps).tocsr()
 
 
+def _sparse_times(left: sp.csr_matrix, right: np.ndarray) -> np.ndarray:
+    """``left @ right`` (dense, ``right``'s dtype), a block of rows at a time: as a sparse
+    product where ``left`` is sparse, through BLAS on dense blocks where it is not (a
+    multi-threaded dense product runs about 20x the cells a second of scipy's sparse one:
+    measured 100 against 4.5 GFLOP/s on 2 cores; basket logs make it half dense)."""
+    n = left.shape[0]
+    out = np.empty((n, right.shape[1]), dtype=right.dtype)
+    dense = left.nnz > DENSE_SHARE * left.shape[0] * left.shape[1]
+    for start in range(0, n, _BLOCK):
+        rows = slice(start, min(n, start + _BLOCK))
+        block = left[rows].astype(right.dtype)
+        out[rows] = block.toarray() @ right if dense else block @ right
+    return out
+
+
 def slist_weights(X: sp.spmatrix, past: sp.spmatrix, future: sp.spmatrix, alpha: float,
                   l2: float) -> np.ndarray:
     r"""The zero-diagonal :math:`B` minimising
@@ -91,7 +110,7 @@ def slist_weights(X: sp.spmatrix, past: sp.spmatrix, future: sp.spmatrix, alpha:
     sequence = ((past.T @ future).tocsr() - past_gram).astype(dtype)
     # transposed throughout: M is symmetric, so B^T = (1-a) D^T M - l2 M + I - diag(mu) M,
     # and a sparse-times-dense product needs the sparse factor on the left
-    weights_t = np.asarray(sequence.T.tocsr() @ M, dtype=dtype)
+    weights_t = _sparse_times(sequence.T.tocsr(), M)
     weights_t *= 1.0 - alpha
     diagonal_m = np.diag(M).copy()
     mu = (np.diag(weights_t) - l2 * diagonal_m + 1.0) / diagonal_m

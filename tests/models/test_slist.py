@@ -88,6 +88,17 @@ def test_large_catalogues_solve_in_float32_to_the_same_weights(monkeypatch):
     np.testing.assert_allclose(slist_weights(X, past, future, 0.4, 3.0), exact, atol=1e-4)
 
 
+def test_sparse_and_dense_products_give_the_same_weights(monkeypatch):
+    rng = np.random.default_rng(6)
+    X = sp.csr_matrix((rng.random((40, 9)) < 0.4).astype(float))
+    past = sp.csr_matrix(rng.random((50, 9)) * (rng.random((50, 9)) < 0.5))
+    future = sp.csr_matrix((rng.random((50, 9)) < 0.4).astype(float))
+    monkeypatch.setattr("recsys.models.slist.DENSE_SHARE", 0.0)
+    dense = slist_weights(X, past, future, 0.4, 3.0)
+    monkeypatch.setattr("recsys.models.slist.DENSE_SHARE", 2.0)
+    np.testing.assert_allclose(slist_weights(X, past, future, 0.4, 3.0), dense, atol=1e-6)
+
+
 def test_alpha_one_is_ease(shop):
     slist = SLIST(alpha=1.0, l2=80.0, history_half_life=None).fit(shop.interactions)
     ease = EASE(l2=80.0).fit(shop.interactions)
