@@ -98,7 +98,7 @@ def slist_weights(X: sp.spmatrix, past: sp.spmatrix, future: sp.spmatrix, alpha:
 
     With :math:`M = (\alpha X^\top X + (1-\alpha) P^\top P + \lambda I)^{-1}`, the
     unconstrained solution is :math:`I - \lambda M + (1-\alpha) M (P^\top F - P^\top P)`
-    (only sparse products beside the one inverse), and the zero diagonal subtracts
+    (one product with a sparse matrix beside the one inverse), and the zero diagonal subtracts
     :math:`M\,\mathrm{diag}(\mu)`, :math:`\mu_j = B_{jj} / M_{jj}`. float64 for up to
     :data:`~recsys.models.ease.EXACT_ITEMS` products, float32 beyond.
     """
