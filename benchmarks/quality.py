@@ -10,10 +10,10 @@ Protocols (the test split is never read before the final scoring):
 
 The tuner searches EASE, RP3beta, ItemKNN, ALS, SLIST, a blend of EASE with recent popularity
 and one of EASE with SequentialRules (what customers bought next) on a validation split carved
-out of train in the protocol's own shape (the month before the cutoff, new products only; each user's
-newest 20% of train), at most ``--tune-minutes`` of trials in all, then refits the best on all
-of train. Every row: ndcg@10 and recall@10 with 95%
-bootstrap intervals over the test customers, and the fit time.
+out of train in the protocol's own shape (the month before the cutoff, new products only; each
+user's newest 20% of train), at most ``--tune-minutes`` of trials in all, then refits the best
+on all of train. Every row: ndcg@10 and recall@10 with 95% bootstrap intervals over the test
+customers, and the fit time.
 
     python benchmarks/quality.py --data-dir ../shared/data --json benchmarks/results/quality.json
     python benchmarks/quality.py --quick
