@@ -149,20 +149,28 @@ class EASE(_ItemToItem):
         self._check_weighting()
 
     def _fit(self, data: Interactions, features: Any) -> None:
-        trained = np.flatnonzero(self.item_counts_ > 0)
-        n = len(trained)
-        if n > self.max_items:
-            raise InvalidParameterError(
-                f"EASE: {n:,} items with interactions need a dense {n:,} x {n:,} solve, about "
-                f"{fit_bytes(n) / 2**30:.1f} GiB while fitting, above max_items="
-                f"{self.max_items:,}. Use RP3beta, ItemKNN or ALS for this catalogue, or raise "
-                f"max_items if the memory is there.")
+        trained = self._trained_within_max_items(fit_bytes, "RP3beta, ItemKNN or ALS")
         X = self._weighted_training(data)[:, trained]
         self.l2_ = ease_l2(X) if is_auto(self.l2) else float(self.l2)
         X = X.tocsc()
         with fit_threads(self.num_threads):
             B = ease_weights(X, self.l2_)
         self.weights_ = self._placed(B, trained)
+
+    def _trained_within_max_items(self, needs_bytes, instead: str) -> np.ndarray:
+        """The products with interactions, refused (before any allocation) when more than
+        ``max_items``: ``needs_bytes(n)`` is the fit's memory, ``instead`` the models to
+        suggest."""
+        trained = np.flatnonzero(self.item_counts_ > 0)
+        n = len(trained)
+        if n > self.max_items:
+            name = type(self).__name__
+            raise InvalidParameterError(
+                f"{name}: {n:,} items with interactions need a dense {n:,} x {n:,} solve, about "
+                f"{needs_bytes(n) / 2**30:.1f} GiB while fitting, above max_items="
+                f"{self.max_items:,}. Use {instead} for this catalogue, or raise max_items if "
+                f"the memory is there.")
+        return trained
 
     def _placed(self, B: np.ndarray, trained: np.ndarray) -> np.ndarray | sp.csr_matrix:
         """The solution over the whole catalogue: dense float32, or pruned to CSR."""

@@ -11,7 +11,6 @@ from .._auto_params import AUTO, check_auto, ease_l2, is_auto
 from .._params import check_float, check_int
 from .._threads import fit_threads
 from ..data import Interactions
-from ..exceptions import InvalidParameterError
 from .base import _register
 from .ease import _BLOCK, EASE, EXACT_ITEMS, regularised_inverse
 from .sequential import _NewestFirstHistory, newest_first_weights, purchase_order
@@ -219,14 +218,7 @@ class SLIST(_NewestFirstHistory, EASE):
         check_int(name, "num_threads", self.num_threads, minimum=0)
 
     def _fit(self, data: Interactions, features: Any) -> None:
-        trained = np.flatnonzero(self.item_counts_ > 0)
-        n = len(trained)
-        if n > self.max_items:
-            raise InvalidParameterError(
-                f"SLIST: {n:,} items with interactions need a dense {n:,} x {n:,} solve, about "
-                f"{slist_fit_bytes(n) / 2**30:.1f} GiB while fitting, above max_items="
-                f"{self.max_items:,}. Use SequentialRules or RP3beta for this catalogue, or "
-                f"raise max_items if the memory is there.")
+        trained = self._trained_within_max_items(slist_fit_bytes, "SequentialRules or RP3beta")
         X = self.seen_[:, trained].tocsr()
         X.data = np.ones_like(X.data)
         self.l2_ = ease_l2(X) if is_auto(self.l2) else float(self.l2)
