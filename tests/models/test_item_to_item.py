@@ -30,15 +30,21 @@ def test_rp3beta_matches_the_formula(shop, alpha, beta):
     np.testing.assert_allclose(model.similarity_.toarray(), expected, rtol=2e-5, atol=1e-8)
 
 
+def assert_keeps_the_strongest(full: np.ndarray, pruned, k: int, every: int) -> None:
+    """``pruned`` (CSR) holds at most ``k`` cells a row, each row's largest of ``full`` with
+    their values (rows checked: every ``every``-th)."""
+    assert (np.diff(pruned.indptr) <= k).all()
+    for row in range(0, full.shape[0], every):
+        kept = pruned[row].indices
+        if len(kept):
+            assert full[row, kept].min() >= np.sort(full[row])[-k] - 1e-7
+            np.testing.assert_allclose(pruned[row].data, full[row, kept], rtol=1e-6)
+
+
 def test_rp3beta_keeps_each_products_k_strongest_links(shop):
     full = RP3beta(k=10_000).fit(shop.interactions).similarity_.toarray()
     pruned = RP3beta(k=5).fit(shop.interactions).similarity_
-    assert (np.diff(pruned.indptr) <= 5).all()
-    for row in range(0, full.shape[0], 7):
-        kept = pruned[row].indices
-        if len(kept):
-            assert full[row, kept].min() >= np.sort(full[row])[-5] - 1e-7
-            np.testing.assert_allclose(pruned[row].data, full[row, kept], rtol=1e-6)
+    assert_keeps_the_strongest(full, pruned, k=5, every=7)
 
 
 def test_ease_matches_the_closed_form(shop):

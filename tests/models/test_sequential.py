@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import recsys
-from recsys import Interactions, PersistenceError, SequentialRules
+from recsys import SLIST, Interactions, PersistenceError, SequentialRules
 from recsys.persistence import write_file
+from tests.models.test_item_to_item import assert_keeps_the_strongest
 
 
 def _reference(frame: pd.DataFrame, data: Interactions, window: int, decay: float,
@@ -112,31 +113,33 @@ def test_without_dates_or_orders_rows_give_the_order():
     assert links[0, 1] == 1.0 and links[1, 0] == 0.0
 
 
-def test_a_cart_counts_every_product_alike(shop):
-    model = SequentialRules(window=10).fit(shop.interactions)
+@pytest.mark.parametrize("model", [SequentialRules(window=10), SLIST(l2=50.0)],
+                         ids=["SequentialRules", "SLIST"])
+def test_a_cart_counts_every_product_alike(shop, model):
+    model.fit(shop.interactions)
     cart = shop.interactions.items.ids[[3, 8, 20]]
     got = model.recommend_for_basket(list(cart), k=5, exclude_basket=False)
-    rows = model.similarity_[model.items_.to_index(cart)].toarray().sum(axis=0)
+    weights = model._weights()
+    rows = weights[model.items_.to_index(cart)]
+    rows = np.asarray(rows.sum(axis=0)).ravel()
     np.testing.assert_allclose(got.scores[0], np.sort(rows)[::-1][:5], rtol=1e-5)
 
 
 def test_k_keeps_each_products_strongest_links(shop):
     full = SequentialRules(k=10_000).fit(shop.interactions).similarity_.toarray()
     pruned = SequentialRules(k=4).fit(shop.interactions).similarity_
-    assert (np.diff(pruned.indptr) <= 4).all()
-    for row in range(0, full.shape[0], 5):
-        kept = pruned[row].indices
-        if len(kept):
-            assert full[row, kept].min() >= np.sort(full[row])[-4] - 1e-7
+    assert_keeps_the_strongest(full, pruned, k=4, every=5)
 
 
-def test_default_beats_popularity_on_a_small_shop():
+# the models that learn from the order of purchases (SequentialRules, SLIST) share these
+@pytest.mark.parametrize("model", [SequentialRules(), SLIST()], ids=["SequentialRules", "SLIST"])
+def test_default_beats_popularity_on_a_small_shop(model):
     shop = recsys.make_shop(n_customers=1500, n_products=150, mean_orders=10, seed=3)
     train, test = recsys.split.temporal_split(shop.interactions, last_days=30)
-    table = recsys.evaluate({"popular": recsys.Popularity(), "seq": SequentialRules()},
+    table = recsys.evaluate({"popular": recsys.Popularity(), "ordered": model},
                             train, test, k=10, metrics=["ndcg"], n_bootstrap=0)
     score = dict(zip(table["model"], table["value"], strict=True))
-    assert score["seq"] > score["popular"]
+    assert score["ordered"] > score["popular"]
 
 
 @pytest.mark.parametrize("param, value", [("window", 0), ("gap_decay", 0.0), ("gap_decay", 1.5),

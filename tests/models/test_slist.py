@@ -1,5 +1,6 @@
 """SLIST: its inputs against a loop over each customer's steps, its weights against the
-optimality conditions of the problem they solve, and its behaviour on small logs."""
+optimality conditions of the problem they solve, and its behaviour on small logs (carts and
+the small shop: test_sequential.py, shared with SequentialRules)."""
 
 from __future__ import annotations
 
@@ -139,23 +140,6 @@ def test_newer_purchases_count_more(shop):
     assert np.isclose(rows.max(axis=1).toarray(), 1.0).all()  # each customer's newest: 1
     alike = SLIST(l2=50.0, history_half_life=None).fit(shop.interactions)
     assert (alike.history_.data == 1.0).all()
-
-
-def test_a_cart_counts_every_product_alike(shop):
-    model = SLIST(l2=50.0).fit(shop.interactions)
-    cart = shop.interactions.items.ids[[3, 8, 20]]
-    got = model.recommend_for_basket(list(cart), k=5, exclude_basket=False)
-    rows = model.weights_[model.items_.to_index(cart)].sum(axis=0)
-    np.testing.assert_allclose(got.scores[0], np.sort(rows)[::-1][:5], rtol=1e-5)
-
-
-def test_default_beats_popularity_on_a_small_shop():
-    shop = recsys.make_shop(n_customers=1500, n_products=150, mean_orders=10, seed=3)
-    train, test = recsys.split.temporal_split(shop.interactions, last_days=30)
-    table = recsys.evaluate({"popular": recsys.Popularity(), "slist": SLIST()},
-                            train, test, k=10, metrics=["ndcg"], n_bootstrap=0)
-    score = dict(zip(table["model"], table["value"], strict=True))
-    assert score["slist"] > score["popular"]
 
 
 def test_a_catalogue_above_max_items_is_refused_before_the_solve(shop):
