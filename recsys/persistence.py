@@ -34,10 +34,19 @@ __all__ = ["save", "load", "read_manifest", "FORMAT"]
 
 FORMAT = 2
 _MANIFEST = "__manifest__"
-#: a model file may expand to this many times its size (legitimate files: 1-10x) ...
+#: any model file may expand to this many times its size, or to MIN_EXPANDED_BYTES ...
 MAX_EXPANSION = 64
-#: ... or to this many bytes, whichever is more, before anything is decompressed
 MIN_EXPANDED_BYTES = 64 * 2**20
+#: ... and beyond that, each array to what the model's shape allows: an id map (the only
+#: arrays whose length sets the others') to this many times its own compressed size (real id
+#: maps deflate 2-30x; a run of zeros 1,000x), every other array to STRUCTURE_BYTES bytes per
+#: cell of a (users + items + 1) x (items + STRUCTURE_COLUMNS) table (a dense item x item
+#: matrix, user x item cells, factors of up to STRUCTURE_COLUMNS columns all fit)
+MAX_ID_EXPANSION = 256
+STRUCTURE_BYTES = 8
+STRUCTURE_COLUMNS = 4096
+#: a numpy array header is a few hundred bytes; this bounds one with long shapes too
+_MAX_HEADER = 64 * 2**10
 #: the manifest is a small JSON text: at most this many bytes and levels of nesting
 MAX_MANIFEST_BYTES = 8 * 2**20
 MAX_MANIFEST_DEPTH = 32
@@ -245,8 +254,12 @@ def _read(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray
         with zipfile.ZipFile(where) as archive:
             members = _members(archive, where)
             manifest = _manifest(archive, members, where)
-            arrays = {name: _array(archive, members[name], manifest["arrays"][name], where)
-                      for name in manifest["arrays"]}
+            by_shape = _check_expansion(members, manifest["arrays"], where)
+            arrays = {}
+            for name in sorted(manifest["arrays"], key=lambda name: not _is_id_map(name)):
+                arrays[name] = _array(archive, members[name], manifest["arrays"][name], where)
+                if by_shape and _is_id_map(name):  # its length bounds the arrays read next
+                    _check_ids_rise(arrays[name], name, where)
     except PersistenceError:
         raise
     except Exception as exc:  # whatever a crafted file makes a reader raise (zip, zlib,
@@ -263,8 +276,7 @@ def _read(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray
 
 
 def _members(archive: zipfile.ZipFile, where: str) -> dict[str, zipfile.ZipInfo]:
-    """The archive's ``.npy`` members by array name; what they expand to is bounded by the
-    file's own size (a small file that would inflate to gigabytes is refused unread)."""
+    """The archive's ``.npy`` members by array name (each one once, the manifest among them)."""
     members: dict[str, zipfile.ZipInfo] = {}
     for info in archive.infolist():
         if not info.filename.endswith(".npy") or info.filename[:-4] in members:
@@ -274,14 +286,91 @@ def _members(archive: zipfile.ZipFile, where: str) -> dict[str, zipfile.ZipInfo]
     if _MANIFEST not in members:
         raise PersistenceError(f"{where} is not a recsys model file (no {_MANIFEST}); save "
                                f"models with model.save(path).")
-    expanded = sum(info.file_size for info in members.values())
-    limit = max(MAX_EXPANSION * os.path.getsize(where), MIN_EXPANDED_BYTES)
-    if expanded > limit:
-        raise PersistenceError(
-            f"{where} would expand to {expanded / 2**20:,.0f} MiB from "
-            f"{os.path.getsize(where) / 2**20:,.1f} MiB, more than a model file does (at most "
-            f"{MAX_EXPANSION}x); refusing to decompress it.")
     return members
+
+
+def _check_expansion(members: Mapping[str, zipfile.ZipInfo], declared: Mapping[str, Any],
+                     where: str) -> bool:
+    """Refuse, before anything but the manifest is decompressed, a file whose arrays would
+    expand beyond what their declared shapes and the model's id maps allow.
+
+    A compression ratio alone cannot tell a zip bomb from a real model (a dense item x item
+    matrix of a long-tail catalogue deflates 100x and more), so the bound comes from the
+    declarations: each member must hold exactly its declared dtype and shape; the id maps,
+    whose lengths set every other array's, may not deflate beyond MAX_ID_EXPANSION; every other
+    array must fit the table their lengths allow; and the whole must fit this machine's memory.
+    Returns whether the bound came from the shapes (then the id maps, read first, must be
+    sorted and unique before anything else is read).
+    """
+    sizes = {name: _declared_bytes(spec, name, where) for name, spec in declared.items()}
+    for name, size in sizes.items():
+        if not size <= members[name].file_size <= size + _MAX_HEADER:
+            raise PersistenceError(f"{where}: array {name!r} does not hold the bytes its "
+                                   f"declaration says (a damaged or altered file).")
+    expanded = sum(sizes.values())
+    if expanded <= max(MAX_EXPANSION * os.path.getsize(where), MIN_EXPANDED_BYTES):
+        return False
+    lengths = {"users": 0, "items": 0}
+    for name, spec in declared.items():
+        kind = name.rsplit("/", 1)[-1]
+        if _is_id_map(name):
+            info = members[name]
+            if info.file_size > max(MAX_ID_EXPANSION * info.compress_size, 2**20):
+                raise _too_large(where, expanded, f"its id map {name!r} deflates "
+                                 f"{info.file_size / max(info.compress_size, 1):,.0f}x, "
+                                 f"more than ids do")
+            lengths[kind] = max(lengths[kind], int(spec[1][0]) if spec[1] else 0)
+    cells = (lengths["users"] + lengths["items"] + 1) * (lengths["items"] + STRUCTURE_COLUMNS)
+    for name, size in sizes.items():
+        if not _is_id_map(name) and size > STRUCTURE_BYTES * cells:
+            raise _too_large(where, expanded, f"its array {name!r} alone ({size / 2**20:,.0f} "
+                             f"MiB) is larger than a model of {lengths['users']:,} customers "
+                             f"and {lengths['items']:,} products holds")
+    memory = _physical_memory()
+    if memory is not None and expanded > memory:
+        raise _too_large(where, expanded, f"more than this machine's memory "
+                         f"({memory / 2**30:,.1f} GiB)")
+    return True
+
+
+def _is_id_map(name: str) -> bool:
+    """Whether array ``name`` is a model's (or a component's) customer or product ids."""
+    return name.rsplit("/", 1)[-1] in ("users", "items")
+
+
+def _check_ids_rise(ids: np.ndarray, name: str, where: str) -> None:
+    if ids.ndim != 1 or (len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1]))):
+        raise PersistenceError(f"{where}: its id map {name!r} is not sorted unique ids (a "
+                               f"damaged or crafted file). Re-save the model from its source.")
+
+
+def _declared_bytes(spec: Any, name: str, where: str) -> int:
+    """The bytes of an array the manifest declares as ``[dtype, shape]``."""
+    try:
+        dtype_text, shape = spec
+        dtype = np.dtype(dtype_text)
+        if dtype.hasobject or not isinstance(shape, list) or not all(
+                type(n) is int and n >= 0 for n in shape) or len(shape) > 32:
+            raise ValueError(name)
+    except (TypeError, ValueError):
+        raise PersistenceError(f"{where}: the manifest's declaration of array {name!r} is not "
+                               f"a dtype and a shape (a damaged or altered file).") from None
+    return int(np.prod(shape, dtype=object)) * dtype.itemsize
+
+
+def _too_large(where: str, expanded: int, why: str) -> PersistenceError:
+    return PersistenceError(
+        f"{where} would expand to {expanded / 2**20:,.0f} MiB from "
+        f"{os.path.getsize(where) / 2**20:,.1f} MiB, and {why}; refusing to decompress it "
+        f"(a damaged or crafted file). Re-save the model from its source.")
+
+
+def _physical_memory() -> int | None:
+    """This machine's memory in bytes, where the system says."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def _manifest(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
