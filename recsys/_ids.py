@@ -75,6 +75,8 @@ def clean_ids(values: object, name: str = "ids") -> np.ndarray:
             f"{preview(rows.tolist())}. Every row needs an id: drop those rows "
             f"(df.dropna(subset=[...])) before building the data."
         )
+    if isinstance(series.dtype, (pd.ArrowDtype, pd.CategoricalDtype)):
+        series = _plain_values(series)
     dtype = series.dtype
     if dtype.kind == "b" or pd.api.types.is_bool_dtype(dtype):
         raise DataError(
@@ -87,6 +89,25 @@ def clean_ids(values: object, name: str = "ids") -> np.ndarray:
     if isinstance(dtype, pd.StringDtype):
         return _text(series, name)
     return _clean_object_ids(series, name)
+
+
+def _plain_values(series: pd.Series) -> pd.Series:
+    """Categorical and pyarrow-backed ids (dictionary-encoded, string, large_string, integer)
+    as the plain values they encode: text as pandas strings, numbers as numpy numbers."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return pd.Series(np.asarray(series.cat.categories.take(series.cat.codes.to_numpy())),
+                         index=series.index)
+    import pyarrow as pa  # an Arrow dtype means pyarrow is there
+
+    kind = series.dtype.pyarrow_dtype
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+        series = series.astype(pd.ArrowDtype(kind))
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return series.astype("string")
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return pd.Series(series.to_numpy(), index=series.index)
+    return series
 
 
 def _int64(values: np.ndarray, name: str) -> np.ndarray:
@@ -110,7 +131,7 @@ def _integral_floats(floats: np.ndarray, name: str) -> np.ndarray:
     if bad.any():
         raise DataError(
             f"{name} holds non-integral numbers ({preview(floats[bad].tolist())}); "
-            f"expected int or string ids. Convert the column to str or int first."
+            f"expected int or string ids. Convert the ids (or their column) to int or str first."
         )
     big = np.abs(floats) > _EXACT_FLOAT
     if big.any():
@@ -168,11 +189,24 @@ def _few_plain_ids(values: object) -> np.ndarray | None:
 
 
 def _listify(values: object) -> list | np.ndarray | pd.Index:
+    """One id or a collection of ids as a list-like; a one-column DataFrame gives its column
+    (iterating a frame would give its column names); anything else is a DataError."""
     if isinstance(values, (np.ndarray, pd.Index, list)):
         return values
-    if is_scalar_id(values):
-        return [values]
-    return list(values)  # type: ignore[call-overload]
+    if is_scalar_id(values) or isinstance(values, (float, np.floating)):
+        return [values]  # a float id is checked for being integral by the caller
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] == 1:
+            return values.iloc[:, 0].to_numpy()
+        raise DataError(
+            f"ids were given as a DataFrame with {values.shape[1]} columns "
+            f"({preview(list(values.columns), 5)}); pass one column of ids, e.g. "
+            f"df['customer_id'].")
+    if values is None or isinstance(values, (dict, bytes)) or not isinstance(values, Iterable):
+        raise DataError(
+            f"ids must be one id (an int or a string) or a list of ids, got "
+            f"{type(values).__name__} {preview([values], 1)}.")
+    return list(values)
 
 
 _INT_TYPES = (int, np.integer)

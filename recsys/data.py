@@ -18,6 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._arrays import dense_codes, locate, unique
+from ._frames import as_pandas
 from ._ids import clean_ids, is_scalar_id, preview
 from ._time import DAY_NS
 from .exceptions import DataError, InvalidParameterError, UnknownIdError
@@ -299,10 +300,7 @@ class Interactions:
         -------
         Interactions
         """
-        if not isinstance(df, pd.DataFrame):
-            raise DataError(
-                f"Interactions.from_frame expects a pandas DataFrame, got {type(df).__name__}."
-            )
+        df = as_pandas(df, "Interactions.from_frame")
         if user is None and basket is None:
             raise DataError("Interactions.from_frame needs a user column, a basket column or both.")
         basket_cols = _basket_columns(basket)
@@ -314,6 +312,12 @@ class Interactions:
                 f"{preview(list(df.columns), 10)}. Pass the right names, e.g. "
                 f"from_frame(df, user='customer_id', item='product_id')."
             )
+        twice = sorted({c for c in wanted if (df.columns == c).sum() > 1})
+        if twice:
+            raise DataError(
+                f"column(s) {preview(twice)} appear more than once in the frame, so which one "
+                f"holds the ids is unclear. Rename or drop the copies first "
+                f"(df.loc[:, ~df.columns.duplicated()]).")
         if len(df) == 0:
             raise DataError("the interactions frame is empty (0 rows); there is nothing to learn from.")
         item_map, item_index = _encode(df[item], items, item)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from . import _fimi
 from ._arrays import dense_codes, unique
 from ._files import reading
 from ._params import check_float, check_int
-from .data import IdMap, Interactions
+from .data import IdMap, Interactions, parse_timestamps
 from .exceptions import DataError
 from .features import ItemFeatures
 
@@ -424,7 +425,7 @@ def read_online_retail(path: str | os.PathLike | None = None,
         "product_id": raw["StockCode"].str.strip(),
         "quantity": raw["Quantity"].to_numpy(),
         "price": raw["UnitPrice"].to_numpy(),
-        "timestamp": pd.to_datetime(raw["InvoiceDate"], format="ISO8601"),
+        "timestamp": parse_timestamps(raw["InvoiceDate"], f"{path}: InvoiceDate"),
         "description": raw["Description"].str.strip().fillna(""),
         "country": raw["Country"],
     }).reset_index(drop=True)
@@ -498,10 +499,12 @@ def read_movielens(path: str | os.PathLike | None = None,
     _exists(path / "ratings.csv", "MovieLens ratings.csv")
     with reading(path / "ratings.csv", "MovieLens ratings"):
         ratings = pd.read_csv(path / "ratings.csv")
+    _has_columns(ratings, ("userId", "movieId", "rating", "timestamp"), path / "ratings.csv")
     if min_rating is not None:
         ratings = ratings[ratings["rating"] >= min_rating]
     with reading(path / "movies.csv", "MovieLens movies"):
         movies = pd.read_csv(path / "movies.csv", dtype={"title": "string", "genres": "string"})
+    _has_columns(movies, ("movieId", "title", "genres"), path / "movies.csv")
     tags_path = path / "tags.csv"
     if tags_path.exists():
         with reading(tags_path, "MovieLens tags"):
@@ -516,12 +519,14 @@ def read_movielens(path: str | os.PathLike | None = None,
         "customer_id": ratings["userId"].to_numpy(np.int64),
         "product_id": ratings["movieId"].to_numpy(np.int64),
         "rating": ratings["rating"].to_numpy(np.float64),
-        "timestamp": pd.to_datetime(ratings["timestamp"], unit="s"),
+        "timestamp": parse_timestamps(ratings["timestamp"], f"{path / 'ratings.csv'}: timestamp"),
     })
     products = pd.DataFrame({"product_id": movies["movieId"].to_numpy(np.int64),
                              "title": movies["title"], "genres": movies["genres"],
                              "tags": movies["tags"].fillna("")})
-    items = ItemFeatures.from_frame(products, item="product_id", text=["title", "tags"],
+    has_tags = bool(products["tags"].str.strip().ne("").any())  # tags.csv is optional
+    items = ItemFeatures.from_frame(products, item="product_id",
+                                    text=["title", "tags"] if has_tags else ["title"],
                                     multilabel=["genres"])
     interactions = Interactions.from_frame(orders, user="customer_id", item="product_id",
                                            weight="rating", timestamp="timestamp",
@@ -529,6 +534,14 @@ def read_movielens(path: str | os.PathLike | None = None,
                                                             orders["product_id"].unique()))
     return ShopData(orders=orders, products=products, interactions=interactions, items=items,
                     customers=None, name="MovieLens")
+
+
+def _has_columns(frame: pd.DataFrame, needed: Sequence[str], path: Path) -> None:
+    """Refuse a data set file that lacks a column the reader needs, naming them."""
+    absent = [c for c in needed if c not in frame.columns]
+    if absent:
+        raise DataError(f"{path} lacks column(s) {absent} (it has {list(frame.columns)}); "
+                        f"the reader needs {list(needed)}. Is it the right file?")
 
 
 def _exists(path: Path, what: str) -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _state_checks as checks
+from ._frames import as_pandas
 from ._ids import clean_ids, preview
 from .exceptions import DataError, InvalidParameterError, PersistenceError
 
@@ -103,8 +104,7 @@ class ItemFeatures:
         """
         from .data import IdMap
 
-        if not isinstance(df, pd.DataFrame):
-            raise DataError(f"ItemFeatures.from_frame expects a DataFrame, got {type(df).__name__}.")
+        df = as_pandas(df, "ItemFeatures.from_frame")
         columns = {"text": list(text), "categorical": list(categorical),
                    "multilabel": list(multilabel), "numeric": list(numeric)}
         named = [c for cols in columns.values() for c in cols]

@@ -41,7 +41,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._arrays import locate, rank_in_runs, row_ids
-from ._ids import preview
+from ._frames import as_pandas
+from ._ids import clean_ids, preview
 from ._params import check_choice, check_int
 from .data import Interactions
 from .exceptions import DataError, InvalidParameterError
@@ -159,10 +160,15 @@ def _truth(truth, graded):
         grades = truth.weights.astype(np.float64) if graded else np.ones(len(truth))
         return (truth.user_index.astype(np.int64), truth.item_index.astype(np.int64), grades,
                 pd.Index(truth.users.ids), pd.Index(truth.items.ids))
-    if not isinstance(truth, pd.DataFrame):
-        raise DataError(f"truth must be Interactions or a DataFrame, got {type(truth).__name__}.")
+    truth = as_pandas(truth, "truth (Interactions or a frame)")
     ucol = _pick(truth, ("user_id", "query", "user"), "truth")
     icol = _pick(truth, ("item_id", "item"), "truth")
+    if len(truth) == 0:
+        raise DataError("the truth is empty (0 rows): there is nothing to score the "
+                        "recommendations against. Check the test window of the split.")
+    for column in (ucol, icol):  # a missing id would silently match nothing
+        if truth[column].isna().any():
+            clean_ids(truth[column], f"truth[{column!r}]")
     u_codes, u_uniques = pd.factorize(truth[ucol])
     i_codes, i_uniques = pd.factorize(truth[icol])
     if graded:

@@ -210,6 +210,12 @@ def model_from_arrays(entry: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
                       prefix: str, where: str = "model file"):
     """Rebuild a fitted model from :func:`model_to_arrays` output."""
     cls = _registered(entry.get("model"), where)
+    for field in ("params", "meta", "names"):
+        if not isinstance(entry.get(field, {}), dict):
+            raise PersistenceError(
+                f"{where}: the manifest's {field!r} should be a JSON object, but is "
+                f"{type(entry.get(field)).__name__} (a damaged or altered file). Re-save the "
+                f"model from its source.")
     try:
         params = _decode_params(entry.get("params", {}), where)
         model = cls(**params)
@@ -219,7 +225,7 @@ def model_from_arrays(entry: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
         model.fit_seconds_ = entry.get("fit_seconds")
     except PersistenceError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         raise PersistenceError(
             f"{where}: the {entry.get('model')} in it is incomplete or inconsistent ({exc}). "
             f"Re-save it with this version of recsys."

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import unique
+from ._frames import as_pandas
 from ._ids import clean_ids
 from ._params import check_int
 from ._time import DAY_NS
@@ -102,8 +103,7 @@ def rfm(
     1            2          30.0          1  4  3
     2            3         275.0          1  2  3
     """
-    if not isinstance(orders, pd.DataFrame):
-        raise DataError(f"rfm expects a DataFrame of order lines, got {type(orders).__name__}.")
+    orders = as_pandas(orders, "rfm: orders")
     needed = [customer, order, timestamp] + ([amount] if amount else [])
     absent = [c for c in needed if c not in orders.columns]
     if absent:

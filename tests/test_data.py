@@ -160,7 +160,7 @@ def test_empty_frame():
 
 
 def test_not_a_frame():
-    with pytest.raises(DataError, match="expects a pandas DataFrame"):
+    with pytest.raises(DataError, match="must be a table of rows"):
         Interactions.from_frame([[1, 2]])
 
 

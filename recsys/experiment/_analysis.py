@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import as_pandas
 from .._ids import clean_ids
 from .._params import check_float
 from ..exceptions import DataError, InvalidParameterError, SampleRatioMismatchWarning
@@ -252,9 +253,6 @@ def _srm(assignments: pd.DataFrame, counts: np.ndarray, arms: list[str],
 
 
 def _check_assignments(assignments: pd.DataFrame) -> np.ndarray:
-    if not isinstance(assignments, pd.DataFrame):
-        raise DataError(f"assignments must be a DataFrame (from make_picks(..., control=...) or "
-                        f"assign(...)), got {type(assignments).__name__}.")
     missing = [c for c in ("customer_id", "group") if c not in assignments.columns]
     if missing:
         raise DataError(f"the assignments need the columns customer_id and group; missing "
@@ -323,8 +321,9 @@ def analyze(assignments: pd.DataFrame, orders: pd.DataFrame, start: Any, end: An
     check_float("analyze", "alpha", alpha, minimum=0, maximum=1, exclusive_min=True)
     if revenue_cap is not None:
         check_float("analyze", "revenue_cap", revenue_cap, minimum=0.5, maximum=1)
-    if not isinstance(orders, pd.DataFrame):
-        raise DataError(f"orders must be a DataFrame of order lines, got {type(orders).__name__}.")
+    orders = as_pandas(orders, "orders")
+    assignments = as_pandas(assignments, "assignments (from make_picks(..., control=...) or "
+                                         "assign(...))")
     ids = _check_assignments(assignments)
     begin, finish = _time(start, "start"), _time(end, "end")
     if finish <= begin:

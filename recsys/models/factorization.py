@@ -22,6 +22,7 @@ from .._ranking import Filter, Query, TopK, chunk_slices
 from .._threads import fit_threads, scoring_threads
 from .._topk import padded_blocks
 from ..data import Interactions
+from ..exceptions import InvalidParameterError
 from ._weighted import WeightedInput
 from .base import Anchors, Recommender, _register
 
@@ -279,7 +280,7 @@ class ALS(WeightedInput, _Factorization):
         check_auto("ALS", "alpha", self.alpha, minimum=0, exclusive_min=True)
         check_int("ALS", "iterations", self.iterations, minimum=1)
         check_int("ALS", "num_threads", self.num_threads, minimum=0)
-        check_int("ALS", "random_state", self.random_state, allow_none=True)
+        check_int("ALS", "random_state", self.random_state, 0, 2**32 - 1, allow_none=True)
         check_bool("ALS", "use_cg", self.use_cg)
         self._check_weighting()
 
@@ -293,7 +294,8 @@ class ALS(WeightedInput, _Factorization):
                 factors=self.factors, regularization=self.regularization_, alpha=self.alpha_,
                 iterations=self.iterations, num_threads=self.num_threads,
                 random_state=self.random_state, use_cg=self.use_cg)
-            engine.fit(train, show_progress=False)
+            _fit_engine(engine, train, "ALS", "lower alpha (now "
+                        f"{self.alpha_:g}) or raise regularization (now {self.regularization_:g})")
         self.user_factors_ = np.ascontiguousarray(engine.user_factors)
         self.item_factors_ = np.ascontiguousarray(engine.item_factors)
         self._cache_gram = _gram(self.item_factors_, self.regularization_)
@@ -402,7 +404,7 @@ class BPR(_Factorization):
         check_float("BPR", "regularization", self.regularization, minimum=0)
         check_int("BPR", "iterations", self.iterations, minimum=1)
         check_int("BPR", "num_threads", self.num_threads, minimum=0)
-        check_int("BPR", "random_state", self.random_state, allow_none=True)
+        check_int("BPR", "random_state", self.random_state, 0, 2**32 - 1, allow_none=True)
 
     def _fit(self, data: Interactions, features: Any) -> None:
         from implicit.cpu.bpr import BayesianPersonalizedRanking
@@ -412,7 +414,9 @@ class BPR(_Factorization):
                 factors=self.factors, learning_rate=self.learning_rate,
                 regularization=self.regularization, iterations=self.iterations,
                 num_threads=self.num_threads, random_state=self.random_state)
-            engine.fit(self.seen_, show_progress=False)
+            _fit_engine(engine, self.seen_, "BPR", f"lower learning_rate (now "
+                        f"{self.learning_rate:g}) or raise regularization (now "
+                        f"{self.regularization:g})")
         self.user_factors_ = np.ascontiguousarray(engine.user_factors)
         self.item_factors_ = np.ascontiguousarray(engine.item_factors)
 
@@ -449,3 +453,16 @@ class BPR(_Factorization):
         hist = history.indices
         weights[hist] = self.item_factors_[hist, :-1] @ self.item_factors_[item, :-1] / len(hist)
         return score, self._history_contributions(item, history, weights), "item factors"
+
+
+def _fit_engine(engine, matrix: sp.csr_matrix, owner: str, fix: str) -> None:
+    """``engine.fit(matrix)``; implicit's refusal of factors that diverged (NaN) becomes an
+    InvalidParameterError saying which parameters to change."""
+    from implicit.recommender_base import ModelFitError
+
+    try:
+        engine.fit(matrix, show_progress=False)
+    except ModelFitError as exc:
+        raise InvalidParameterError(
+            f"{owner}: the fit diverged ({exc}): the parameters are too aggressive for this "
+            f"data. {fix[0].upper()}{fix[1:]}.") from None
