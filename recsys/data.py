@@ -266,6 +266,7 @@ class Interactions:
         items: IdMap | Iterable | None = None,
         date_format: str | None = None,
         dayfirst: bool | None = None,
+        time_unit: str | None = None,
     ) -> Interactions:
         """Build from a long DataFrame, one row an interaction.
 
@@ -295,6 +296,11 @@ class Interactions:
         dayfirst : bool, optional
             Without ``date_format``: read ambiguous dates day-first (``True``) or
             month-first (``False``) instead of refusing them.
+        time_unit : {"s", "ms", "us", "ns", "D"}, optional
+            The unit of a numeric timestamp column (``"D"``: days since 1970-01-01); by
+            default told by magnitude, and numbers that would read as times before 1980
+            (sequence numbers, ``20240131``) are refused (see :func:`parse_timestamps`).
+            Dates written as integers (``20240131``) read with ``date_format="%Y%m%d"``.
 
         Returns
         -------
@@ -330,7 +336,8 @@ class Interactions:
                                                " + ".join(basket_cols))
         weights = None if weight is None else _check_weights(df[weight], weight)
         times = None if timestamp is None else parse_timestamps(df[timestamp], timestamp,
-                                                                 date_format, dayfirst)
+                                                                 date_format, dayfirst,
+                                                                 time_unit)
         return cls(item_index=item_index, items=item_map, user_index=user_index,
                    users=user_map, weights=weights, timestamps=times,
                    basket_index=basket_index, baskets=basket_map)
@@ -588,16 +595,21 @@ def _check_weights(column: pd.Series, name: str) -> np.ndarray:
 
 
 def parse_timestamps(column: pd.Series, name: str = "timestamp",
-                     format: str | None = None, dayfirst: bool | None = None) -> np.ndarray:
+                     format: str | None = None, dayfirst: bool | None = None,
+                     unit: str | None = None) -> np.ndarray:
     """Parse a column of times into ``datetime64[ns]`` (UTC, tz dropped).
 
     Accepts datetime64 columns, pandas Timestamps, ISO-8601 strings and epoch
-    numbers; the unit of epoch numbers is told by magnitude (below 1e11 seconds,
-    below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds). Other date
-    strings are read by the one format (of :data:`DATE_FORMATS`) that reads all of them,
-    the same for every element; dates that read both day-first and month-first are an
-    error unless ``format`` (a ``strftime`` format such as ``"%d/%m/%Y"``) or ``dayfirst``
-    says which.
+    numbers. The unit of epoch numbers is ``unit`` (``"s"``, ``"ms"``, ``"us"``, ``"ns"``,
+    or ``"D"``: days since 1970-01-01) or, by default, told by magnitude (below 1e11
+    seconds, below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds); numbers
+    that would then read as times before 1980 (sequence numbers, days since an epoch, dates
+    written as ``20240131``) are refused, never read as seconds of 1970: give ``unit``, or
+    ``format="%Y%m%d"`` for dates written as integers. Other date strings are read by the
+    one format (of :data:`DATE_FORMATS`) that reads all of them, the same for every element;
+    dates that read both day-first and month-first are an error unless ``format`` (a
+    ``strftime`` format such as ``"%d/%m/%Y"``) or ``dayfirst`` says which. A column mixing
+    times with a time zone and times without one is refused (the naive ones' zone is unknown).
 
     >>> parse_timestamps(pd.Series(["01-05-2015", "21-07-2015"])).astype("datetime64[D]").tolist()
     [datetime.date(2015, 5, 1), datetime.date(2015, 7, 21)]
@@ -612,17 +624,27 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp",
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         raise DataError(f"timestamp column {name!r} holds booleans, not times.")
+    if unit is not None and unit not in TIME_UNITS:
+        raise InvalidParameterError(
+            f"time_unit must be one of {', '.join(TIME_UNITS)} (seconds, milliseconds, "
+            f"microseconds, nanoseconds, days since 1970-01-01), got {unit!r} (on the command "
+            f"line: --time-unit).")
+    numeric = pd.api.types.is_numeric_dtype(dtype)
     try:
-        if format is not None and (pd.api.types.is_object_dtype(dtype)
+        if format is not None and (pd.api.types.is_object_dtype(dtype) or numeric
                                    or pd.api.types.is_string_dtype(dtype)):
-            parsed = pd.to_datetime(series.astype(str).str.strip(), format=format, utc=True)
+            text = (series.astype(np.int64) if numeric and _integral(series) else series)
+            parsed = pd.to_datetime(text.astype(str).str.strip(), format=format, utc=True)
             return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-        if pd.api.types.is_numeric_dtype(dtype):
+        if numeric:
             numbers = series.to_numpy(dtype=np.float64)
-            parsed = pd.to_datetime(numbers, unit=_epoch_unit(numbers, name))
+            parsed = pd.to_datetime(numbers, unit=unit or _epoch_unit(numbers, name))
+            if unit is None:
+                _refuse_implausible_epoch(parsed, numbers, name)
         elif isinstance(dtype, pd.DatetimeTZDtype):
             parsed = series.dt.tz_convert("UTC").dt.tz_localize(None)
         else:
+            _refuse_mixed_zones(series, name)
             parsed = _parse_strings(series, name, dayfirst)
     except DataError:
         raise
@@ -640,6 +662,69 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp",
             f"strings like '2011-12-09 12:50', or epoch seconds."
         )
     return _to_ns(parsed, series, name)
+
+
+#: the units a column of numbers may be given in (``time_unit=``, ``--time-unit``)
+TIME_UNITS = ("s", "ms", "us", "ns", "D")
+#: epoch numbers read by magnitude must fall after this: a shop's log is not from the 1970s
+PLAUSIBLE_FROM = np.datetime64("1980-01-01", "ns")
+
+
+def _integral(series: pd.Series) -> bool:
+    values = series.to_numpy(dtype=np.float64)
+    return bool(np.all(np.isfinite(values) & (values == np.round(values))))
+
+
+def _refuse_implausible_epoch(parsed: pd.DatetimeIndex, numbers: np.ndarray, name: str) -> None:
+    """Numbers whose unit was told by magnitude must read as times after 1980; sequence
+    numbers, days since an epoch and dates written as 20240131 read as seconds of 1970."""
+    first = parsed.min()
+    if first is pd.NaT or first >= PLAUSIBLE_FROM:
+        return
+    distinct = np.unique(numbers[np.isfinite(numbers)])[:3]
+    examples = preview((distinct.astype(np.int64) if np.all(distinct == np.round(distinct))
+                        else distinct).tolist())
+    low, high = parsed.min().date(), parsed.max().date()
+    looks = "dates written as yyyymmdd" if _all_yyyymmdd(numbers) else (
+        "sequence numbers or days since an epoch")
+    raise DataError(
+        f"timestamp column {name!r} holds numbers ({examples}) that, read as epoch times, "
+        f"fall in {low}..{high}: not plausible times of a shop's log; they look like {looks}. "
+        f"Say how to read them: for dates written as 20240131, date_format='%Y%m%d' (on the "
+        f"command line --date-format %Y%m%d); for days since 1970-01-01 (or a sequence "
+        f"number, each step read as a day), time_unit='D' (--time-unit D); for epoch seconds "
+        f"after all, time_unit='s' (--time-unit s).")
+
+
+def _all_yyyymmdd(numbers: np.ndarray) -> bool:
+    values = numbers[np.isfinite(numbers)]
+    if not len(values) or not np.all(values == np.round(values)):
+        return False
+    text = pd.Series(values.astype(np.int64)).astype(str)
+    return bool(pd.to_datetime(text, format="%Y%m%d", errors="coerce").notna().all())
+
+
+#: a time written with its zone: a clock, then Z or an offset such as +01:00, at the end
+_ZONE = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[zZ]|UTC|[+-]\d{2}(?::?\d{2})?)\s*$"
+
+
+def _refuse_mixed_zones(series: pd.Series, name: str) -> None:
+    """Refuse a column where some times carry a time zone and others do not: the naive ones'
+    zone is unknown, and reading them as UTC shifts them by hours without a word."""
+    values = pd.Series(pd.unique(series.to_numpy()))
+    texts = values.map(type).isin([str, np.str_])
+    zoned = pd.Series(False, index=values.index)
+    if texts.any():
+        zoned[texts] = values[texts].astype(str).str.contains(_ZONE, regex=True)
+    if (~texts).any():
+        zoned[~texts] = values[~texts].map(lambda v: getattr(v, "tzinfo", None) is not None)
+    if zoned.any() and not zoned.all():
+        aware, naive = values[zoned].iloc[0], values[~zoned].iloc[0]
+        raise DataError(
+            f"timestamp column {name!r} mixes times with a time zone ({aware!r}) and times "
+            f"without one ({naive!r}); the zone of the naive ones is unknown. Write every time "
+            f"with its zone (or none), e.g. convert the column with "
+            f"pd.to_datetime(..., utc=True) after fixing the naive ones.")
 
 
 def parse_date(value: object, name: str = "as_of") -> np.datetime64:

@@ -141,3 +141,53 @@ def test_online_retail_with_an_unreadable_date_names_the_column(tmp_path):
                     "Country\n1,A,x,1,not a date,1.0,5.0,UK\n")
     with pytest.raises(DataError, match="InvoiceDate"):
         recsys.read_online_retail(path)
+
+
+# ---------------------------------------------------------------------- integer times
+def _log(times):
+    return pd.DataFrame({"user_id": np.arange(len(times)) % 3, "item_id": np.arange(len(times)),
+                         "t": times})
+
+
+@pytest.mark.parametrize(("times", "looks"), [
+    ([20240131, 20240205, 20241224], "yyyymmdd"),       # dates written as integers
+    ([1, 2, 3, 4], "sequence numbers"),                  # an order's sequence number
+    ([19700, 19750, 19800], "days since an epoch"),      # days since 1970
+])
+def test_integer_times_that_are_not_epoch_seconds_are_refused_with_the_fix(times, looks):
+    with pytest.raises(DataError, match=looks) as caught:
+        recsys.Interactions.from_frame(_log(times), timestamp="t")
+    assert "--time-unit" in str(caught.value) and "%Y%m%d" in str(caught.value)
+
+
+def test_integer_times_read_as_told():
+    by_format = recsys.Interactions.from_frame(_log([20240131, 20240205]), timestamp="t",
+                                               date_format="%Y%m%d")
+    assert by_format.timestamps.astype("datetime64[D]").astype(str).tolist() == [
+        "2024-01-31", "2024-02-05"]
+    by_days = recsys.Interactions.from_frame(_log([19700, 19701]), timestamp="t", time_unit="D")
+    assert np.diff(by_days.timestamps).astype("timedelta64[D]").astype(int).tolist() == [1]
+    seconds = recsys.Interactions.from_frame(_log([1_700_000_000, 1_700_086_400]), timestamp="t")
+    assert np.diff(seconds.timestamps).astype("timedelta64[h]").astype(int).tolist() == [24]
+
+
+def test_an_unknown_time_unit_is_refused():
+    with pytest.raises(InvalidParameterError, match="--time-unit"):
+        recsys.Interactions.from_frame(_log([1, 2]), timestamp="t", time_unit="weeks")
+
+
+@pytest.mark.parametrize("times", [
+    ["2024-01-01 10:00", "2024-01-01 10:00+02:00"],
+    ["2024-01-01T10:00:00Z", "2024-01-02T10:00:00"],
+    pd.Series([pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-01", tz="Europe/Berlin")],
+              dtype=object),
+])
+def test_times_mixing_zoned_and_naive_values_are_refused(times):
+    with pytest.raises(DataError, match="time zone"):
+        recsys.Interactions.from_frame(_log(list(times)), timestamp="t")
+
+
+def test_times_in_several_zones_all_zoned_read_as_utc():
+    data = recsys.Interactions.from_frame(
+        _log(["2024-03-30 10:00+01:00", "2024-04-01 10:00+02:00"]), timestamp="t")
+    assert [str(t)[:16] for t in data.timestamps] == ["2024-03-30T09:00", "2024-04-01T08:00"]

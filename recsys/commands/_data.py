@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..data import TIME_UNITS
 from ..datasets import ShopData, make_shop, read_movielens, read_online_retail
 from ..exceptions import DataError
 
@@ -30,6 +31,11 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--date-format", default=None,
                        help="strftime format of --time-col, e.g. %%d/%%m/%%Y (default: ISO, or "
                             "the one common format that reads every value)")
+    group.add_argument("--time-unit", default=None, choices=TIME_UNITS,
+                       help="unit of a numeric --time-col: s, ms, us, ns, or D (days since "
+                            "1970-01-01; a sequence number read as days); default: told by "
+                            "magnitude, and numbers that would be times before 1980 refused. "
+                            "Dates written as 20240131: --date-format %%Y%%m%%d")
     group.add_argument("--sep", default=None, help=SEP_HELP)
     group.add_argument("--products", default=None,
                        help="a product table (one row per product) for content features and names")
@@ -57,7 +63,8 @@ def load_data(args) -> ShopData:
                             [args.user_col, args.item_col, *column_list(args.basket_col)])
         interactions = Interactions.from_frame(
             orders, user=args.user_col, item=args.item_col, basket=basket_columns(args.basket_col),
-            timestamp=args.time_col, weight=args.weight_col, date_format=args.date_format)
+            timestamp=args.time_col, weight=args.weight_col, date_format=args.date_format,
+            time_unit=args.time_unit)
         if interactions.timestamps is not None:  # parsed once: segments and constraints reuse it
             orders = orders.assign(**{args.time_col: interactions.timestamps})
         products, items = _read_products(args) if args.products else (None, None)
