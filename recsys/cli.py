@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     _, _, run = COMMANDS[args.command]
+    args.given = explicit_options(argv)
     with _terminate_as_exception():
         try:
             return int(run(args) or 0)
@@ -81,6 +82,55 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 143
         except BrokenPipeError:  # output piped into head
             return 0
+
+
+_UNSET = object()
+
+
+def explicit_options(argv: Sequence[str] | None) -> set[str]:
+    """The destinations of the options the command line gave (not left at their defaults):
+    the same arguments parsed again with every default replaced by a marker."""
+    parser = build_parser()
+    collecting = (argparse._AppendAction, argparse._CountAction)  # noqa: SLF001
+    for action in parser._subparsers._group_actions[0].choices.values():  # noqa: SLF001
+        for option in action._actions:  # noqa: SLF001
+            if option.dest not in ("help", "version"):  # these add to their default: None
+                option.default = None if isinstance(option, collecting) else _UNSET
+    return {dest for dest, value in vars(parser.parse_args(argv)).items()
+            if value is not _UNSET and value is not None}
+
+
+def check_columns(frame, args, source: str, options: Sequence[str],
+                  optional: Sequence[str] = ()) -> None:
+    """Every column that the column ``options`` (``"--user-col"``...) name is in ``frame``
+    (read from ``source``, e.g. ``"--orders orders.csv"``), or a DataError naming the option,
+    the column, the columns there are, and the closest one. An option in ``optional`` left at
+    its default may name a column that is absent (the feature it feeds is then skipped)."""
+    import difflib
+
+    given = getattr(args, "given", set())
+    for option in options:
+        dest = option.lstrip("-").replace("-", "_")
+        value = getattr(args, dest, None)
+        if value in (None, "") or (option in optional and dest not in given):
+            continue
+        for column in [c.strip() for c in str(value).split(",") if c.strip()]:
+            if column not in frame.columns:
+                close = difflib.get_close_matches(column, [str(c) for c in frame.columns], 1)
+                hint = f" Did you mean {option} {close[0]}?" if close else ""
+                raise DataError(
+                    f"{option} {column!r}: {source} has no such column; its columns are "
+                    f"{list(frame.columns)}.{hint}")
+
+
+def refuse_unused_options(args, options: Sequence[str], why: str) -> None:
+    """A column option given on the command line where it names no column of anything read
+    (``--user-col`` with a built-in data set): a DataError, never a silent no-op."""
+    given = getattr(args, "given", set())
+    used = [o for o in options if o.lstrip("-").replace("-", "_") in given]
+    if used:
+        raise DataError(f"{', '.join(used)} given, but {why}; leave "
+                        f"{'it' if len(used) == 1 else 'them'} out.")
 
 
 class Terminated(BaseException):

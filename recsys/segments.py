@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._amounts import parse_amounts
 from ._arrays import unique
 from ._frames import as_pandas
 from ._ids import clean_ids
@@ -118,15 +119,14 @@ def rfm(
     if not keep.any():
         raise DataError(f"rfm: no order is on or before as_of={as_of}.")
     if amount is not None:
-        spend = pd.to_numeric(orders[amount], errors="coerce").to_numpy(np.float64)
+        spend = parse_amounts(orders[amount], amount)
     elif price in orders.columns and quantity in orders.columns:
-        spend = (pd.to_numeric(orders[price], errors="coerce") *
-                 pd.to_numeric(orders[quantity], errors="coerce")).to_numpy(np.float64)
+        spend = parse_amounts(orders[price], price) * parse_amounts(orders[quantity], quantity)
     elif price in orders.columns:
-        spend = pd.to_numeric(orders[price], errors="coerce").to_numpy(np.float64)
+        spend = parse_amounts(orders[price], price)
     else:
         spend = np.ones(len(orders))
-    spend = np.nan_to_num(spend)[keep]
+    spend = spend[keep]
     codes, customers = pd.factorize(orders[customer].to_numpy()[keep], sort=True)
     order_codes = pd.factorize(orders[order].to_numpy()[keep])[0]
     n = len(customers)

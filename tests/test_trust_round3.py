@@ -191,3 +191,49 @@ def test_times_in_several_zones_all_zoned_read_as_utc():
     data = recsys.Interactions.from_frame(
         _log(["2024-03-30 10:00+01:00", "2024-04-01 10:00+02:00"]), timestamp="t")
     assert [str(t)[:16] for t in data.timestamps] == ["2024-03-30T09:00", "2024-04-01T08:00"]
+
+
+# ---------------------------------------------------------------------- amounts
+def _orders(prices):
+    n = len(prices)
+    return pd.DataFrame({"customer_id": np.arange(n) % 3, "order_id": np.arange(n),
+                         "timestamp": pd.date_range("2024-01-01", periods=n, freq="D"),
+                         "price": prices, "quantity": [2] * n})
+
+
+@pytest.mark.parametrize("written", [
+    ["12,50 €", "3,00 €", "1.234,50 €", "7,25 €"],    # decimal comma, points for thousands
+    ["£12.50", "£3.00", "£1,234.50", "£7.25"],        # decimal point, commas for thousands
+    ["12.5", "3", "1234.5", "7.25"],                  # plain text numbers
+])
+def test_rfm_reads_amounts_written_as_text_like_numbers(written):
+    from recsys.segments import rfm
+
+    expected = rfm(_orders([12.5, 3.0, 1234.5, 7.25]))
+    got = rfm(_orders(written))
+    assert np.allclose(got["monetary"], expected["monetary"]) and got["monetary"].sum() > 0
+
+
+@pytest.mark.parametrize(("written", "word"), [
+    (["1,234", "2,500", "3,000", "4,125"], "ambiguous"),
+    (["12.50", "oops", "3", "4"], "not amounts"),
+    (["12,5", "3.5", "3", "4"], "one way"),
+    (["12.5", None, "3", "4"], "missing"),
+])
+def test_rfm_refuses_amounts_it_cannot_read_for_sure(written, word):
+    from recsys.segments import rfm
+
+    with pytest.raises(DataError, match=word):
+        rfm(_orders(written))
+
+
+def test_the_readout_reads_amounts_like_rfm():
+    from recsys.experiment import analyze
+
+    orders = _orders(["12,50", "3,00", "1.234,50", "7,25"]).assign(
+        timestamp=pd.date_range("2024-02-01", periods=4, freq="D"))
+    assignments = pd.DataFrame({"customer_id": [0, 1, 2, 3], "group": ["treatment", "control"] * 2})
+    numeric = orders.assign(price=[12.5, 3.0, 1234.5, 7.25])
+    a = analyze(assignments, orders, "2024-02-01", "2024-03-01", by_segment=False)
+    b = analyze(assignments, numeric, "2024-02-01", "2024-03-01", by_segment=False)
+    assert a.arms.equals(b.arms)

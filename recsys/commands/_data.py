@@ -51,16 +51,26 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seed", type=int, default=0, help="seed of the synthetic shop")
 
 
+#: the column options of --orders and of --products
+ORDER_COLUMNS = ("--user-col", "--item-col", "--basket-col", "--time-col", "--weight-col")
+PRODUCT_COLUMNS = ("--product-id-col", "--name-col", "--text-cols", "--category-cols",
+                   "--numeric-cols")
+
+
 def load_data(args) -> ShopData:
     """The ShopData the options describe."""
-    from ..cli import read_frame
+    from ..cli import check_columns, read_frame, refuse_unused_options
     from ..data import Interactions
 
+    if not args.products:
+        refuse_unused_options(args, PRODUCT_COLUMNS, "these options name columns of a --products "
+                              "file, and none is read (a built-in data set has its own)")
     if args.orders:
         if args.dataset:
             raise DataError("pass --dataset or --orders, not both.")
         orders = read_frame(args.orders, args.sep,
                             [args.user_col, args.item_col, *column_list(args.basket_col)])
+        check_columns(orders, args, f"--orders {args.orders}", ORDER_COLUMNS)
         interactions = Interactions.from_frame(
             orders, user=args.user_col, item=args.item_col, basket=basket_columns(args.basket_col),
             timestamp=args.time_col, weight=args.weight_col, date_format=args.date_format,
@@ -71,6 +81,9 @@ def load_data(args) -> ShopData:
         return ShopData(orders=orders, products=products, interactions=interactions,
                         items=items, name=args.orders)
     dataset = args.dataset or "synthetic"
+    refuse_unused_options(args, (*ORDER_COLUMNS, "--time-unit", "--date-format"),
+                          f"these options describe an --orders file, and the built-in "
+                          f"data set {dataset!r} is read with its own columns")
     if dataset == "synthetic":
         return make_shop(seed=args.seed)
     if dataset == "online-retail":
@@ -98,11 +111,13 @@ def order_columns(args) -> tuple[str, str | None, str | None]:
 def _read_products(args):
     """The product table (its id column as ``product_id`` and its display names as ``name``,
     what campaign reasons and constraints read) and its content features."""
-    from ..cli import read_frame
+    from ..cli import check_columns, read_frame
     from ..features import ItemFeatures
 
     id_col = args.product_id_col or args.item_col
     products = read_frame(args.products, args.sep, [id_col])
+    check_columns(products, args, f"--products {args.products}", PRODUCT_COLUMNS[1:],
+                  optional=("--name-col",))
     if id_col not in products.columns:
         option = "--product-id-col" if args.product_id_col else "--item-col (or --product-id-col)"
         raise DataError(f"--products has no column {id_col!r} (the {option}); it has "

@@ -5,8 +5,14 @@ from __future__ import annotations
 import sys
 import warnings
 
-from ..cli import command, read_frame, write_frame, write_text
-from ._data import SEP_HELP
+from ..cli import check_columns, command, read_frame, write_frame, write_text
+from ..data import basket_keys
+from ._data import SEP_HELP, column_list
+
+COLUMNS = ("--user-col", "--item-col", "--basket-col", "--time-col", "--amount-col",
+           "--price-col", "--quantity-col")
+#: the column that holds the order key made of several --basket-col columns
+ORDER_KEY = "__order__"
 
 
 def configure(parser) -> None:
@@ -25,7 +31,8 @@ def configure(parser) -> None:
     columns.add_argument("--item-col", default="product_id",
                          help="product id, for the picked-product rate (product_id)")
     columns.add_argument("--basket-col", default="order_id",
-                         help="order id (order_id; if absent, each distinct time is an order)")
+                         help="order id, or several columns that together make an order "
+                              "(order_id; if absent, each distinct time is an order)")
     columns.add_argument("--time-col", default="timestamp", help="order time (timestamp)")
     columns.add_argument("--amount-col", default=None,
                          help="revenue per line (default: --price-col x --quantity-col)")
@@ -52,11 +59,17 @@ def run(args) -> int:
 
     assignments = read_frame(args.assignments, args.sep, ["customer_id"])
     orders = read_frame(args.orders, args.sep, [args.user_col, args.item_col])
+    check_columns(orders, args, f"--orders {args.orders}", COLUMNS,
+                  optional=("--item-col", "--basket-col", "--price-col", "--quantity-col"))
+    order_key = column_list(args.basket_col)
+    if len(order_key) > 1:  # several columns make an order (customer + day): one key of them
+        orders = orders.assign(**{ORDER_KEY: basket_keys(orders, order_key)})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SampleRatioMismatchWarning)
         result = analyze(
             assignments, orders, args.start, args.end, customer=args.user_col,
-            order=args.basket_col, timestamp=args.time_col, item=args.item_col,
+            order=ORDER_KEY if len(order_key) > 1 else args.basket_col,
+            timestamp=args.time_col, item=args.item_col,
             amount=args.amount_col, price=args.price_col, quantity=args.quantity_col,
             control=args.control, by_segment=not args.no_segments,
             revenue_cap=args.revenue_cap, alpha=args.alpha)

@@ -130,6 +130,7 @@ def run(args) -> int:
 
     shop = load_data(args)
     orders, products = shop.orders, shop.products
+    _check_product_options(args, products)  # before any fitting: a typo fails in a second
     customer, _, timestamp = columns = order_columns(args)
     # segments only when asked for, or when the orders have the order ids and times for them
     table = customer_segments(shop, args.as_of, columns, required=bool(args.segment))
@@ -184,6 +185,23 @@ def run(args) -> int:
     names = item_names(products)
     print("top products: " + "; ".join(f"{names.get(i, i)} ({n:,})" for i, n in s["top_products"][:5]))
     return 0
+
+
+def _check_product_options(args, products) -> None:
+    """--available-col, and --category-col when a category cap uses it, name columns of the
+    product table (or there is none to name them in)."""
+    from ..cli import check_columns
+
+    options = ["--available-col"]
+    if args.category_cap is not None or "category_col" in getattr(args, "given", ()):
+        options.append("--category-col")
+    named = [o for o in options if getattr(args, o[2:].replace("-", "_"))]
+    if not named:
+        return
+    if products is None:
+        raise DataError(f"{' and '.join(named)} name columns of the product table; pass "
+                        f"--products with those columns.")
+    check_columns(products, args, "the product table (--products)", named)
 
 
 def _again(args, shop) -> dict:

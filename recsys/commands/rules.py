@@ -7,7 +7,7 @@ import time
 
 import pandas as pd
 
-from ..cli import command, progress_enabled, read_frame, write_frame
+from ..cli import check_columns, command, progress_enabled, read_frame, refuse_unused_options, write_frame
 from ..exceptions import DataError, InvalidParameterError
 from ..reasons import item_names
 from ._data import SEP_HELP, basket_columns, column_list
@@ -66,13 +66,15 @@ def _load(args):
         return read_fimi(args.fimi), names
     if args.orders:
         frame = read_frame(args.orders, args.sep, [args.item_col, *column_list(args.basket_col)])
+        check_columns(frame, args, f"--orders {args.orders}",
+                      ("--item-col", "--basket-col", "--name-col"))
         data = Interactions.from_frame(frame, user=None, item=args.item_col,
                                        basket=basket_columns(args.basket_col))
         if args.name_col:
-            if args.name_col not in frame.columns:
-                raise DataError(f"--name-col {args.name_col!r} is not a column of {args.orders}.")
             names = item_names(frame, args.item_col, args.name_col)
         return data, names
+    refuse_unused_options(args, ("--item-col", "--basket-col", "--name-col"),
+                          "these options name columns of --orders, and no --orders file is read")
     shop = read_online_retail(args.data_path) if args.dataset == "online-retail" else make_shop()
     return shop.interactions, item_names(shop.products)
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._ids import as_id_kind
-from ..cli import command, parse_params, progress_enabled, read_frame, write_frame
+from ..cli import (
+    check_columns,
+    command,
+    parse_params,
+    progress_enabled,
+    read_frame,
+    refuse_unused_options,
+    write_frame,
+)
 from ..exceptions import InvalidParameterError
 from ..models.base import fit_model
 from ._data import add_data_options, load_data
@@ -88,12 +96,14 @@ def run_recommend(args) -> int:
                                            args.basket.split(",")], k=args.k,
                                           on_unknown=args.on_unknown)
     else:
+        if not args.users_file:
+            refuse_unused_options(args, ("--user-col",), "it names a column of --users-file, "
+                                  "and no such file is read")
         if args.all_users:
             users = model.users_.ids
         elif args.users_file:
             frame = read_frame(args.users_file, args.sep, [args.user_col])
-            if args.user_col not in frame.columns:
-                raise InvalidParameterError(f"{args.users_file} has no column {args.user_col!r}.")
+            check_columns(frame, args, f"--users-file {args.users_file}", ("--user-col",))
             users = frame[args.user_col].to_numpy()
         else:
             users = np.array([as_id_kind(x, model.users_.kind) for x in args.users.split(",")])

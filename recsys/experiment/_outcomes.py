@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._amounts import parse_amounts
 from .._arrays import in_sorted, unique
 from .._ids import clean_ids
 from ..data import parse_timestamps
@@ -82,11 +83,7 @@ def _order_counts(lines: pd.DataFrame, cols: OrderColumns, customer: np.ndarray,
 def _line_amounts(lines: pd.DataFrame, cols: OrderColumns, notes: list[str]) -> np.ndarray | None:
     """Spend per line: ``amount``, else ``price * quantity``, else ``price``; None without one."""
     def numbers(name: str) -> np.ndarray:
-        values = pd.to_numeric(lines[name], errors="coerce").to_numpy(dtype=np.float64)
-        if not np.isfinite(values).all():
-            raise DataError(f"column {name!r} has {int((~np.isfinite(values)).sum())} value(s) "
-                            f"that are not finite numbers in the window; fix or drop them.")
-        return values
+        return parse_amounts(lines[name], name)
 
     if cols.amount is not None:
         if cols.amount not in lines.columns:
