@@ -5,9 +5,13 @@ distinct orders) and **monetary** (total spend). Each becomes a score from 1 to 
 
 .. math:: \mathrm{score} = \lceil 5\,p \rceil
 
-where :math:`p` is the customer's percentile rank among all customers (``rank / n`` with
-ties given their average rank, so equal values get equal scores). Recency is ranked in
-reverse: the most recent customers score 5.
+where :math:`p` is the customer's percentile rank among all customers (``rank / n``), ties
+given the lowest rank of their group: equal values get equal scores, and a value most
+customers share scores as low as its place allows (in a shop where most customers bought
+once, "bought once" scores F = 1, not a middling 3, so segments then follow recency:
+new, promising, about to sleep, hibernating, lost). Recency is ranked in reverse: the most
+recent customers score 5. The table's ``attrs["notes"]`` says when one value holds most
+customers of a score, so a reader knows that score separates little.
 
 Named segments follow the usual R x F grid (M is reported, not used to name):
 
@@ -57,8 +61,28 @@ def segment_of(r: np.ndarray, f: np.ndarray) -> np.ndarray:
 
 
 def _score(values: np.ndarray, reverse: bool = False) -> np.ndarray:
-    ranks = pd.Series(-values if reverse else values).rank(method="average", pct=True)
+    ranks = pd.Series(-values if reverse else values).rank(method="min", pct=True)
     return np.clip(np.ceil(ranks.to_numpy() * 5 - 1e-9), 1, 5).astype(np.int64)
+
+
+#: a value held by more than this share of customers makes its score say little
+_TIED = 0.5
+
+
+def _tie_notes(**columns: np.ndarray) -> list[str]:
+    """What to tell the reader of an RFM table: each measure one value of which holds most
+    customers (a shop of one-time buyers: frequency)."""
+    notes = []
+    for name, values in columns.items():
+        if not len(values):
+            continue
+        common, counts = np.unique(values, return_counts=True)
+        share = counts.max() / len(values)
+        if share > _TIED:
+            notes.append(f"{name}: {share:.0%} of customers share one value "
+                         f"({common[counts.argmax()]:g}), so its score separates them little; "
+                         f"the segments then follow the other scores")
+    return notes
 
 
 def rfm(
@@ -101,8 +125,8 @@ def rfm(
     >>> rfm(orders, as_of="2024-03-02")[["customer_id", "recency_days", "frequency", "r", "f"]]
        customer_id  recency_days  frequency  r  f
     0            1           1.0          2  5  5
-    1            2          30.0          1  4  3
-    2            3         275.0          1  2  3
+    1            2          30.0          1  4  2
+    2            3         275.0          1  2  2
     """
     orders = as_pandas(orders, "rfm: orders")
     needed = [customer, order, timestamp] + ([amount] if amount else [])
@@ -136,7 +160,7 @@ def rfm(
     monetary = np.bincount(codes, weights=spend, minlength=n)
     recency = (edge.view(np.int64) - last) / DAY_NS
     r, f, m = _score(recency, reverse=True), _score(frequency), _score(monetary)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         customer: customers,
         "recency_days": recency,
         "frequency": frequency,
@@ -145,6 +169,8 @@ def rfm(
         "rfm": [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
         "segment": segment_of(r, f).astype(str),
     })
+    table.attrs["notes"] = _tie_notes(frequency=frequency, recency_days=np.round(recency))
+    return table
 
 
 def behaviour_clusters(

@@ -206,13 +206,14 @@ def test_rfm_scores_equal_a_hand_computation():
     # recency: a 2, b 31, c 184, d 7, e 367 days -> reversed ranks a5 d4 b3 c2 e1 -> pct /5
     assert table["recency_days"].round(0).to_dict() == {"a": 2, "b": 31, "c": 184, "d": 7, "e": 367}
     assert table["r"].to_dict() == {"a": 5, "b": 3, "c": 2, "d": 4, "e": 1}
-    # frequency: a 3, b 2, c 1, d 1, e 1 (two lines, one order) -> ranks: c,d,e tie at 2 (pct .4)
+    # frequency: a 3, b 2, c 1, d 1, e 1 (two lines, one order) -> ranks: c,d,e tie at the
+    # lowest rank of their group, 1 (pct .2)
     assert table["frequency"].to_dict() == {"a": 3, "b": 2, "c": 1, "d": 1, "e": 1}
-    assert table["f"].to_dict() == {"a": 5, "b": 4, "c": 2, "d": 2, "e": 2}
+    assert table["f"].to_dict() == {"a": 5, "b": 4, "c": 1, "d": 1, "e": 1}
     # monetary: a 60, b 150, c 10, d 40, e 3 -> ranks e1 c2 d3 a4 b5
     assert table["m"].to_dict() == {"a": 4, "b": 5, "c": 2, "d": 3, "e": 1}
     assert table.loc["a", "rfm"] == "554" and table.loc["a", "segment"] == "champions"
-    assert table.loc["e", "segment"] == "hibernating"  # R1 F2
+    assert table.loc["e", "segment"] == "lost"  # R1 F1: one order, a year ago
     assert table.loc["c", "segment"] == "hibernating"  # R2 F2
 
 

@@ -237,3 +237,37 @@ def test_the_readout_reads_amounts_like_rfm():
     a = analyze(assignments, orders, "2024-02-01", "2024-03-01", by_segment=False)
     b = analyze(assignments, numeric, "2024-02-01", "2024-03-01", by_segment=False)
     assert a.arms.equals(b.arms)
+
+
+# ---------------------------------------------------------------------- RFM on one-time buyers
+def test_rfm_on_a_shop_of_one_time_buyers_names_segments_by_recency():
+    """99% bought once: they used to score a middling F = 3 ("at risk" for 40%, none "new"
+    or "lost"); now "bought once" is F = 1, so recency names them, and the table says why."""
+    from recsys.segments import rfm
+
+    rng = np.random.default_rng(0)
+    n = 2_000
+    customers = np.r_[np.arange(n), np.arange(20)]  # 20 of them came back once
+    days = rng.integers(0, 365, len(customers))
+    orders = pd.DataFrame({"customer_id": customers, "order_id": np.arange(len(customers)),
+                           "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(days, "D"),
+                           "price": 10.0, "quantity": 1})
+    table = rfm(orders)
+    once = table[table["frequency"] == 1]
+    assert (once["f"] == 1).all()
+    shares = once["segment"].value_counts(normalize=True)
+    assert shares.get("at risk", 0) == 0
+    assert shares.get("new", 0) > 0.1 and shares.get("lost", 0) > 0.1
+    assert any("frequency" in note for note in table.attrs["notes"])
+
+
+def test_the_segments_command_says_when_a_score_separates_little(tmp_path, capsys):
+    from recsys.cli import main
+
+    orders = pd.DataFrame({"customer_id": np.arange(300), "order_id": np.arange(300),
+                           "timestamp": pd.date_range("2024-01-01", periods=300, freq="D"),
+                           "product_id": "P1"})
+    orders.to_csv(tmp_path / "orders.csv", index=False)
+    assert main(["segments", "--orders", str(tmp_path / "orders.csv"), "--basket-col",
+                 "order_id", "--time-col", "timestamp"]) == 0
+    assert "note: frequency: 100% of customers share one value" in capsys.readouterr().out

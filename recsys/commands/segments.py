@@ -63,6 +63,8 @@ def run(args) -> int:
                   f"{part['frequency'].median():>8.0f}{part['monetary'].median():>11,.0f}")
         else:
             print(f"{name:<20}{0:>10}{0:>8.1%}")
+    for note in table.attrs.get("notes", []):
+        print(f"note: {note}")
     if args.clusters:
         _, profile = behaviour_clusters(table, n_clusters=args.clusters)
         print("\nbehavioural clusters (k-means on log recency, frequency, spend):")
