@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._ids import clean_ids
+from .._ids import clean_ids, preview
 from .._params import check_choice, check_int
 from .._ranking import chunk_slices
 from ..data import parse_date
@@ -143,6 +143,7 @@ def make_picks(
         _k_again(k_again, k) if again is not None else 0)
     check_choice("make_picks", "format", format, ("long", "wide"))
     audience = _audience(customers)
+    _check_known(model, audience)
     if salt is not None and control is None and arms is None:
         raise InvalidParameterError("make_picks: salt= goes with control= or arms= (a "
                                     "control group); pass one of them, or drop salt.")
@@ -228,6 +229,36 @@ def _audience(customers: Iterable) -> np.ndarray:
         raise DataError("make_picks: the audience is empty.")
     _, first = np.unique(audience, return_index=True)
     return audience[np.sort(first)]  # each customer once, in the order given
+
+
+#: warn when more than this share of the audience is unknown to the model
+UNKNOWN_WARNING = 0.5
+
+
+def _check_known(model: object, audience: np.ndarray) -> None:
+    """Warn when most of the audience is unknown to the model (they get back-fill only),
+    saying so plainly when the ids are of another type than the model's (none is known)."""
+    models = list(model.values()) if isinstance(model, Mapping) else [model]
+    fitted = [m for m in models if isinstance(m, Recommender) and m.is_fitted]
+    if not fitted or fitted[0].users_ is None or not len(fitted[0].users_):
+        return
+    users = fitted[0].users_
+    kind = "int" if audience.dtype.kind in "iu" else "str"
+    if kind != users.kind:
+        warnings.warn(
+            f"make_picks: the audience's customer ids are {kind}s (e.g. "
+            f"{preview(audience[:2].tolist())}) and the model's are {users.kind}s (e.g. "
+            f"{preview(users.ids[:2].tolist())}): no customer is known, every pick is "
+            f"back-fill. Convert the audience's ids to {users.kind} first.", UserWarning,
+            stacklevel=3)
+        return
+    unknown = int((users.to_index(audience, missing="mask") < 0).sum())
+    if unknown > UNKNOWN_WARNING * len(audience):
+        warnings.warn(
+            f"make_picks: {unknown:,} of {len(audience):,} customers ({unknown / len(audience):.0%}) "
+            f"are unknown to the model: they get back-fill picks only (popular products). Check "
+            f"that the audience and the model's data are the same shop and period.",
+            UserWarning, stacklevel=3)
 
 
 def _segments(segments: object) -> pd.Series | None:
