@@ -18,6 +18,7 @@ from .datasets import ShopData, make_grocery, make_shop, read_fimi, read_moviele
 from .evaluation import compare, evaluate
 from .exceptions import (
     DataError,
+    DataWarning,
     InvalidParameterError,
     NotFittedError,
     PersistenceError,
@@ -63,5 +64,5 @@ __all__ = [
     "campaign", "experiment", "metrics", "reasons", "rules", "segments", "split",
     # errors
     "RecsysError", "DataError", "UnknownIdError", "NotFittedError",
-    "InvalidParameterError", "UnsupportedError", "PersistenceError",
+    "InvalidParameterError", "UnsupportedError", "PersistenceError", "DataWarning",
 ]

@@ -68,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return int(run(args) or 0)
         except RecsysError as exc:
-            print(f"recsys {args.command}: error: {in_cli_words(str(exc))}", file=sys.stderr)
+            words = in_cli_words(str(exc), command_options(parser, args.command))
+            print(f"recsys {args.command}: error: {words}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
             discard_pending()
@@ -163,16 +164,29 @@ CLI_WORDS = (
      "items for them)."),
     ("Pass on_unknown='skip' to drop them from the baskets.",
      "Pass --on-unknown skip to drop them from the baskets."),
-    ("Pass the right names, e.g. from_frame(df, user='customer_id', item='product_id').",
-     "Name the columns: --user-col, --item-col (and --basket-col, --time-col, --weight-col)."),
+    ("timestamp='<column>' (--time-col on the command line)", "--time-col"),
+    ("with timestamp='<column>'", "with --time-col"),
 )
+#: the advice of a missing column: the command's own column options say it
+_NAME_COLUMNS = "Pass the right names, e.g. from_frame(df, user='customer_id', item='product_id')."
 
 
-def in_cli_words(message: str) -> str:
-    """A library error message with its Python advice said as command-line options."""
+def in_cli_words(message: str, options: Sequence[str] = ()) -> str:
+    """A library error message with its Python advice said as command-line options (the
+    command's own ``options``, where the advice names columns)."""
     for python, cli in CLI_WORDS:
         message = message.replace(python, cli)
+    columns = [o for o in options if o.endswith("-col")]
+    if _NAME_COLUMNS in message:
+        message = message.replace(_NAME_COLUMNS, f"Name the columns with {', '.join(columns)}."
+                                  if columns else "Check the file's columns.")
     return message
+
+
+def command_options(parser: argparse.ArgumentParser, command: str) -> list[str]:
+    """Every option string of ``command``."""
+    sub = parser._subparsers._group_actions[0].choices[command]  # noqa: SLF001
+    return [o for action in sub._actions for o in action.option_strings]  # noqa: SLF001
 
 
 # ---------------------------------------------------------------------- shared helpers

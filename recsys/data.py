@@ -9,6 +9,7 @@ basket, when and how much, as read-only index arrays over shared id maps.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Literal
@@ -21,7 +22,7 @@ from ._arrays import dense_codes, locate, unique
 from ._frames import as_pandas
 from ._ids import clean_ids, is_scalar_id, preview
 from ._time import DAY_NS
-from .exceptions import DataError, InvalidParameterError, UnknownIdError
+from .exceptions import DataError, DataWarning, InvalidParameterError, UnknownIdError
 from .features import ItemFeatures
 
 __all__ = ["IdMap", "Interactions", "ItemFeatures"]
@@ -338,9 +339,11 @@ class Interactions:
         times = None if timestamp is None else parse_timestamps(df[timestamp], timestamp,
                                                                  date_format, dayfirst,
                                                                  time_unit)
-        return cls(item_index=item_index, items=item_map, user_index=user_index,
+        data = cls(item_index=item_index, items=item_map, user_index=user_index,
                    users=user_map, weights=weights, timestamps=times,
                    basket_index=basket_index, baskets=basket_map)
+        _warn_one_basket_each(data, user, basket_cols)
+        return data
 
     @classmethod
     def from_baskets(
@@ -460,6 +463,29 @@ class Interactions:
 
 
 # ---------------------------------------------------------------------- helpers
+#: from this many orders on, a log where every customer has exactly one is worth a word
+ONE_ORDER_EACH_FROM = 100
+
+
+def _warn_one_basket_each(data: Interactions, user: str | None, basket: list[str]) -> None:
+    """Warn when every customer id has exactly one order: a marketplace's per-order customer
+    id (the person is another id, in the customers table) looks just like this, and personal
+    models then learn nothing about anyone."""
+    if data.user_index is None or data.basket_index is None:
+        return
+    n_baskets = data.n_baskets
+    if n_baskets < ONE_ORDER_EACH_FROM or data.n_users != n_baskets:
+        return
+    pairs = unique(data.user_index.astype(np.int64) * n_baskets + data.basket_index)
+    if len(pairs) == n_baskets:  # each customer id in one order, each order one customer
+        warnings.warn(
+            f"every one of the {data.n_users:,} customer ids in {user!r} has exactly one order "
+            f"({' + '.join(basket)}). If the id changes with every order (some marketplaces "
+            f"export a per-order customer id), join the customers table to get each person's "
+            f"id first; as it is, personal picks equal a cart's or popularity.",
+            DataWarning, stacklevel=3)
+
+
 def _row_selection(mask: object, n: int) -> np.ndarray:
     """A boolean mask of ``n`` entries, or row positions in ``0..n-1`` (each of
     :meth:`Interactions.select`'s two forms), else a DataError saying which rule broke."""
@@ -650,7 +676,8 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp",
         raise
     except (ValueError, TypeError, OverflowError) as exc:
         raise DataError(
-            f"timestamp column {name!r} could not be read as times ({exc}). "
+            f"timestamp column {name!r} could not be read as times "
+            f"({str(exc).splitlines()[0].rstrip(' .:')}). "
             f"Pass datetime64 values, ISO strings like '2011-12-09 12:50', or epoch seconds."
         ) from None
     parsed = pd.Series(parsed)

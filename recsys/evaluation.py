@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from ._arrays import unique
 from ._ids import preview
 from ._params import check_float, check_int
 from .data import Interactions
-from .exceptions import DataError, InvalidParameterError
+from .exceptions import DataError, DataWarning, InvalidParameterError
 from .features import ItemFeatures
 from .metrics import (
     RANKING_METRICS,
@@ -89,7 +90,22 @@ def _prepare(models, train, test, items, test_users):
             raise DataError("evaluate: no test user appears in train; use test_users='all'.")
     elif test_users != "all":
         raise InvalidParameterError("evaluate: test_users must be 'known' or 'all'.")
+    _warn_if_few(test)
     return named, test
+
+
+#: below this many test customers, metrics are noise and evaluate says so
+FEW_TEST_CUSTOMERS = 30
+
+
+def _warn_if_few(test: Interactions) -> None:
+    n = len(unique(test.user_index))
+    if n < FEW_TEST_CUSTOMERS:
+        warnings.warn(
+            f"evaluate: only {n} test customer(s) are scored; with so few, the metrics and "
+            f"their intervals say little and a model's rank among others is chance. Use a "
+            f"longer test period (--test-days), or a split over more customers.",
+            DataWarning, stacklevel=4)
 
 
 def _per_user(model, train, test, ks, metrics, exclude_seen, options):

@@ -31,6 +31,7 @@ __all__ = [
     "UnsupportedError",
     "PersistenceError",
     "SampleRatioMismatchWarning",
+    "DataWarning",
 ]
 
 
@@ -82,3 +83,9 @@ class PersistenceError(RecsysError, ValueError):
 class SampleRatioMismatchWarning(UserWarning):
     """An experiment's arm sizes differ from the planned shares by more than chance allows:
     the assignment or the data is broken, and the readout is not to be trusted."""
+
+
+class DataWarning(UserWarning):
+    """The data is valid but of a shape that makes results say little: every customer with
+    one order (a per-order customer id?), a test set of a handful of customers. The message
+    names the likely cause and the fix."""

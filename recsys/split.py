@@ -77,11 +77,16 @@ def temporal_split(
 
 
 def leave_last_out(
-    data: Interactions, n: int = 1, *, by: Literal["time", "basket"] = "time",
+    data: Interactions, n: int = 1, *, by: Literal["auto", "time", "basket"] = "auto",
     last_days: float | None = None, share: float | None = None,
 ) -> tuple[Interactions, Interactions]:
     """Per user, the last ``n`` interactions (``by="time"``) or the last basket
     (``by="basket"``, the next-basket protocol) go to test.
+
+    ``by="auto"`` (the default, as ``recsys evaluate --split leave-last``): the last basket
+    when the data has baskets and neither ``n`` nor ``share`` asks for interactions, else the
+    last ``n`` interactions. (Before 0.2 the default was ``"time"``: one order line of the
+    last basket went to test and its other lines stayed in train.)
 
     ``share`` (with ``by="time"``; replaces ``n``): the newest ``share`` of each user's
     interactions, ``floor(share * count)`` of them and at least one (the "last 20% per user"
@@ -107,8 +112,10 @@ def leave_last_out(
     >>> test.to_frame()["user_id"].tolist()  # user 2's last basket is older than 30 days
     [1]
     """
-    check_choice("leave_last_out", "by", by, ("time", "basket"))
+    check_choice("leave_last_out", "by", by, ("auto", "time", "basket"))
     n = check_int("leave_last_out", "n", n, minimum=1)
+    if by == "auto":
+        by = "basket" if data.basket_index is not None and n == 1 and share is None else "time"
     check_float("leave_last_out", "last_days", last_days, minimum=0, exclusive_min=True,
                 allow_none=True)
     check_float("leave_last_out", "share", share, minimum=0, maximum=1, exclusive_min=True,
@@ -270,7 +277,7 @@ def validation_split(data: Interactions, share: float = 0.1, *, random_state: in
     inner, held = data.select(~is_held), data.select(is_held)
     if data.user_index is None or len(returning_customers(inner, held)) >= min_customers:
         return inner, held
-    return leave_last_out(data, n=1)
+    return leave_last_out(data, n=1, by="time")
 
 
 def returning_customers(train: Interactions, test: Interactions) -> np.ndarray:

@@ -55,7 +55,7 @@ def test_temporal_split_partitions_without_leaks(data, day):
 @settings(max_examples=60, deadline=None)
 @given(logs(), st.integers(1, 3))
 def test_leave_last_out_takes_each_users_latest(data, n):
-    train, test = leave_last_out(data, n=n)
+    train, test = leave_last_out(data, n=n, by="time")
     partitions(data, train, test)
     counts = np.bincount(data.user_index, minlength=data.n_users)
     test_counts = np.bincount(test.user_index, minlength=data.n_users)
@@ -165,3 +165,17 @@ def test_leave_last_out_share_holds_out_the_newest_share_of_each_user(counts, sh
         out = test.timestamps[test.user_index == test.users.to_index([user])[0]] \
             if held[user] else np.array([], "datetime64[ns]")
         assert len(out) == 0 or kept.max() < out.min()
+
+
+def test_python_and_the_command_line_hold_out_the_same_by_default():
+    """leave_last_out() and `recsys evaluate --split leave-last` both hold out each customer's
+    last basket when there are baskets (one order line of it, before)."""
+    import recsys
+    from recsys.commands.evaluate import split_data
+
+    shop = recsys.make_shop(n_customers=120, n_products=30, seed=2)
+    _, test = leave_last_out(shop.interactions)
+    assert (test.to_frame().groupby("user_id")["basket_id"].nunique() == 1).all()
+    assert test.to_frame().groupby("user_id").size().max() > 1  # whole baskets, not one line
+    _, cli_test = split_data(shop.interactions, "leave-last", 30)
+    assert cli_test.to_frame().equals(test.to_frame())

@@ -271,3 +271,60 @@ def test_the_segments_command_says_when_a_score_separates_little(tmp_path, capsy
     assert main(["segments", "--orders", str(tmp_path / "orders.csv"), "--basket-col",
                  "order_id", "--time-col", "timestamp"]) == 0
     assert "note: frequency: 100% of customers share one value" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------- degenerate data, words
+def test_a_per_order_customer_id_is_named_at_build_time():
+    orders = pd.DataFrame({"customer_id": np.arange(300), "product_id": np.arange(300) % 17,
+                           "order_id": np.arange(300) + 10_000})
+    with pytest.warns(recsys.DataWarning, match="per-order customer id"):
+        recsys.Interactions.from_frame(orders, user="customer_id", item="product_id",
+                                       basket="order_id")
+
+
+def test_a_handful_of_test_customers_is_named_by_evaluate():
+    shop = recsys.make_shop(n_customers=200, n_products=30, seed=1)
+    train, test = recsys.split.temporal_split(shop.interactions, last_days=30)
+    few = test.select(np.isin(test.user_index, np.unique(test.user_index)[:6]))
+    with pytest.warns(recsys.DataWarning, match=r"only \d test customer"):
+        recsys.evaluate([recsys.Popularity()], train, few, k=5, n_bootstrap=0)
+
+
+def test_picks_that_leave_every_list_empty_exit_1(tmp_path, capsys):
+    from recsys.cli import main
+
+    code = main(["picks", "--out", str(tmp_path / "p.csv"), "--price-max", "0.0001", "-k", "3",
+                 "--model", "Popularity"])
+    assert code == 1 and "no customer got a single pick" in capsys.readouterr().err
+
+
+def test_the_planning_baseline_counts_repeat_orders_only():
+    """A shop of one-time buyers: a customer whose first order falls in the window is no
+    conversion of a mail sent to existing customers."""
+    from types import SimpleNamespace
+
+    from recsys.commands.picks import _baseline_rate
+
+    n_old, n_new = 1_000, 1_000
+    times = np.r_[np.full(n_old, np.datetime64("2024-01-10")),   # old customers, once
+                  np.full(n_new, np.datetime64("2024-03-25")),   # new ones, in the window
+                  np.full(50, np.datetime64("2024-03-26"))]      # 50 old ones came back
+    customers = np.r_[np.arange(n_old), n_old + np.arange(n_new), np.arange(50)]
+    orders = pd.DataFrame({"customer_id": customers, "product_id": customers % 9,
+                           "order_id": np.arange(len(customers)), "timestamp": times})
+    shop = SimpleNamespace(interactions=recsys.Interactions.from_frame(
+        orders, user="customer_id", item="product_id", basket="order_id", timestamp="timestamp"))
+    args = SimpleNamespace(baseline_rate=None, measure_days=14)
+    rate = _baseline_rate(args, shop, pd.Series(np.arange(n_old + n_new)), "2024-04-01")
+    assert rate == pytest.approx(50 / n_old)  # was (50 + 1,000 new) / 2,000 = 52.5%
+
+
+def test_cli_messages_speak_options_not_python(tmp_path, capsys):
+    from recsys.cli import main
+
+    orders = pd.DataFrame({"customer_id": [1, 2, 3], "product_id": ["a", "b", "a"]})
+    orders.to_csv(tmp_path / "o.csv", index=False)
+    assert main(["evaluate", "--orders", str(tmp_path / "o.csv"), "--split", "leave-last",
+                 "--models", "Popularity"]) == 1
+    err = capsys.readouterr().err
+    assert "--time-col" in err and "timestamp=" not in err and "<column>" not in err

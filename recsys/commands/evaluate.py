@@ -63,7 +63,7 @@ def split_data(data, how: str, test_days: float):
             raise InvalidParameterError(
                 "--split leave-last needs times to know each customer's last purchases: pass "
                 "--time-col (the timestamp column of --orders), or use --split random.")
-        return leave_last_out(data, by="basket" if data.basket_index is not None else "time")
+        return leave_last_out(data)  # the last basket, or the last interaction without baskets
     return random_split(data, 0.2, random_state=0)
 
 

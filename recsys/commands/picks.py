@@ -184,6 +184,11 @@ def run(args) -> int:
         print("excluded: " + "; ".join(f"{k}: {v:,}" for k, v in excluded.items()))
     names = item_names(products)
     print("top products: " + "; ".join(f"{names.get(i, i)} ({n:,})" for i, n in s["top_products"][:5]))
+    if s["picks"] == 0:
+        raise DataError(
+            f"no customer got a single pick (the file {args.out} has no rows): the constraints "
+            f"left no product to pick{' and --no-backfill kept lists empty' if args.no_backfill else ''}"
+            f". Loosen them (see 'excluded' above), or check the product table.")
     return 0
 
 
@@ -298,8 +303,10 @@ def report_assignments(args, result, shop, as_of) -> None:
 
 
 def _baseline_rate(args, shop, customers, as_of) -> float | None:
-    """--baseline-rate, else the audience's share with an order in the last --measure-days."""
-    from .._arrays import in_sorted, unique
+    """--baseline-rate, else the repeat conversion of the audience over the last
+    --measure-days: of its customers who had ordered before that window, the share who
+    ordered again in it (a first order in the window is no repeat: counting those took a
+    shop of one-time buyers for one that converts 20 times better)."""
     from ..data import days_before, parse_date
 
     if args.baseline_rate is not None:
@@ -307,8 +314,16 @@ def _baseline_rate(args, shop, customers, as_of) -> float | None:
     data = shop.interactions
     if data.timestamps is None or data.users is None:
         return None
-    since = days_before(parse_date(as_of, "--as-of"), args.measure_days)
-    recent = unique(data.user_index[data.timestamps >= since])  # sorted, for in_sorted
+    edge = parse_date(as_of, "--as-of")
+    since = days_before(edge, args.measure_days)
+    times = data.timestamps
+    before, inside = times < since, (times >= since) & (times < edge)
+    had_ordered = np.bincount(data.user_index[before], minlength=data.n_users) > 0
+    came_back = np.bincount(data.user_index[inside], minlength=data.n_users) > 0
     audience = data.users.to_index(customers.to_numpy(), missing="mask")
-    rate = float(in_sorted(recent, audience[audience >= 0]).sum() / max(len(customers), 1))
+    audience = audience[audience >= 0]
+    eligible = audience[had_ordered[audience]]
+    if len(eligible) == 0:
+        return None
+    rate = float(came_back[eligible].mean())
     return rate if 0 < rate < 1 else None
