@@ -24,10 +24,16 @@ _PENDING: set[str] = set()
 
 
 def temporary_beside(target: str | os.PathLike) -> Path:
-    """A new empty temporary file in ``target``'s folder (the rename stays on one disk)."""
+    """A new empty temporary file in ``target``'s folder (the rename stays on one disk),
+    readable and writable by its owner only (mode 0600: outputs hold personal data). A folder
+    that does not exist is an error: a mistyped path never creates folders."""
     target = Path(target)
+    folder = target.parent
+    if not folder.is_dir():
+        what = "is a file" if folder.exists() else "does not exist"
+        raise DataError(f"cannot write {str(target)!r}: its folder {str(folder)!r} {what}. "
+                        f"Create the folder first (mkdir -p), or check the path.")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                         suffix=".part")
         _PENDING.add(name)

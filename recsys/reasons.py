@@ -19,7 +19,8 @@ import pandas as pd
 from ._ranking import Query
 from .models.base import Explanation
 
-__all__ = ["reason", "batch_reasons", "REASON_CODES", "reason_texts", "item_names"]
+__all__ = ["reason", "batch_reasons", "REASON_CODES", "reason_texts", "item_names",
+           "REASON_WORDING", "PLAYS_WORDING", "check_wording"]
 
 #: reason code -> what it means
 REASON_CODES = {
@@ -31,6 +32,49 @@ REASON_CODES = {
     "promoted": "a promoted product",
     "buy_again": "the customer bought it before (and, with a repurchase cycle, it is due)",
 }
+
+#: the text of each reason code; ``{item}``, ``{items}``, ``{terms}``, ``{segment}`` stand for
+#: the product, the rule's products, the shared attributes and the customer's segment. Pass
+#: ``wording={...}`` (``recsys picks --reason code=text``) to say it in the shop's words
+REASON_WORDING = {
+    "bought_item": "Because you bought {item}",
+    "bought_together": "Often bought with {items}",
+    "similar_attributes": "Like things you chose: {terms}",
+    "popular": "Popular with our customers",
+    "backfill": "Popular with {segment} customers",
+    "promoted": "Featured for you",
+}
+#: the wording of a play-count or viewing log ("listened to", not "bought")
+PLAYS_WORDING = {"bought_item": "Because you listened to {item}",
+                 "bought_together": "Often played with {items}"}
+_SLOTS = {"bought_item": "{item}", "bought_together": "{items}",
+          "similar_attributes": "{terms}", "backfill": "{segment}"}
+
+
+def check_wording(wording: Mapping[str, str] | None) -> dict[str, str]:
+    """The reason texts with ``wording``'s replacing the defaults, each checked: a known code,
+    text, and the code's one placeholder (``{item}`` for ``bought_item``...) exactly once.
+
+    >>> check_wording({"bought_item": "Because you watched {item}"})["bought_item"]
+    'Because you watched {item}'
+    """
+    from .exceptions import InvalidParameterError
+
+    texts = dict(REASON_WORDING)
+    for code, text in dict(wording or {}).items():
+        if code not in REASON_WORDING:
+            raise InvalidParameterError(
+                f"wording (--reason): unknown reason code {code!r}; the codes are "
+                f"{', '.join(REASON_WORDING)} (on the command line: --reason code=text).")
+        slot = _SLOTS.get(code)
+        if not isinstance(text, str) or (slot and text.count(slot) != 1) or (
+                not slot and "{" in text):
+            want = f"text holding {slot} once" if slot else "text without placeholders"
+            raise InvalidParameterError(
+                f"wording (--reason): {code!r} needs {want}, e.g. {REASON_WORDING[code]!r}; got {text!r}.")
+        texts[code] = text
+    return texts
+
 
 _BY_METHOD = {
     "item factors": "bought_item",
@@ -72,10 +116,12 @@ def _term(label: str) -> str:
     return str(label).split(":", 1)[-1].split("=", 1)[-1]
 
 
-def reason(explanation: Explanation, names: Mapping | None = None) -> tuple[str, str]:
+def reason(explanation: Explanation, names: Mapping | None = None,
+           wording: Mapping[str, str] | None = None) -> tuple[str, str]:
     """``(code, text)`` for one pick: ``("bought_item", "Because you bought red teapot")``.
 
-    ``names`` maps item ids to display names (product names).
+    ``names`` maps item ids to display names (product names); ``wording`` replaces texts of
+    :data:`REASON_WORDING` (:data:`PLAYS_WORDING` for play counts).
 
     Examples
     --------
@@ -83,21 +129,22 @@ def reason(explanation: Explanation, names: Mapping | None = None) -> tuple[str,
     >>> reason(e, {"P1": "red spotty teapot"})
     ('bought_item', 'Because you bought red spotty teapot')
     """
+    texts = check_wording(wording)
     code = _BY_METHOD.get(explanation.method, "popular")
     top = explanation.contributions[:2]
     if code == "bought_item" and top:
-        return code, f"Because you bought {_name(top[0][0], names)}"
+        return code, texts[code].replace("{item}", _name(top[0][0], names))
     if code == "bought_together" and top:
         label = top[0][0]
         antecedent = label[0] if isinstance(label, tuple) else [label]
         those = " and ".join(_name(i, names) for i in antecedent)
-        return code, f"Often bought with {those}"
+        return code, texts[code].replace("{items}", those)
     if code == "similar_attributes" and top:
         terms = ", ".join(_term(t) for t, _ in top)
-        return code, f"Like things you chose: {terms}"
+        return code, texts[code].replace("{terms}", terms)
     if code == "buy_again":
         return code, str(explanation.details.get("reason", "You bought this before"))
-    return "popular", "Popular with our customers"
+    return "popular", texts["popular"]
 
 
 # ---------------------------------------------------------------------- batches
@@ -127,32 +174,39 @@ def batch_reasons(model, user_index: np.ndarray, picks: np.ndarray,
 
 
 def reason_texts(codes: np.ndarray, anchors: np.ndarray, names: Mapping | None = None,
-                 segment: np.ndarray | None = None) -> np.ndarray:
-    """Printable text for each (code, anchor); ``segment`` (same shape) labels back-fill picks."""
+                 segment: np.ndarray | None = None,
+                 wording: Mapping[str, str] | None = None) -> np.ndarray:
+    """Printable text for each (code, anchor); ``segment`` (same shape) labels back-fill picks;
+    ``wording`` replaces texts of :data:`REASON_WORDING`."""
+    texts = check_wording(wording)
     names = dict(names or {})
     flat_codes = pd.Series(np.asarray(codes, dtype=object).ravel(), dtype=object)
     flat_anchors = pd.Series(np.asarray(anchors, dtype=object).ravel(), dtype=object)
-    out = pd.Series("Popular with our customers", index=flat_codes.index, dtype=object)
+    out = pd.Series(texts["popular"], index=flat_codes.index, dtype=object)
 
     def display(values: pd.Series) -> pd.Series:
         return values.map(names).fillna(values.astype(str)) if names else values.astype(str)
 
+    def fill(code: str, cells: pd.Series, values: pd.Series) -> None:
+        head, _, tail = texts[code].partition(_SLOTS[code])
+        out[cells] = head + values + tail
+
     cells = flat_codes == "bought_item"
-    out[cells] = "Because you bought " + display(flat_anchors[cells])
+    fill("bought_item", cells, display(flat_anchors[cells]))
     cells = flat_codes == "bought_together"
     if cells.any():
         exploded = flat_anchors[cells].explode()
-        joined = display(exploded).groupby(level=0).agg(" and ".join)
-        out[cells] = "Often bought with " + joined
+        fill("bought_together", cells, display(exploded).groupby(level=0).agg(" and ".join))
     cells = flat_codes == "similar_attributes"
-    out[cells] = "Like things you chose: " + flat_anchors[cells].astype(str).str.split(
-        ":", n=1).str[-1].str.split("=", n=1).str[-1]
-    out[flat_codes == "promoted"] = "Featured for you"
+    fill("similar_attributes", cells, flat_anchors[cells].astype(str).str.split(
+        ":", n=1).str[-1].str.split("=", n=1).str[-1])
+    out[flat_codes == "promoted"] = texts["promoted"]
     cells = flat_codes == "buy_again"  # the anchor is the whole text (cycle or count)
     out[cells] = flat_anchors[cells].astype(str)
     cells = flat_codes == "backfill"
     if segment is not None and cells.any():
         seg = pd.Series(np.asarray(segment, dtype=object).ravel(), dtype=object)[cells]
-        out[cells] = np.where(seg.isna() | (seg == ""), "Popular with our customers",
-                              "Popular with " + seg.astype(str) + " customers")
+        head, _, tail = texts["backfill"].partition("{segment}")
+        out[cells] = np.where(seg.isna() | (seg == ""), texts["popular"],
+                              head + seg.astype(str) + tail)
     return out.to_numpy().reshape(np.shape(codes))

@@ -70,7 +70,7 @@ BAD = [
     ("picks --out {d}/p.xlsx", 1, ".csv or .parquet"),
     ("rules --min-confidence 2", 1, "--min-confidence"),
     ("rules --min-support abc", 2, "--min-support"),
-    ("rules --max-len 0", 1, "max_len"),
+    ("rules --max-len 0", 1, "--max-len"),
     ("measure --assignments {d}/missing.csv --orders {d}/missing.csv --from 2026-01-01 "
      "--to 2026-02-01", 1, "no file"),
     ("demo --customers -5", 1, "n_customers"),

@@ -328,3 +328,58 @@ def test_cli_messages_speak_options_not_python(tmp_path, capsys):
                  "--models", "Popularity"]) == 1
     err = capsys.readouterr().err
     assert "--time-col" in err and "timestamp=" not in err and "<column>" not in err
+
+
+# ---------------------------------------------------------------------- outputs and wording
+def test_wide_parquet_picks_in_chunks_of_different_fill_are_one_file(tmp_path):
+    """The first chunk's customers are short of k (its last item columns all empty): later
+    chunks' filled columns used to break the Parquet writer (ArrowInvalid)."""
+    from recsys.campaign._output import Writer
+
+    writer = Writer(tmp_path / "w.parquet", "long")
+    writer.write(pd.DataFrame({"customer_id": [1], "item_2": [None]}))
+    writer.write(pd.DataFrame({"customer_id": [2], "item_2": ["P1"]}))
+    writer.write(pd.DataFrame({"customer_id": [3]}))
+    writer.close()
+    back = pd.read_parquet(tmp_path / "w.parquet")
+    assert back["customer_id"].tolist() == [1, 2, 3]
+    assert back["item_2"].tolist()[1] == "P1" and back["item_2"].isna().sum() == 2
+
+
+def test_reasons_in_the_shops_words():
+    from recsys.campaign import make_picks
+    from recsys.reasons import PLAYS_WORDING
+
+    shop = recsys.make_shop(n_customers=100, n_products=30, seed=3)
+    model = recsys.ItemKNN().fit(shop.interactions)
+    picks = make_picks(model, shop.interactions.users.ids[:10], k=3, products=shop.products,
+                       wording=PLAYS_WORDING).picks
+    personal = picks[picks["reason_code"] == "bought_item"]["reason"]
+    assert len(personal) and personal.str.startswith("Because you listened to ").all()
+    with pytest.raises(InvalidParameterError, match=r"\{item\}"):
+        make_picks(model, shop.interactions.users.ids[:2], wording={"bought_item": "Hi"})
+
+
+@pytest.mark.parametrize(("line", "option"), [
+    (["evaluate", "-k", "abc"], "-k"),
+    (["rules", "--max-len", "1"], "--max-len"),
+    (["picks", "--out", "{tmp}/no/such/folder/p.csv", "-k", "2", "--model", "Popularity"],
+     "no/such/folder"),
+    (["picks", "--out", "{tmp}/p.csv", "--reason", "bought_item=Hello", "--model",
+      "Popularity"], "--reason"),
+])
+def test_command_line_mistakes_exit_1_naming_the_option(tmp_path, capsys, line, option):
+    from recsys.cli import main
+
+    code = main([part.replace("{tmp}", str(tmp_path)) for part in line])
+    err = capsys.readouterr().err
+    assert code == 1 and option in err and "Traceback" not in err
+    assert not (tmp_path / "no").exists()
+
+
+def test_outputs_are_private_to_their_owner(tmp_path):
+    from recsys.cli import main
+
+    assert main(["picks", "--out", str(tmp_path / "p.csv"), "-k", "2", "--model",
+                 "Popularity"]) == 0
+    assert (tmp_path / "p.csv").stat().st_mode & 0o777 == 0o600

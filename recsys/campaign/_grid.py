@@ -347,7 +347,7 @@ def finish_picks(ctx: Context, opts: Options, staged: Staged, stats: Stats) -> p
         "score": grid.score[r, c].astype(np.float64),
         "source": _sources(ctx, grid, r, kind),
         "reason_code": codes.astype(str),
-        "reason": reason_texts(codes, anchors, opts.names, labels).astype(str),
+        "reason": reason_texts(codes, anchors, opts.names, labels, opts.wording).astype(str),
     })
     if opts.names:
         frame.insert(3, "name", pd.Series(item_ids).map(opts.names).to_numpy())

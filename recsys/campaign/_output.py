@@ -47,6 +47,15 @@ def to_wide(picks: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
     return wide.reset_index()
 
 
+def _nullable(schema):
+    """``schema`` with a column of nulls typed as text: a later chunk may fill it with ids or
+    reasons (a first chunk of customers short of k has an all-empty item_k)."""
+    import pyarrow as pa
+
+    return pa.schema([field.with_type(pa.string()) if pa.types.is_null(field.type) else field
+                      for field in schema])
+
+
 class Writer:
     """Appends chunks to a CSV or Parquet file (memory stays at one chunk), written beside the
     target and renamed over it by :meth:`close`; :meth:`abort` leaves the target untouched."""
@@ -86,11 +95,29 @@ class Writer:
             except ImportError:
                 raise DataError("writing Parquet needs pyarrow: python -m pip install pyarrow "
                                 "(or write .csv).") from None
-            table = pa.Table.from_pandas(frame, preserve_index=False)
             if self._parquet is None:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                table = table.cast(_nullable(table.schema))
                 self._parquet = pq.ParquetWriter(self._temporary, table.schema)
-            self._parquet.write_table(table.cast(self._parquet.schema))
+            else:  # every chunk in the first one's columns and types, empty ones included
+                table = self._conform(frame, pa)
+            self._parquet.write_table(table)
         self._first = False
+
+    def _conform(self, frame: pd.DataFrame, pa):
+        """A later chunk as a table of the file's schema: columns the chunk lacks are null,
+        a column of nulls takes the file's type; a column the file lacks is an error."""
+        schema = self._parquet.schema.to_arrow_schema() if hasattr(
+            self._parquet.schema, "to_arrow_schema") else self._parquet.schema
+        extra = [c for c in frame.columns if c not in schema.names]
+        if extra:
+            raise DataError(f"picks: a chunk has column(s) {extra} the file's first chunk had "
+                            f"not; write one file per format and model.")
+        frame = frame.reindex(columns=schema.names)
+        try:
+            return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of another type: as text
+            return pa.Table.from_pandas(frame, preserve_index=False).cast(schema, safe=False)
 
     def close(self) -> None:
         """Finish the file and put it in place of the target."""

@@ -17,7 +17,7 @@ from .._ranking import chunk_slices
 from ..data import parse_date
 from ..exceptions import DataError, InvalidParameterError
 from ..models.base import Recommender, check_fitted
-from ..reasons import item_names
+from ..reasons import check_wording, item_names
 from ._constraints import Constraint, Context
 from ._grid import Stats, chunk_picks, finish_picks, segment_popularity, stage_picks
 from ._output import CampaignResult, Writer, to_wide
@@ -40,6 +40,7 @@ class Options:
     show_progress: bool
     again: Recommender | None = None
     k_again: int = 0
+    wording: Mapping[str, str] | None = None
 
 
 def make_picks(
@@ -65,6 +66,7 @@ def make_picks(
     products_item: str = "product_id",
     again: Recommender | None = None,
     k_again: int = 3,
+    wording: Mapping[str, str] | None = None,
 ) -> CampaignResult:
     """k picks per customer under ``constraints``, each with a score, source and reason.
 
@@ -121,6 +123,10 @@ def make_picks(
         products; the rest of the k are the model's.
     k_again : int, default 3
         Replenishment picks per customer with ``again`` (at most ``k``).
+    wording : dict, optional
+        The reasons in the shop's words: reason code -> text, replacing
+        :data:`recsys.reasons.REASON_WORDING`'s (``{"bought_item": "Because you listened to
+        {item}"}``; :data:`recsys.reasons.PLAYS_WORDING` for play counts).
     rules : list of Constraint, optional
         The former name of ``constraints`` (deprecated: "rules" now means association
         rules only).
@@ -140,7 +146,7 @@ def make_picks(
         check_int("make_picks", "chunk_size", chunk_size, minimum=1), bool(backfill),
         _names(products, products_item) if names is None else names, _segments(segments), _as_of(as_of),
         show_progress, again,
-        _k_again(k_again, k) if again is not None else 0)
+        _k_again(k_again, k) if again is not None else 0, check_wording(wording))
     check_choice("make_picks", "format", format, ("long", "wide"))
     audience = _audience(customers)
     _check_known(model, audience)

@@ -74,7 +74,7 @@ def run(args) -> int:
     from ..report import evaluation_report
 
     start = time.perf_counter()
-    ks = [int(k) for k in str(args.k).split(",") if k.strip()]
+    ks = _cut_offs(args.k)
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     models = parse_models(args.models)
     shop = load_data(args)
@@ -109,3 +109,12 @@ def run(args) -> int:
         write_text(page, args.report)
         print(f"wrote {args.report}")
     return 0
+
+
+def _cut_offs(text: str) -> list[int]:
+    """``-k 5,10,20`` as whole numbers of at least 1, or a usage error naming ``-k``."""
+    parts = [part.strip() for part in str(text).split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and int(part) >= 1 for part in parts):
+        raise InvalidParameterError(f"-k takes cut-offs such as 10 or 5,10,20 (whole numbers "
+                                    f"of at least 1), got {text!r}.")
+    return [int(part) for part in parts]

@@ -53,6 +53,10 @@ def configure(parser) -> None:
     rules.add_argument("--previous-sends", default=None,
                        help="CSV of earlier sends: customer_id, product_id, sent_at")
     rules.add_argument("--cooldown-days", type=float, default=14)
+    parser.add_argument("--reason", action="append", metavar="CODE=TEXT", default=None,
+                        help="a reason in the shop's words (repeat), e.g. --reason "
+                             "'bought_item=Because you listened to {item}'; codes and "
+                             "placeholders: docs/campaigns.md")
     parser.add_argument("--no-backfill", action="store_true", help="do not top lists up to k")
     parser.add_argument("--format", choices=("long", "wide"), default="long",
                         help="long: a row per pick; wide: a row per customer (mail-merge)")
@@ -167,7 +171,8 @@ def run(args) -> int:
                             products=products,
                             segments=segments, backfill=not args.no_backfill, as_of=as_of,
                             chunk_size=args.chunk_size, out=args.out, format=args.format,
-                            show_progress=progress_enabled(args), **experiment)
+                            show_progress=progress_enabled(args),
+                            wording=_wording(args.reason), **experiment)
     if result.assignments is not None:
         report_assignments(args, result, shop, as_of)
         model = next(iter(model.values())) if isinstance(model, dict) else model
@@ -190,6 +195,18 @@ def run(args) -> int:
             f"left no product to pick{' and --no-backfill kept lists empty' if args.no_backfill else ''}"
             f". Loosen them (see 'excluded' above), or check the product table.")
     return 0
+
+
+def _wording(pairs: list[str] | None) -> dict[str, str]:
+    """``--reason code=text`` options as make_picks' ``wording``."""
+    wording = {}
+    for pair in pairs or []:
+        code, sep, text = pair.partition("=")
+        if not sep:
+            raise InvalidParameterError(f"--reason takes CODE=TEXT, e.g. 'bought_item=Because "
+                                        f"you listened to {{item}}'; got {pair!r}.")
+        wording[code.strip()] = text
+    return wording
 
 
 def _check_product_options(args, products) -> None:

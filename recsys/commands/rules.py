@@ -89,6 +89,10 @@ def run(args) -> int:
                                     f"{args.min_confidence:g}.")
     if args.metric not in RULE_METRICS:
         raise DataError(f"--metric must be one of {', '.join(RULE_METRICS)}; got {args.metric!r}.")
+    if args.max_len is not None and args.max_len < 2:
+        raise InvalidParameterError(f"--max-len {args.max_len}: a rule joins at least two "
+                                    f"products (one bought, one suggested); pass --max-len 2 "
+                                    f"or more.")
     start = time.perf_counter()
     data, names = _load(args)
     if args.update or args.save:
