@@ -40,7 +40,7 @@ def segment_popularity(model: Recommender, segments: pd.Series | None, allowed: 
         rows = np.flatnonzero(labels == label)
         counts = np.diff(seen[rows].tocsc().indptr).astype(np.float64)
         # within a segment, ties (and items the segment never bought) go by overall popularity
-        score = np.where(allowed, counts + overall / (overall.max() + 1.0), -1)
+        score = np.where(allowed, counts + overall / (max(overall.max(), 0) + 1.0), -1)
         ranked = np.argsort(-score, kind="stable")[:depth]
         lists[label] = ranked[score[ranked] > 0]
     return lists
