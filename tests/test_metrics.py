@@ -134,6 +134,7 @@ def ranx_scores(rankings, relevant, k, metrics):
     return ranx_evaluate(qrels, run, [f"{m}@{k}" for m in metrics], make_comparable=True)
 
 
+@pytest.mark.slow  # ranx compiles its numba kernels on first use: about 40 s
 @settings(max_examples=150, deadline=None)
 @given(runs(), st.integers(1, 10))
 def test_metrics_equal_ranx(data, k):

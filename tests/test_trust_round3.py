@@ -383,3 +383,19 @@ def test_outputs_are_private_to_their_owner(tmp_path):
     assert main(["picks", "--out", str(tmp_path / "p.csv"), "-k", "2", "--model",
                  "Popularity"]) == 0
     assert (tmp_path / "p.csv").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_command_line_says_which_unit_it_read_numeric_times_in(tmp_path, capsys):
+    from recsys.cli import main
+
+    pd.DataFrame({"customer_id": [1, 2, 1], "product_id": ["a", "b", "c"],
+                  "t": [1.6e9, 1.61e9, 1.62e9]}).to_csv(tmp_path / "o.csv", index=False)
+    assert main(["fit", "--model", "Popularity", "--orders", str(tmp_path / "o.csv"),
+                 "--time-col", "t", "--out", str(tmp_path / "m.npz")]) == 0
+    assert "read as epoch seconds (2020-09-13 .. 2021-05-03)" in capsys.readouterr().err
+
+
+def test_a_hybrid_given_bare_models_names_the_pairs(world):
+    shop, _ = world
+    with pytest.raises(InvalidParameterError, match=r"\(name, model\) pair"):
+        recsys.Hybrid(components=[recsys.ALS()]).fit(shop.interactions)

@@ -76,6 +76,7 @@ def load_data(args) -> ShopData:
             timestamp=args.time_col, weight=args.weight_col, date_format=args.date_format,
             time_unit=args.time_unit)
         if interactions.timestamps is not None:  # parsed once: segments and constraints reuse it
+            _say_how_numbers_were_read(orders[args.time_col], interactions.timestamps, args)
             orders = orders.assign(**{args.time_col: interactions.timestamps})
         products, items = _read_products(args) if args.products else (None, None)
         return ShopData(orders=orders, products=products, interactions=interactions,
@@ -89,6 +90,28 @@ def load_data(args) -> ShopData:
     if dataset == "online-retail":
         return read_online_retail(args.data_path)
     return read_movielens(args.data_path)
+
+
+def _say_how_numbers_were_read(column, times, args) -> None:
+    """A numeric --time-col read by its magnitude: say which unit was assumed and what span
+    it gave, so a wrong guess shows at once (stderr; the output stays clean)."""
+    import sys
+
+    import numpy as np
+    import pandas as pd
+
+    from ..data import EPOCH_UNITS
+
+    if not pd.api.types.is_numeric_dtype(column.dtype) or args.time_unit or args.date_format:
+        return
+    numbers = np.abs(column.to_numpy(dtype=np.float64))
+    bounds = [bound for bound, _, _ in EPOCH_UNITS]
+    unit = EPOCH_UNITS[int(np.searchsorted(bounds, np.nanmax(numbers), side="right"))][2] \
+        if len(numbers) else "seconds"
+    span = f"{pd.Timestamp(times.min()):%Y-%m-%d} .. {pd.Timestamp(times.max()):%Y-%m-%d}"
+    print(f"note: --time-col {args.time_col!r} holds numbers, read as epoch {unit} ({span}); "
+          f"pass --time-unit (or --date-format %Y%m%d) to read them otherwise.",
+          file=sys.stderr)
 
 
 def basket_columns(text: str | None) -> str | list[str] | None:
