@@ -14,7 +14,8 @@ import numpy as np
 
 from .exceptions import InvalidParameterError
 
-__all__ = ["ParamsMixin", "clone", "check_int", "check_float", "check_choice", "check_bool"]
+__all__ = ["ParamsMixin", "clone", "check_int", "check_float", "check_choice", "check_bool",
+           "check_half_life", "HALF_LIFE_RANGE"]
 
 
 class ParamsMixin:
@@ -136,12 +137,33 @@ def check_float(owner: str, name: str, value: Any, minimum: float | None = None,
         raise InvalidParameterError(
             f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})."
         )
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond any float (10**400)
+        raise InvalidParameterError(f"{owner}: {name} must be a finite number, got an integer "
+                                    f"of {len(str(abs(int(value))))} digits.") from None
     if not np.isfinite(value):
         raise InvalidParameterError(f"{owner}: {name} must be finite, got {value!r}.")
     if exclusive_min and minimum is not None and value <= minimum:
         raise InvalidParameterError(f"{owner}: {name} must be > {minimum}, got {value!r}.")
     _bounds(owner, name, value, minimum, maximum)
+    return value
+
+
+#: a decay's half-life, in days (or purchases), from about a minute and a half to 2,700 years:
+#: shorter ones underflow every weight to 0, longer ones are no decay at all (pass None)
+HALF_LIFE_RANGE = (1e-3, 1e6)
+
+
+def check_half_life(owner: str, name: str, value: Any) -> float | None:
+    """A half-life (``half_life_days``, ``history_half_life``): None (no decay) or a number
+    in :data:`HALF_LIFE_RANGE`, else InvalidParameterError naming it."""
+    value = check_float(owner, name, value, allow_none=True)
+    if value is not None and not HALF_LIFE_RANGE[0] <= value <= HALF_LIFE_RANGE[1]:
+        raise InvalidParameterError(
+            f"{owner}: {name} must be None (no decay) or between {HALF_LIFE_RANGE[0]:g} and "
+            f"{HALF_LIFE_RANGE[1]:g}, got {value!r}: a shorter half-life decays every weight "
+            f"to 0, a longer one is no decay (pass None).")
     return value
 
 

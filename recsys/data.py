@@ -670,7 +670,8 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp",
         elif isinstance(dtype, pd.DatetimeTZDtype):
             parsed = series.dt.tz_convert("UTC").dt.tz_localize(None)
         else:
-            _refuse_mixed_zones(series, name)
+            if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+                _refuse_mixed_zones(series, name)  # datetime64 columns have one zone
             parsed = _parse_strings(series, name, dayfirst)
     except DataError:
         raise

@@ -36,7 +36,7 @@ from ._arrays import unique
 from ._frames import as_pandas
 from ._ids import clean_ids
 from ._params import check_int
-from ._time import DAY_NS
+from ._time import DAY_NS, data_end
 from .data import parse_date, parse_timestamps
 from .exceptions import DataError, InvalidParameterError
 
@@ -137,9 +137,9 @@ def rfm(
         raise DataError("rfm: the orders frame is empty.")
     clean_ids(orders[customer], f"rfm: customer column {customer!r}")  # no NaN, one id type
     times = parse_timestamps(orders[timestamp], timestamp).astype("datetime64[ns]")
-    edge = (times.max() + np.timedelta64(1, "D")) if as_of is None else \
+    edge = (data_end(times) + np.timedelta64(1, "D")) if as_of is None else \
         parse_date(as_of, "rfm: as_of")
-    keep = times <= edge
+    keep = times <= edge  # a line dated after it (a mistyped year) is left out, and said
     if not keep.any():
         raise DataError(f"rfm: no order is on or before as_of={as_of}.")
     if amount is not None:
@@ -170,6 +170,10 @@ def rfm(
         "segment": segment_of(r, f).astype(str),
     })
     table.attrs["notes"] = _tie_notes(frequency=frequency, recency_days=np.round(recency))
+    if (~keep).any():
+        table.attrs["notes"].append(
+            f"{int((~keep).sum()):,} order line(s) dated after {str(edge)[:10]} (from "
+            f"{str(times[~keep].min())[:10]}) are left out")
     return table
 
 

@@ -87,7 +87,9 @@ class ExcludePurchased(Constraint):
         _check_table(self.orders, self.columns, "ExcludePurchased(within_days=...)", "orders",
                      "customer=, item=, timestamp=")
         times = parse_timestamps(self.orders[timestamp], timestamp)
-        recent = times >= days_before(ctx.as_of, self.within_days)
+        # purchases in the window before the send; one dated after it (a back-test's future,
+        # or a mistyped year) is no recent purchase
+        recent = (times >= days_before(ctx.as_of, self.within_days)) & (times <= ctx.as_of)
         self._pairs = ctx.pair_matrix(self.orders[customer].to_numpy()[recent],
                                       self.orders[item].to_numpy()[recent])
 

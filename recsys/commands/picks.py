@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._threads import batch_threads
+from .._time import data_end
 from ..cli import command, parse_params, progress_enabled, read_frame
 from ..exceptions import DataError, InvalidParameterError
 from ..models.base import fit_model
@@ -135,7 +136,8 @@ def run(args) -> int:
     shop = load_data(args)
     orders, products = shop.orders, shop.products
     _check_product_options(args, products)  # before any fitting: a typo fails in a second
-    customer, _, timestamp = columns = order_columns(args)
+    customer = order_columns(args)[0]
+    columns = order_columns(args)
     # segments only when asked for, or when the orders have the order ids and times for them
     table = customer_segments(shop, args.as_of, columns, required=bool(args.segment))
     segments = table.set_index(customer)["segment"] if table is not None else None
@@ -163,8 +165,9 @@ def run(args) -> int:
     sends = read_frame(args.previous_sends, args.sep, ["customer_id", "product_id"]) \
         if args.previous_sends else None
     constraints = constraints_from_config(config, products=products, orders=orders, sends=sends)
-    as_of = args.as_of or (pd.Timestamp(orders[timestamp].max()) + pd.Timedelta(days=1)
-                           if timestamp is not None else None)
+    as_of = args.as_of or (pd.Timestamp(data_end(shop.interactions.timestamps))
+                           + pd.Timedelta(days=1) if shop.interactions.timestamps is not None
+                           else None)
     experiment.update(_again(args, shop))
     with batch_threads():  # the command owns its process: one BLAS thread for the batch
         result = make_picks(model, audience, k=args.k, constraints=constraints,

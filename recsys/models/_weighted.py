@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _state_checks as checks
-from .._params import check_choice, check_float
+from .._params import check_choice, check_half_life
 from .._topk import take_rows
 from .._weighting import WEIGHTINGS, Weighting, recency
 from ..data import Interactions
@@ -46,8 +46,7 @@ class WeightedInput:
     def _check_weighting(self) -> None:
         name = type(self).__name__
         check_choice(name, "weighting", self.weighting, (*WEIGHTINGS, None))
-        check_float(name, "half_life_days", self.half_life_days, minimum=0, allow_none=True,
-                    exclusive_min=True)
+        check_half_life(name, "half_life_days", self.half_life_days)
 
     def _weighted_training(self, data: Interactions) -> sp.csr_matrix:
         """Fit the weighting; the weighted, decayed customers x products matrix to learn

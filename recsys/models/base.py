@@ -36,6 +36,7 @@ Other objects (the campaign, metrics, reasons, ``Hybrid``) use only the public
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -49,10 +50,12 @@ from .._arrays import row_lengths
 from .._ids import clean_ids, is_scalar_id, preview
 from .._params import ParamsMixin, check_bool, check_choice, check_int
 from .._ranking import Anchors, Filter, Query, TopK, rank_scores
+from .._time import far_after_the_rest
 from .._topk import binary_rows, dense_scores, one_hot_rows, take_rows, topk
 from ..data import IdMap, Interactions, parse_date
 from ..exceptions import (
     DataError,
+    DataWarning,
     InvalidParameterError,
     NotFittedError,
     PersistenceError,
@@ -218,12 +221,20 @@ class Recommender(ParamsMixin):
         return [cls._test_params]
 
     # ------------------------------------------------------------------ fit
-    def fit(self, interactions: Interactions, items: ItemFeatures | None = None) -> Recommender:
+    def fit(self, interactions: Interactions, items: ItemFeatures | None = None, *,
+            outlying_times: str = "drop") -> Recommender:
         """Learn from ``interactions`` (and item features, for models that use them).
 
         Fitting fully resets the model (no warm start) and returns ``self``.
+
+        ``outlying_times``: rows dated far after the rest of the log (a mistyped year: 2099
+        among last year's orders; the rule is :func:`recsys._time.far_after_the_rest`) would
+        make them every customer's newest purchase and every recency weight 0. ``"drop"`` (the
+        default) leaves them out and says so in a :class:`~recsys.exceptions.DataWarning`;
+        ``"raise"`` refuses the data; ``"keep"`` learns from them as they are.
         """
         name = type(self).__name__
+        check_choice(name, "outlying_times", outlying_times, ("drop", "raise", "keep"))
         if not isinstance(interactions, Interactions):
             raise DataError(
                 f"{name}.fit expects recsys.Interactions, got {type(interactions).__name__}. "
@@ -238,6 +249,7 @@ class Recommender(ParamsMixin):
             )
         self._reset()
         self._check_params()
+        interactions = _without_outlying_times(interactions, name, outlying_times)
         start = time.perf_counter()
         try:
             self._fit_from(interactions, items)
@@ -756,6 +768,27 @@ class Recommender(ParamsMixin):
         return model
 
 # ---------------------------------------------------------------------- helpers
+def _without_outlying_times(data: Interactions, owner: str, policy: str) -> Interactions:
+    """``data`` without its rows dated far after the rest (``policy`` "drop", with a warning),
+    refused ("raise"), or as it is ("keep")."""
+    if policy == "keep" or data.timestamps is None:
+        return data
+    outlying = far_after_the_rest(data.timestamps)
+    if not outlying.any():
+        return data
+    first = str(data.timestamps[outlying].min())[:10]
+    end = str(data.timestamps[~outlying].max())[:10]
+    what = (f"{owner}: {int(outlying.sum()):,} of {len(data):,} rows are dated far after the "
+            f"rest of the log (from {first}; the rest ends {end}), a mistyped date most "
+            f"likely: it would be every customer's newest purchase and make recency weights 0")
+    if policy == "raise":
+        raise DataError(f"{what}. Fix the dates, or fit with outlying_times='drop' (leave them "
+                        f"out) or 'keep'.")
+    warnings.warn(f"{what}; they are left out of the fit. Fix the dates, or fit with "
+                  f"outlying_times='keep' to use them.", DataWarning, stacklevel=4)
+    return data.select(~outlying)
+
+
 def check_fitted(model: Recommender) -> None:
     """Raise :class:`NotFittedError` unless ``model`` is fitted.
 

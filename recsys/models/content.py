@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from .. import _state_checks as checks
 from .._arrays import unit_rows
-from .._params import check_float
+from .._params import check_half_life
 from .._topk import chunk_rows, take_rows, unit_sparse_rows
 from .._weighting import decayed_matrix
 from ..data import IdMap, Interactions
@@ -55,8 +55,7 @@ class ContentBased(Recommender):
         self.half_life_days = half_life_days
 
     def _check_params(self) -> None:
-        check_float("ContentBased", "half_life_days", self.half_life_days, minimum=0,
-                    exclusive_min=True, allow_none=True)
+        check_half_life("ContentBased", "half_life_days", self.half_life_days)
 
     def _fit(self, data: Interactions, features: ItemFeatures | None) -> None:
         if features is None:

@@ -223,11 +223,13 @@ class Hybrid(Recommender):
                     f"give at least one component a positive weight.")
 
     # ------------------------------------------------------------------ fit
-    def fit(self, interactions: Interactions, items: ItemFeatures | None = None) -> Hybrid:
+    def fit(self, interactions: Interactions, items: ItemFeatures | None = None, *,
+            outlying_times: str = "drop") -> Hybrid:
         """Clone and fit every component on the same data (features to those that use them)."""
         if items is not None and not self.uses_item_features:
             raise UnsupportedError("Hybrid: no component uses item features; fit without items=.")
-        return super().fit(interactions, items)  # type: ignore[return-value]
+        return super().fit(interactions, items,  # type: ignore[return-value]
+                           outlying_times=outlying_times)
 
     def _fit(self, data: Interactions, features: ItemFeatures | None) -> None:
         fitted = []

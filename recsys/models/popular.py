@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from .. import _state_checks as checks
 from .._arrays import largest_per_key
-from .._params import check_float
+from .._params import check_float, check_half_life
 from .._time import DAY_NS
 from ..data import Interactions, days_before
 from ..exceptions import DataError
@@ -62,8 +62,7 @@ class Popularity(Recommender):
     def _check_params(self) -> None:
         check_float("Popularity", "window_days", self.window_days, minimum=0,
                     allow_none=True, exclusive_min=True)
-        check_float("Popularity", "half_life_days", self.half_life_days, minimum=0,
-                    allow_none=True, exclusive_min=True)
+        check_half_life("Popularity", "half_life_days", self.half_life_days)
 
     def _fit(self, data: Interactions, features: Any) -> None:
         all_time = self.item_counts_.astype(np.float64)

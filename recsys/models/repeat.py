@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from .. import _state_checks as checks
 from .._arrays import indptr_of, locate, row_ids
-from .._params import check_float
+from .._params import check_float, check_half_life
 from .._time import DAY_NS
 from .._topk import csr, gather_cells
 from .._trend import item_trend
@@ -90,13 +90,13 @@ class BuyAgain(Recommender):
         self.popularity_prior = popularity_prior
 
     def _check_params(self) -> None:
-        check_float("BuyAgain", "half_life_days", self.half_life_days, minimum=0,
-                    exclusive_min=True, allow_none=True)
+        check_half_life("BuyAgain", "half_life_days", self.half_life_days)
         check_float("BuyAgain", "cycle_weight", self.cycle_weight, minimum=0, maximum=1)
         check_float("BuyAgain", "trend_days", self.trend_days, minimum=0, exclusive_min=True,
                     allow_none=True)
         check_float("BuyAgain", "trend_weight", self.trend_weight, minimum=0)
-        check_float("BuyAgain", "popularity_prior", self.popularity_prior, minimum=0)
+        check_float("BuyAgain", "popularity_prior", self.popularity_prior, minimum=0,
+                    maximum=1e6)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:

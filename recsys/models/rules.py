@@ -15,7 +15,7 @@ from .. import _state_checks as checks
 from .._anchors import id_tuples
 from .._arrays import indptr_of, locate, rank_in_runs, row_ids, row_lengths, unique
 from .._itemset_counts import Columns
-from .._params import check_choice, check_float, check_int
+from .._params import check_choice, check_float, check_half_life, check_int
 from .._topk import csr, one_hot_rows, take_rows
 from ..data import Interactions
 from ..exceptions import DataError, PersistenceError, UnsupportedError
@@ -163,8 +163,7 @@ class AssociationRules(Recommender):
         check_choice(name, "aggregate", self.aggregate, ("max", "sum"))
         check_int(name, "max_memory", self.max_memory, minimum=1)
         check_float(name, "min_lift", self.min_lift, minimum=0, allow_none=True)
-        check_float(name, "half_life_days", self.half_life_days, minimum=0, allow_none=True,
-                    exclusive_min=True)
+        check_half_life(name, "half_life_days", self.half_life_days)
         if self.history != "all":
             check_int(name, "history", self.history, minimum=1)
         check_choice(name, "updatable", self.updatable, (True, False))

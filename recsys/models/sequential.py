@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from .. import _state_checks as checks
 from .._arrays import indptr_of, largest_per_key, rank_in_runs, row_ids
-from .._params import check_float, check_int
+from .._params import check_float, check_half_life, check_int
 from .._topk import csr
 from ..data import Interactions
 from ..exceptions import PersistenceError
@@ -199,8 +199,7 @@ class SequentialRules(_NewestFirstHistory, _ItemToItem):
         check_int(name, "window", self.window, minimum=1)
         check_float(name, "gap_decay", self.gap_decay, minimum=0, maximum=1, exclusive_min=True)
         check_float(name, "backward", self.backward, minimum=0)
-        check_float(name, "history_half_life", self.history_half_life, minimum=0,
-                    exclusive_min=True, allow_none=True)
+        check_half_life(name, "history_half_life", self.history_half_life)
         check_int(name, "k", self.k, minimum=1)
 
     def _fit(self, data: Interactions, features: Any) -> None:

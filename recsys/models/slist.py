@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._auto_params import AUTO, check_auto, ease_l2, is_auto
-from .._params import check_float, check_int
+from .._params import check_float, check_half_life, check_int
 from .._threads import fit_threads
 from ..data import Interactions
 from .base import _register
@@ -211,8 +211,7 @@ class SLIST(_NewestFirstHistory, EASE):
         check_int(name, "window", self.window, minimum=1)
         check_int(name, "horizon", self.horizon, minimum=1)
         check_float(name, "gap_decay", self.gap_decay, minimum=0, maximum=1, exclusive_min=True)
-        check_float(name, "history_half_life", self.history_half_life, minimum=0,
-                    exclusive_min=True, allow_none=True)
+        check_half_life(name, "history_half_life", self.history_half_life)
         check_int(name, "max_items", self.max_items, minimum=1)
         check_int(name, "neighbors", self.neighbors, minimum=1, allow_none=True)
         check_int(name, "num_threads", self.num_threads, minimum=0)
