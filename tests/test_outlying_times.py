@@ -89,3 +89,18 @@ def test_the_newest_orders_of_a_growing_shop_are_not_outlying():
     times = (np.datetime64("2025-01-01", "ns") - (days * 86400e9).astype("timedelta64[ns]"))
     assert not far_after_the_rest(times).any()
     assert data_end(times) == times.max()
+
+
+def test_replenishment_picks_survive_a_purchase_window_and_the_summary_counts_them(tmp_path,
+                                                                                  capsys):
+    """`picks --k-again 3 --purchased-within-days 365` dropped every buy-again pick while the
+    summary said "the first 3 from BuyAgain": the window is about new products only."""
+    from recsys.cli import main
+
+    out = tmp_path / "p.csv"
+    assert main(["picks", "-k", "6", "--k-again", "3", "--purchased-within-days", "365",
+                 "--out", str(out)]) == 0
+    picks = pd.read_csv(out)
+    again = int((picks["reason_code"] == "buy_again").sum())
+    assert again > 0
+    assert f"{again:,} picks from BuyAgain" in capsys.readouterr().out

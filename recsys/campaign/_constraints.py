@@ -24,6 +24,9 @@ class Constraint:
     """A campaign constraint. Subclasses override one or more of the hooks below."""
 
     name = "constraint"
+    #: the replenishment picks (``again=``) are past purchases by design: a constraint about
+    #: purchases does not apply to them
+    spares_repeats = False
 
     def bind(self, ctx: Context) -> None:
         """Prepare for a run (align product tables with the model's items)."""
@@ -68,6 +71,7 @@ class ExcludePurchased(Constraint):
     last ``within_days`` before ``as_of`` (then older purchases may come back; needs ``orders``)."""
 
     name = "purchased"
+    spares_repeats = True
 
     def __init__(self, within_days: float | None = None, orders: pd.DataFrame | None = None, *,
                  customer: str = "customer_id", item: str = "product_id",

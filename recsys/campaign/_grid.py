@@ -71,6 +71,7 @@ class Stats:
         self.pair_exclusions: dict[str, int] = {}
         self.picks = 0
         self.backfilled = 0
+        self.again = 0  # replenishment picks (again=) written
         self.short = 0
         self.counts: np.ndarray | None = None
         self.item_ids: np.ndarray | None = None
@@ -87,6 +88,7 @@ class Stats:
         top = np.argsort(-counts, kind="stable")[:10]
         return {"customers": customers, "picks": self.picks,
                 "backfilled_share": self.backfilled / self.picks if self.picks else 0.0,
+                "again_picks": self.again,
                 "customers_short_of_k": self.short,
                 "coverage": float((counts > 0).mean()) if len(counts) else 0.0,
                 "top_products": [(item_ids[i].item(), int(counts[i])) for i in top if counts[i]],
@@ -187,8 +189,9 @@ def _block_per_customer(ctx: Context, grid: _Grid, rows, seen: sp.csr_matrix | N
     # nor do the again cells, which are purchases by design
     blocks = [("purchased", seen, (grid.kind != PickKind.MODEL) & (grid.kind != PickKind.AGAIN))
               ] if seen is not None else []
-    blocks += [(constraint.name, m, None) for constraint in constraints
-               if (m := constraint.blocked(ctx, rows)) is not None]
+    not_again = grid.kind != PickKind.AGAIN
+    blocks += [(constraint.name, m, not_again if constraint.spares_repeats else None)
+               for constraint in constraints if (m := constraint.blocked(ctx, rows)) is not None]
     valid = grid.valid.ravel()
     for name, matrix, where in blocks:
         cells = np.flatnonzero(valid if where is None else valid & where.ravel())
@@ -353,6 +356,7 @@ def finish_picks(ctx: Context, opts: Options, staged: Staged, stats: Stats) -> p
         frame.insert(3, "name", pd.Series(item_ids).map(opts.names).to_numpy())
     stats.picks += len(frame)
     stats.backfilled += int((kind == PickKind.BACKFILL).sum())
+    stats.again += int((kind == PickKind.AGAIN).sum())
     stats.short += int((np.bincount(r, minlength=len(rows)) < k).sum())
     stats.count(picks[1], len(model.items_))
     return frame

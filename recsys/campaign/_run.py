@@ -383,6 +383,7 @@ def _experiment_summary(summaries: dict[str, dict], control: str) -> dict[str, A
     picks = sum(s["picks"] for s in mailed)
     out.update(customers=sum(s["customers"] for s in mailed), picks=picks,
                customers_short_of_k=sum(s["customers_short_of_k"] for s in mailed),
+               again_picks=sum(s.get("again_picks", 0) for s in mailed),
                backfilled_share=sum(s["backfilled_share"] * s["picks"] for s in mailed)
                / picks if picks else 0.0,
                control=summaries.get(control, {}).get("customers", 0),

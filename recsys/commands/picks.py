@@ -183,7 +183,8 @@ def run(args) -> int:
     print(f"wrote {args.out}: {s['customers']:,} customers, {s['picks']:,} picks "
           f"({s['backfilled_share']:.1%} back-filled; {s['customers_short_of_k']:,} customers "
           f"short of k), coverage {s['coverage']:.1%} of {len(model.items_):,} products")
-    again = f"; the first {args.k_again} from BuyAgain (bought before)" if args.k_again else ""
+    again = (f"; the first {args.k_again} from BuyAgain where due ({s.get('again_picks', 0):,} "
+             f"picks from BuyAgain, bought before)" if args.k_again else "")
     print(f"model: {type(model).__name__}{again}; constraints: "
           f"{', '.join(type(c).__name__ for c in constraints) or 'none'}")
     excluded = {**{f"{k} (products)": v for k, v in s["products_excluded"].items()},
