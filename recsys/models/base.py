@@ -35,6 +35,7 @@ Other objects (the campaign, metrics, reasons, ``Hybrid``) use only the public
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -191,6 +192,54 @@ class Explanation:
 
 
 # ---------------------------------------------------------------------- the base
+# ---------------------------------------------------------------------- one published state
+#: a serving call overlapping this many state publications in a row runs once more as it is
+_STATE_RETRIES = 100
+
+
+def _one_state(method: Callable) -> Callable:
+    """Run a serving method (``recommend``...) on one published state: ``partial_fit``
+    builds the new fitted state aside and swaps it in one step (:func:`publish_state`),
+    bumping ``_state_version``; a call that overlapped a swap (it may have read both states,
+    and may even have failed for it) is run again on the new state, so every answer is the
+    old model's or the new one's."""
+    @functools.wraps(method)
+    def serve(self, *args, **kwargs):
+        for _ in range(_STATE_RETRIES):
+            version = self.__dict__.get("_state_version", 0)
+            try:
+                answer = method(self, *args, **kwargs)
+            except Exception:
+                if self.__dict__.get("_state_version", 0) == version:
+                    raise  # the model's own answer: an error of the call
+                continue
+            if self.__dict__.get("_state_version", 0) == version:
+                return answer
+        return method(self, *args, **kwargs)
+
+    return serve
+
+
+def unfitted_twin(model: Recommender) -> Recommender:
+    """A new object of ``model``'s class with its parameters and none of its fitted state: where
+    an update computes the new state aside (then :func:`publish_state`)."""
+    twin = object.__new__(type(model))
+    twin.__dict__.update({key: value for key, value in vars(model).items()
+                          if not (key.endswith("_") and not key.startswith("_"))
+                          and not key.startswith("_cache")})
+    return twin
+
+
+def publish_state(model: Recommender, fresh: Recommender) -> None:
+    """Make ``fresh``'s fitted state ``model``'s in one step: the whole attribute dictionary is
+    swapped at once (atomic under the interpreter lock), with a new ``_state_version``, so a
+    serving thread never sees half of an update (see :func:`_one_state`)."""
+    freeze_fitted(fresh)
+    state = fresh.__dict__
+    state["_state_version"] = model.__dict__.get("_state_version", 0) + 1
+    model.__dict__ = state
+
+
 class Recommender(ParamsMixin):
     """Base class of every model: one interface, external ids in and out.
 
@@ -361,6 +410,7 @@ class Recommender(ParamsMixin):
         return self.item_counts_ > 0
 
     # ------------------------------------------------------------------ recommend
+    @_one_state
     def recommend(
         self,
         users: Any,
@@ -477,6 +527,7 @@ class Recommender(ParamsMixin):
         return (np.repeat(cols, n, axis=0), np.repeat(vals, n, axis=0),
                 np.repeat(lengths, n))
 
+    @_one_state
     def recommend_for_basket(
         self,
         baskets: Any,
@@ -547,6 +598,7 @@ class Recommender(ParamsMixin):
             index = np.empty(0, np.int32)
         return queries, binary_rows(rows, index, len(lists), len(self.items_))
 
+    @_one_state
     def similar_items(
         self,
         items: Any,
@@ -582,6 +634,7 @@ class Recommender(ParamsMixin):
         return self._assemble(ids, known, k, allowed,
                               lambda: self.rank(Query.of_items(query), k, filt))
 
+    @_one_state
     def explain(self, item: Any, user: Any = None, basket: Iterable | None = None) -> Explanation:
         """Why ``item`` scores as it does for ``user`` (known) or ``basket`` (item ids).
 

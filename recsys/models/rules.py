@@ -31,7 +31,7 @@ from ..rules import (
     weighted_itemsets,
 )
 from . import _rules_update as update
-from .base import Anchors, Query, Recommender, _register, freeze_fitted
+from .base import Anchors, Query, Recommender, _register, publish_state, unfitted_twin
 
 __all__ = ["AssociationRules"]
 
@@ -260,15 +260,19 @@ class AssociationRules(Recommender):
         else:
             summary = inc.update(summary, baskets, merged["n_new"], count, self.max_len, columns)
             found = Itemsets(summary.frequent(count), baskets.shape[0], merged["items"])
-        self._publish(merged, found, summary, count)
-        self._cache_columns = columns
-        self.update_seconds_ = time.perf_counter() - start
+        # the updated model is built aside, a twin of this class (its private methods are
+        # this class's own), and published in one step: serving threads see old or new
+        fresh = unfitted_twin(self)
+        fresh._take_update(merged, found, summary, count)  # noqa: SLF001
+        fresh._cache_columns = columns  # noqa: SLF001
+        fresh.fit_seconds_ = self.fit_seconds_
+        fresh.update_seconds_ = time.perf_counter() - start
+        publish_state(self, fresh)
         return self
 
-    def _publish(self, merged: dict, found: Itemsets, summary: inc.Summary, count: int) -> None:
-        """The updated state in place of the old (nothing changes until all is computed)."""
-        keep = {key: getattr(self, key) for key in ("fit_seconds_",)}
-        self._reset()
+    def _take_update(self, merged: dict, found: Itemsets, summary: inc.Summary,
+                     count: int) -> None:
+        """Set the updated fitted state on this (unpublished, unfitted) twin."""
         baskets = merged["baskets"]
         self._set_id_state(merged["users"], merged["items"], merged["seen"],
                            None if len(merged["users"]) else baskets, summary.item_counts)
@@ -277,9 +281,6 @@ class AssociationRules(Recommender):
         self.history_ = self.seen_
         self.baskets_, self.summary_ = baskets, summary
         self.recommendable_ = np.asarray(self._recommendable(), bool)
-        for key, value in keep.items():
-            setattr(self, key, value)
-        freeze_fitted(self)
 
     def _basket_weights(self, data: Interactions) -> np.ndarray:
         if data.timestamps is None:

@@ -140,3 +140,57 @@ def test_a_tampered_basket_file_is_refused(tmp_path):
         write_file(tmp_path / "bad.npz", manifest, {**arrays, key: bad})
         with pytest.raises(PersistenceError, match=words):
             recsys.load(tmp_path / "bad.npz")
+
+
+def test_serving_threads_during_updates_see_the_old_or_the_new_model():
+    """8 threads answer carts and customers while another runs 50 partial_fit calls on the same
+    model: no error, and every answer is one that some published state gives (the updates
+    used to delete and re-set attributes one by one: thousands of AttributeErrors)."""
+    import threading
+
+    rng = np.random.default_rng(0)
+    rows = [(int(c), int(o), int(p)) for o, (c, p) in enumerate(
+        zip(rng.integers(0, 60, 3000), rng.zipf(1.6, 3000) % 40, strict=True))]
+    frame = orders_frame(rows, "str")
+    frame["order"] = frame.index // 3  # three lines an order
+    batches = np.array_split(np.arange(len(frame)), 51)
+    first = interactions(frame.iloc[batches[0]])
+    later = [interactions(frame.iloc[b]) for b in batches[1:]]
+    cart = ["p1", "p2"]
+    customers = list(first.users.ids[:5])
+
+    def answer(model):
+        return (model.recommend_for_basket(cart, k=5, on_unknown="skip").to_dict(),
+                model.recommend(customers, k=5, on_unknown="skip").to_dict())
+
+    replay = AssociationRules(**PARAMS).fit(first)
+    expected = [answer(replay)]
+    for batch in later:
+        expected.append(answer(replay.partial_fit(batch)))
+
+    model = AssociationRules(**PARAMS).fit(first)
+    errors, answers, done = [], [], threading.Event()
+
+    def serve():
+        while not done.is_set():
+            try:
+                answers.append(answer(model))
+            except Exception as exc:  # any error at all is a failure of the test
+                errors.append(exc)
+
+    servers = [threading.Thread(target=serve) for _ in range(8)]
+    for thread in servers:
+        thread.start()
+    try:
+        for batch in later:
+            model.partial_fit(batch)
+    finally:
+        done.set()
+        for thread in servers:
+            thread.join()
+    assert errors == []
+    assert len(answers) > 100
+    for call in (0, 1):  # each call answers from one state (the pair may straddle an update)
+        known = [e[call] for e in expected]
+        assert [a[call] for a in answers if a[call] not in known] == []
+    assert len({str(a) for a in answers}) > 1  # the threads did serve across updates
