@@ -164,6 +164,9 @@ CLI_WORDS = (
      "items for them)."),
     ("Pass on_unknown='skip' to drop them from the baskets.",
      "Pass --on-unknown skip to drop them from the baskets."),
+    ("or duplicates='skip' to leave the model as it is, or 'add' to count them again.",
+     "or --duplicates skip to leave the model as it is, or --duplicates add to count them "
+     "again."),
     ("timestamp='<column>' (--time-col on the command line)", "--time-col"),
     ("with timestamp='<column>'", "with --time-col"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 
 import pandas as pd
 
@@ -43,6 +44,9 @@ def configure(parser) -> None:
                         help="add the orders read (new ones only) to this saved model, with "
                              "the thresholds it was saved with; the result equals mining all "
                              "orders again. Written back to the file unless --save names another")
+    parser.add_argument("--duplicates", choices=("raise", "skip", "add"), default="raise",
+                        help="with --update, orders the model took already (a retried job): "
+                             "refuse them (default), skip them, or add them again")
     parser.add_argument("--no-progress", action="store_true", help="no progress output")
 
 
@@ -120,11 +124,21 @@ def _model_rules(args, data, names, start: float) -> int:
     from ..persistence import load
 
     if args.update:
+        refuse_unused_options(args, ("--min-support", "--min-confidence", "--max-len",
+                                     "--min-lift"),
+                              "an update keeps the thresholds the model was saved with (refit "
+                              "with --save to change them)")
         model = load(args.update)
         if not isinstance(model, AssociationRules):
             raise DataError(f"--update {args.update} holds a {type(model).__name__}; it takes a "
                             f"model saved by recsys rules --save.")
-        model.partial_fit(data)
+        before = model.n_baskets_
+        with warnings.catch_warnings():  # a skipped batch is said below, in one line
+            warnings.filterwarnings("ignore", message=".*added already", category=UserWarning)
+            model.partial_fit(data, duplicates=args.duplicates)
+        if model.n_baskets_ == before:  # skipped: these orders were in the model already
+            print(f"{args.update} took these {data.n_baskets:,} orders already; left as it was.")
+            return 0
         seconds = model.update_seconds_
         what = f"added {data.n_baskets:,} baskets to {args.update}"
     else:
@@ -135,18 +149,29 @@ def _model_rules(args, data, names, start: float) -> int:
         seconds = model.fit_seconds_
         what = f"fitted on {data.n_baskets:,} baskets"
     path = args.save or args.update
-    model.save(path)
     rules = model.rules_.sort_values([args.metric, "support"], ascending=False, kind="stable")
+    if args.out:  # the table first: an --out that cannot be written leaves the model as it was
+        _write_rules(rules, args.out)
+    model.save(path)
     print(f"{what}: {model.n_baskets_:,} baskets, {len(model.items_):,} items, {len(rules):,} "
           f"rules in {seconds:.2f} s ({time.perf_counter() - start:.2f} s with reading) -> {path}")
     if model.summary_ is None:
         print("this model cannot take new orders: save it from --min-support <share> "
               "(not auto), with baskets, to update it later.")
-    _print_rules(args, rules, names)
+    _print_rules(args, rules, names, written=bool(args.out))
     return 0
 
 
-def _print_rules(args, rules: pd.DataFrame, names: dict) -> None:
+def _write_rules(rules: pd.DataFrame, path: str) -> None:
+    """The rules table to ``path``, itemsets written as comma-separated ids."""
+    flat = rules.copy()
+    for col in ("antecedents", "consequents"):
+        flat[col] = flat[col].map(lambda s: ", ".join(sorted(map(str, s))))
+    write_frame(flat, path)
+    print(f"wrote {len(flat):,} rules to {path}")
+
+
+def _print_rules(args, rules: pd.DataFrame, names: dict, written: bool = False) -> None:
     def show(items) -> str:
         return " + ".join(str(names.get(i, i)) for i in sorted(items, key=str))
 
@@ -161,9 +186,5 @@ def _print_rules(args, rules: pd.DataFrame, names: dict) -> None:
             "confidence": top["confidence"].round(3),
             "lift": top["lift"].round(2),
         }).to_string(index=False))
-    if args.out:
-        flat = rules.copy()
-        for col in ("antecedents", "consequents"):
-            flat[col] = flat[col].map(lambda s: ", ".join(sorted(map(str, s))))
-        write_frame(flat, args.out)
-        print(f"wrote {len(flat):,} rules to {args.out}")
+    if args.out and not written:
+        _write_rules(rules, args.out)

@@ -123,6 +123,23 @@ def merge(model: Any, data: Interactions) -> dict[str, Any]:
             "item_pos": item_pos}
 
 
+# ---------------------------------------------------------------------- batches added
+def batch_digest(data: Interactions) -> str:
+    """A fingerprint of a batch of orders: its rows' (basket, item, customer, time) external
+    values in basket then item order. The same day file read twice gives the same digest."""
+    import hashlib
+
+    order = np.lexsort((data.item_index, data.basket_index))
+    digest = hashlib.sha256()
+    for ids, index in ((data.baskets, data.basket_index), (data.items, data.item_index),
+                       (data.users, data.user_index)):
+        if ids is not None and index is not None:
+            digest.update(np.ascontiguousarray(ids.ids[index[order]]).tobytes())
+    if data.timestamps is not None:
+        digest.update(np.ascontiguousarray(data.timestamps[order]).tobytes())
+    return digest.hexdigest()
+
+
 # ---------------------------------------------------------------------- model files
 def state(model: Any) -> dict[str, np.ndarray]:
     """The arrays an updatable model adds to its file."""
@@ -161,11 +178,11 @@ def load(arrays: Any, n_baskets: int, n_items: int, min_count: int) -> tuple:
     if threshold != min_count or not 1 <= floor <= max(min_count, 1) or not floor - 1 <= slack:
         raise PersistenceError("model file: array 'summary/limits' holds an impossible floor, "
                                "slack or threshold (a damaged or altered file).")
-    return baskets, inc.Summary(_tables(arrays, n_items, floor), counts.astype(np.int64), floor,
-                                slack, threshold)
+    return baskets, inc.Summary(_tables(arrays, n_items, floor, counts), counts.astype(np.int64),
+                                floor, slack, threshold)
 
 
-def _tables(arrays: Any, n_items: int, floor: int) -> list:
+def _tables(arrays: Any, n_items: int, floor: int, item_counts: np.ndarray) -> list:
     out = []
     while f"summary/tables/{len(out)}/members" in arrays:
         k = len(out) + 2
@@ -178,8 +195,29 @@ def _tables(arrays: Any, n_items: int, floor: int) -> list:
                 not _rows_rise(members) or (len(counts) and counts.min() < floor):
             raise PersistenceError(f"model file: arrays '{where}/*' should hold sorted itemsets "
                                    f"counted at least {floor} times (a damaged or altered file).")
+        if len(members) and (counts > item_counts[members].min(axis=1)).any():
+            raise PersistenceError(f"model file: array '{where}/counts' counts an itemset more "
+                                   f"often than one of its items (a damaged or altered file).")
+        if out and len(members):  # and never more often than its prefix one item shorter
+            shorter, shorter_counts = out[-1] if k > 2 else (None, None)
+            if shorter is not None and not _within_prefix(members, counts, shorter,
+                                                          shorter_counts):
+                raise PersistenceError(f"model file: array '{where}/counts' counts an itemset "
+                                       f"more often than its prefix (a damaged or altered file).")
         out.append((members, counts.astype(np.int64)))
     return out
+
+
+def _within_prefix(members: np.ndarray, counts: np.ndarray, shorter: np.ndarray,
+                   shorter_counts: np.ndarray) -> bool:
+    """Whether each itemset whose prefix (its first k - 1 items) is tracked one level down is
+    counted at most as often as that prefix."""
+    prefix = np.ascontiguousarray(members[:, :-1]).view([("", members.dtype)] * (
+        members.shape[1] - 1)).ravel()
+    table = np.ascontiguousarray(shorter).view([("", shorter.dtype)] * shorter.shape[1]).ravel()
+    at = np.searchsorted(table, prefix)
+    found = (at < len(table)) & (table[np.minimum(at, len(table) - 1)] == prefix)
+    return bool((counts[found] <= shorter_counts[at[found]]).all())
 
 
 def _rows_rise(members: np.ndarray) -> bool:

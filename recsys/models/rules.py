@@ -188,9 +188,11 @@ class AssociationRules(Recommender):
             self.baskets_ = matrix
             # the baskets holding each item, kept for updates (4 bytes a purchase)
             self._cache_columns = Columns(matrix).build()
+            self.batch_digests_ = [update.batch_digest(data)]
         else:
             found = mine(matrix, items, count, self.max_len, self.max_memory)
             self.summary_ = self.baskets_ = None
+            self.batch_digests_ = []
         if self.half_life_days is not None:
             found = weighted_itemsets(found, matrix, self._basket_weights(data))
         self._rules_from(found)
@@ -207,7 +209,8 @@ class AssociationRules(Recommender):
                         np.column_stack([arrays[m] for m in RULE_METRICS]))
 
     # ------------------------------------------------------------------ update
-    def partial_fit(self, interactions: Interactions) -> AssociationRules:
+    def partial_fit(self, interactions: Interactions, *,
+                    duplicates: str = "raise") -> AssociationRules:
         """Add new orders to a fitted model: the result equals a fit on all the orders.
 
         The counts of the kept itemsets are updated from the new baskets, the itemsets that
@@ -219,6 +222,11 @@ class AssociationRules(Recommender):
         ----------
         interactions : Interactions
             The new orders, with baskets (and customers exactly when the first ones had them).
+        duplicates : {"raise", "skip", "add"}, default "raise"
+            What to do with a batch the model has taken already (the same orders as the fit's
+            or an earlier update's, as a retried nightly job gives: the model keeps each
+            batch's fingerprint): refuse it, leave the model unchanged with a warning, or add
+            it again all the same.
 
         Returns
         -------
@@ -246,6 +254,18 @@ class AssociationRules(Recommender):
         if reason is not None:
             raise UnsupportedError(f"AssociationRules.partial_fit cannot add these orders "
                                    f"exactly: {reason}.")
+        check_choice("AssociationRules.partial_fit", "duplicates", duplicates,
+                     ("raise", "skip", "add"))
+        digest = update.batch_digest(interactions)
+        if digest in self.batch_digests_ and duplicates != "add":
+            what = (f"AssociationRules.partial_fit: these {interactions.n_baskets:,} orders were "
+                    f"added already (the same orders as the fit or an earlier update: a retried "
+                    f"job?)")
+            if duplicates == "raise":
+                raise DataError(f"{what}. Pass only new orders, or duplicates='skip' to leave "
+                                f"the model as it is, or 'add' to count them again.")
+            warnings.warn(f"{what}; the model is left as it was.", UserWarning, stacklevel=2)
+            return self
         start = time.perf_counter()
         merged = update.merge(self, interactions)
         baskets = merged["baskets"]
@@ -266,6 +286,7 @@ class AssociationRules(Recommender):
         fresh._take_update(merged, found, summary, count)  # noqa: SLF001
         fresh._cache_columns = columns  # noqa: SLF001
         fresh.fit_seconds_ = self.fit_seconds_
+        fresh.batch_digests_ = [*self.batch_digests_, digest]
         fresh.update_seconds_ = time.perf_counter() - start
         publish_state(self, fresh)
         return self
@@ -520,11 +541,18 @@ class AssociationRules(Recommender):
                   "history/indices": history.indices, "history/indptr": history.indptr}
         if getattr(self, "summary_", None) is not None:
             arrays.update(update.state(self))
-        return arrays, {"n_baskets": self.n_baskets_, "min_count": self.min_count_}
+        return arrays, {"n_baskets": self.n_baskets_, "min_count": self.min_count_,
+                        "batch_digests": list(self.batch_digests_)}
 
     def _load_state(self, arrays, meta) -> None:
         self.n_baskets_ = int(meta["n_baskets"])
         self.min_count_ = int(meta.get("min_count", 0))  # files written before it: unknown
+        digests = meta.get("batch_digests", [])
+        if not isinstance(digests, list) or not all(isinstance(d, str) and len(d) == 64
+                                                    for d in digests):
+            raise PersistenceError("model file: 'batch_digests' should list the SHA-256 of each "
+                                   "batch of orders taken (a damaged or altered file).")
+        self.batch_digests_ = digests
         n_items = len(self.items_)
         self.history_ = checks.csr_from(arrays, "history/", (len(self.users_), n_items))
         self.baskets_, self.summary_ = update.load(arrays, self.n_baskets_, n_items,

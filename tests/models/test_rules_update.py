@@ -194,3 +194,100 @@ def test_serving_threads_during_updates_see_the_old_or_the_new_model():
         known = [e[call] for e in expected]
         assert [a[call] for a in answers if a[call] not in known] == []
     assert len({str(a) for a in answers}) > 1  # the threads did serve across updates
+
+
+# ---------------------------------------------------------------------- retried updates
+def _day_files(tmp_path):
+    rng = np.random.default_rng(3)
+    rows = [(int(c), int(o), int(p)) for o, (c, p) in enumerate(
+        zip(rng.integers(0, 80, 1200), rng.zipf(1.5, 1200) % 30, strict=True))]
+    frame = orders_frame(rows, "str")
+    frame["order"] = frame.index // 3
+    first, second = frame.iloc[:900], frame.iloc[900:]
+    first.to_csv(tmp_path / "first.csv", index=False)
+    second.to_csv(tmp_path / "second.csv", index=False)
+    return frame, first, second
+
+
+def test_the_same_orders_added_twice_are_refused_skipped_or_added_on_request(tmp_path):
+    frame, first, second = _day_files(tmp_path)
+    model = AssociationRules(**PARAMS).fit(interactions(first))
+    model.partial_fit(interactions(second))
+    once = model.rules_.copy()
+    with pytest.raises(recsys.DataError, match="added already"):
+        model.partial_fit(interactions(second))
+    with pytest.warns(UserWarning, match="left as it was"):
+        model.partial_fit(interactions(second), duplicates="skip")
+    pd.testing.assert_frame_equal(model.rules_, once)
+    same_model(model, AssociationRules(**PARAMS).fit(interactions(frame)), users=True)
+    with pytest.raises(recsys.DataError, match="added already"):  # the fit's own orders too
+        AssociationRules(**PARAMS).fit(interactions(first)).partial_fit(interactions(first))
+    twice = model.partial_fit(interactions(second), duplicates="add")
+    assert twice.n_baskets_ == interactions(frame).n_baskets + interactions(second).n_baskets
+
+
+def test_a_retried_rules_update_leaves_the_model_as_one_fit_on_all(tmp_path, capsys):
+    from recsys.cli import main
+
+    frame, _, _ = _day_files(tmp_path)
+    model_file = tmp_path / "rules.npz"
+    base = ["--item-col", "product", "--basket-col", "order"]
+    assert main(["rules", "--orders", str(tmp_path / "first.csv"), *base, "--min-support",
+                 "0.05", "--min-confidence", "0.05", "--save", str(model_file)]) == 0
+    update = ["rules", "--orders", str(tmp_path / "second.csv"), *base, "--update",
+              str(model_file)]
+    assert main(update) == 0
+    after_one = model_file.read_bytes()
+    assert main(update) == 1  # the retry: refused, the file untouched
+    assert "--duplicates skip" in capsys.readouterr().err
+    assert model_file.read_bytes() == after_one
+    assert main([*update, "--duplicates", "skip"]) == 0
+    assert model_file.read_bytes() == after_one
+    every = AssociationRules(min_support=0.05, min_confidence=0.05).fit(
+        interactions(frame, users=False))
+    pd.testing.assert_frame_equal(recsys.load(model_file).rules_, every.rules_)
+
+
+def test_rules_update_with_an_unwritable_out_leaves_the_model_untouched(tmp_path, capsys):
+    from recsys.cli import main
+
+    _day_files(tmp_path)
+    model_file = tmp_path / "rules.npz"
+    base = ["--item-col", "product", "--basket-col", "order"]
+    assert main(["rules", "--orders", str(tmp_path / "first.csv"), *base, "--min-support",
+                 "0.05", "--save", str(model_file)]) == 0
+    before = model_file.read_bytes()
+    code = main(["rules", "--orders", str(tmp_path / "second.csv"), *base, "--update",
+                 str(model_file), "--out", str(tmp_path / "missing" / "rules.csv")])
+    assert code == 1 and model_file.read_bytes() == before
+
+
+def test_thresholds_given_with_an_update_are_refused(tmp_path, capsys):
+    from recsys.cli import main
+
+    _day_files(tmp_path)
+    model_file = tmp_path / "rules.npz"
+    base = ["--item-col", "product", "--basket-col", "order"]
+    assert main(["rules", "--orders", str(tmp_path / "first.csv"), *base, "--min-support",
+                 "0.05", "--save", str(model_file)]) == 0
+    assert main(["rules", "--orders", str(tmp_path / "second.csv"), *base, "--update",
+                 str(model_file), "--min-support", "0.2"]) == 1
+    assert "--min-support" in capsys.readouterr().err
+
+
+def test_a_file_whose_tracked_counts_exceed_their_items_is_refused(tmp_path):
+    from recsys.persistence import write_file
+
+    from ..test_model_files import _raw
+
+    _, first, _ = _day_files(tmp_path)
+    path = tmp_path / "rules.npz"
+    AssociationRules(**PARAMS).fit(interactions(first)).save(path)
+    manifest, arrays = _raw(path)
+    key = "model/summary/tables/0/counts"
+    assert key in arrays and len(arrays[key])
+    arrays[key] = arrays[key] * 3  # a pair counted three times its real count
+    crafted = tmp_path / "crafted.npz"
+    write_file(crafted, manifest, arrays)
+    with pytest.raises(PersistenceError, match="more often than"):
+        recsys.load(crafted)
