@@ -9,7 +9,11 @@ import pandas as pd
 
 from .exceptions import DataError
 
-__all__ = ["clean_ids", "preview", "is_scalar_id", "as_id_kind"]
+__all__ = ["clean_ids", "preview", "is_scalar_id", "as_id_kind", "PLAIN_INT"]
+
+#: an integer as a program writes it: no sign but minus, no leading zero, no separators; text
+#: ids that match are the integers they spell (files, the readout), others stay text
+PLAIN_INT = r"-?(?:0|[1-9][0-9]{0,17})"
 
 
 def preview(values: Iterable, n: int = 3) -> str:

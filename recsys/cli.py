@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import discard_pending
+from ._ids import PLAIN_INT
 from .exceptions import DataError, InvalidParameterError, RecsysError
 
 __all__ = ["main", "build_parser"]
@@ -294,8 +295,6 @@ def read_frame(path: str, sep: str | None = None, id_columns: Sequence[str] = ()
     return frame
 
 
-#: an integer as a program writes it: no sign but minus, no leading zero, no separators
-_PLAIN_INT = r"-?(?:0|[1-9][0-9]{0,17})"
 
 
 def text_ids(values):
@@ -312,7 +311,7 @@ def text_ids(values):
     if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
         return values
     text = values.astype("string")
-    if text.isna().any() or not text.str.fullmatch(_PLAIN_INT).all():
+    if text.isna().any() or not text.str.fullmatch(PLAIN_INT).all():
         return values
     return text.astype("int64")
 

@@ -762,6 +762,12 @@ def parse_date(value: object, name: str = "as_of") -> np.datetime64:
     >>> parse_date("2011-12-09")
     np.datetime64('2011-12-09T00:00:00.000000000')
     """
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, (bool, np.bool_)):
+        raise DataError(
+            f"{name} must be a date such as '2011-12-09', got the number {value!r}: numbers are "
+            f"not read as dates (20111209 would be nanoseconds after 1970). Write it as "
+            f"'2011-12-09'.")
     try:
         stamp = pd.Timestamp(value)
         if stamp is pd.NaT:

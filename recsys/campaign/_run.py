@@ -41,6 +41,7 @@ class Options:
     again: Recommender | None = None
     k_again: int = 0
     wording: Mapping[str, str] | None = None
+    send_date: bool = False  # as_of was given: it is the send, recorded in the assignments
 
 
 def make_picks(
@@ -146,7 +147,8 @@ def make_picks(
         check_int("make_picks", "chunk_size", chunk_size, minimum=1), bool(backfill),
         _names(products, products_item) if names is None else names, _segments(segments), _as_of(as_of),
         show_progress, again,
-        _k_again(k_again, k) if again is not None else 0, check_wording(wording))
+        _k_again(k_again, k) if again is not None else 0, check_wording(wording),
+        as_of is not None)
     check_choice("make_picks", "format", format, ("long", "wide"))
     audience = _audience(customers)
     _check_known(model, audience)
@@ -370,6 +372,8 @@ def _run_experiment(model, audience: np.ndarray, opts: Options, mail, control, s
     picks = pd.concat(joined, ignore_index=True) if joined else joined_picks(pd.DataFrame())
     position = pd.Index(picks["customer_id"]).get_indexer(groups["customer_id"])
     groups["picks"] = np.where(position >= 0, picks["picks"].to_numpy(dtype=object)[position], "")
+    if opts.send_date:  # the readout refuses a window that starts before the send
+        groups["sent_at"] = pd.Timestamp(opts.as_of).isoformat()
     return _experiment_summary(summaries, CONTROL), groups
 
 

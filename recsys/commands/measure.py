@@ -38,6 +38,9 @@ def configure(parser) -> None:
                          help="revenue per line (default: --price-col x --quantity-col)")
     columns.add_argument("--price-col", default="price", help="unit price (price)")
     columns.add_argument("--quantity-col", default="quantity", help="quantity (quantity)")
+    parser.add_argument("--date-format", default=None,
+                        help="strftime format of --from and --to when not ISO, e.g. %%d/%%m/%%Y "
+                             "(both bounds are read the same way)")
     parser.add_argument("--control", default="control", help="the control arm's name (control)")
     parser.add_argument("--alpha", type=float, default=0.05,
                         help="significance level; intervals are 1 - alpha (default 0.05)")
@@ -72,7 +75,7 @@ def run(args) -> int:
             timestamp=args.time_col, item=args.item_col,
             amount=args.amount_col, price=args.price_col, quantity=args.quantity_col,
             control=args.control, by_segment=not args.no_segments,
-            revenue_cap=args.revenue_cap, alpha=args.alpha)
+            revenue_cap=args.revenue_cap, alpha=args.alpha, date_format=args.date_format)
     for warning in caught:
         if issubclass(warning.category, SampleRatioMismatchWarning):
             print(f"recsys measure: WARNING: {warning.message}", file=sys.stderr)

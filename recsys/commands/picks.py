@@ -143,6 +143,8 @@ def run(args) -> int:
     segments = table.set_index(customer)["segment"] if table is not None else None
     audience = _audience(args, segments, shop, customer)
     experiment = experiment_options(args)
+    if experiment:  # the assignments must be writable before the mail file is written
+        _check_writable(_assignments_path(args), "--assignments")
     if "arms" in experiment:
         model = {arm: _model(arm, {}, shop) for arm in experiment["arms"] if arm != "control"}
     else:
@@ -263,6 +265,22 @@ def _audience(args, segments, shop, customer: str) -> np.ndarray:
     return shop.interactions.users.ids
 
 
+def _assignments_path(args) -> str:
+    return args.assignments or str(Path(args.out).with_suffix("")) + ".assignments.csv"
+
+
+def _check_writable(path: str, option: str) -> None:
+    """A DataError naming ``option`` when ``path`` cannot be written (its folder is missing or
+    read-only): checked before the work whose record it is."""
+    import os
+
+    folder = Path(path).parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise DataError(f"{option} {path}: its folder {str(folder)!r} does not exist or cannot "
+                        f"be written; the picks would be written without their experiment's "
+                        f"record. Pick a writable place.")
+
+
 def parse_share(text: str, option: str) -> float:
     """``"10%"`` or ``"0.1"`` -> 0.1, or a usage error naming the option."""
     raw = str(text).strip()
@@ -296,6 +314,10 @@ def experiment_options(args) -> dict:
         spec, sep, share = part.rpartition("=")
         if not sep or not spec.strip():
             raise InvalidParameterError(f"--arms: {part!r} is not MODEL=SHARE (e.g. EASE=45%).")
+        if spec.strip() in arms:
+            raise InvalidParameterError(f"--arms names {spec.strip()!r} twice; name each arm "
+                                        f"once (two settings of one model: EASE(l2=100)=45%,"
+                                        f"EASE(l2=300)=45%).")
         arms[spec.strip()] = parse_share(share, f"--arms {spec.strip()}")
     return {"arms": arms, "salt": args.salt}
 
@@ -306,7 +328,7 @@ def report_assignments(args, result, shop, as_of) -> None:
     from ..experiment import minimum_detectable_effect
 
     table = result.assignments
-    target = args.assignments or str(Path(args.out).with_suffix("")) + ".assignments.csv"
+    target = _assignments_path(args)
     write_frame(table, target)
     sizes = table["group"].value_counts()
     n_control = int(sizes.get("control", 0))

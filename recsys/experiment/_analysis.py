@@ -13,6 +13,7 @@ import pandas as pd
 from .._frames import as_pandas
 from .._ids import clean_ids
 from .._params import check_float
+from ..data import parse_timestamps
 from ..exceptions import DataError, InvalidParameterError, SampleRatioMismatchWarning
 from ._assign import CONTROL
 from ._outcomes import OrderColumns, Outcomes, customer_outcomes
@@ -118,17 +119,25 @@ def readout(result: ExperimentResult) -> str:
     return "\n".join(lines)
 
 
-def _time(value: object, name: str) -> np.datetime64:
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise DataError(f"{name} must be a date or time such as '2026-11-24', got {value!r} "
-                        f"(--from / --to on the command line).")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.to_datetime64().astype("datetime64[ns]")
+def window_bounds(start: object, end: object,
+                  date_format: str | None = None) -> tuple[np.datetime64, np.datetime64]:
+    """The readout window's bounds read by the data's one rule for times: both by the same
+    format (``01/12/2026`` and ``15/12/2026`` are both day-first; two bounds that read either
+    way are refused unless ``date_format`` says), numbers refused unless plausible epoch times
+    (20261124 is no date: write 2026-11-24 or pass ``date_format="%Y%m%d"``)."""
+    for value, option in ((start, "--from"), (end, "--to")):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            raise DataError(f"the window's {option[2:]} ({option}) is missing: pass a date such "
+                            f"as '2026-11-24'.")
+    kinds = {type(value) for value in (start, end)}
+    values = pd.Series([start, end], dtype=object if len(kinds) > 1 else None)
+    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+           for v in (start, end)) and date_format is None:
+        raise DataError(f"the window's bounds are numbers ({start!r}, {end!r}); numbers are not "
+                        f"read as dates. Write them as dates such as '2026-11-24' (--from, "
+                        f"--to), or pass date_format='%Y%m%d' (--date-format %Y%m%d).")
+    times = parse_timestamps(values, "the window's start and end (--from, --to)", date_format)
+    return times[0], times[1]
 
 
 def _arm_codes(assignments: pd.DataFrame, control: str) -> tuple[np.ndarray, list[str]]:
@@ -245,11 +254,29 @@ def _srm(assignments: pd.DataFrame, counts: np.ndarray, arms: list[str],
     shares = np.array([float(expected.get(arm, np.nan)) for arm in arms])
     if not np.isfinite(shares).all() or (shares <= 0).any():
         raise DataError(f"planned shares {dict(expected)} do not cover the arms {arms}.")
+    if abs(float(sum(expected.values())) - 1.0) > 1e-6:
+        raise DataError(
+            f"the planned shares add up to {float(sum(expected.values())):.4g}, not 1 "
+            f"({', '.join(f'{k}={v:g}' for k, v in expected.items())}): an arm is missing from "
+            f"the assignments (a cut or filtered file?). Read the whole assignments file.")
     p_value = srm_test(counts, shares)
     expected_counts = shares / shares.sum() * counts.sum()
     return {"observed": dict(zip(arms, counts.astype(int).tolist(), strict=True)),
             "expected": {a: round(float(e), 1) for a, e in zip(arms, expected_counts, strict=True)},
             "p_value": p_value, "mismatch": p_value < SRM_ALPHA}
+
+
+def _check_after_send(assignments: pd.DataFrame, begin: np.datetime64) -> None:
+    """A window starting before the send (``sent_at``, written by make_picks) counts orders
+    the mail cannot have caused."""
+    if "sent_at" not in assignments.columns or not len(assignments):
+        return
+    sent = parse_timestamps(assignments["sent_at"], "assignments['sent_at']").min()
+    if begin < sent:
+        raise DataError(
+            f"the window starts {str(begin)[:16]}, before the send ({str(sent)[:16]}, the "
+            f"assignments' sent_at): orders before the mail are not its effect. Start the "
+            f"window at the send or later (--from).")
 
 
 def _check_assignments(assignments: pd.DataFrame) -> np.ndarray:
@@ -271,7 +298,7 @@ def analyze(assignments: pd.DataFrame, orders: pd.DataFrame, start: Any, end: An
             amount: str | None = None, price: str | None = "price",
             quantity: str | None = "quantity", control: str = CONTROL, by_segment: bool = True,
             revenue_cap: float | None = None, expected: Mapping[str, float] | None = None,
-            alpha: float = 0.05) -> ExperimentResult:
+            alpha: float = 0.05, date_format: str | None = None) -> ExperimentResult:
     """Measure a campaign: each arm's KPIs in ``[start, end)`` and its uplift over control.
 
     Parameters
@@ -283,7 +310,11 @@ def analyze(assignments: pd.DataFrame, orders: pd.DataFrame, start: Any, end: An
     orders : pandas.DataFrame
         Order lines (never modified); lines of customers outside the assignments are ignored.
     start, end : date-like
-        The window measured: ``start`` included, ``end`` excluded.
+        The window measured: ``start`` included, ``end`` excluded. Both are read by one rule
+        for times (as the data's columns are): ``"01/12/2026"`` and ``"15/12/2026"`` both
+        day-first, bounds that read either way refused unless ``date_format`` says; numbers
+        (``20261124``) are no dates. A window starting before the assignments' ``sent_at``
+        (the send, written by ``make_picks``) is refused.
     customer, order, timestamp, item : str
         Columns of the orders. Without an ``order`` column, each distinct (customer, time) is
         one order; without ``item``, the picked-product rate is left out.
@@ -299,7 +330,10 @@ def analyze(assignments: pd.DataFrame, orders: pd.DataFrame, start: Any, end: An
     expected : dict, optional
         Planned share per arm for the sample-ratio check (default: the ``share`` column).
     alpha : float, default 0.05
-        For the intervals (``1 - alpha``) and the ``significant`` flag.
+        For the intervals (``1 - alpha``) and the ``significant`` flag; at most 0.5.
+    date_format : str, optional
+        The ``strftime`` format of ``start`` and ``end`` when they are text in another format
+        than ISO (``"%d/%m/%Y"``).
 
     Returns
     -------
@@ -318,17 +352,18 @@ def analyze(assignments: pd.DataFrame, orders: pd.DataFrame, start: Any, end: An
     >>> bool(row["ci_low"] < truth["conversion_rate"] < row["ci_high"])
     True
     """
-    check_float("analyze", "alpha", alpha, minimum=0, maximum=1, exclusive_min=True)
+    check_float("analyze", "alpha", alpha, minimum=0, maximum=0.5, exclusive_min=True)
     if revenue_cap is not None:
         check_float("analyze", "revenue_cap", revenue_cap, minimum=0.5, maximum=1)
     orders = as_pandas(orders, "orders")
     assignments = as_pandas(assignments, "assignments (from make_picks(..., control=...) or "
                                          "assign(...))")
     ids = _check_assignments(assignments)
-    begin, finish = _time(start, "start"), _time(end, "end")
+    begin, finish = window_bounds(start, end, date_format)
     if finish <= begin:
         raise InvalidParameterError(f"the window is empty: end ({end}) must be after start "
                                     f"({start}).")
+    _check_after_send(assignments, begin)
     arm_code, arms = _arm_codes(assignments, control)
     seg_code, seg_names = _segment_codes(assignments, by_segment)
     cols = OrderColumns(customer, order, timestamp, item, amount, price, quantity)

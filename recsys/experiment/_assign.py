@@ -195,6 +195,12 @@ def assign(customers: Iterable, *, salt: str, control: float | None = None,
     edges = np.cumsum(list(shares.values()))
     edges[-1] = np.inf  # rounding never leaves a customer without an arm
     group = names[np.searchsorted(edges, hash_unit(ids, salt), side="right")]
+    empty = [name for name in shares if not (group == name).any()]
+    if empty:
+        raise DataError(
+            f"assign: arm(s) {', '.join(map(repr, empty))} got no customer of the {len(ids):,} "
+            f"(planned shares {', '.join(f'{k}={v:g}' for k, v in shares.items())}): there is "
+            f"nothing to compare. Raise their share (--control 10%) or the audience.")
     table = pd.DataFrame({"customer_id": ids, "group": group.astype(str)})
     table["share"] = table["group"].map(shares).astype(np.float64)
     if segments is not None:

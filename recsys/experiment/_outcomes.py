@@ -14,7 +14,7 @@ import pandas as pd
 
 from .._amounts import parse_amounts
 from .._arrays import in_sorted, unique
-from .._ids import clean_ids
+from .._ids import PLAIN_INT, clean_ids, preview
 from ..data import parse_timestamps
 from ..exceptions import DataError
 
@@ -49,11 +49,35 @@ class Outcomes:
 
 
 def match_ids(known: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Position of each of ``ids`` in ``known`` (-1 when absent). Int and string ids are
-    compared as text, so ``17850`` matches ``"17850"`` instead of silently matching nothing."""
+    """Position of each of ``ids`` in ``known`` (-1 when absent). Int and text ids are matched
+    by the id maps' rule: a text id that is a plain integer (``"17850"``) is that integer; a
+    text id that is not (``"0010"``, ``"C17"``) cannot be matched to integer ids, and is
+    refused rather than silently dropped."""
     if known.dtype.kind != ids.dtype.kind:
-        known, ids = known.astype(str), ids.astype(str)
+        known, ids = (as_integers(known, "the assignments' customer ids"),
+                      ids) if known.dtype.kind == "U" else (
+                          known, as_integers(ids, "the orders' customer ids"))
     return pd.Index(known).get_indexer(ids)
+
+
+def as_integers(text: np.ndarray, what: str) -> np.ndarray:
+    """Text ids as the integers they spell, when every one is a plain integer; else a
+    DataError naming the ids that are not."""
+    values = pd.Series(text, dtype="string")
+    plain = values.str.fullmatch(PLAIN_INT).fillna(False).to_numpy()
+    if not plain.all():
+        raise DataError(
+            f"{what} are text and the other side's are integers, and "
+            f"{int((~plain).sum()):,} of them are no plain integer (e.g. "
+            f"{preview(values[~plain].unique()[:3].tolist())}): '0010' and 10 may or may not be "
+            f"the same customer. Read both files' ids the same way (as text: "
+            f"pd.read_csv(..., dtype={{'customer_id': str}}) for both).")
+    return values.astype("int64").to_numpy()
+
+
+def _span(orders: pd.DataFrame, column: str) -> str:
+    times = parse_timestamps(orders[column], column)
+    return f"{str(times.min())[:10]} .. {str(times.max())[:10]}"
 
 
 def _window(orders: pd.DataFrame, column: str, start: np.datetime64,
@@ -196,6 +220,13 @@ def customer_outcomes(assignments: pd.DataFrame, customer_ids: np.ndarray, order
                             f"{list(orders.columns)}. Name the column (customer=..., "
                             f"timestamp=...; --user-col, --time-col on the command line).")
     lines = orders.iloc[_window(orders, cols.timestamp, start, end)]
+    if not len(lines):
+        span = ("the orders are empty" if not len(orders) else
+                f"the orders span {_span(orders, cols.timestamp)}")
+        raise DataError(
+            f"no order line falls in the window {str(start)[:16]} .. {str(end)[:16]} ({span}): "
+            f"a readout of it would be all zeros. Check the window's dates (--from, --to: the "
+            f"year?) and the orders file.")
     customer = match_ids(customer_ids, clean_ids(lines[cols.customer], f"orders[{cols.customer!r}]"))
     inside = customer >= 0
     if len(lines) and not inside.any():

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .._ids import clean_ids
 from .._params import check_float
+from ..data import parse_date
 from ..exceptions import DataError
 from ._assign import CONTROL
 from ._outcomes import PICK_SEPARATOR, pick_tokens
@@ -120,5 +121,6 @@ def simulate_response(assignments: pd.DataFrame, *, start: Any, days: float = 14
         "order_id": np.arange(1, len(buyer) + 1, dtype=np.int64), "customer_id": ids[buyer],
         "product_id": product, "quantity": np.ones(len(buyer), np.int64),
         "price": np.round(value, 2),
-        "timestamp": pd.Timestamp(start) + pd.to_timedelta(seconds, unit="s")})
+        "timestamp": pd.Timestamp(parse_date(start, "simulate_response: start"))
+        + pd.to_timedelta(seconds, unit="s")})
     return orders, _truth(p0, p1, extra_orders, order_value, value_uplift)
