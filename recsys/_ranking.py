@@ -201,6 +201,10 @@ def rank_scores(scores_of: Callable[[Query], Scores], query: Query, k: int, filt
     once in a pool of threads: scipy's sparse products and numpy's selection release the GIL,
     so a model whose scoring is those (the item-to-item ones) uses every core. The answer is
     the same for any thread count.
+
+    An item scored exactly 0 is never returned, dense or sparse (a sparse score matrix stores
+    no zeros): the model has nothing on it for that query (EASE and SLIST for a customer whose
+    products nobody else bought), and a list is never padded with catalogue order.
     """
     n = len(query)
     out = TopK.empty(n, k)
@@ -213,6 +217,7 @@ def rank_scores(scores_of: Callable[[Query], Scores], query: Query, k: int, filt
         if sp.issparse(scores):
             return rows, topk_sparse(drop_entries(scores, ~filt.allowed, part.cells()), k)
         part.mask(scores)
+        scores[scores == 0] = -np.inf  # a score of exactly 0 is no evidence: never a pick
         return rows, topk(scores, k)
 
     slices = chunk_slices(n, step, show_progress)

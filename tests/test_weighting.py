@@ -138,9 +138,11 @@ def test_binary_with_a_half_life_counts_a_product_by_its_latest_purchase():
     row = model.history_[int(model.users_.to_index(["c"])[0])].toarray().ravel()
     a, b, z = model.items_.to_index(["a", "b", "z"])
     assert (row[a], row[b], row[z]) == (pytest.approx(1.0), pytest.approx(0.5), 0.0)
-    # a cart has no dates: its products count 1 each
+    # a cart has no dates: its products count 1 each; z, never bought with a or b, scores
+    # exactly 0 and is not padded in
     cart = model.recommend_for_basket(["a", "b"], k=1)
-    assert cart.item_ids() == ["z"]
+    assert cart.item_ids() == []
+    assert model.explain("z", basket=["a", "b"]).score == 0.0
 
 
 def test_purchases_decayed_past_twenty_half_lives_are_dropped_not_underflowed():

@@ -22,6 +22,9 @@ __all__ = ["EASE", "ease_weights", "fit_bytes", "regularised_inverse"]
 
 EXACT_ITEMS = 8_192  # up to this many products the solve runs in float64, beyond in float32
 _BLOCK = 2_048  # rows handled at once when mirroring or pruning the dense solution
+#: the solution over the products with interactions is placed in a dense catalogue x catalogue
+#: matrix up to this size (or 4x the solution's), and as CSR beyond
+DENSE_PLACEMENT_BYTES = 256 * 2**20
 
 
 def fit_bytes(n: int) -> int:
@@ -185,6 +188,16 @@ class EASE(_ItemToItem):
             return weights
         if len(trained) == n_all:
             return B.astype(np.float32, copy=False)
+        if 4 * n_all * n_all > max(DENSE_PLACEMENT_BYTES, 16 * len(trained) ** 2):
+            # a catalogue far larger than what was bought (items= of 100,000 products, a few
+            # hundred sold): the dense placement would be mostly zeros, gigabytes of them
+            block = sp.csr_matrix(B.astype(np.float32, copy=False))
+            lengths = np.zeros(n_all, np.int64)
+            lengths[trained] = np.diff(block.indptr)
+            weights = sp.csr_matrix((block.data, trained[block.indices].astype(np.int32),
+                                     np.r_[0, np.cumsum(lengths)]), shape=(n_all, n_all))
+            weights.sort_indices()
+            return weights
         weights = np.zeros((n_all, n_all), np.float32)
         weights[np.ix_(trained, trained)] = B
         return weights

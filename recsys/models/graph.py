@@ -82,6 +82,11 @@ class RP3beta(_ItemToItem):
 
     def _fit(self, data: Interactions, features: Any) -> None:
         X = self._weighted_training(data)
+        n_all = X.shape[1]
+        # only products with interactions have walks: a catalogue of 100,000 (items=) with a
+        # few hundred sold costs what the few hundred do
+        active = np.flatnonzero(np.bincount(X.indices, minlength=n_all) > 0)
+        X = X[:, active].tocsr()
         to_customers = _transitions(X.T, self.alpha)  # product -> customer
         to_products = _transitions(X, self.alpha).tocsc()  # customer -> product
         degree = np.bincount(X.indices, minlength=X.shape[1]).astype(np.float64)
@@ -95,4 +100,14 @@ class RP3beta(_ItemToItem):
             blocks.append(top_per_row(block * damping[None, :], start, self.k))
         similarity = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((n, n))
         similarity.sort_indices()
-        self.similarity_ = similarity.astype(np.float32)
+        self.similarity_ = _placed_rows(similarity.astype(np.float32), active, n_all)
+
+
+def _placed_rows(matrix: sp.csr_matrix, where: np.ndarray, n: int) -> sp.csr_matrix:
+    """``matrix`` (over the products ``where``) as an n x n CSR over the whole catalogue."""
+    lengths = np.zeros(n, np.int64)
+    lengths[where] = np.diff(matrix.indptr)
+    placed = sp.csr_matrix((matrix.data, where[matrix.indices].astype(np.int32),
+                            np.r_[0, np.cumsum(lengths)]), shape=(n, n))
+    placed.sort_indices()
+    return placed

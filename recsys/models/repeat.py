@@ -15,6 +15,7 @@ from .._time import DAY_NS
 from .._topk import csr, gather_cells
 from .._trend import item_trend
 from ..data import Interactions
+from ..exceptions import DataError
 from .base import Anchors, Query, Recommender, _register
 
 __all__ = ["BuyAgain"]
@@ -144,7 +145,15 @@ class BuyAgain(Recommender):
         """The send date in days since the epoch (default: the day after the last purchase)."""
         if query.as_of is None:
             return self.reference_day_ + 1.0
-        return float(np.datetime64(query.as_of, "ns").astype(np.int64)) / DAY_NS
+        day = float(np.datetime64(query.as_of, "ns").astype(np.int64)) / DAY_NS
+        if day < self.reference_day_:
+            newest = np.datetime64(int(self.reference_day_ * DAY_NS), "ns")
+            raise DataError(
+                f"BuyAgain: as_of {str(query.as_of)[:16]} is before the newest purchase it "
+                f"learnt from ({str(newest)[:16]}): a customer's last purchase would lie after "
+                f"the send. Pass a send date on or after it (--as-of), or fit on the orders "
+                f"before the send date.")
+        return day
 
     def _personal(self, query: Query) -> sp.csr_matrix:
         """(queries x items) scores of the products each customer bought; carts count their

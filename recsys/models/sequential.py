@@ -17,6 +17,10 @@ from .base import _register
 from .graph import _transitions
 from .neighbors import _ItemToItem
 
+#: the most steps back (window) or ahead (horizon) a purchase links to: each is a pass over
+#: the data, so a larger one would run for hours
+MAX_STEPS = 1_000
+
 __all__ = ["SequentialRules", "purchase_order", "newest_first_weights"]
 
 
@@ -196,7 +200,7 @@ class SequentialRules(_NewestFirstHistory, _ItemToItem):
 
     def _check_params(self) -> None:
         name = "SequentialRules"
-        check_int(name, "window", self.window, minimum=1)
+        check_int(name, "window", self.window, minimum=1, maximum=MAX_STEPS)
         check_float(name, "gap_decay", self.gap_decay, minimum=0, maximum=1, exclusive_min=True)
         check_float(name, "backward", self.backward, minimum=0)
         check_half_life(name, "history_half_life", self.history_half_life)

@@ -13,7 +13,7 @@ from .._threads import fit_threads
 from ..data import Interactions
 from .base import _register
 from .ease import _BLOCK, EASE, EXACT_ITEMS, regularised_inverse
-from .sequential import _NewestFirstHistory, newest_first_weights, purchase_order
+from .sequential import MAX_STEPS, _NewestFirstHistory, newest_first_weights, purchase_order
 
 __all__ = ["SLIST", "purchase_steps", "sequence_inputs", "slist_weights", "slist_fit_bytes"]
 
@@ -61,6 +61,7 @@ def step_pairs(customer: np.ndarray, offsets: range, decay: float) -> sp.csr_mat
         return sp.csr_matrix((n, n))
     return sp.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
                          shape=(n, n))
+
 
 
 def sequence_inputs(steps: sp.csr_matrix, customer: np.ndarray, window: int, horizon: int,
@@ -208,8 +209,8 @@ class SLIST(_NewestFirstHistory, EASE):
         name = "SLIST"
         check_float(name, "alpha", self.alpha, minimum=0, maximum=1)
         check_auto(name, "l2", self.l2, minimum=0, exclusive_min=True)
-        check_int(name, "window", self.window, minimum=1)
-        check_int(name, "horizon", self.horizon, minimum=1)
+        check_int(name, "window", self.window, minimum=1, maximum=MAX_STEPS)
+        check_int(name, "horizon", self.horizon, minimum=1, maximum=MAX_STEPS)
         check_float(name, "gap_decay", self.gap_decay, minimum=0, maximum=1, exclusive_min=True)
         check_half_life(name, "history_half_life", self.history_half_life)
         check_int(name, "max_items", self.max_items, minimum=1)
