@@ -125,6 +125,18 @@ def check_columns(frame, args, source: str, options: Sequence[str],
                     f"{list(frame.columns)}.{hint}")
 
 
+def check_writable(path: str, option: str) -> None:
+    """A DataError naming ``option`` when ``path`` cannot be written (its folder is missing or
+    read-only): checked before the work whose result it would hold."""
+    import os
+
+    folder = Path(path).parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise DataError(f"{option} {path}: its folder {str(folder)!r} does not exist or cannot "
+                        f"be written; checked before any work, so nothing is lost. Pick a "
+                        f"writable place.")
+
+
 def refuse_unused_options(args, options: Sequence[str], why: str) -> None:
     """A column option given on the command line where it names no column of anything read
     (``--user-col`` with a built-in data set): a DataError, never a silent no-op."""

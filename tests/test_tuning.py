@@ -94,3 +94,62 @@ def test_optuna_search_is_seeded(split):
     again = tune(recsys.EASE(), train, budget=6, engine="optuna", random_state=1)
     assert first.results["params"].tolist() == again.results["params"].tolist()
     assert len(first.results) == 6
+
+
+# ---------------------------------------------------------------------- bad calls (round 3)
+BAD_TUNE_CALLS = [
+    ("time_limit as text", dict(time_limit="10"), "time_limit"),
+    ("a negative time_limit", dict(time_limit=-1), "time_limit"),
+    ("random_state -1", dict(random_state=-1), "random_state"),
+    ("random_state 1.5", dict(random_state=1.5), "random_state"),
+    ("a metric at a superscript k", dict(metric="ndcg@\u00b2"), "metric"),
+    ("validation of three parts", dict(validation="three"), "validation"),
+]
+
+
+@pytest.mark.parametrize(("case", "kwargs", "word"), BAD_TUNE_CALLS,
+                         ids=[c[0] for c in BAD_TUNE_CALLS])
+def test_bad_tune_calls_name_the_parameter(case, kwargs, word):
+    from recsys.tuning import tune
+
+    shop = recsys.make_shop(n_customers=80, n_products=20, seed=0)
+    if kwargs.get("validation") == "three":
+        kwargs = {"validation": (shop.interactions,) * 3}
+    with pytest.raises(recsys.InvalidParameterError, match=word):
+        tune(recsys.Popularity(), shop.interactions, budget=1, **kwargs)
+
+
+@pytest.mark.parametrize(("make", "word"), [
+    (lambda: Uniform(1, float("inf")), "finite"), (lambda: Integer("a", "b"), "whole"),
+    (lambda: Choice("log"), "list of options"), (lambda: Uniform(1, 2, log="yes"), "log"),
+])
+def test_distributions_check_their_arguments(make, word):
+    with pytest.raises(recsys.InvalidParameterError, match=word):
+        make()
+
+
+def test_a_space_naming_a_parameter_the_model_lacks_is_refused():
+    from recsys.tuning import tune
+
+    shop = recsys.make_shop(n_customers=80, n_products=20, seed=0)
+    with pytest.raises(recsys.InvalidParameterError, match="no parameter 'nope'"):
+        tune((recsys.EASE(), {"nope": Choice([1, 2])}), shop.interactions, budget=2)
+    with pytest.raises(recsys.InvalidParameterError, match="empty"):
+        tune([], shop.interactions)
+
+
+def test_validation_built_by_two_from_frame_calls_pairs_customers_by_id():
+    """Two frames with different customers give two id maps: the tuner used to pair customers
+    by index position across them (a wrong score, or a crash)."""
+    from recsys.split import temporal_split
+    from recsys.tuning import tune
+
+    shop = recsys.make_shop(n_customers=300, n_products=40, seed=2)
+    inner, held = temporal_split(shop.interactions, last_days=30)
+    apart = tuple(recsys.Interactions.from_frame(part.to_frame(), timestamp="timestamp",
+                                                 basket="basket_id", weight="weight")
+                  for part in (inner, held))
+    assert apart[0].users != apart[1].users
+    shared = tune(recsys.ItemKNN(), shop.interactions, validation=(inner, held), budget=1)
+    separate = tune(recsys.ItemKNN(), shop.interactions, validation=apart, budget=1)
+    assert separate.best_score == pytest.approx(shared.best_score)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._threads import batch_threads
 from .._time import data_end
-from ..cli import command, parse_params, progress_enabled, read_frame
+from ..cli import check_writable, command, parse_params, progress_enabled, read_frame
 from ..exceptions import DataError, InvalidParameterError
 from ..models.base import fit_model
 from ..reasons import item_names
@@ -144,7 +144,7 @@ def run(args) -> int:
     audience = _audience(args, segments, shop, customer)
     experiment = experiment_options(args)
     if experiment:  # the assignments must be writable before the mail file is written
-        _check_writable(_assignments_path(args), "--assignments")
+        check_writable(_assignments_path(args), "--assignments")
     if "arms" in experiment:
         model = {arm: _model(arm, {}, shop) for arm in experiment["arms"] if arm != "control"}
     else:
@@ -267,18 +267,6 @@ def _audience(args, segments, shop, customer: str) -> np.ndarray:
 
 def _assignments_path(args) -> str:
     return args.assignments or str(Path(args.out).with_suffix("")) + ".assignments.csv"
-
-
-def _check_writable(path: str, option: str) -> None:
-    """A DataError naming ``option`` when ``path`` cannot be written (its folder is missing or
-    read-only): checked before the work whose record it is."""
-    import os
-
-    folder = Path(path).parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise DataError(f"{option} {path}: its folder {str(folder)!r} does not exist or cannot "
-                        f"be written; the picks would be written without their experiment's "
-                        f"record. Pick a writable place.")
 
 
 def parse_share(text: str, option: str) -> float:

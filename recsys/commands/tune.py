@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..cli import command, progress_enabled, write_frame
+from ..cli import check_writable, command, progress_enabled, write_frame
 from ..exceptions import InvalidParameterError
 from ._data import add_data_options, load_data
 
@@ -36,6 +36,9 @@ def run(args) -> int:
     if args.budget < 1:
         raise InvalidParameterError(f"--budget {args.budget}: expected 1 or more trials per "
                                     f"model, e.g. --budget 20.")
+    for option, path in (("--out", args.out), ("--results", args.results)):
+        if path:  # before the search: its result is not lost to a place that cannot be written
+            check_writable(path, option)
     shop = load_data(args)
     models = list(parse_models(args.models).values())
     features = shop.items if any(m.uses_item_features for m in models) else None
@@ -47,10 +50,10 @@ def run(args) -> int:
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     print(f"best: {found.results['model'].iloc[0]} {found.best_params or '(as given)'} "
           f"{found.metric} {found.best_score:.4f}")
+    if args.out:  # the model first: the trials table is the lesser loss
+        found.model.save(args.out)
+        print(f"saved {args.out} (refitted on all {len(shop.interactions):,} rows)")
     if args.results:
         frame = found.results.assign(params=found.results["params"].map(str))
         write_frame(frame, args.results)
-    if args.out:
-        found.model.save(args.out)
-        print(f"saved {args.out} (refitted on all {len(shop.interactions):,} rows)")
     return 0

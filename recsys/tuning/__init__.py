@@ -17,9 +17,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from .._params import check_int, clone
+from .._params import check_float, check_int, clone
 from ..data import Interactions
 from ..exceptions import DataError, InvalidParameterError
 from ._defaults import DEFAULT_SPACES, default_space
@@ -96,6 +97,9 @@ def tune(model_or_space, train: Interactions, *, items=None, validation=None,
     TuneResult
     """
     budget = check_int("tune", "budget", budget, minimum=1)
+    check_float("tune", "time_limit (seconds)", time_limit, minimum=0, exclusive_min=True,
+                allow_none=True)
+    random_state = check_int("tune", "random_state (--random-state)", random_state, 0, 2**32 - 1)
     if not isinstance(train, Interactions) or train.user_index is None:
         raise DataError("tune: train must be recsys.Interactions with customers (from "
                         "Interactions.from_frame(..., user=...)).")
@@ -104,7 +108,8 @@ def tune(model_or_space, train: Interactions, *, items=None, validation=None,
                                     f"{engine!r}.")
     name, k = parse_metric(metric)
     candidates = _candidates(model_or_space)
-    inner, held = validation if validation is not None else _split(train, random_state)
+    inner, held = _validation(validation) if validation is not None else _split(train,
+                                                                                  random_state)
     if engine == "optuna" and not _has_optuna():
         raise InvalidParameterError('tune: engine="optuna" needs optuna: python -m pip install '
                                     '-e ".[tune]" (or engine="random").')
@@ -131,6 +136,9 @@ def _candidates(model_or_space) -> list[tuple[Any, dict]]:
     from ..models.base import Recommender
 
     entries = model_or_space if isinstance(model_or_space, list) else [model_or_space]
+    if not entries:
+        raise InvalidParameterError("tune: the list of models is empty; pass at least one, "
+                                    "e.g. [recsys.EASE(), recsys.ItemKNN()].")
     out = []
     for entry in entries:
         model, space = entry if isinstance(entry, tuple) and len(entry) == 2 else (entry, None)
@@ -140,8 +148,38 @@ def _candidates(model_or_space) -> list[tuple[Any, dict]]:
                 f"{entry!r}.")
         name = type(model).__name__
         out.append((model, check_space(default_space(model) if space is None else space,
-                                       name)))
+                                       name, model.get_params(deep=True))))
     return out
+
+
+def _validation(validation) -> tuple[Interactions, Interactions]:
+    """``(inner train, held out)``: two Interactions, on the same id maps (two built apart are
+    put on the union of their ids, so a customer is the same customer in both)."""
+    if not (isinstance(validation, tuple) and len(validation) == 2 and all(
+            isinstance(part, Interactions) and part.user_index is not None
+            for part in validation)):
+        raise InvalidParameterError(
+            "tune: validation must be a pair (inner train, held out) of recsys.Interactions "
+            "with customers, e.g. recsys.split.temporal_split(train, last_days=30); got "
+            f"{type(validation).__name__}"
+            f"{' of ' + str(len(validation)) if isinstance(validation, tuple) else ''}.")
+    inner, held = validation
+    if inner.users == held.users and inner.items == held.items:
+        return inner, held
+    from ..data import IdMap
+
+    users = IdMap(np.concatenate([inner.users.ids, held.users.ids]), name=inner.users.name)
+    items = IdMap(np.concatenate([inner.items.ids, held.items.ids]), name=inner.items.name)
+    return _on_maps(inner, users, items), _on_maps(held, users, items)
+
+
+def _on_maps(data: Interactions, users, items) -> Interactions:
+    frame = data.to_frame()
+    return Interactions.from_frame(
+        frame, user="user_id", item="item_id", weight="weight",
+        timestamp="timestamp" if data.timestamps is not None else None,
+        basket="basket_id" if data.basket_index is not None else None, users=users,
+        items=items)
 
 
 def _split(train: Interactions, random_state: int):

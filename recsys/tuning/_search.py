@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ def parse_metric(metric: str) -> tuple[str, int]:
     from ..metrics import RANKING_METRICS
 
     name, _, k = str(metric).partition("@")
-    if name not in RANKING_METRICS or not k.isdigit() or int(k) < 1:
+    if name not in RANKING_METRICS or not re.fullmatch("[0-9]{1,6}", k) or int(k) < 1:
         raise InvalidParameterError(
             f"tune: metric must be one of {', '.join(f'{m}@k' for m in RANKING_METRICS)} "
             f"(e.g. 'ndcg@10'), got {metric!r}.")

@@ -4,12 +4,24 @@ suggested by Optuna."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..exceptions import InvalidParameterError
+
+
+def _numbers(kind: str, low: Any, high: Any, log: Any, types: tuple) -> None:
+    """The bounds of a distribution: finite numbers of ``types``; ``log`` True or False."""
+    for value in (low, high):
+        if isinstance(value, bool) or not isinstance(value, types) or not math.isfinite(value):
+            what = "whole numbers" if kind == "Integer" else "finite numbers"
+            raise InvalidParameterError(f"{kind}({low!r}, {high!r}): the bounds must be {what}, "
+                                        f"got {value!r}.")
+    if not isinstance(log, bool):
+        raise InvalidParameterError(f"{kind}: log must be True or False, got {log!r}.")
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,7 @@ class Uniform:
     log: bool = False
 
     def __post_init__(self) -> None:
+        _numbers("Uniform", self.low, self.high, self.log, (int, float, np.integer, np.floating))
         if not (self.low < self.high) or (self.log and self.low <= 0):
             raise InvalidParameterError(f"Uniform({self.low}, {self.high}, log={self.log}): "
                                         f"needs low < high (and low > 0 with log=True).")
@@ -43,6 +56,7 @@ class Integer:
     log: bool = False
 
     def __post_init__(self) -> None:
+        _numbers("Integer", self.low, self.high, self.log, (int, np.integer))
         if not (self.low <= self.high) or (self.log and self.low <= 0):
             raise InvalidParameterError(f"Integer({self.low}, {self.high}, log={self.log}): "
                                         f"needs low <= high (and low > 0 with log=True).")
@@ -64,6 +78,10 @@ class Choice:
     options: tuple
 
     def __init__(self, options) -> None:
+        if isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
+            raise InvalidParameterError(
+                f"Choice takes a list of options, e.g. Choice(['log', 'bm25']); got {options!r} "
+                f"(a text would be split into its letters).")
         object.__setattr__(self, "options", tuple(options))
         if not self.options:
             raise InvalidParameterError("Choice([]): give at least one option.")
@@ -81,8 +99,10 @@ class Choice:
 Distribution = Uniform | Integer | Choice
 
 
-def check_space(space: object, model_name: str) -> dict[str, Distribution]:
-    """A dict of parameter name -> distribution, or an InvalidParameterError naming the fix."""
+def check_space(space: object, model_name: str, params: Iterable[str] | None = None
+                ) -> dict[str, Distribution]:
+    """A dict of parameter name -> distribution, or an InvalidParameterError naming the fix;
+    with ``params`` (the model's, nested ones included), every name must be one of them."""
     if not isinstance(space, dict):
         raise InvalidParameterError(
             f"tune: the search space of {model_name} must be a dict like "
@@ -93,4 +113,11 @@ def check_space(space: object, model_name: str) -> dict[str, Distribution]:
                 f"tune: {model_name} parameter {name!r} needs a distribution (Uniform, Integer "
                 f"or Choice from recsys.tuning), got {dist!r}; a fixed value goes on the model "
                 f"itself (e.g. EASE(l2=200)).")
+    known = set(params or ())
+    unknown = [name for name in space if known and name not in known and name != "weights"]
+    if unknown:
+        raise InvalidParameterError(
+            f"tune: {model_name} has no parameter {', '.join(map(repr, unknown))}; its "
+            f"parameters are {', '.join(sorted(known))}. A space names the model's own "
+            f"parameters (a Hybrid's components' as 'als__factors').")
     return dict(space)
