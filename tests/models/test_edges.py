@@ -74,3 +74,27 @@ def test_a_customer_nobody_resembles_gets_no_zero_scored_padding(name):
                                           timestamp="timestamp")
     recs = recsys.REGISTRY[name]().fit(data).recommend(999_999, k=5, exclude_seen=False)
     assert (recs.scores[0][:recs.lengths[0]] != 0).all()
+
+
+def test_a_half_life_without_timestamps_is_refused_by_every_model_that_has_one():
+    shop = recsys.make_shop(n_customers=100, n_products=30, seed=2)
+    undated = recsys.Interactions.from_frame(shop.orders, user="customer_id", item="product_id")
+    for cls in recsys.REGISTRY.values():
+        if "half_life_days" not in cls().get_params():
+            continue
+        model = cls(half_life_days=30)
+        with pytest.raises(DataError, match="timestamps"):
+            model.fit(undated, items=shop.items) if model.uses_item_features else \
+                model.fit(undated)
+
+
+@pytest.mark.parametrize("value", ["30", True, -1, 0, float("nan"), [30], 1e-300, 10**400])
+def test_every_half_life_is_checked_where_it_is_declared(value):
+    shop = recsys.make_shop(n_customers=60, n_products=20, seed=2)
+    for cls in recsys.REGISTRY.values():
+        if "half_life_days" not in cls().get_params():
+            continue
+        model = cls(half_life_days=value)
+        with pytest.raises(InvalidParameterError, match="half_life_days"):
+            model.fit(shop.interactions, items=shop.items) if model.uses_item_features else \
+                model.fit(shop.interactions)
