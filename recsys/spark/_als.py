@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._params import check_float, check_int
+from ..exceptions import DataError
 from ._check import require_spark
 from ._interactions import ITEM, USER, WEIGHT, SparkInteractions
 
@@ -65,6 +66,10 @@ def fit_als(data: SparkInteractions, *, factors: int = 64, regularization: float
     from pyspark.ml import recommendation
     from pyspark.sql import functions as sf
 
+    if not len(data.users):
+        raise DataError("fit_als: these interactions have no customers (user=None); ALS learns "
+                        "from customers' histories. Pass user='<customer column>' to "
+                        "interactions_from_spark, or mine rules with mine_rules.")
     check_int("fit_als", "factors", factors, minimum=1)
     check_int("fit_als", "iterations", iterations, minimum=1)
     check_float("fit_als", "regularization", regularization, minimum=0)

@@ -84,13 +84,14 @@ def interactions_from_spark(df, *, user: str | None, item: str, weight: str | No
         raise DataError(f"interactions_from_spark: no column {', '.join(missing)}; the "
                         f"DataFrame has {df.columns}. Pass the right names, e.g. "
                         f"user='customer_id', item='product_id'.")
+    _check_types(df, user, item, weight)
     picked = [sf.col(user).alias("user") if user else sf.lit(0).alias("user"),
               sf.col(item).alias("item"),
               (sf.col(weight).cast("double") if weight else sf.lit(1.0)).alias(WEIGHT)]
     picked += [sf.col(basket).alias(BASKET)] if basket else []
     picked += [sf.col(timestamp).alias(TIME)] if timestamp else []
     rows = df.select(*picked)
-    _check_rows(rows, user, item, weight)
+    _check_rows(rows, user, item, weight, basket)
     users = _id_map(rows, "user", user) if user else IdMap(np.empty(0, np.int64), name="user_id")
     items = _id_map(rows, "item", item)
     frame = rows.join(_index_frame(df.sparkSession, items, "item", ITEM), "item")
@@ -100,20 +101,43 @@ def interactions_from_spark(df, *, user: str | None, item: str, weight: str | No
     return SparkInteractions(frame, users, items, int(rows.count()))
 
 
-def _check_rows(rows, user: str, item: str, weight: str | None) -> None:
+#: Spark types an id column may have, and a weight column
+_ID_TYPES = ("IntegerType", "LongType", "ShortType", "ByteType", "StringType",
+             "FloatType", "DoubleType")  # numbers a null made float: checked row by row next
+_NUMBER_TYPES = ("IntegerType", "LongType", "ShortType", "ByteType", "FloatType", "DoubleType",
+                 "DecimalType")
+
+
+def _check_types(df, user: str | None, item: str, weight: str | None) -> None:
+    """Ids are integers or text, a weight is a number: checked on the schema, before Spark
+    runs anything (an array of products, or a weight "many", failed inside Spark's own code)."""
+    kinds = {field.name: type(field.dataType).__name__ for field in df.schema.fields}
+    for role, column in (("user", user), ("item", item)):
+        if column is not None and kinds[column] not in _ID_TYPES:
+            raise DataError(f"interactions_from_spark: {role}={column!r} is a "
+                            f"{kinds[column]} column; ids must be integers or text (one id a "
+                            f"row: explode an array column first, sf.explode).")
+    if weight is not None and kinds[weight] not in _NUMBER_TYPES:
+        raise DataError(f"interactions_from_spark: weight={weight!r} is a {kinds[weight]} "
+                        f"column; weights must be numbers (cast it, or leave weight=None).")
+
+
+def _check_rows(rows, user: str, item: str, weight: str | None, basket: str | None) -> None:
     """One Spark pass counting every kind of bad row; a DataError naming the first found."""
     from pyspark.sql import functions as sf
 
     bad_weight = (sf.col(WEIGHT).isNull() | sf.isnan(sf.col(WEIGHT)) | (sf.col(WEIGHT) < 0)
                   | (sf.abs(sf.col(WEIGHT)) == float("inf")))
+    null_basket = sf.col(BASKET).isNull() if basket else sf.lit(False)
     counts = rows.agg(
         sf.count(sf.lit(1)).alias("rows"),
         sf.sum(sf.col("user").isNull().cast("long")).alias("null_user"),
         sf.sum(sf.col("item").isNull().cast("long")).alias("null_item"),
+        sf.sum(null_basket.cast("long")).alias("null_basket"),
         sf.sum(bad_weight.cast("long")).alias("bad_weight")).first()
     if not counts["rows"]:
         raise DataError("interactions_from_spark: the DataFrame has no rows.")
-    for key, column in (("null_user", user), ("null_item", item)):
+    for key, column in (("null_user", user), ("null_item", item), ("null_basket", basket)):
         if counts[key]:
             raise DataError(f"interactions_from_spark: {counts[key]:,} of {counts['rows']:,} "
                             f"rows have no {column!r}; filter them out first "

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .._params import check_int
 from ..exceptions import DataError, InvalidParameterError
 from ._check import require_spark, spark_of
 
@@ -63,7 +64,9 @@ def recommend_all(model, customers, k: int = 10, *, customer: str = "customer_id
             raise InvalidParameterError(
                 f"recommend_all: {bad}= is not taken here (control groups and output files "
                 f"are the driver's: use out= for Parquet, and recsys.experiment for groups).")
+    k = check_int("recommend_all", "k", k, minimum=1)  # here, not first inside an executor
     name, digest, local = _ship(session, model)
+    _check_id_type(customers, customer, local)
     stamp = np.datetime64("now", "ns") if as_of is None else as_of
     task = _Task(name, digest, k, customer, tuple(constraints), products, stamp, options)
     picks = customers.select(customer).mapInPandas(task, _schema(customers, customer, task,
@@ -104,6 +107,21 @@ class _Task:
                                products=self.products, as_of=self.as_of, **self.options).picks
             if len(frame):
                 yield pd.DataFrame(frame).rename(columns={"customer_id": self.customer})
+
+
+def _check_id_type(customers, customer: str, model) -> None:
+    """The audience's ids of the model's type: text ids against an int model (or the other
+    way) would be known to no one, every pick back-fill."""
+    from pyspark.sql.types import StringType
+
+    text = isinstance(customers.schema[customer].dataType, StringType)
+    kind = "str" if text else "int"
+    if len(model.users_) and kind != model.users_.kind:
+        raise DataError(
+            f"recommend_all: the audience's {customer!r} holds {'text' if text else 'numbers'} "
+            f"and the model's customer ids are {model.users_.kind}s: no customer would be "
+            f"known, every pick back-fill. Cast the column "
+            f"(sf.col({customer!r}).cast('{'long' if model.users_.kind == 'int' else 'string'}')).")
 
 
 def _ship(session, model) -> tuple[str, str, Any]:

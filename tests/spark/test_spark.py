@@ -150,3 +150,40 @@ def test_recommend_all_gives_exactly_the_local_picks_and_reasons(spark, spark_al
     assert len(spark.read.parquet(str(out)).toPandas()) == 4 * len(customers)
     with pytest.raises(recsys.DataError, match="no column 'customer'"):
         recommend_all(spark_als, audience, k=4, customer="customer")
+
+
+# ---------------------------------------------------------------------- round 3 of bad input
+def test_spark_inputs_of_the_wrong_kind_get_the_library_errors(spark, small, spark_als):
+    """An array-typed product column, a text weight, ALS without customers, k=0 and text ids
+    against an int model raised Spark's own exceptions (or back-filled every customer)."""
+    from recsys.spark import fit_als, interactions_from_spark, recommend_all
+
+    arrays = spark.createDataFrame(pd.DataFrame({"customer_id": [1, 2],
+                                                 "product_id": [[1, 2], [3]]}))
+    with pytest.raises(recsys.DataError, match="explode"):
+        interactions_from_spark(arrays, user="customer_id", item="product_id")
+    words = spark.createDataFrame(pd.DataFrame({"customer_id": [1, 2], "product_id": [1, 2],
+                                                "quantity": ["many", "2"]}))
+    with pytest.raises(recsys.DataError, match="weights must be numbers"):
+        interactions_from_spark(words, user="customer_id", item="product_id",
+                                weight="quantity")
+    baskets = interactions_from_spark(
+        spark.createDataFrame(small.orders[["product_id", "order_id"]]), user=None,
+        item="product_id", basket="order_id")
+    with pytest.raises(recsys.DataError, match="no customers"):
+        fit_als(baskets, factors=4, iterations=2)
+    audience = spark.createDataFrame(pd.DataFrame({"customer_id": [10001, 10002]}))
+    with pytest.raises(recsys.InvalidParameterError, match="k"):
+        recommend_all(spark_als, audience, k=0)
+    text = spark.createDataFrame(pd.DataFrame({"customer_id": ["10001", "10002"]}))
+    with pytest.raises(recsys.DataError, match="no customer would be"):
+        recommend_all(spark_als, text, k=3)
+
+
+def test_a_null_basket_id_is_refused_as_locally(spark):
+    from recsys.spark import interactions_from_spark
+
+    rows = spark.createDataFrame(pd.DataFrame({"product_id": [1, 2, 3],
+                                               "order_id": [1.0, None, None]}))
+    with pytest.raises(recsys.DataError, match="order_id"):
+        interactions_from_spark(rows, user=None, item="product_id", basket="order_id")
