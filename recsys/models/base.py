@@ -64,6 +64,7 @@ from ..exceptions import (
     UnsupportedError,
 )
 from ..features import ItemFeatures
+from ._collapse import check_collapse
 
 __all__ = ["Recommender", "Recommendations", "Explanation", "REGISTRY", "fit_model",
            "check_fitted", "Query", "Filter", "TopK", "Anchors"]
@@ -259,6 +260,9 @@ class Recommender(ParamsMixin):
     #: recommends what a customer already bought (repeat purchases): ``recommend`` then keeps
     #: seen items unless told ``exclude_seen=True``
     recommends_seen: ClassVar[bool] = False
+    #: a personal model that checks after fit whether it learnt anything (scores collapsed,
+    #: every customer the same list) and warns with the cause (see ``models/_collapse.py``)
+    checks_collapse: ClassVar[bool] = False
     #: parameters the demo (and ``Hybrid``'s demo blend) fits this model with
     demo_params: ClassVar[dict[str, Any]] = {}
     #: parameters the conformance tests use to keep fits small and fast
@@ -307,6 +311,8 @@ class Recommender(ParamsMixin):
             raise
         freeze_fitted(self)
         self.fit_seconds_ = time.perf_counter() - start
+        if self.checks_collapse:
+            check_collapse(self, interactions)
         return self
 
     def _fit_from(self, interactions: Interactions, items: ItemFeatures | None) -> None:

@@ -124,6 +124,8 @@ class EASE(_ItemToItem):
     (60, 60)
     """
 
+    checks_collapse = True
+
     _test_params: ClassVar[dict[str, Any]] = {"l2": 50.0}
 
     #: the l2 the fit used (``l2``, or the value ``"auto"`` read from the data)

@@ -109,6 +109,8 @@ def _store(out: TopK, rows: slice, ids: np.ndarray, scores: np.ndarray,
 class _Factorization(Recommender):
     """Shared scoring of factor models: score(u, i) = user_factors[u] . item_factors[i]."""
 
+    checks_collapse = True
+
     needs_customers: ClassVar[bool] = True
 
     num_threads: int

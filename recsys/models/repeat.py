@@ -101,10 +101,6 @@ class BuyAgain(Recommender):
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
-        if self.half_life_days is not None and data.timestamps is None:
-            raise DataError(
-                "BuyAgain(half_life_days=...) needs timestamps in the interactions: build them "
-                "with --time-col (timestamp='<column>' in Python), or leave half_life_days=None.")
         pair, day = _occasions(data)
         order = np.lexsort((day, pair))
         pair, day = pair[order], day[order]

@@ -7,6 +7,7 @@ import logging
 import math
 import re
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ import numpy as np
 
 from .._params import clone
 from ..data import Interactions
-from ..exceptions import InvalidParameterError, RecsysError
+from ..exceptions import DataWarning, InvalidParameterError, RecsysError
 from ._space import Distribution
 
 #: the held-out customers a trial is scored on, at most (bounded cost on big shops)
@@ -62,7 +63,9 @@ def trial(template, params: dict[str, Any], validation: Validation) -> tuple[flo
     start = time.perf_counter()
     try:
         model.set_params(**params)
-        fit_model(model, validation.inner, validation.items)
+        with warnings.catch_warnings():  # a trial's collapse is its score's to show
+            warnings.simplefilter("ignore", DataWarning)
+            fit_model(model, validation.inner, validation.items)
         seconds = time.perf_counter() - start
         return validation.score(model), seconds, ""
     except RecsysError as exc:  # a point the model refuses (or cannot fit): recorded, skipped

@@ -77,10 +77,12 @@ def test_a_customer_nobody_resembles_gets_no_zero_scored_padding(name):
 
 
 def test_a_half_life_without_timestamps_is_refused_by_every_model_that_has_one():
+    """BuyAgain excepted: its default half-life applies when there are times, and without
+    them it counts purchases (documented, tested in test_repeat)."""
     shop = recsys.make_shop(n_customers=100, n_products=30, seed=2)
     undated = recsys.Interactions.from_frame(shop.orders, user="customer_id", item="product_id")
     for cls in recsys.REGISTRY.values():
-        if "half_life_days" not in cls().get_params():
+        if "half_life_days" not in cls().get_params() or cls is recsys.BuyAgain:
             continue
         model = cls(half_life_days=30)
         with pytest.raises(DataError, match="timestamps"):
