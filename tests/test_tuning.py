@@ -153,3 +153,12 @@ def test_validation_built_by_two_from_frame_calls_pairs_customers_by_id():
     shared = tune(recsys.ItemKNN(), shop.interactions, validation=(inner, held), budget=1)
     separate = tune(recsys.ItemKNN(), shop.interactions, validation=apart, budget=1)
     assert separate.best_score == pytest.approx(shared.best_score)
+
+
+def test_no_trial_is_spent_on_time_decay_without_timestamps():
+    shop = recsys.make_shop(n_customers=150, n_products=30, seed=1)
+    undated = recsys.Interactions.from_frame(shop.orders, user="customer_id", item="product_id")
+    found = tune(recsys.EASE(), undated, budget=6, engine="random")
+    tried = found.results["params"].tolist()
+    assert not any("half_life_days" in params for params in tried)
+    assert found.results["error"].fillna("").eq("").all()

@@ -107,7 +107,7 @@ def tune(model_or_space, train: Interactions, *, items=None, validation=None,
         raise InvalidParameterError(f"tune: engine must be 'auto', 'optuna' or 'random', got "
                                     f"{engine!r}.")
     name, k = parse_metric(metric)
-    candidates = _candidates(model_or_space)
+    candidates = _supported(_candidates(model_or_space), train)
     inner, held = _validation(validation) if validation is not None else _split(train,
                                                                                   random_state)
     if engine == "optuna" and not _has_optuna():
@@ -150,6 +150,21 @@ def _candidates(model_or_space) -> list[tuple[Any, dict]]:
         out.append((model, check_space(default_space(model) if space is None else space,
                                        name, model.get_params(deep=True))))
     return out
+
+
+#: parameters that read the purchases' times: not searched on data without timestamps
+TIME_PARAMETERS = ("half_life_days", "window_days")
+
+
+def _supported(candidates: list[tuple[Any, dict]], train: Interactions
+               ) -> list[tuple[Any, dict]]:
+    """The candidates' spaces without the parameters ``train`` cannot support: time decays on
+    data without timestamps would spend trials on points that cannot run."""
+    if train.timestamps is not None:
+        return candidates
+    return [(model, {name: dist for name, dist in space.items()
+                     if name.rsplit("__", 1)[-1] not in TIME_PARAMETERS})
+            for model, space in candidates]
 
 
 def _validation(validation) -> tuple[Interactions, Interactions]:
