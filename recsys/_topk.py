@@ -324,3 +324,14 @@ def top_per_row(block: np.ndarray, first_row: int, k: int) -> sp.csr_matrix:
     keep = vals > 0
     return sp.csr_matrix((vals[keep].astype(np.float32),
                           (np.repeat(rows, keep.sum(axis=1)), cols[keep])), shape=block.shape)
+
+
+def placed_square(matrix: sp.csr_matrix, where: np.ndarray, n: int) -> sp.csr_matrix:
+    """``matrix`` (square, over the items ``where``: a solution on the products with
+    interactions) as an n x n CSR over the whole catalogue, sorted indices."""
+    lengths = np.zeros(n, np.int64)
+    lengths[where] = np.diff(matrix.indptr)
+    placed = sp.csr_matrix((matrix.data, where[matrix.indices].astype(np.int32),
+                            np.r_[0, np.cumsum(lengths)]), shape=(n, n))
+    placed.sort_indices()
+    return placed

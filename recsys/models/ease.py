@@ -12,7 +12,7 @@ from .. import _state_checks as checks
 from .._auto_params import AUTO, check_auto, ease_l2, is_auto
 from .._params import check_int
 from .._threads import fit_threads
-from .._topk import chunk_rows, top_per_row
+from .._topk import chunk_rows, placed_square, top_per_row
 from ..data import Interactions
 from ..exceptions import InvalidParameterError
 from .base import _register
@@ -193,13 +193,8 @@ class EASE(_ItemToItem):
         if 4 * n_all * n_all > max(DENSE_PLACEMENT_BYTES, 16 * len(trained) ** 2):
             # a catalogue far larger than what was bought (items= of 100,000 products, a few
             # hundred sold): the dense placement would be mostly zeros, gigabytes of them
-            block = sp.csr_matrix(B.astype(np.float32, copy=False))
-            lengths = np.zeros(n_all, np.int64)
-            lengths[trained] = np.diff(block.indptr)
-            weights = sp.csr_matrix((block.data, trained[block.indices].astype(np.int32),
-                                     np.r_[0, np.cumsum(lengths)]), shape=(n_all, n_all))
-            weights.sort_indices()
-            return weights
+            return placed_square(sp.csr_matrix(B.astype(np.float32, copy=False)), trained,
+                                 n_all)
         weights = np.zeros((n_all, n_all), np.float32)
         weights[np.ix_(trained, trained)] = B
         return weights

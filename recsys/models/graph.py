@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._params import check_float, check_int
-from .._topk import chunk_rows, top_per_row
+from .._topk import chunk_rows, placed_square, top_per_row
 from ..data import Interactions
 from .base import _register
 from .neighbors import _ItemToItem
@@ -100,14 +100,4 @@ class RP3beta(_ItemToItem):
             blocks.append(top_per_row(block * damping[None, :], start, self.k))
         similarity = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((n, n))
         similarity.sort_indices()
-        self.similarity_ = _placed_rows(similarity.astype(np.float32), active, n_all)
-
-
-def _placed_rows(matrix: sp.csr_matrix, where: np.ndarray, n: int) -> sp.csr_matrix:
-    """``matrix`` (over the products ``where``) as an n x n CSR over the whole catalogue."""
-    lengths = np.zeros(n, np.int64)
-    lengths[where] = np.diff(matrix.indptr)
-    placed = sp.csr_matrix((matrix.data, where[matrix.indices].astype(np.int32),
-                            np.r_[0, np.cumsum(lengths)]), shape=(n, n))
-    placed.sort_indices()
-    return placed
+        self.similarity_ = placed_square(similarity.astype(np.float32), active, n_all)
