@@ -34,6 +34,12 @@ def configure(parser) -> None:
                         help="the first N picks per customer are products they bought before, "
                              "when they are due (BuyAgain fitted on the orders), then the "
                              "model's (default 0: none)")
+    _constraint_options(parser)
+    _output_options(parser)
+    _experiment_options(parser)
+
+
+def _constraint_options(parser) -> None:
     rules = parser.add_argument_group("constraints (or --constraints FILE)")
     rules.add_argument("--constraints", "--rules", dest="constraints",
                        help="a TOML or JSON constraints file (see docs/campaigns.md); --rules "
@@ -54,6 +60,9 @@ def configure(parser) -> None:
     rules.add_argument("--previous-sends", default=None,
                        help="CSV of earlier sends: customer_id, product_id, sent_at")
     rules.add_argument("--cooldown-days", type=float, default=14)
+
+
+def _output_options(parser) -> None:
     parser.add_argument("--reason", action="append", metavar="CODE=TEXT", default=None,
                         help="a reason in the shop's words (repeat), e.g. --reason "
                              "'bought_item=Because you listened to {item}'; codes and "
@@ -64,6 +73,9 @@ def configure(parser) -> None:
     parser.add_argument("--out", required=True, help="output file (.csv or .parquet)")
     parser.add_argument("--chunk-size", type=int, default=20_000)
     parser.add_argument("--no-progress", action="store_true")
+
+
+def _experiment_options(parser) -> None:
     test = parser.add_argument_group("control group (see docs/experiments.md)")
     test.add_argument("--control", default=None, metavar="SHARE",
                       help="hold out this share as a control group that gets no picks, e.g. 10%%")
@@ -181,7 +193,13 @@ def run(args) -> int:
     if result.assignments is not None:
         report_assignments(args, result, shop, as_of)
         model = next(iter(model.values())) if isinstance(model, dict) else model
-    s = result.summary
+    _print_summary(args, result.summary, model, constraints, products)
+    return 0
+
+
+def _print_summary(args, s: dict, model, constraints, products) -> None:
+    """What the picks file holds (customers, picks, sources, exclusions, top products); exit 1
+    when it holds no pick at all."""
     print(f"wrote {args.out}: {s['customers']:,} customers, {s['picks']:,} picks "
           f"({s['backfilled_share']:.1%} back-filled; {s['customers_short_of_k']:,} customers "
           f"short of k), coverage {s['coverage']:.1%} of {len(model.items_):,} products")
@@ -200,7 +218,6 @@ def run(args) -> int:
             f"no customer got a single pick (the file {args.out} has no rows): the constraints "
             f"left no product to pick{' and --no-backfill kept lists empty' if args.no_backfill else ''}"
             f". Loosen them (see 'excluded' above), or check the product table.")
-    return 0
 
 
 def _wording(pairs: list[str] | None) -> dict[str, str]:
