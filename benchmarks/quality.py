@@ -216,7 +216,7 @@ def run_protocol(name: str, root: Path, minutes: float, budget: int) -> list[dic
     for label, model in defaults().items():
         add("default", label, recsys_row(model, train, truth))
     found, seconds = tuned(train, validation, minutes, budget)
-    label = f"tuned: {found.results.iloc[0]['model']} {found.best_params}"
+    label = f"tuned: {type(found.model).__name__} {found.best_params}"
     add("tuned", label, {**recsys_row(found.model, train, truth, fitted=True),
                          "tune s": seconds, "trials": len(found.results)})
     return rows

@@ -22,8 +22,9 @@ def main() -> None:
 
     found = recsys.tune([recsys.EASE(), recsys.RP3beta()], train, budget=12,
                         metric="ndcg@10", random_state=0)
-    print("trials:", len(found.results), "best:", found.results.iloc[0]["model"],
+    print("trials:", len(found.results), "returned:", type(found.model).__name__,
           found.best_params, f"validation ndcg@10 {found.best_score:.4f}")
+    print("why:", found.note, "| beside it:", found.baselines)
 
     table = recsys.evaluate({"EASE (defaults)": recsys.EASE(),
                              "RP3beta (defaults)": recsys.RP3beta(),

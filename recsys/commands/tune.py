@@ -48,8 +48,13 @@ def run(args) -> int:
     table = found.results.drop(columns=["candidate"]).head(10)
     print(f"{len(found.results)} trials; validation {found.metric} (newest tenth of the orders):")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    print(f"best: {found.results['model'].iloc[0]} {found.best_params or '(as given)'} "
-          f"{found.metric} {found.best_score:.4f}")
+    print(f"best trial: {found.results['model'].iloc[0]} "
+          f"{found.results['params'].iloc[0] or '(as given)'} {found.metric} "
+          f"{found.results['score'].iloc[0]:.4f}")
+    print("beside it on validation: " + ", ".join(f"{name} {score:.4f}" for name, score
+                                                   in found.baselines.items()))
+    print(f"returned: {type(found.model).__name__} {found.best_params or '(as given)'} "
+          f"{found.metric} {found.best_score:.4f}: {found.note}")
     if args.out:  # the model first: the trials table is the lesser loss
         found.model.save(args.out)
         print(f"saved {args.out} (refitted on all {len(shop.interactions):,} rows)")

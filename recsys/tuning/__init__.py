@@ -14,7 +14,7 @@ True
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from .._params import check_float, check_int, clone
 from ..data import Interactions
 from ..exceptions import DataError, InvalidParameterError
 from ._defaults import DEFAULT_SPACES, default_space
+from ._guard import choose
 from ._search import MAX_CUSTOMERS, Validation, optuna_search, parse_metric, random_points, trial
 from ._space import Choice, Integer, Uniform, check_space
 
@@ -44,8 +45,16 @@ class TuneResult:
         metric; NaN where the model refused the point), ``fit_seconds``, ``error``,
         ``candidate`` (its position in ``model_or_space``); best first.
     best_params : dict
+        The returned model's changed parameters (empty: the model as given).
     best_score : float
+        Its validation score.
     metric : str
+    note : str
+        Why this model: the best trial beat the model as given beyond the noise of the
+        validation customers and again on an earlier fold; or the model as given was kept;
+        or Popularity beat them all.
+    baselines : dict
+        Validation scores of the model as given (the best of them) and of Popularity.
     """
 
     model: Any
@@ -53,6 +62,8 @@ class TuneResult:
     best_params: dict
     best_score: float
     metric: str
+    note: str = ""
+    baselines: dict = field(default_factory=dict)
 
 
 def tune(model_or_space, train: Interactions, *, items=None, validation=None,
@@ -114,10 +125,12 @@ def tune(model_or_space, train: Interactions, *, items=None, validation=None,
         raise InvalidParameterError('tune: engine="optuna" needs optuna: python -m pip install '
                                     '-e ".[tune]" (or engine="random").')
     rows: list[dict] = []
+    checks = []
     for which, (template, space) in enumerate(candidates):
         check = Validation(inner, *_customers(inner, held, random_state), name, k, items,
                            exclude_seen if exclude_seen is not None
                            else not template.recommends_seen)
+        checks.append(check)
         found = _search(template, space, check, budget, time_limit, random_state, engine,
                         show_progress)
         rows += [{**row, "candidate": which} for row in found]
@@ -126,9 +139,36 @@ def tune(model_or_space, train: Interactions, *, items=None, validation=None,
     if results["score"].isna().all():
         raise DataError(f"tune: no trial could be scored; the first error: "
                         f"{results['error'].iloc[0]}")
-    best = results.iloc[0]
-    return TuneResult(_refit(best, candidates, train, items), results, dict(best["params"]),
-                      float(best["score"]), metric)
+    check = checks[int(results.iloc[0]["candidate"])]
+    verdict = choose(results, candidates, check,
+                     lambda: _earlier_fold(inner, check, random_state), items, random_state)
+    return _result(verdict, results, candidates, train, items, metric)
+
+
+def _result(verdict, results: pd.DataFrame, candidates, train: Interactions, items,
+            metric: str) -> TuneResult:
+    if verdict.row is None:  # Popularity beat every trial beyond the noise
+        from ..models.popular import Popularity
+
+        model = Popularity().fit(train)
+        return TuneResult(model, results, {}, verdict.baselines["Popularity"], metric,
+                          verdict.note, verdict.baselines)
+    row = verdict.row
+    return TuneResult(_refit(row, candidates, train, items), results, dict(row["params"]),
+                      float(row["score"]), metric, verdict.note, verdict.baselines)
+
+
+def _earlier_fold(inner: Interactions, check: Validation, random_state: int):
+    """The validation one step earlier (the newest tenth of the inner train), or None when it
+    holds too few customers to say anything."""
+    from ..split import validation_split
+
+    try:
+        before, held = validation_split(inner, 0.1, random_state=random_state)
+        return Validation(before, *_customers(before, held, random_state), check.metric,
+                          check.k, check.items, check.exclude_seen)
+    except DataError:
+        return None
 
 
 def _candidates(model_or_space) -> list[tuple[Any, dict]]:

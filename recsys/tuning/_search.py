@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .._params import clone
 from ..data import Interactions
@@ -36,11 +37,15 @@ class Validation:
     exclude_seen: bool
 
     def score(self, model) -> float:
+        return float(self.values(model).mean())
+
+    def values(self, model) -> pd.Series:
+        """The metric per held-out customer (with a relevant product), indexed by customer."""
         from .. import metrics
 
         picks = model.recommend(self.customers, k=self.k, on_unknown="fallback",
                                 exclude_seen=self.exclude_seen).to_frame()
-        return float(getattr(metrics, f"{self.metric}_at_k")(picks, self.truth, self.k))
+        return getattr(metrics, f"{self.metric}_at_k")(picks, self.truth, self.k, per_user=True)
 
 
 def parse_metric(metric: str) -> tuple[str, int]:
