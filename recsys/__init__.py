@@ -11,11 +11,9 @@ command line. External ids in, external ids out.
 3
 """
 
-from . import campaign, experiment, metrics, reasons, rules, segments, split
-from ._params import clone
-from .data import IdMap, Interactions, ItemFeatures
-from .datasets import ShopData, make_grocery, make_shop, read_fimi, read_movielens, read_online_retail
-from .evaluation import compare, evaluate
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from .exceptions import (
     DataError,
     DataWarning,
@@ -26,27 +24,73 @@ from .exceptions import (
     UnknownIdError,
     UnsupportedError,
 )
-from .models import (
-    ALS,
-    BPR,
-    EASE,
-    REGISTRY,
-    SLIST,
-    AssociationRules,
-    BuyAgain,
-    ContentBased,
-    Explanation,
-    Hybrid,
-    ItemKNN,
-    NextBasket,
-    Popularity,
-    Recommendations,
-    Recommender,
-    RP3beta,
-    SequentialRules,
-)
-from .persistence import load, save
-from .tuning import tune
+
+if TYPE_CHECKING:  # what the names below are, for type checkers and editors
+    from . import campaign, experiment, metrics, reasons, rules, segments, split
+    from ._params import clone
+    from .data import IdMap, Interactions, ItemFeatures
+    from .datasets import (
+        ShopData,
+        make_grocery,
+        make_shop,
+        read_fimi,
+        read_movielens,
+        read_online_retail,
+    )
+    from .evaluation import compare, evaluate
+    from .models import (
+        ALS,
+        BPR,
+        EASE,
+        REGISTRY,
+        SLIST,
+        AssociationRules,
+        BuyAgain,
+        ContentBased,
+        Explanation,
+        Hybrid,
+        ItemKNN,
+        NextBasket,
+        Popularity,
+        Recommendations,
+        Recommender,
+        RP3beta,
+        SequentialRules,
+    )
+    from .persistence import load, save
+    from .tuning import tune
+
+#: public name -> the module that defines it, imported on first use: ``import recsys.rules``
+#: (a batch job mining rules) loads neither the models nor the campaign nor the tuner
+_LAZY = {
+    **dict.fromkeys(("campaign", "experiment", "metrics", "reasons", "rules", "segments",
+                     "split"), None),
+    "clone": "._params", "IdMap": ".data", "Interactions": ".data", "ItemFeatures": ".data",
+    **dict.fromkeys(("ShopData", "make_grocery", "make_shop", "read_fimi", "read_movielens",
+                     "read_online_retail"), ".datasets"),
+    "compare": ".evaluation", "evaluate": ".evaluation",
+    **dict.fromkeys(("ALS", "BPR", "EASE", "REGISTRY", "SLIST", "AssociationRules", "BuyAgain",
+                     "ContentBased", "Explanation", "Hybrid", "ItemKNN", "NextBasket",
+                     "Popularity", "Recommendations", "Recommender", "RP3beta",
+                     "SequentialRules"), ".models"),
+    "load": ".persistence", "save": ".persistence", "tune": ".tuning",
+}
+
+
+def __getattr__(name: str):
+    """The public names, each imported from its module when first asked for."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'recsys' has no attribute {name!r}")
+    module = _LAZY[name]
+    value = (import_module(f".{name}", __name__) if module is None
+             else getattr(import_module(module, __name__), name))
+    globals()[name] = value  # later look-ups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

@@ -24,3 +24,29 @@ def test_import_does_not_load_heavy_dependencies():
             "'matplotlib') if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_light_imports_load_only_what_they_need():
+    """A batch job mining rules (or serving a model) pays for neither the campaign, the
+    experiment readout, the tuner nor the command line."""
+    code = ("import sys, {mod}; print(','.join(sorted(m for m in ('recsys.campaign', "
+            "'recsys.experiment', 'recsys.cli', 'recsys.tuning', 'recsys.models') "
+            "if m in sys.modules)))")
+    for module, allowed in (("recsys.rules", ""), ("recsys.models", "recsys.models"),
+                            ("recsys", "")):
+        out = subprocess.run([sys.executable, "-c", code.format(mod=module)],
+                             capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == allowed, (module, out.stdout)
+
+
+def test_lazy_names_are_the_modules_own():
+    from recsys.models import ALS
+
+    assert recsys.ALS is ALS and "ALS" in dir(recsys)
+    assert recsys.campaign.make_picks is not None
+    try:
+        recsys.not_a_name  # noqa: B018
+    except AttributeError as exc:
+        assert "not_a_name" in str(exc)
+    else:
+        raise AssertionError("an unknown name must raise AttributeError")
