@@ -212,7 +212,7 @@ class EASE(_ItemToItem):
     def _load_item_state(self, arrays, meta) -> None:
         n = len(self.items_)
         self.l2_ = checks.positive_number(meta, "l2", self.l2)
-        if self.neighbors is not None:
+        if "weights/indptr" in arrays:  # pruned (neighbors) or placed in a wide catalogue
             self.weights_ = checks.csr_from(arrays, "weights/", (n, n))
         else:
             self.weights_ = checks.matrix(arrays["weights"], "model/weights", n, n)

@@ -100,3 +100,12 @@ def test_every_half_life_is_checked_where_it_is_declared(value):
         with pytest.raises(InvalidParameterError, match="half_life_days"):
             model.fit(shop.interactions, items=shop.items) if model.uses_item_features else \
                 model.fit(shop.interactions)
+
+
+@pytest.mark.parametrize("name", ["EASE", "SLIST"])
+def test_a_wide_catalogue_model_survives_its_file(wide_catalogue, tmp_path, name):
+    model = recsys.REGISTRY[name]().fit(wide_catalogue)
+    model.save(tmp_path / "m.npz")
+    users = wide_catalogue.users.ids[:20]
+    again = recsys.load(tmp_path / "m.npz")
+    assert again.recommend(users, k=5).to_dict() == model.recommend(users, k=5).to_dict()
