@@ -217,8 +217,7 @@ def rank_scores(scores_of: Callable[[Query], Scores], query: Query, k: int, filt
         if sp.issparse(scores):
             return rows, topk_sparse(drop_entries(scores, ~filt.allowed, part.cells()), k)
         part.mask(scores)
-        scores[scores == 0] = -np.inf  # a score of exactly 0 is no evidence: never a pick
-        return rows, topk(scores, k)
+        return rows, _without_zero_scores(scores, topk(scores, k), k)
 
     slices = chunk_slices(n, step, show_progress)
     if threads > 1:
@@ -229,6 +228,23 @@ def rank_scores(scores_of: Callable[[Query], Scores], query: Query, k: int, filt
     else:
         _store_all(out, map(ranked, slices))
     return out
+
+
+def _without_zero_scores(scores: np.ndarray, top: tuple, k: int) -> tuple:
+    """``top`` (the dense top-k of ``scores``) with no item scored exactly 0: the rows whose
+    top-k holds a zero are ranked again with zeros masked (usually none: a look at n x k
+    cells, not at the whole catalogue)."""
+    cols, vals, lengths = top
+    if np.count_nonzero(vals) == vals.size:  # the usual case, in a fraction of a microsecond
+        return top
+    zero = (vals == 0) & (np.arange(vals.shape[1]) < lengths[:, None])
+    if not zero.any():
+        return top
+    rows = np.flatnonzero(zero.any(axis=1))
+    again = scores[rows]
+    again[again == 0] = -np.inf
+    cols[rows], vals[rows], lengths[rows] = topk(again, k)
+    return cols, vals, lengths
 
 
 def _store_all(out: TopK, answers) -> None:
