@@ -30,6 +30,7 @@ REASON_CODES = {
     "popular": "popular with customers (no personal signal)",
     "backfill": "added to reach k picks (popular in the customer's segment)",
     "promoted": "a promoted product",
+    "new_arrival": "a product without sales yet (or first sold lately), picked by resemblance",
     "buy_again": "the customer bought it before (and, with a repurchase cycle, it is due)",
 }
 
@@ -43,6 +44,7 @@ REASON_WORDING = {
     "popular": "Popular with our customers",
     "backfill": "Popular with {segment} customers",
     "promoted": "Featured for you",
+    "new_arrival": "New in our shop",
 }
 #: the wording of a play-count or viewing log ("listened to", not "bought")
 PLAYS_WORDING = {"bought_item": "Because you listened to {item}",
@@ -201,6 +203,7 @@ def reason_texts(codes: np.ndarray, anchors: np.ndarray, names: Mapping | None =
     fill("similar_attributes", cells, flat_anchors[cells].astype(str).str.split(
         ":", n=1).str[-1].str.split("=", n=1).str[-1])
     out[flat_codes == "promoted"] = texts["promoted"]
+    out[flat_codes == "new_arrival"] = texts["new_arrival"]
     cells = flat_codes == "buy_again"  # the anchor is the whole text (cycle or count)
     out[cells] = flat_anchors[cells].astype(str)
     cells = flat_codes == "backfill"

@@ -258,6 +258,7 @@ class Context:
         self.promoted = np.empty(0, np.int64)
         self.promoted_slots = 0
         self.again = None  # replenishment picks (campaign._again.Again), when asked for
+        self.new = None  # new arrivals (campaign._new.NewArrivals), when asked for
 
     def pair_matrix(self, customers: np.ndarray, items: np.ndarray) -> sp.csr_matrix:
         """(audience x items) CSR marking the given (customer, item) pairs."""

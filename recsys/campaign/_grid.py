@@ -72,6 +72,7 @@ class Stats:
         self.picks = 0
         self.backfilled = 0
         self.again = 0  # replenishment picks (again=) written
+        self.new = 0  # new arrivals (new=) written
         self.short = 0
         self.counts: np.ndarray | None = None
         self.item_ids: np.ndarray | None = None
@@ -89,6 +90,7 @@ class Stats:
         return {"customers": customers, "picks": self.picks,
                 "backfilled_share": self.backfilled / self.picks if self.picks else 0.0,
                 "again_picks": self.again,
+                "new_picks": self.new,
                 "customers_short_of_k": self.short,
                 "coverage": float((counts > 0).mean()) if len(counts) else 0.0,
                 "top_products": [(item_ids[i].item(), int(counts[i])) for i in top if counts[i]],
@@ -102,7 +104,8 @@ class PickKind(IntEnum):
     PROMOTED = 0
     AGAIN = 1
     MODEL = 2
-    BACKFILL = 3
+    NEW = 3
+    BACKFILL = 4
 
 
 @dataclass
@@ -162,6 +165,10 @@ def _candidates(ctx: Context, opts: Options, rows, user_index, allowed, popular,
         again, again_score, again_users = ctx.again.candidates(
             ctx.customers[rows], allowed, ctx.as_of, ctx.again.slots * opts.oversample)
         parts.insert(0, (again, PickKind.AGAIN, again_score))
+    if ctx.new is not None:  # after the model's picks: the last slots of the list
+        new, new_score = ctx.new.candidates(ctx.customers[rows], allowed, ctx.as_of,
+                                            ctx.new.slots * opts.oversample)
+        parts.append((new, PickKind.NEW, new_score))
     if len(ctx.promoted):
         parts.insert(0, (np.broadcast_to(ctx.promoted, (n, len(ctx.promoted))),
                          PickKind.PROMOTED, None))
@@ -233,8 +240,9 @@ def _limit_slots(flat: np.ndarray, grid: _Grid, kind: PickKind, slots: int) -> N
     flat[cells[_occurrence(cells // grid.items.shape[1]) >= slots]] = False
 
 
-def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
-    """Each item once per customer, promoted slots, category caps (in column order)."""
+def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats, k: int) -> None:
+    """Each item once per customer, promoted slots, category caps (in column order), room for
+    the new arrivals."""
     flat = grid.valid.ravel().copy()
     cells = np.flatnonzero(flat)
     first = _first_occurrence(grid.keys[cells])
@@ -248,9 +256,25 @@ def _dedupe_and_cap(ctx, grid: _Grid, backfill: bool, stats) -> None:
         over = _over_cap(valid, codes[np.maximum(grid.items, 0)], int(codes.max()) + 1, cap)
         stats.add(name, over.sum())
         flat[over.ravel()] = False
+    if ctx.new is not None:
+        _limit_slots(flat, grid, PickKind.NEW, ctx.new.slots)
+        _reserve_new_slots(flat, grid, k)
     grid.valid = flat.reshape(grid.items.shape)
     if not backfill:
         grid.valid &= grid.kind != PickKind.BACKFILL
+
+
+def _reserve_new_slots(flat: np.ndarray, grid: _Grid, k: int) -> None:
+    """Room for each row's new arrivals within its first k: the model's cells are cut to k less
+    the row's promoted, again and new cells (which stand before and after them)."""
+    kinds = grid.kind.ravel()
+    n, width = grid.items.shape
+    rows = np.arange(n * width) // width
+    ahead = flat & ((kinds == PickKind.PROMOTED) | (kinds == PickKind.AGAIN)
+                    | (kinds == PickKind.NEW))
+    room = np.maximum(k - np.bincount(rows[ahead], minlength=n), 0)
+    cells = np.flatnonzero(flat & (kinds == PickKind.MODEL))
+    flat[cells[_occurrence(rows[cells]) >= room[rows[cells]]]] = False
 
 
 def _again_reasons(again, grid: _Grid, k: int, picks, codes, anchors, as_of) -> None:
@@ -292,6 +316,7 @@ def _reason_codes(model, grid: _Grid, user_index, k, picks,
     if ctx_again is not None and (kind == PickKind.AGAIN).any():
         _again_reasons(ctx_again, grid, k, picks, codes, anchors, as_of)
     codes[kind == PickKind.PROMOTED] = "promoted"
+    codes[kind == PickKind.NEW] = "new_arrival"
     codes[kind == PickKind.BACKFILL] = "backfill"
     return codes, anchors
 
@@ -299,8 +324,10 @@ def _reason_codes(model, grid: _Grid, user_index, k, picks,
 def _sources(ctx: Context, grid: _Grid, r: np.ndarray, kind: np.ndarray) -> np.ndarray:
     """The source column: the answering model, the repeat model, promoted or backfill."""
     again = ctx.again.source if ctx.again is not None else "again"
-    return np.select([kind == PickKind.MODEL, kind == PickKind.AGAIN, kind == PickKind.PROMOTED],
-                     [grid.source[r].astype(str), again, "promoted"], "backfill")
+    new = type(ctx.new.model).__name__ if ctx.new is not None else "new"
+    return np.select([kind == PickKind.MODEL, kind == PickKind.AGAIN, kind == PickKind.PROMOTED,
+                      kind == PickKind.NEW],
+                     [grid.source[r].astype(str), again, "promoted", new], "backfill")
 
 
 class Staged(NamedTuple):
@@ -335,7 +362,7 @@ def finish_picks(ctx: Context, opts: Options, staged: Staged, stats: Stats) -> p
     model, k = ctx.model, opts.k
     rows, user_index, seen, grid = staged
     _block_per_customer(ctx, grid, rows, seen, opts.constraints, stats)
-    _dedupe_and_cap(ctx, grid, opts.backfill, stats)
+    _dedupe_and_cap(ctx, grid, opts.backfill, stats, opts.k)
     rank = np.cumsum(grid.valid, axis=1)
     r, c = np.nonzero(grid.valid & (rank <= k))
     picks = (r, grid.items[r, c], grid.kind[r, c], rank[r, c])
@@ -357,6 +384,7 @@ def finish_picks(ctx: Context, opts: Options, staged: Staged, stats: Stats) -> p
     stats.picks += len(frame)
     stats.backfilled += int((kind == PickKind.BACKFILL).sum())
     stats.again += int((kind == PickKind.AGAIN).sum())
+    stats.new += int((kind == PickKind.NEW).sum())
     stats.short += int((np.bincount(r, minlength=len(rows)) < k).sum())
     stats.count(picks[1], len(model.items_))
     return frame

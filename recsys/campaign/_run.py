@@ -20,6 +20,7 @@ from ..models.base import Recommender, check_fitted
 from ..reasons import check_wording, item_names
 from ._constraints import Constraint, Context
 from ._grid import Stats, chunk_picks, finish_picks, segment_popularity, stage_picks
+from ._new import NewArrivals
 from ._output import CampaignResult, Writer, to_wide
 
 __all__ = ["make_picks", "Options"]
@@ -42,6 +43,9 @@ class Options:
     k_again: int = 0
     wording: Mapping[str, str] | None = None
     send_date: bool = False  # as_of was given: it is the send, recorded in the assignments
+    new: Recommender | None = None
+    k_new: int = 0
+    new_products: Any = None
 
 
 def make_picks(
@@ -68,6 +72,9 @@ def make_picks(
     again: Recommender | None = None,
     k_again: int = 3,
     wording: Mapping[str, str] | None = None,
+    new: Recommender | None = None,
+    k_new: int = 2,
+    new_products: Iterable | None = None,
 ) -> CampaignResult:
     """k picks per customer under ``constraints``, each with a score, source and reason.
 
@@ -124,6 +131,16 @@ def make_picks(
         products; the rest of the k are the model's.
     k_again : int, default 3
         Replenishment picks per customer with ``again`` (at most ``k``).
+    new : Recommender, optional
+        A fitted model that can score products without sales (``ContentBased`` fitted with
+        the catalogue's features): up to ``k_new`` of each customer's k are new arrivals it
+        ranks first for the customer, placed after the main model's picks (reason
+        ``new_arrival``). The main model must know the catalogue (fit it with ``items=``, or a
+        Hybrid with content) for unsold products to be pickable.
+    k_new : int, default 2
+        New-arrival slots per customer with ``new`` (at most ``k``).
+    new_products : ids, optional
+        The products counted as new (default: the main model's products with no sales).
     wording : dict, optional
         The reasons in the shop's words: reason code -> text, replacing
         :data:`recsys.reasons.REASON_WORDING`'s (``{"bought_item": "Because you listened to
@@ -148,7 +165,7 @@ def make_picks(
         _names(products, products_item) if names is None else names, _segments(segments), _as_of(as_of),
         show_progress, again,
         _k_again(k_again, k) if again is not None else 0, check_wording(wording),
-        as_of is not None)
+        as_of is not None, new, _k_new(k_new, k) if new is not None else 0, new_products)
     check_choice("make_picks", "format", format, ("long", "wide"))
     audience = _audience(customers)
     _check_known(model, audience)
@@ -180,6 +197,14 @@ def _dispatch(model, audience: np.ndarray, opts: Options, mail, control, salt, a
     if control is None and arms is None:
         return _run(_one_model(model), audience, opts, mail), None
     return _run_experiment(model, audience, opts, mail, control, salt, arms)
+
+
+def _k_new(k_new: int, k: int) -> int:
+    k_new = check_int("make_picks", "k_new", k_new, minimum=1)
+    if k_new > k:
+        raise InvalidParameterError(f"make_picks: k_new={k_new} new arrivals do not fit in "
+                                    f"k={k}; pass k_new <= k.")
+    return k_new
 
 
 def _k_again(k_again: int, k: int) -> int:
@@ -292,6 +317,8 @@ def _run(model: Recommender, audience: np.ndarray, opts: Options, sink) -> dict[
         from ._again import Again
 
         ctx.again = Again(opts.again, opts.k_again, model)
+    if opts.new is not None:
+        ctx.new = NewArrivals(opts.new, opts.k_new, model, opts.new_products)
     for constraint in opts.constraints:
         constraint.bind(ctx)
     allowed = model.recommendable_.copy()
@@ -388,6 +415,7 @@ def _experiment_summary(summaries: dict[str, dict], control: str) -> dict[str, A
     out.update(customers=sum(s["customers"] for s in mailed), picks=picks,
                customers_short_of_k=sum(s["customers_short_of_k"] for s in mailed),
                again_picks=sum(s.get("again_picks", 0) for s in mailed),
+               new_picks=sum(s.get("new_picks", 0) for s in mailed),
                backfilled_share=sum(s["backfilled_share"] * s["picks"] for s in mailed)
                / picks if picks else 0.0,
                control=summaries.get(control, {}).get("customers", 0),

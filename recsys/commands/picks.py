@@ -34,6 +34,14 @@ def configure(parser) -> None:
                         help="the first N picks per customer are products they bought before, "
                              "when they are due (BuyAgain fitted on the orders), then the "
                              "model's (default 0: none)")
+    parser.add_argument("--new-items", type=int, default=0, metavar="N",
+                        help="the last N picks per customer are new arrivals (products without "
+                             "sales, or first sold within --new-within-days), ranked by what "
+                             "they resemble in the customer's history (ContentBased on "
+                             "--products); default 0: none")
+    parser.add_argument("--new-within-days", type=float, default=None, metavar="DAYS",
+                        help="with --new-items: products first sold within this many days "
+                             "before the send count as new too (default: only unsold ones)")
     _constraint_options(parser)
     _output_options(parser)
     _experiment_options(parser)
@@ -183,6 +191,7 @@ def run(args) -> int:
                            + pd.Timedelta(days=1) if shop.interactions.timestamps is not None
                            else None)
     experiment.update(_again(args, shop))
+    experiment.update(_new_arrivals(args, shop, as_of))
     with batch_threads():  # the command owns its process: one BLAS thread for the batch
         result = make_picks(model, audience, k=args.k, constraints=constraints,
                             products=products,
@@ -205,6 +214,9 @@ def _print_summary(args, s: dict, model, constraints, products) -> None:
           f"short of k), coverage {s['coverage']:.1%} of {len(model.items_):,} products")
     again = (f"; the first {args.k_again} from BuyAgain where due ({s.get('again_picks', 0):,} "
              f"picks from BuyAgain, bought before)" if args.k_again else "")
+    if args.new_items:
+        again += (f"; the last {args.new_items} new arrivals where any ({s.get('new_picks', 0):,} "
+                  f"picks, ranked by ContentBased)")
     print(f"model: {type(model).__name__}{again}; constraints: "
           f"{', '.join(type(c).__name__ for c in constraints) or 'none'}")
     excluded = {**{f"{k} (products)": v for k, v in s["products_excluded"].items()},
@@ -260,6 +272,37 @@ def _again(args, shop) -> dict:
             f"--k-again {args.k_again}: expected 1 to --k ({args.k}) replenishment picks per "
             f"customer; pass e.g. --k-again 3 with -k 10, or leave --k-again out.")
     return {"again": fit_model(BuyAgain(), shop.interactions), "k_again": args.k_again}
+
+
+def _new_arrivals(args, shop, as_of) -> dict:
+    """``new=``, ``k_new=`` and ``new_products=`` for make_picks from ``--new-items``."""
+    from ..data import days_before, parse_date
+    from ..models.content import ContentBased
+
+    if not args.new_items:
+        if args.new_within_days is not None:
+            raise InvalidParameterError("--new-within-days goes with --new-items; add it.")
+        return {}
+    if not 0 < args.new_items <= args.k:
+        raise InvalidParameterError(f"--new-items {args.new_items}: expected 1 to --k "
+                                    f"({args.k}) new arrivals per customer.")
+    if shop.items is None:
+        raise InvalidParameterError("--new-items ranks new products by what they resemble: "
+                                    "pass --products with their names or categories.")
+    data = shop.interactions
+    sold = np.zeros(len(shop.items.items), bool)
+    where = shop.items.items.to_index(data.items.ids, missing="mask")
+    sold[where[where >= 0]] = np.bincount(data.item_index, minlength=data.n_items)[where >= 0] > 0
+    new = ~sold
+    if args.new_within_days is not None:
+        if data.timestamps is None:
+            raise InvalidParameterError("--new-within-days needs order times: pass --time-col.")
+        since = days_before(parse_date(as_of, "--as-of"), args.new_within_days)
+        first = pd.Series(data.timestamps).groupby(data.item_index).min()
+        recent = data.items.ids[first.index[first.to_numpy() >= since]]
+        new[shop.items.items.to_index(recent, missing="mask")] = True
+    return {"new": fit_model(ContentBased(), data, shop.items), "k_new": args.new_items,
+            "new_products": shop.items.items.ids[new]}
 
 
 def _audience(args, segments, shop, customer: str) -> np.ndarray:
