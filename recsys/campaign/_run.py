@@ -322,14 +322,18 @@ def _run(model: Recommender, audience: np.ndarray, opts: Options, sink) -> dict[
     for constraint in opts.constraints:
         constraint.bind(ctx)
     allowed = model.recommendable_.copy()
+    open_ = np.ones(len(allowed), bool)  # what the constraints allow, recommendable or not
     exclusions: dict[str, int] = {}
     for constraint in opts.constraints:
         mask = constraint.allowed(ctx)
         if mask is not None:
             exclusions[constraint.name] = int((allowed & ~mask).sum())  # products removed
             allowed &= mask
+            open_ &= mask
     popular = segment_popularity(model, opts.segments, allowed,
                                   depth=opts.k * opts.oversample + opts.k)
+    if ctx.new is not None:  # new products the main model cannot rank may still be picked
+        allowed = allowed | (ctx.new.new & open_)
     user_index = model.users_.to_index(audience, missing="mask")
     stats = Stats(exclusions)
     chunks = chunk_slices(len(audience), opts.chunk_size, opts.show_progress, "picks")
