@@ -7,7 +7,9 @@ no traceback), 2 a usage error.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
 import re
 import signal
 import sys
@@ -108,8 +110,6 @@ def check_columns(frame, args, source: str, options: Sequence[str],
     (read from ``source``, e.g. ``"--orders orders.csv"``), or a DataError naming the option,
     the column, the columns there are, and the closest one. An option in ``optional`` left at
     its default may name a column that is absent (the feature it feeds is then skipped)."""
-    import difflib
-
     given = getattr(args, "given", set())
     for option in options:
         dest = option.lstrip("-").replace("-", "_")
@@ -128,8 +128,6 @@ def check_columns(frame, args, source: str, options: Sequence[str],
 def check_writable(path: str, option: str) -> None:
     """A DataError naming ``option`` when ``path`` cannot be written (its folder is missing or
     read-only): checked before the work whose result it would hold."""
-    import os
-
     folder = Path(path).parent
     if not folder.is_dir() or not os.access(folder, os.W_OK):
         raise DataError(f"{option} {path}: its folder {str(folder)!r} does not exist or cannot "

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from .._params import check_float, check_int, clone
-from ..data import Interactions
+from ..data import IdMap, Interactions
 from ..exceptions import DataError, InvalidParameterError
+from ..models.popular import Popularity
 from ._defaults import DEFAULT_SPACES, default_space
 from ._guard import choose
 from ._search import MAX_CUSTOMERS, Validation, optuna_search, parse_metric, random_points, trial
@@ -148,8 +149,6 @@ def tune(model_or_space, train: Interactions, *, items=None, validation=None,
 def _result(verdict, results: pd.DataFrame, candidates, train: Interactions, items,
             metric: str) -> TuneResult:
     if verdict.row is None:  # Popularity beat every trial beyond the noise
-        from ..models.popular import Popularity
-
         model = Popularity().fit(train)
         return TuneResult(model, results, {}, verdict.baselines["Popularity"], metric,
                           verdict.note, verdict.baselines)
@@ -221,8 +220,6 @@ def _validation(validation) -> tuple[Interactions, Interactions]:
     inner, held = validation
     if inner.users == held.users and inner.items == held.items:
         return inner, held
-    from ..data import IdMap
-
     users = IdMap(np.concatenate([inner.users.ids, held.users.ids]), name=inner.users.name)
     items = IdMap(np.concatenate([inner.items.ids, held.items.ids]), name=inner.items.name)
     return _on_maps(inner, users, items), _on_maps(held, users, items)

@@ -4,6 +4,7 @@ Popularity is scored beside them, and returned when it beats the choice beyond t
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,9 @@ import pandas as pd
 
 from .._params import clone
 from ..data import Interactions
+from ..exceptions import DataWarning
+from ..models.base import fit_model
+from ..models.popular import Popularity
 from ._search import Validation
 
 #: bootstrap resamples of the paired per-customer differences
@@ -34,8 +38,6 @@ class Verdict:
 def choose(results: pd.DataFrame, candidates: list, check: Validation,
            earlier: Callable[[], Validation | None], items: Any, seed: int) -> Verdict:
     """The trial to return from ``results`` (best first) with the reason."""
-    from ..models.popular import Popularity
-
     best = results.iloc[0]
     scored = results[results["score"].notna()]
     given = scored[scored["params"].map(len) == 0]
@@ -108,11 +110,6 @@ def _model_of(row: pd.Series, candidates: list):
 
 
 def _fitted(model, data: Interactions, items: Any):
-    import warnings
-
-    from ..exceptions import DataWarning
-    from ..models.base import fit_model
-
     with warnings.catch_warnings():  # the returned model's own fit warns, not these
         warnings.simplefilter("ignore", DataWarning)
         return fit_model(model, data, items)
