@@ -189,6 +189,18 @@ def test_a_clear_gain_is_taken():
     assert "beats the model as given" in found.note and "earlier fold" in found.note
 
 
+def test_the_returned_model_never_scores_below_popularity_on_validation():
+    """Groceries where little or nothing personal is to be learnt, and the ordinary shop."""
+    for shop in (recsys.make_grocery(seed=1, loyalty=0.0, n_customers=1500),
+                 recsys.make_grocery(seed=1, loyalty=0.3, n_customers=1500),
+                 recsys.make_shop(n_customers=500, n_products=60, seed=1)):
+        found = tune(recsys.ItemKNN(), shop.interactions, budget=2, engine="random")
+        if type(found.model).__name__ != "Popularity":
+            assert found.best_score > found.baselines["Popularity"], found.note
+        else:
+            assert "does not beat Popularity" in found.note
+
+
 def test_popularity_is_returned_when_it_beats_every_trial():
     """A model that learnt nothing against the shop's best sellers: Popularity comes back,
     and the note says why (a next-basket shop once got ItemKNN at a third of Popularity)."""

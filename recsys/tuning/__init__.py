@@ -52,8 +52,8 @@ class TuneResult:
     metric : str
     note : str
         Why this model: the best trial beat the model as given beyond the noise of the
-        validation customers and again on an earlier fold; or the model as given was kept;
-        or Popularity beat them all.
+        validation customers and again on an earlier fold, or the model as given was kept;
+        and it beat Popularity beyond the noise, or Popularity is returned.
     baselines : dict
         Validation scores of the model as given (the best of them) and of Popularity.
     """
@@ -148,7 +148,7 @@ def tune(model_or_space, train: Interactions, *, items=None, validation=None,
 
 def _result(verdict, results: pd.DataFrame, candidates, train: Interactions, items,
             metric: str) -> TuneResult:
-    if verdict.row is None:  # Popularity beat every trial beyond the noise
+    if verdict.row is None:  # no trial beat Popularity beyond the noise
         model = Popularity().fit(train)
         return TuneResult(model, results, {}, verdict.baselines["Popularity"], metric,
                           verdict.note, verdict.baselines)

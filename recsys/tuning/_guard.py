@@ -1,6 +1,7 @@
 """The tuner never makes things worse: the best trial replaces the model as given only when
 it wins by more than the noise of the validation customers and wins again on an earlier fold;
-Popularity is scored beside them, and returned when it beats the choice beyond the noise."""
+and the choice is returned only when it beats Popularity on validation, else Popularity is
+(the simplest model that does as well)."""
 
 from __future__ import annotations
 
@@ -50,12 +51,12 @@ def choose(results: pd.DataFrame, candidates: list, check: Validation,
     else:
         row, note = _pick_or_given(best, given.iloc[0], candidates, check, earlier, items, seed)
     chosen = _fitted(_model_of(row, candidates), check.inner, items)
-    low, mean = _margin(check, popularity, chosen, seed)
-    if low > 0:
-        return Verdict(None, f"{note}; but Popularity scores higher beyond the noise "
-                             f"(+{mean:.4f}, lower bound +{low:.4f}): Popularity is returned",
-                       baselines)
-    return Verdict(row, note, baselines)
+    low, mean = _margin(check, chosen, popularity, seed)
+    if mean <= 0:
+        return Verdict(None, f"{note}; but it does not beat Popularity on validation "
+                             f"({mean:+.4f}): Popularity is returned", baselines)
+    within = " (within the noise)" if low <= 0 else ""
+    return Verdict(row, f"{note}, and beats Popularity by {mean:+.4f}{within}", baselines)
 
 
 def _pick_or_given(best: pd.Series, given: pd.Series, candidates: list, check: Validation,
