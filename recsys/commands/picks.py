@@ -156,8 +156,8 @@ def run(args) -> int:
     shop = load_data(args)
     orders, products = shop.orders, shop.products
     _check_product_options(args, products)  # before any fitting: a typo fails in a second
-    customer = order_columns(args)[0]
     columns = order_columns(args)
+    customer = columns[0]
     # segments only when asked for, or when the orders have the order ids and times for them
     table = customer_segments(shop, args.as_of, columns, required=bool(args.segment))
     segments = table.set_index(customer)["segment"] if table is not None else None

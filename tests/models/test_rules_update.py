@@ -248,7 +248,8 @@ def test_a_retried_rules_update_leaves_the_model_as_one_fit_on_all(tmp_path, cap
     pd.testing.assert_frame_equal(recsys.load(model_file).rules_, every.rules_)
 
 
-def test_rules_update_with_an_unwritable_out_leaves_the_model_untouched(tmp_path, capsys):
+def _saved_then_update(tmp_path) -> list[str]:
+    """Rules saved from the first day's file; the command line that adds the second's."""
     from recsys.cli import main
 
     _day_files(tmp_path)
@@ -256,22 +257,24 @@ def test_rules_update_with_an_unwritable_out_leaves_the_model_untouched(tmp_path
     base = ["--item-col", "product", "--basket-col", "order"]
     assert main(["rules", "--orders", str(tmp_path / "first.csv"), *base, "--min-support",
                  "0.05", "--save", str(model_file)]) == 0
-    before = model_file.read_bytes()
-    code = main(["rules", "--orders", str(tmp_path / "second.csv"), *base, "--update",
-                 str(model_file), "--out", str(tmp_path / "missing" / "rules.csv")])
-    assert code == 1 and model_file.read_bytes() == before
+    return ["rules", "--orders", str(tmp_path / "second.csv"), *base, "--update",
+            str(model_file)]
+
+
+def test_rules_update_with_an_unwritable_out_leaves_the_model_untouched(tmp_path, capsys):
+    from recsys.cli import main
+
+    update = _saved_then_update(tmp_path)
+    before = (tmp_path / "rules.npz").read_bytes()
+    code = main([*update, "--out", str(tmp_path / "missing" / "rules.csv")])
+    assert code == 1 and (tmp_path / "rules.npz").read_bytes() == before
 
 
 def test_thresholds_given_with_an_update_are_refused(tmp_path, capsys):
     from recsys.cli import main
 
-    _day_files(tmp_path)
-    model_file = tmp_path / "rules.npz"
-    base = ["--item-col", "product", "--basket-col", "order"]
-    assert main(["rules", "--orders", str(tmp_path / "first.csv"), *base, "--min-support",
-                 "0.05", "--save", str(model_file)]) == 0
-    assert main(["rules", "--orders", str(tmp_path / "second.csv"), *base, "--update",
-                 str(model_file), "--min-support", "0.2"]) == 1
+    update = _saved_then_update(tmp_path)
+    assert main([*update, "--min-support", "0.2"]) == 1
     assert "--min-support" in capsys.readouterr().err
 
 
