@@ -53,7 +53,7 @@ RAW = ("ALS", "BPR", "ItemKNN")
 def load(dataset: str, root: str):
     """(train, test) Interactions."""
     import recsys
-    from recsys.split import temporal_split
+    from recsys.evaluation.split import temporal_split
 
     if dataset == "synthetic-large":
         return make_large(1_000_000, 50_000, 20_000_000), None
@@ -62,7 +62,7 @@ def load(dataset: str, root: str):
     elif dataset == "movielens":
         # MovieLens users rate in bursts, so a global cutoff leaves few test users: hold
         # out each user's last 10 ratings instead (by time)
-        from recsys.split import leave_last_out
+        from recsys.evaluation.split import leave_last_out
 
         data = recsys.read_movielens(Path(root) / "ml-latest-small").interactions
         return leave_last_out(data, n=10)
@@ -145,7 +145,7 @@ def implicit_engine(name, params, train):
 
 
 def worker(payload: dict) -> dict:
-    from recsys.metrics import ranking_metrics
+    from recsys.evaluation.metrics import ranking_metrics
 
     train, test = load(payload["dataset"], payload["data_dir"])
     name, params = payload["model"], dict(payload["params"])

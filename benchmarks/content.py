@@ -3,7 +3,7 @@
 Online Retail: temporal split, the last 30 days as test, product descriptions as text and
 price as a number. MovieLens small: each user's last 10 ratings as test, with titles, tags
 (text) and genres (labels). "New products" are test interactions with products that have no
-training interaction (``recsys.split.new_item_mask``): ALS cannot recommend them by
+training interaction (``recsys.evaluation.split.new_item_mask``): ALS cannot recommend them by
 construction, content can. The script checks that the hybrid reaches new products (recall@20
 on them above zero) while its overall ndcg@10 is at least ALS's, and times ContentBased
 scoring every customer (k=10).
@@ -27,8 +27,8 @@ from _common import data_dir, finish, present
 
 def load(dataset: str, root: Path):
     import recsys
-    from recsys.features import ItemFeatures
-    from recsys.split import leave_last_out, temporal_split
+    from recsys.data.features import ItemFeatures
+    from recsys.evaluation.split import leave_last_out, temporal_split
 
     if dataset == "online-retail":
         shop = recsys.read_online_retail(root / "online-retail.csv.gz")
@@ -62,8 +62,8 @@ def models(dataset: str) -> dict:
 
 
 def evaluate_case(dataset: str, root: Path) -> tuple[list[dict], list[str]]:
-    from recsys.metrics import ranking_metrics
-    from recsys.split import new_item_mask
+    from recsys.evaluation.metrics import ranking_metrics
+    from recsys.evaluation.split import new_item_mask
 
     name, train, test, features = load(dataset, root)
     known = np.zeros(train.n_users, bool)

@@ -32,7 +32,7 @@ TOLERANCE = 1e-9
 def load(case: str, root: Path):
     """(train, test, item features or None)."""
     import recsys
-    from recsys.split import leave_last_out, temporal_split
+    from recsys.evaluation.split import leave_last_out, temporal_split
 
     if case == "online-retail":
         shop = recsys.read_online_retail(root / "online-retail.csv.gz")

@@ -134,7 +134,7 @@ def timed(fn, repeat: int) -> tuple[float, list[float], object]:
 
 
 def run(n_users: int, repeat: int) -> tuple[list[dict], list[str]]:
-    from recsys.metrics import ranking_metrics
+    from recsys.evaluation.metrics import ranking_metrics
 
     recs, truth = make_data(n_users)
     rows, failures = [], []

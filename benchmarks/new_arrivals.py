@@ -58,7 +58,7 @@ def load(case: str, root: Path):
 def run_model(name: str, train, items, truth, new, content) -> tuple[dict, list[str]]:
     import recsys
     from recsys.campaign import ExcludePurchased, make_picks
-    from recsys.metrics import ndcg_at_k
+    from recsys.evaluation.metrics import ndcg_at_k
 
     start = time.perf_counter()
     main = recsys.REGISTRY[name]()

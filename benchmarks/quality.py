@@ -48,7 +48,7 @@ def protocol(name: str, root: Path):
     """(train, test, validation=(inner, held)) of a protocol; test and held keep only
     customers with a history before them."""
     import recsys
-    from recsys.split import leave_last_out, temporal_split
+    from recsys.evaluation.split import leave_last_out, temporal_split
 
     if name == "movielens":
         data = recsys.read_movielens(root / "ml-latest-small", min_rating=4).interactions
@@ -165,7 +165,7 @@ def tuned(train, validation, minutes: float, budget: int):
 # ---------------------------------------------------------------------- scoring
 def scored(picks_frame, truth) -> dict:
     """ndcg@10 and recall@10 over the truth's customers, with 95% bootstrap intervals."""
-    from recsys.metrics import ndcg_at_k, recall_at_k
+    from recsys.evaluation.metrics import ndcg_at_k, recall_at_k
 
     rng = np.random.default_rng(0)
     out = {}

@@ -5,7 +5,7 @@ every product a customer bought in the test period relevant, nothing filtered (w
 customer bought before may be recommended). Baselines computed in the same run: each
 customer's products by number of order lines (ties and fill by popularity), and raw implicit
 ALS (``implicit.cpu.als``, 64 factors, ``filter_already_liked_items=False``). Reports ndcg@10,
-recall on repeat and explore items and the personal hit rate (``recsys.repeat_metrics``), and
+recall on repeat and explore items and the personal hit rate (``recsys.evaluation.repeat_metrics``), and
 fit and recommend-all times. A second protocol holds out each customer's last basket
 (``leave_last_out(by="basket")``) for BuyAgain and NextBasket. Fails when BuyAgain or
 NextBasket scores below Popularity.
@@ -32,7 +32,7 @@ K = 10
 
 def load(dataset: str, root: Path):
     import recsys
-    from recsys.split import temporal_split
+    from recsys.evaluation.split import temporal_split
 
     if dataset == "online-retail":
         shop = recsys.read_online_retail(root / "online-retail.csv.gz")
@@ -76,8 +76,8 @@ def raw_implicit_als(train, users: np.ndarray) -> pd.DataFrame:
 
 def run_case(dataset: str, root: Path) -> tuple[list[dict], list[str]]:
     import recsys
-    from recsys.metrics import ndcg_at_k
-    from recsys.repeat_metrics import repeat_explore
+    from recsys.evaluation.metrics import ndcg_at_k
+    from recsys.evaluation.repeat_metrics import repeat_explore
 
     train, test, as_of = load(dataset, root)
     # the split shares its id maps: a known customer is one with rows in train
@@ -113,8 +113,8 @@ def run_case(dataset: str, root: Path) -> tuple[list[dict], list[str]]:
 def run_last_basket(dataset: str, root: Path) -> tuple[list[dict], list[str]]:
     """Each customer's last basket as the test (customers with two or more baskets)."""
     import recsys
-    from recsys.metrics import ndcg_at_k, recall_at_k
-    from recsys.split import leave_last_out
+    from recsys.evaluation.metrics import ndcg_at_k, recall_at_k
+    from recsys.evaluation.split import leave_last_out
 
     data = recsys.read_online_retail(root / "online-retail.csv.gz").interactions \
         if dataset == "online-retail" else recsys.make_shop(seed=0).interactions

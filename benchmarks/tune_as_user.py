@@ -29,7 +29,7 @@ FAMILIES = ("EASE", "ItemKNN", "ALS", "RP3beta", "SLIST")
 
 def split_of(case: str, root: Path):
     import recsys
-    from recsys.split import leave_last_out
+    from recsys.evaluation.split import leave_last_out
 
     if case == "grocery":
         return leave_last_out(recsys.make_grocery(seed=1).interactions)
@@ -39,7 +39,7 @@ def split_of(case: str, root: Path):
 
 def run_case(case: str, root: Path, seconds: float, families) -> tuple[dict, list[str]]:
     import recsys
-    from recsys.metrics import ndcg_at_k
+    from recsys.evaluation.metrics import ndcg_at_k
 
     train, test = split_of(case, root)
     truth = truth_of(train, test)

@@ -11,8 +11,8 @@ import pandas as pd
 
 import recsys
 from recsys.campaign import ExcludePurchased, make_picks
+from recsys.campaign.segments import rfm
 from recsys.experiment import analyze, minimum_detectable_effect, sample_size, simulate_response
-from recsys.segments import rfm
 
 shop = recsys.make_shop(n_customers=20_000, n_products=300, seed=0)
 as_of = pd.Timestamp("2026-01-01")

@@ -6,8 +6,8 @@ Run: python examples/new_products.py
 import numpy as np
 
 import recsys
-from recsys.metrics import ranking_metrics
-from recsys.split import new_item_mask, temporal_split
+from recsys.evaluation.metrics import ranking_metrics
+from recsys.evaluation.split import new_item_mask, temporal_split
 
 shop = recsys.make_shop(seed=0, new_product_share=0.25)
 names = dict(zip(shop.products["product_id"], shop.products["name"], strict=True))

@@ -4,7 +4,7 @@ Run: python examples/personal_picks.py
 """
 
 import recsys
-from recsys.split import temporal_split
+from recsys.evaluation.split import temporal_split
 
 shop = recsys.make_shop(seed=0)
 names = dict(zip(shop.products["product_id"], shop.products["name"], strict=True))
@@ -26,7 +26,7 @@ print(table.pivot(index="model", columns="metric", values="value").round(4))
 customer = int(shop.customers.loc[shop.customers["segment"] == "frequent", "customer_id"].iloc[0])
 model = models["EASE"]
 for item in model.recommend(customer, k=5).item_ids():
-    code, text = recsys.reasons.reason(model.explain(item, user=customer), names)
+    code, text = recsys.campaign.reasons.reason(model.explain(item, user=customer), names)
     print(f"  {names[item]:<42} {text}")
 
 # A customer who signed up after the model was fitted: picks from their first orders.

@@ -12,8 +12,8 @@ import numpy as np
 
 import recsys
 from recsys.campaign import ExcludePurchased, make_picks
-from recsys.repeat_metrics import repeat_explore
-from recsys.split import temporal_split
+from recsys.evaluation.repeat_metrics import repeat_explore
+from recsys.evaluation.split import temporal_split
 
 shop = recsys.make_grocery(n_customers=3000, days=365, mean_baskets=12, loyalty=0.5, seed=0)
 train, test = temporal_split(shop.interactions, last_days=60)

@@ -13,7 +13,7 @@ the best peer (benchmarks/README.md, quality).
 from __future__ import annotations
 
 import recsys
-from recsys.split import temporal_split
+from recsys.evaluation.split import temporal_split
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from recsys.campaign import (
     OnlyAvailable,
     make_picks,
 )
-from recsys.segments import rfm
+from recsys.campaign.segments import rfm
 
 shop = recsys.make_shop(seed=0)
 as_of = pd.Timestamp("2026-01-01")

@@ -14,7 +14,7 @@ ones the order adds little, which the comparison below measures on the synthetic
 from __future__ import annotations
 
 import recsys
-from recsys.split import temporal_split
+from recsys.evaluation.split import temporal_split
 
 
 def main() -> None:

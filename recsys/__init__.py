@@ -12,9 +12,9 @@ command line. External ids in, external ids out.
 """
 
 from importlib import import_module
-from typing import TYPE_CHECKING
 
-from .exceptions import (
+from recsys._version import __version__
+from recsys.exceptions import (
     DataError,
     DataWarning,
     InvalidParameterError,
@@ -25,85 +25,54 @@ from .exceptions import (
     UnsupportedError,
 )
 
-if TYPE_CHECKING:  # what the names below are, for type checkers and editors
-    from . import campaign, experiment, metrics, reasons, rules, segments, split
-    from ._params import clone
-    from .data import IdMap, Interactions, ItemFeatures
-    from .datasets import (
-        ShopData,
-        make_grocery,
-        make_shop,
-        read_fimi,
-        read_movielens,
-        read_online_retail,
-    )
-    from .evaluation import compare, evaluate
-    from .models import (
-        ALS,
-        BPR,
-        EASE,
-        REGISTRY,
-        SLIST,
-        AssociationRules,
-        BuyAgain,
-        ContentBased,
-        Explanation,
-        Hybrid,
-        ItemKNN,
-        NextBasket,
-        Popularity,
-        Recommendations,
-        Recommender,
-        RP3beta,
-        SequentialRules,
-    )
-    from .persistence import load, save
-    from .tuning import tune
-
-#: public name -> the module that defines it, imported on first use: ``import recsys.rules``
-#: (a batch job mining rules) loads neither the models nor the campaign nor the tuner
+#: public name -> the module that holds it (a module itself when the name is that module's),
+#: imported on first use: ``import recsys.rules`` (a batch job mining rules) loads neither
+#: the models nor the campaign nor the tuner
 _LAZY = {
-    **dict.fromkeys(("campaign", "experiment", "metrics", "reasons", "rules", "segments",
-                     "split"), None),
-    "clone": "._params", "IdMap": ".data", "Interactions": ".data", "ItemFeatures": ".data",
+    "campaign": "recsys.campaign", "experiment": "recsys.experiment", "rules": "recsys.rules",
+    "metrics": "recsys.evaluation.metrics", "split": "recsys.evaluation.split",
+    "reasons": "recsys.campaign.reasons", "segments": "recsys.campaign.segments",
+    "clone": "recsys._engine.params", "IdMap": "recsys.data", "Interactions": "recsys.data",
+    "ItemFeatures": "recsys.data",
     **dict.fromkeys(("ShopData", "make_grocery", "make_shop", "read_fimi", "read_movielens",
-                     "read_online_retail"), ".datasets"),
-    "compare": ".evaluation", "evaluate": ".evaluation",
-    **dict.fromkeys(("ALS", "BPR", "EASE", "REGISTRY", "SLIST", "AssociationRules", "BuyAgain",
-                     "ContentBased", "Explanation", "Hybrid", "ItemKNN", "NextBasket",
-                     "Popularity", "Recommendations", "Recommender", "RP3beta",
-                     "SequentialRules"), ".models"),
-    "load": ".persistence", "save": ".persistence", "tune": ".tuning",
+                     "read_online_retail"), "recsys.data.datasets"),
+    "compare": "recsys.evaluation", "evaluate": "recsys.evaluation",
+    "load": "recsys.models.files", "save": "recsys.models.files", "tune": "recsys.tuning",
 }
+#: the modules among the names above (the rest are attributes of their module)
+_MODULES = ("campaign", "experiment", "rules", "metrics", "split", "reasons", "segments")
 
 
 def __getattr__(name: str):
-    """The public names, each imported from its module when first asked for."""
-    if name not in _LAZY:
+    """The public names, each imported from its module when first asked for; the models'
+    names (every name in ``recsys.models.__all__``) from :mod:`recsys.models`."""
+    if name == "__all__":
+        return _PUBLIC + import_module("recsys.models").__all__
+    if name in _LAZY:
+        module = import_module(_LAZY[name])
+        value = module if name in _MODULES else getattr(module, name)
+    elif not name.startswith("_") and name in (models := import_module("recsys.models")).__all__:
+        value = getattr(models, name)
+    else:
         raise AttributeError(f"module 'recsys' has no attribute {name!r}")
-    module = _LAZY[name]
-    value = (import_module(f".{name}", __name__) if module is None
-             else getattr(import_module(module, __name__), name))
     globals()[name] = value  # later look-ups are plain attribute reads
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(import_module("recsys.models").__all__))
 
 
-__version__ = "0.1.0"
 
-__all__ = [
+#: the public names besides the models'; ``recsys.__all__`` adds ``recsys.models.__all__``
+#: (computed on first use, so that ``import recsys`` stays light)
+_PUBLIC = [
     "__version__",
     # data
     "IdMap", "Interactions", "ItemFeatures", "ShopData",
-    "make_shop", "make_grocery", "tune", "read_online_retail", "read_fimi", "read_movielens",
-    # models
-    "Recommender", "Recommendations", "Explanation", "REGISTRY", "Popularity", "AssociationRules",
-    "ALS", "BPR", "ItemKNN", "EASE", "ContentBased", "Hybrid", "BuyAgain",
-    "NextBasket", "RP3beta", "SequentialRules", "SLIST",
-    "clone", "load", "save", "evaluate", "compare",
+    "make_shop", "make_grocery", "read_online_retail", "read_fimi", "read_movielens",
+    # fitting, saving, judging
+    "clone", "load", "save", "evaluate", "compare", "tune",
     # modules
     "campaign", "experiment", "metrics", "reasons", "rules", "segments", "split",
     # errors

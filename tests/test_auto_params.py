@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import recsys
-from recsys._auto_params import als_scale, ease_l2, knn_k
+from recsys.evaluation.split import temporal_split
 from recsys.exceptions import InvalidParameterError
-from recsys.split import temporal_split
+from recsys.models.auto_params import als_scale, ease_l2, knn_k
 
 
 def _matrix(seed: int, users: int, items: int, density: float, scale: float) -> sp.csr_matrix:

@@ -19,14 +19,14 @@ from recsys import (
     PersistenceError,
 )
 from recsys.campaign import ExcludePurchased, make_picks
-from recsys.cli import read_frame
-from recsys.data import parse_timestamps
-from recsys.datasets import read_fimi
-from recsys.evaluation import evaluate
-from recsys.features import ItemFeatures
-from recsys.metrics import ndcg_at_k
-from recsys.segments import rfm
-from recsys.split import leave_last_out, random_split, temporal_split
+from recsys.campaign.segments import rfm
+from recsys.cli.common import read_frame
+from recsys.data.datasets import read_fimi
+from recsys.data.dates import parse_timestamps
+from recsys.data.features import ItemFeatures
+from recsys.evaluation.evaluator import evaluate
+from recsys.evaluation.metrics import ndcg_at_k
+from recsys.evaluation.split import leave_last_out, random_split, temporal_split
 
 
 @pytest.fixture(scope="module")
@@ -313,7 +313,7 @@ def _write_frame(frame, path):
 @pytest.mark.parametrize(("case", "argv", "word"), CLI_CASES, ids=[c[0] for c in CLI_CASES])
 def test_the_command_line_names_the_option_without_a_traceback(world, tmp_path, capsys, case,
                                                                argv, word):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     shop, _ = world
     assert main(argv(shop, tmp_path)) == 1
@@ -326,7 +326,7 @@ def test_every_python_phrase_the_command_line_rewords_is_still_said():
     reworded in the library must not leave the command line giving Python advice."""
     from pathlib import Path
 
-    from recsys.cli import CLI_WORDS
+    from recsys.cli.main import CLI_WORDS
 
     package = Path(recsys.__file__).parent
     source = " ".join(path.read_text() for path in package.rglob("*.py")

@@ -18,8 +18,8 @@ from recsys.campaign import (
     PriceBand,
     make_picks,
 )
-from recsys.cli import main
-from recsys.segments import rfm
+from recsys.campaign.segments import rfm
+from recsys.cli.main import main
 
 AS_OF = pd.Timestamp("2026-01-01")
 
@@ -48,7 +48,7 @@ def check(picks: pd.DataFrame, shop, *, k, purchased=True, available=False, cap=
     products = shop.products.set_index("product_id")
     bought = set(zip(shop.orders["customer_id"], shop.orders["product_id"], strict=True))
     assert picks["reason"].notna().all() and (picks["reason"].str.len() > 0).all()
-    assert picks["reason_code"].isin(list(recsys.reasons.REASON_CODES)).all()
+    assert picks["reason_code"].isin(list(recsys.campaign.reasons.REASON_CODES)).all()
     if audience is not None:
         assert set(picks["customer_id"]) == set(audience)
     for customer, group in picks.groupby("customer_id"):
@@ -218,7 +218,7 @@ def test_rfm_scores_equal_a_hand_computation():
 
 
 def test_segments_cover_the_grid():
-    from recsys.segments import SEGMENTS, segment_of
+    from recsys.campaign.segments import SEGMENTS, segment_of
 
     r, f = np.meshgrid(np.arange(1, 6), np.arange(1, 6))
     assert set(segment_of(r.ravel(), f.ravel())) == set(SEGMENTS)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys.cli import main
+from recsys.cli.main import main
 
 
 def test_demo_prints_picks_and_evaluation(capsys):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import recsys
-from recsys.cli import build_parser, main
+from recsys.cli.main import build_parser, main
 
 
 def _column_options() -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import recsys
-from recsys.cli import main
+from recsys.cli.main import main
 
 
 @pytest.fixture(scope="module")

@@ -240,8 +240,7 @@ def test_a_basket_of_several_columns_is_their_combination():
 def test_date_strings_are_read_by_one_format_for_the_whole_column(days, fmt):
     """Never day-first for one element and month-first for another: either every date reads
     as written, or the column is refused as ambiguous (and reads once the format is said)."""
-    from recsys.data import parse_timestamps
-
+    from recsys.data.dates import parse_timestamps
     series = pd.Series([pd.Timestamp(d).strftime(fmt) for d in days])
     truth = np.array([np.datetime64(d, "ns") for d in days])
     if "%y" in fmt:  # two-digit years: the century is strptime's guess

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import recsys
 from recsys import DataError, make_shop, read_fimi, read_movielens
-from recsys.rules import frequent_itemsets
+from recsys.rules.mining import frequent_itemsets
 
 from .conftest import need_file
 
@@ -81,7 +81,7 @@ _fimi_words = st.one_of(st.integers(-(10**18) + 1, 10**18 - 1), st.integers(0, 4
        st.sampled_from([7, 64, 1 << 18]))
 def test_read_fimi_agrees_with_splitting_lines(tmp_path_factory, lines, blank, newline, block):
     """The numpy parser against Python's split, on any ids, blanks, line ends and block size."""
-    import recsys._fimi as fimi
+    import recsys.data.fimi as fimi
 
     text = newline.join(blank.join(map(str, line)) for line in lines) + newline
     path = tmp_path_factory.mktemp("fimi") / "b.dat"

@@ -7,10 +7,10 @@ import scipy.sparse as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from recsys import _incremental as inc
-from recsys._itemset_counts import count_itemsets
-from recsys.data import IdMap
-from recsys.rules import mine, support_count
+from recsys.data.idmap import IdMap
+from recsys.rules import incremental as inc
+from recsys.rules.counts import count_itemsets
+from recsys.rules.mining import mine, support_count
 
 
 def matrix_of(baskets, n_items):

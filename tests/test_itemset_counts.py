@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recsys import _itemset_counts as counts
+from recsys.rules import counts
 
 N_ITEMS = 9
 basket = st.lists(st.integers(0, N_ITEMS - 1), min_size=1, max_size=6, unique=True)

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recsys import DataError, Popularity, evaluate
-from recsys.evaluation import compare
-from recsys.metrics import (
+from recsys.evaluation.evaluator import compare
+from recsys.evaluation.metrics import (
     auc,
     catalog_coverage,
     hit_rate_at_k,
@@ -26,7 +26,7 @@ from recsys.metrics import (
     ranking_metrics,
     recall_at_k,
 )
-from recsys.split import temporal_split
+from recsys.evaluation.split import temporal_split
 
 
 def frame(rankings: dict) -> pd.DataFrame:

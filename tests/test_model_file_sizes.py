@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from recsys import REGISTRY, Interactions, ItemFeatures, PersistenceError, load
-from recsys.persistence import write_file
+from recsys.io.persistence import write_file
 
 from .test_model_files import _raw
 

@@ -12,7 +12,7 @@ import pytest
 
 import recsys
 from recsys import REGISTRY, PersistenceError, load
-from recsys.persistence import write_file
+from recsys.io.persistence import write_file
 
 _COUNT: list[int] = []  # mutated files written, for the total below
 VARIANTS = [(name, params) for name in sorted(REGISTRY)

@@ -68,7 +68,7 @@ def test_new_arrivals_are_refused_when_they_cannot_be(world):
 
 
 def test_recsys_picks_new_items(tmp_path, capsys):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     out = tmp_path / "p.csv"
     assert main(["picks", "-k", "6", "--new-items", "2", "--new-within-days", "90", "--model",

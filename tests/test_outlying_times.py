@@ -12,7 +12,7 @@ import pytest
 
 import recsys
 from recsys import DataError, DataWarning, InvalidParameterError
-from recsys._time import data_end, far_after_the_rest
+from recsys.data.dates import data_end, far_after_the_rest
 
 DECAYED = [
     ("BuyAgain", {}), ("NextBasket", {}), ("Popularity", {"window_days": 30}),
@@ -59,7 +59,7 @@ def test_the_row_is_refused_or_kept_on_request(logs):
 
 
 def test_the_campaign_from_the_command_line_is_unchanged(logs, tmp_path):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     _, _, shop, dirty = logs
     for name, frame in (("clean", shop.orders.drop(index=17)), ("dirty", dirty)):
@@ -74,7 +74,7 @@ def test_the_campaign_from_the_command_line_is_unchanged(logs, tmp_path):
 
 
 def test_rfm_reads_the_end_of_the_data_without_the_row(logs):
-    from recsys.segments import rfm
+    from recsys.campaign.segments import rfm
 
     _, _, shop, dirty = logs
     expected = rfm(shop.orders.drop(index=17))
@@ -95,7 +95,7 @@ def test_replenishment_picks_survive_a_purchase_window_and_the_summary_counts_th
                                                                                   capsys):
     """`picks --k-again 3 --purchased-within-days 365` dropped every buy-again pick while the
     summary said "the first 3 from BuyAgain": the window is about new products only."""
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     out = tmp_path / "p.csv"
     assert main(["picks", "-k", "6", "--k-again", "3", "--purchased-within-days", "365",

@@ -14,7 +14,7 @@ import pytest
 
 import recsys
 from recsys.campaign import make_picks
-from recsys.cli import main
+from recsys.cli.main import main
 
 
 def _picks_command(out, *extra):
@@ -115,8 +115,8 @@ def test_the_wide_layout_is_rectangular_when_some_customers_get_fewer_picks(tmp_
 def test_an_interrupted_command_removes_temporary_files_wherever_it_landed(tmp_path, monkeypatch):
     """An interruption between a temporary file's creation and the code that would clean it
     up: the command line's handler still removes it."""
-    from recsys import _atomic
-    from recsys.cli import main
+    from recsys.cli.main import main
+    from recsys.io import atomic as _atomic
 
     made = []
 
@@ -124,7 +124,7 @@ def test_an_interrupted_command_removes_temporary_files_wherever_it_landed(tmp_p
         made.append(_atomic.temporary_beside(tmp_path / "picks.csv"))
         raise KeyboardInterrupt
 
-    from recsys.cli import COMMANDS
+    from recsys.cli.common import COMMANDS
 
     help_text, configure, _ = COMMANDS["picks"]
     monkeypatch.setitem(COMMANDS, "picks", (help_text, configure, interrupted))

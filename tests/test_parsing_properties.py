@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recsys._amounts import parse_amounts
-from recsys._time import far_after_the_rest
+from recsys.data.amounts import parse_amounts
+from recsys.data.dates import far_after_the_rest
 from recsys.exceptions import DataError
 from recsys.experiment._outcomes import match_ids
 

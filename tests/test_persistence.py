@@ -10,7 +10,7 @@ import pytest
 
 import recsys
 from recsys import PersistenceError, Popularity, load
-from recsys.persistence import read_manifest
+from recsys.models.files import read_manifest
 
 
 @pytest.fixture()
@@ -132,7 +132,7 @@ def test_future_format_is_refused(saved, tmp_path):
 def test_a_file_with_an_unsorted_id_map_is_refused(tmp_path, shop):
     """Look-ups binary-search the sorted ids, so a reordered map must not load."""
     from recsys import PersistenceError, Popularity, load
-    from recsys.persistence import write_file
+    from recsys.io.persistence import write_file
 
     path = tmp_path / "m.npz"
     Popularity().fit(shop.interactions).save(path)

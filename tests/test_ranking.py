@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import recsys
-from recsys._ranking import Anchors, Filter, Query, TopK, rank_scores
-from recsys._topk import csr, take_rows
+from recsys._engine.sparse import csr, take_rows
 from recsys.models.rules import FEW_CELLS
+from recsys.ranking import Anchors, Filter, Query, TopK, rank_scores
 
 scores_strategy = hnp.arrays(
     np.float32, st.tuples(st.integers(1, 40), st.integers(1, 25)),
@@ -41,7 +41,7 @@ def test_dense_and_sparse_paths_agree(scores, k, data):
     sparse_answer = rank_scores(sparse, query, k, filt, m)
     assert np.array_equal(dense.index, sparse_answer.index)
     assert np.array_equal(dense.lengths, sparse_answer.lengths)
-    with patch("recsys._ranking.chunk_rows", lambda n_cols: 3):  # many small chunks
+    with patch("recsys.ranking.chunk_rows", lambda n_cols: 3):  # many small chunks
         chunked = rank_scores(lambda q: scores[q.users].copy(), query, k, filt, m)
     assert np.array_equal(chunked.index, dense.index)
 

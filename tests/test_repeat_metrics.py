@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from recsys import Interactions
-from recsys.repeat_metrics import repeat_explore
+from recsys.evaluation.repeat_metrics import repeat_explore
 
 
 def _data(rows):

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from recsys.cli import main
-from recsys.commands.evaluate import parse_models
+from recsys.cli.evaluate import parse_models
+from recsys.cli.main import main
 
 from .conftest import need_file
 

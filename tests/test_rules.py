@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recsys import DataError, Interactions, InvalidParameterError
-from recsys.rules import RULE_METRICS, association_rules, estimate_memory, frequent_itemsets
+from recsys.rules.mining import RULE_METRICS, association_rules, estimate_memory, frequent_itemsets
 
 from .conftest import need_file
 
@@ -209,7 +209,7 @@ def test_decayed_support_counts_match_a_hand_count():
        st.integers(1, 4), st.integers(1, 40), st.integers(1, 30), st.integers(1, 60))
 def test_tiny_chunks_mine_the_same_itemsets(baskets, min_count, probes, hits, cells):
     """Every chunking of the miner (probe parts, kept hits, table chunks) finds the same counts."""
-    import recsys._miner as miner
+    import recsys.rules.miner as miner
 
     whole = frequent_itemsets(baskets, min_count=min_count)
     saved = miner.PROBES, miner.HITS, miner.CELLS

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recsys import DataError, Interactions, InvalidParameterError
-from recsys.split import (
+from recsys.evaluation.split import (
     holdout_basket_items,
     leave_last_out,
     new_item_mask,
@@ -77,7 +77,7 @@ def test_leave_last_basket_out(data):
 @settings(max_examples=60, deadline=None)
 @given(logs(), st.floats(0.5, 400))
 def test_leave_last_basket_out_within_the_last_days(data, days):
-    from recsys.data import days_before
+    from recsys.data.dates import days_before
 
     train, test = leave_last_out(data, by="basket", last_days=days)
     partitions(data, train, test)
@@ -171,7 +171,7 @@ def test_python_and_the_command_line_hold_out_the_same_by_default():
     """leave_last_out() and `recsys evaluate --split leave-last` both hold out each customer's
     last basket when there are baskets (one order line of it, before)."""
     import recsys
-    from recsys.commands.evaluate import split_data
+    from recsys.cli.evaluate import split_data
 
     shop = recsys.make_shop(n_customers=120, n_products=30, seed=2)
     _, test = leave_last_out(shop.interactions)

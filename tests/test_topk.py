@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from recsys._topk import topk
+from recsys._engine.sparse import topk
 
 
 @settings(max_examples=200)
@@ -35,7 +35,7 @@ def test_topk_equals_full_stable_sort(scores, k):
 def test_dense_product_and_unit_rows_match_scipy(seed, rows, density):
     import scipy.sparse as sp
 
-    from recsys._topk import dense_product, unit_sparse_rows
+    from recsys._engine.sparse import dense_product, unit_sparse_rows
 
     left = sp.random(rows, 12, density=density, format="csr", random_state=seed)
     right = sp.random(12, 9, density=density, format="csr", random_state=seed + 1)

@@ -11,8 +11,8 @@ import pytest
 
 import recsys
 from recsys import DataError, InvalidParameterError, PersistenceError
-from recsys.metrics import precision_at_k
-from recsys.persistence import write_file
+from recsys.evaluation.metrics import precision_at_k
+from recsys.io.persistence import write_file
 
 from .test_model_files import _raw
 
@@ -207,7 +207,7 @@ def _orders(prices):
     ["12.5", "3", "1234.5", "7.25"],                  # plain text numbers
 ])
 def test_rfm_reads_amounts_written_as_text_like_numbers(written):
-    from recsys.segments import rfm
+    from recsys.campaign.segments import rfm
 
     expected = rfm(_orders([12.5, 3.0, 1234.5, 7.25]))
     got = rfm(_orders(written))
@@ -221,7 +221,7 @@ def test_rfm_reads_amounts_written_as_text_like_numbers(written):
     (["12.5", None, "3", "4"], "missing"),
 ])
 def test_rfm_refuses_amounts_it_cannot_read_for_sure(written, word):
-    from recsys.segments import rfm
+    from recsys.campaign.segments import rfm
 
     with pytest.raises(DataError, match=word):
         rfm(_orders(written))
@@ -243,7 +243,7 @@ def test_the_readout_reads_amounts_like_rfm():
 def test_rfm_on_a_shop_of_one_time_buyers_names_segments_by_recency():
     """99% bought once: they used to score a middling F = 3 ("at risk" for 40%, none "new"
     or "lost"); now "bought once" is F = 1, so recency names them, and the table says why."""
-    from recsys.segments import rfm
+    from recsys.campaign.segments import rfm
 
     rng = np.random.default_rng(0)
     n = 2_000
@@ -262,7 +262,7 @@ def test_rfm_on_a_shop_of_one_time_buyers_names_segments_by_recency():
 
 
 def test_the_segments_command_says_when_a_score_separates_little(tmp_path, capsys):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     orders = pd.DataFrame({"customer_id": np.arange(300), "order_id": np.arange(300),
                            "timestamp": pd.date_range("2024-01-01", periods=300, freq="D"),
@@ -284,14 +284,14 @@ def test_a_per_order_customer_id_is_named_at_build_time():
 
 def test_a_handful_of_test_customers_is_named_by_evaluate():
     shop = recsys.make_shop(n_customers=200, n_products=30, seed=1)
-    train, test = recsys.split.temporal_split(shop.interactions, last_days=30)
+    train, test = recsys.evaluation.split.temporal_split(shop.interactions, last_days=30)
     few = test.select(np.isin(test.user_index, np.unique(test.user_index)[:6]))
     with pytest.warns(recsys.DataWarning, match=r"only \d test customer"):
         recsys.evaluate([recsys.Popularity()], train, few, k=5, n_bootstrap=0)
 
 
 def test_picks_that_leave_every_list_empty_exit_1(tmp_path, capsys):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     code = main(["picks", "--out", str(tmp_path / "p.csv"), "--price-max", "0.0001", "-k", "3",
                  "--model", "Popularity"])
@@ -303,7 +303,7 @@ def test_the_planning_baseline_counts_repeat_orders_only():
     conversion of a mail sent to existing customers."""
     from types import SimpleNamespace
 
-    from recsys.commands.picks import _baseline_rate
+    from recsys.cli.picks import _baseline_rate
 
     n_old, n_new = 1_000, 1_000
     times = np.r_[np.full(n_old, np.datetime64("2024-01-10")),   # old customers, once
@@ -320,7 +320,7 @@ def test_the_planning_baseline_counts_repeat_orders_only():
 
 
 def test_cli_messages_speak_options_not_python(tmp_path, capsys):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     orders = pd.DataFrame({"customer_id": [1, 2, 3], "product_id": ["a", "b", "a"]})
     orders.to_csv(tmp_path / "o.csv", index=False)
@@ -348,7 +348,7 @@ def test_wide_parquet_picks_in_chunks_of_different_fill_are_one_file(tmp_path):
 
 def test_reasons_in_the_shops_words():
     from recsys.campaign import make_picks
-    from recsys.reasons import PLAYS_WORDING
+    from recsys.campaign.reasons import PLAYS_WORDING
 
     shop = recsys.make_shop(n_customers=100, n_products=30, seed=3)
     model = recsys.ItemKNN().fit(shop.interactions)
@@ -369,7 +369,7 @@ def test_reasons_in_the_shops_words():
       "Popularity"], "--reason"),
 ])
 def test_command_line_mistakes_exit_1_naming_the_option(tmp_path, capsys, line, option):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     code = main([part.replace("{tmp}", str(tmp_path)) for part in line])
     err = capsys.readouterr().err
@@ -378,7 +378,7 @@ def test_command_line_mistakes_exit_1_naming_the_option(tmp_path, capsys, line, 
 
 
 def test_outputs_are_private_to_their_owner(tmp_path):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     assert main(["picks", "--out", str(tmp_path / "p.csv"), "-k", "2", "--model",
                  "Popularity"]) == 0
@@ -386,7 +386,7 @@ def test_outputs_are_private_to_their_owner(tmp_path):
 
 
 def test_the_command_line_says_which_unit_it_read_numeric_times_in(tmp_path, capsys):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     pd.DataFrame({"customer_id": [1, 2, 1], "product_id": ["a", "b", "c"],
                   "t": [1.6e9, 1.61e9, 1.62e9]}).to_csv(tmp_path / "o.csv", index=False)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import recsys
-from recsys.split import temporal_split
+from recsys.evaluation.split import temporal_split
 from recsys.tuning import Choice, Integer, Uniform, tune
 
 
@@ -144,7 +144,7 @@ def test_a_space_naming_a_parameter_the_model_lacks_is_refused():
 def test_validation_built_by_two_from_frame_calls_pairs_customers_by_id():
     """Two frames with different customers give two id maps: the tuner used to pair customers
     by index position across them (a wrong score, or a crash)."""
-    from recsys.split import temporal_split
+    from recsys.evaluation.split import temporal_split
     from recsys.tuning import tune
 
     shop = recsys.make_shop(n_customers=300, n_products=40, seed=2)

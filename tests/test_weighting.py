@@ -1,4 +1,4 @@
-"""Interaction weighting and time decay (recsys._weighting and the models' parameters)."""
+"""Interaction weighting and time decay (recsys.models.weighting and the models' parameters)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recsys import ALS, EASE, DataError, Interactions, InvalidParameterError, ItemKNN
-from recsys._weighting import BM25_B, BM25_K1, Weighting, decayed_matrix
+from recsys.models.weighting import BM25_B, BM25_K1, Weighting, decayed_matrix
 
 
 def _counts(seed: int, rows: int = 40, cols: int = 15) -> sp.csr_matrix:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import warnings
 
-from ._constraints import (
+from recsys.campaign._constraints import (
     CONSTRAINTS,
     CategoryCap,
     Constraint,
@@ -44,9 +44,9 @@ from ._constraints import (
     PriceBand,
     constraints_from_config,
 )
-from ._grid import PickKind
-from ._output import CampaignResult, to_wide
-from ._run import make_picks
+from recsys.campaign._grid import PickKind
+from recsys.campaign._output import CampaignResult, to_wide
+from recsys.campaign._run import make_picks
 
 __all__ = ["make_picks", "CampaignResult", "Constraint", "ExcludePurchased",
            "ExcludeRecentlySent", "OnlyAvailable", "PriceBand", "CategoryCap", "MustInclude",

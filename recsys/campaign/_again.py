@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._arrays import cell_keys, in_sorted
-from .._ranking import Filter, Query
-from .._topk import sorted_csr, take_rows
-from ..exceptions import InvalidParameterError
-from ..models.base import Recommender, check_fitted
+from recsys._engine.arrays import cell_keys, in_sorted
+from recsys._engine.sparse import sorted_csr, take_rows
+from recsys.exceptions import InvalidParameterError
+from recsys.models.base import Recommender, check_fitted
+from recsys.ranking import Filter, Query
 
 
 class Again:

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._ids import as_id_kind, clean_ids, preview
-from .._params import check_float, check_int
-from ..data import days_before, parse_timestamps
-from ..exceptions import DataError, InvalidParameterError
-from ..models.base import Recommender
+from recsys._engine.params import check_float, check_int
+from recsys.data.dates import days_before, parse_timestamps
+from recsys.data.ids import as_id_kind, clean_ids, preview
+from recsys.exceptions import DataError, InvalidParameterError
+from recsys.models.base import Recommender
 
 __all__ = ["Constraint", "ExcludePurchased", "ExcludeRecentlySent", "OnlyAvailable",
            "PriceBand", "CategoryCap", "MustInclude", "CONSTRAINTS", "constraints_from_config",

@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._arrays import cell_keys, in_sorted, rank_in_runs
-from .._ranking import Filter, Query
-from .._topk import sorted_csr, take_rows
-from ..models.base import FALLBACK, Recommender
-from ..reasons import reason_texts
-from ._constraints import Constraint, Context
+from recsys._engine.arrays import cell_keys, in_sorted, rank_in_runs
+from recsys._engine.sparse import sorted_csr, take_rows
+from recsys.campaign._constraints import Constraint, Context
+from recsys.campaign.reasons import reason_texts
+from recsys.models.base import FALLBACK, Recommender
+from recsys.ranking import Filter, Query
 
 if TYPE_CHECKING:
-    from ._run import Options
+    from recsys.campaign._run import Options
 
 __all__ = ["PickKind", "Stats", "Staged", "segment_popularity", "chunk_picks", "stage_picks",
            "finish_picks"]

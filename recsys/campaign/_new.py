@@ -8,10 +8,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .._ids import clean_ids
-from .._ranking import Filter, Query
-from ..exceptions import DataError, InvalidParameterError
-from ..models.base import Recommender, check_fitted
+from recsys.data.ids import clean_ids
+from recsys.exceptions import DataError, InvalidParameterError
+from recsys.models.base import Recommender, check_fitted
+from recsys.ranking import Filter, Query
 
 
 class NewArrivals:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from .._atomic import discard, publish, temporary_beside
-from ..exceptions import DataError, InvalidParameterError
+from recsys.exceptions import DataError, InvalidParameterError
+from recsys.io.atomic import discard, publish, temporary_beside
 
 __all__ = ["CampaignResult", "to_wide", "Writer"]
 

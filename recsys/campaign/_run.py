@@ -11,17 +11,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._ids import clean_ids, preview
-from .._params import check_choice, check_int
-from .._ranking import chunk_slices
-from ..data import parse_date
-from ..exceptions import DataError, InvalidParameterError
-from ..models.base import Recommender, check_fitted
-from ..reasons import check_wording, item_names
-from ._constraints import Constraint, Context
-from ._grid import Stats, chunk_picks, finish_picks, segment_popularity, stage_picks
-from ._new import NewArrivals
-from ._output import CampaignResult, Writer, to_wide
+from recsys._engine.params import check_choice, check_int
+from recsys.campaign._constraints import Constraint, Context
+from recsys.campaign._grid import Stats, chunk_picks, finish_picks, segment_popularity, stage_picks
+from recsys.campaign._new import NewArrivals
+from recsys.campaign._output import CampaignResult, Writer, to_wide
+from recsys.campaign.reasons import check_wording, item_names
+from recsys.data.dates import parse_date
+from recsys.data.ids import clean_ids, preview
+from recsys.exceptions import DataError, InvalidParameterError
+from recsys.models.base import Recommender, check_fitted
+from recsys.ranking import chunk_slices
 
 __all__ = ["make_picks", "Options"]
 
@@ -143,8 +143,8 @@ def make_picks(
         The products counted as new (default: the main model's products with no sales).
     wording : dict, optional
         The reasons in the shop's words: reason code -> text, replacing
-        :data:`recsys.reasons.REASON_WORDING`'s (``{"bought_item": "Because you listened to
-        {item}"}``; :data:`recsys.reasons.PLAYS_WORDING` for play counts).
+        :data:`recsys.campaign.reasons.REASON_WORDING`'s (``{"bought_item": "Because you listened to
+        {item}"}``; :data:`recsys.campaign.reasons.PLAYS_WORDING` for play counts).
     rules : list of Constraint, optional
         The former name of ``constraints`` (deprecated: "rules" now means association
         rules only).
@@ -301,7 +301,7 @@ def _segments(segments: object) -> pd.Series | None:
     if not isinstance(segments, pd.Series):
         raise DataError(f"make_picks: segments must be a pandas Series of labels indexed by "
                         f"customer id, got {type(segments).__name__}.")
-    from ..experiment._assign import one_label_each
+    from recsys.experiment._assign import one_label_each
 
     return one_label_each(segments, "make_picks")
 
@@ -314,7 +314,7 @@ def _run(model: Recommender, audience: np.ndarray, opts: Options, sink) -> dict[
     """Picks for ``audience`` from ``model``, handed to ``sink`` chunk by chunk; the summary."""
     ctx = Context(model, audience, opts.as_of)
     if opts.again is not None:
-        from ._again import Again
+        from recsys.campaign._again import Again
 
         ctx.again = Again(opts.again, opts.k_again, model)
     if opts.new is not None:
@@ -373,8 +373,8 @@ def _finish_into(ctx, opts: Options, staged, stats, sink) -> None:
 def _run_experiment(model, audience: np.ndarray, opts: Options, mail, control, salt,
                     arms) -> tuple[dict[str, Any], pd.DataFrame]:
     """Assign the audience to arms, run each arm with its model, mail all but control."""
-    from ..experiment._assign import CONTROL, assign, check_arms
-    from ..experiment._picks import arm_models, check_pick_ids, joined_picks
+    from recsys.experiment._assign import CONTROL, assign, check_arms
+    from recsys.experiment._picks import arm_models, check_pick_ids, joined_picks
 
     plan = check_arms(arms, control, "make_picks")
     if salt is None:

@@ -16,10 +16,10 @@ true uplift, for the demo and for checking the analysis. See docs/experiments.md
 ['control', 'treatment']
 """
 
-from ._analysis import METRICS, ExperimentResult, analyze
-from ._assign import CONTROL, assign, hash_unit
-from ._planning import minimum_detectable_effect, sample_size
-from ._simulate import simulate_response
+from recsys.experiment._analysis import METRICS, ExperimentResult, analyze
+from recsys.experiment._assign import CONTROL, assign, hash_unit
+from recsys.experiment._planning import minimum_detectable_effect, sample_size
+from recsys.experiment._simulate import simulate_response
 
 __all__ = ["assign", "hash_unit", "analyze", "ExperimentResult", "METRICS", "CONTROL",
            "sample_size", "minimum_detectable_effect", "simulate_response"]

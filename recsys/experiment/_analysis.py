@@ -10,14 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._frames import as_pandas
-from .._ids import clean_ids
-from .._params import check_float
-from ..data import parse_timestamps
-from ..exceptions import DataError, InvalidParameterError, SampleRatioMismatchWarning
-from ._assign import CONTROL
-from ._outcomes import OrderColumns, Outcomes, customer_outcomes
-from ._stats import (
+from recsys._engine.params import check_float
+from recsys.data.dates import parse_timestamps
+from recsys.data.frames import as_pandas
+from recsys.data.ids import clean_ids
+from recsys.exceptions import DataError, InvalidParameterError, SampleRatioMismatchWarning
+from recsys.experiment._assign import CONTROL
+from recsys.experiment._outcomes import OrderColumns, Outcomes, customer_outcomes
+from recsys.experiment._stats import (
     Moments,
     compare_means,
     compare_rates,
@@ -26,6 +26,7 @@ from ._stats import (
     ratio_moments,
     srm_test,
 )
+from recsys.reporting.experiment import experiment_report
 
 __all__ = ["analyze", "ExperimentResult", "METRICS", "SRM_ALPHA"]
 
@@ -89,8 +90,6 @@ class ExperimentResult:
 
     def to_html(self, title: str = "Campaign readout", facts: Mapping[str, Any] | None = None) -> str:
         """The readout as a self-contained HTML page with plots (see ``recsys measure --report``)."""
-        from ._report import experiment_report
-
         return experiment_report(self, title=title, facts=facts)
 
 

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .._ids import clean_ids, preview
-from ..exceptions import DataError, InvalidParameterError
+from recsys.data.ids import clean_ids, preview
+from recsys.exceptions import DataError, InvalidParameterError
 
 __all__ = ["assign", "hash_unit", "check_arms", "CONTROL"]
 

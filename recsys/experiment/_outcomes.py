@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._amounts import parse_amounts
-from .._arrays import in_sorted, unique
-from .._ids import PLAIN_INT, clean_ids, preview
-from ..data import parse_timestamps
-from ..exceptions import DataError
+from recsys._engine.arrays import in_sorted, unique
+from recsys.data.amounts import parse_amounts
+from recsys.data.dates import parse_timestamps
+from recsys.data.ids import PLAIN_INT, clean_ids, preview
+from recsys.exceptions import DataError
 
 __all__ = ["OrderColumns", "Outcomes", "customer_outcomes", "match_ids", "pick_tokens"]
 

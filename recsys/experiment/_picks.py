@@ -8,9 +8,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..exceptions import DataError, InvalidParameterError
-from ._assign import CONTROL
-from ._outcomes import PICK_SEPARATOR
+from recsys.exceptions import DataError, InvalidParameterError
+from recsys.experiment._assign import CONTROL
+from recsys.experiment._outcomes import PICK_SEPARATOR
 
 __all__ = ["arm_models", "joined_picks", "check_pick_ids"]
 

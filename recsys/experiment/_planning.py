@@ -20,8 +20,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
-from .._params import check_float, check_int
-from ..exceptions import InvalidParameterError
+from recsys._engine.params import check_float, check_int
+from recsys.exceptions import InvalidParameterError
 
 __all__ = ["SampleSize", "sample_size", "minimum_detectable_effect"]
 

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._ids import clean_ids
-from .._params import check_float
-from ..data import parse_date
-from ..exceptions import DataError
-from ._assign import CONTROL
-from ._outcomes import PICK_SEPARATOR, pick_tokens
+from recsys._engine.params import check_float
+from recsys.data.dates import parse_date
+from recsys.data.ids import clean_ids
+from recsys.exceptions import DataError
+from recsys.experiment._assign import CONTROL
+from recsys.experiment._outcomes import PICK_SEPARATOR, pick_tokens
 
 __all__ = ["simulate_response"]
 

@@ -8,8 +8,8 @@ import warnings
 
 import numpy as np
 
-from ..data import Interactions
-from ..exceptions import DataWarning
+from recsys.data.interactions import Interactions
+from recsys.exceptions import DataWarning
 
 #: customers sampled for the check (seeded: the same fit gives the same verdict)
 SAMPLE = 400

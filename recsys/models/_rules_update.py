@@ -1,7 +1,7 @@
 """What lets a fitted AssociationRules take new orders: the kept state, its merge and its file form.
 
 An updatable model keeps, besides its rules, every basket as a binary CSR (``baskets_``: 4
-bytes a purchase, 8 a basket) and the itemset summary of :mod:`recsys._incremental`
+bytes a purchase, 8 a basket) and the itemset summary of :mod:`recsys.rules.incremental`
 (the tracked itemsets of each length, frequent and near-frequent, with their counts; every
 item's count; the floor, slack and threshold).
 :func:`merge` widens the id maps to the new orders' ids and appends their baskets and
@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _incremental as inc
-from .. import _state_checks as checks
-from .._arrays import locate
-from ..data import IdMap, Interactions
-from ..exceptions import DataError, PersistenceError
+from recsys._engine import state_checks as checks
+from recsys._engine.arrays import locate
+from recsys.data.idmap import IdMap
+from recsys.data.interactions import Interactions
+from recsys.exceptions import DataError, PersistenceError
+from recsys.rules import incremental as inc
 
 
 def binary_baskets(data: Interactions) -> sp.csr_matrix:

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import Interactions
-from ..exceptions import RecsysError
-from ..split import held_out_truth, validation_split
+from recsys.data.interactions import Interactions
+from recsys.evaluation.holdout import Validation, trial
+from recsys.evaluation.split import held_out_truth, validation_split
+from recsys.exceptions import RecsysError
+from recsys.models.popular import Popularity
 
 #: share of the training rows held out (newest by time, else random)
 HOLDOUT = 0.1
@@ -47,9 +49,6 @@ def versus_popularity(templates: dict, data: Interactions, items=None,
     """Fit clones of ``templates`` ({name: model}) and Popularity on all but the held-out
     rows of ``data`` and score each (ndcg@10, purchased products excluded) on up to
     ``MAX_CUSTOMERS`` held-out customers, as :func:`recsys.tune` scores a trial."""
-    from ..tuning._search import Validation, trial
-    from .popular import Popularity
-
     try:
         inner, held = validation_split(data, HOLDOUT, random_state=random_state,
                                        min_customers=MIN_CUSTOMERS)

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _state_checks as checks
-from .._params import check_choice, check_half_life
-from .._topk import take_rows
-from .._weighting import WEIGHTINGS, Weighting, recency
-from ..data import Interactions
-from ..exceptions import PersistenceError
+from recsys._engine import state_checks as checks
+from recsys._engine.params import check_choice, check_half_life
+from recsys._engine.sparse import take_rows
+from recsys.data.interactions import Interactions
+from recsys.exceptions import PersistenceError
+from recsys.models.weighting import WEIGHTINGS, Weighting, recency
 
 MIN_RECENCY = 2.0 ** -20  # below this decay factor a purchase is dropped from the model
 

@@ -4,14 +4,15 @@
 The base class owns the semantics: validation, id mapping, the unknown-id
 policy, seen-item exclusion, allow/deny lists and the output shape. Everything
 that ranks goes through one engine, :meth:`Recommender.rank`, on the typed
-internal API of :mod:`recsys._ranking` (``Query``, ``Filter``, ``TopK``,
-``Anchors``). A model is its maths plus ``@_register``; it implements hooks on
+internal API of :mod:`recsys.ranking` (``Query``, ``Filter``, ``TopK``,
+``Anchors``). A model is its maths (a subclass defined in this package registers itself); it
+implements hooks on
 internal indices:
 
 ``_fit(data, features)``
-    learn from :class:`~recsys.data.Interactions` (ids already mapped).
+    learn from :class:`~recsys.data.interactions.Interactions` (ids already mapped).
 ``_scores(query)``
-    scores of every item for each row of a :class:`~recsys._ranking.Query`
+    scores of every item for each row of a :class:`~recsys.ranking.Query`
     (known users, histories, or items): a dense float32 array (``-inf``: cannot
     score) or a CSR matrix (only stored cells can be recommended); the engine
     picks the dense or sparse top-k from what comes back.
@@ -46,120 +47,47 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .. import _state_checks as checks
-from .._arrays import row_lengths
-from .._ids import clean_ids, is_scalar_id, preview
-from .._params import ParamsMixin, check_bool, check_choice, check_int
-from .._ranking import Anchors, Filter, Query, TopK, rank_scores
-from .._time import far_after_the_rest
-from .._topk import binary_rows, dense_scores, one_hot_rows, take_rows, topk
-from ..data import IdMap, Interactions, parse_date
-from ..exceptions import (
+from recsys._engine import state_checks as checks
+from recsys._engine.arrays import row_lengths
+from recsys._engine.params import ParamsMixin, check_bool, check_choice, check_int
+from recsys._engine.sparse import binary_rows, dense_scores, one_hot_rows, take_rows, topk
+from recsys.data.dates import far_after_the_rest, parse_date
+from recsys.data.features import ItemFeatures
+from recsys.data.idmap import IdMap
+from recsys.data.ids import clean_ids, is_scalar_id, preview
+from recsys.data.interactions import Interactions
+from recsys.exceptions import (
     DataError,
     DataWarning,
     InvalidParameterError,
-    NotFittedError,
     PersistenceError,
     UnknownIdError,
     UnsupportedError,
 )
-from ..features import ItemFeatures
-from ._collapse import check_collapse
+from recsys.models._collapse import check_collapse
+from recsys.models.files import load as load_file
+from recsys.models.files import save as save_file
+from recsys.models.registry import register
+from recsys.ranking import (
+    Anchors,
+    Filter,
+    Query,
+    Recommendations,
+    TopK,
+    check_fitted,
+    fit_model,
+    rank_scores,
+)
 
-__all__ = ["Recommender", "Recommendations", "Explanation", "REGISTRY", "fit_model",
+__all__ = ["Recommender", "Recommendations", "Explanation", "fit_model",
            "check_fitted", "Query", "Filter", "TopK", "Anchors"]
 
 OnUnknown = Literal["raise", "skip", "fallback"]
 
-#: name -> class of every model ``recsys.load`` may rebuild (closed: only the package's own
-#: ``_register`` adds to it, and never replaces an entry)
-REGISTRY: dict[str, type[Recommender]] = {}
-
 FALLBACK = "popularity"
 
 
-def _register(cls: type[Recommender]) -> type[Recommender]:
-    """Class decorator of the package's models: add to the registry (persistence, CLI,
-    conformance tests). A second class under a registered name is refused, so no class
-    defined elsewhere can become what ``recsys.load`` builds for that name."""
-    known = REGISTRY.get(cls.__name__)
-    if known is not None and known is not cls:
-        raise InvalidParameterError(
-            f"a model called {cls.__name__!r} is registered already ({known.__module__}); "
-            f"the registry never replaces a model. Give the new class another name.")
-    REGISTRY[cls.__name__] = cls
-    return cls
-
-
 # ---------------------------------------------------------------------- results
-@dataclass(frozen=True, eq=False)
-class Recommendations:
-    """Top-k items per query (user, basket or item), best first.
-
-    Rows are never padded with made-up items: a query with fewer than ``k``
-    allowed items has a shorter row (``lengths``; unused cells hold index -1 and
-    score NaN). Ties are broken by item index, so results are deterministic.
-
-    Attributes
-    ----------
-    queries : numpy.ndarray
-        External ids of the queries (users, items) or positions/keys of baskets.
-    item_index : numpy.ndarray of int32, shape (n, k)
-    scores : numpy.ndarray of float32, shape (n, k)
-    lengths : numpy.ndarray of int64, shape (n,)
-    items : IdMap
-    source : numpy.ndarray of str, shape (n,)
-        Which model answered each query (``"popularity"`` for the fallback).
-    """
-
-    queries: np.ndarray
-    item_index: np.ndarray
-    scores: np.ndarray
-    lengths: np.ndarray
-    items: IdMap
-    source: np.ndarray
-    k: int = 10
-
-    def __len__(self) -> int:
-        return len(self.queries)
-
-    def __repr__(self) -> str:
-        return f"Recommendations({len(self)} queries, k={self.k}, {int(self.lengths.sum())} items)"
-
-    def to_frame(self) -> pd.DataFrame:
-        """Long format: ``query``, ``item``, ``score``, ``rank`` (1-based), ``source``.
-
-        Examples
-        --------
-        >>> from recsys import Popularity, make_shop
-        >>> shop = make_shop(n_customers=200, n_products=50, seed=1)
-        >>> recs = Popularity().fit(shop.interactions).recommend(shop.interactions.users.ids[:2], k=3)
-        >>> list(recs.to_frame().columns)
-        ['query', 'item', 'score', 'rank', 'source']
-        """
-        valid = self.item_index >= 0
-        rows = np.nonzero(valid)[0]
-        return pd.DataFrame({
-            "query": self.queries[rows],
-            "item": self.items.to_ids(self.item_index[valid]),
-            "score": self.scores[valid].astype(np.float64),
-            "rank": (np.nonzero(valid)[1] + 1).astype(np.int64),
-            "source": self.source[rows],
-        })
-
-    def to_dict(self) -> dict[Any, list]:
-        """``{query: [item ids, best first]}``."""
-        out = {}
-        for pos, query in enumerate(self.queries.tolist()):
-            row = self.item_index[pos, : self.lengths[pos]]
-            out[query] = self.items.to_ids(row).tolist()
-        return out
-
-    def item_ids(self, position: int = 0) -> list:
-        """The item ids of one row (by position), best first."""
-        return self.items.to_ids(self.item_index[position, : self.lengths[position]]).tolist()
-
-
 @dataclass(frozen=True)
 class Explanation:
     """Why a model scores an item as it does for a user or basket.
@@ -268,6 +196,13 @@ class Recommender(ParamsMixin):
     #: parameters the conformance tests use to keep fits small and fast
     _test_params: ClassVar[dict[str, Any]] = {}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A public model class of this package joins the closed registry when defined;
+        classes elsewhere (a user's subclass) and private bases do not."""
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("recsys.models.") and not cls.__name__.startswith("_"):
+            register(cls)
+
     @classmethod
     def _test_variants(cls) -> list[dict[str, Any]]:
         """Parameter sets the conformance suite runs the whole contract on (default: one)."""
@@ -281,7 +216,7 @@ class Recommender(ParamsMixin):
         Fitting fully resets the model (no warm start) and returns ``self``.
 
         ``outlying_times``: rows dated far after the rest of the log (a mistyped year: 2099
-        among last year's orders; the rule is :func:`recsys._time.far_after_the_rest`) would
+        among last year's orders; the rule is :func:`recsys.data.dates.far_after_the_rest`) would
         make them every customer's newest purchase and every recency weight 0. ``"drop"`` (the
         default) leaves them out and says so in a :class:`~recsys.exceptions.DataWarning`;
         ``"raise"`` refuses the data; ``"keep"`` learns from them as they are.
@@ -671,7 +606,7 @@ class Recommender(ParamsMixin):
     # ------------------------------------------------------------------ the ranking API
     def rank(self, query: Query, k: int, filt: Filter, *, show_progress: bool = False) -> TopK:
         """The ranking engine: the ``k`` best items for each row of ``query`` under ``filt``,
-        on internal indices (see :mod:`recsys._ranking`).
+        on internal indices (see :mod:`recsys.ranking`).
 
         ``recommend``, ``recommend_for_basket``, ``similar_items``, the campaign and composite
         models all rank through here: the model's fused kernel when it has one for this
@@ -696,7 +631,7 @@ class Recommender(ParamsMixin):
 
     def anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None = None) -> Anchors:
         """What lies behind each pick (n, k item indices, -1: none) of known users or
-        histories: the reason code and its anchor (see :class:`~recsys._ranking.Anchors`).
+        histories: the reason code and its anchor (see :class:`~recsys.ranking.Anchors`).
         ``source`` says which model answered each row (composite models)."""
         picks = np.asarray(picks, np.int64)
         if len(query) == 0 or not (picks >= 0).any():
@@ -809,17 +744,13 @@ class Recommender(ParamsMixin):
     def save(self, path, *, key: str | bytes | None = None) -> None:
         """Write the fitted model to ``path`` (``.npz`` + JSON manifest, no pickle); ``key``
         signs it (see :func:`recsys.save`)."""
-        from ..persistence import save
-
-        save(self, path, key=key)
+        save_file(self, path, key=key)
 
     @classmethod
     def load(cls, path, *, key: str | bytes | None = None) -> Recommender:
         """Load a model file that holds this class (or a subclass of it): ``ALS.load(path)``
         refuses a file holding any other model, where :func:`recsys.load` takes any."""
-        from ..persistence import load
-
-        model = load(path, key=key)
+        model = load_file(path, key=key)
         if not isinstance(model, cls):
             raise PersistenceError(
                 f"{path} holds a {type(model).__name__}, not a {cls.__name__}. Load the right "
@@ -846,41 +777,6 @@ def _without_outlying_times(data: Interactions, owner: str, policy: str) -> Inte
     warnings.warn(f"{what}; they are left out of the fit. Fix the dates, or fit with "
                   f"outlying_times='keep' to use them.", DataWarning, stacklevel=4)
     return data.select(~outlying)
-
-
-def check_fitted(model: Recommender) -> None:
-    """Raise :class:`NotFittedError` unless ``model`` is fitted.
-
-    Examples
-    --------
-    >>> from recsys import Popularity
-    >>> check_fitted(Popularity())
-    Traceback (most recent call last):
-    ...
-    recsys.exceptions.NotFittedError: This Popularity is not fitted yet; call fit(interactions) first.
-    """
-    if not model.is_fitted:
-        raise NotFittedError(
-            f"This {type(model).__name__} is not fitted yet; call fit(interactions) first.")
-
-
-def fit_model(model: Recommender, interactions: Interactions,
-              items: ItemFeatures | None = None) -> Recommender:
-    """Fit ``model``, handing it ``items`` only when it uses item features (``fit`` itself
-    refuses features a model cannot use, so that a mistake is never silent); for code that
-    fits several kinds of model in turn (evaluation, hybrids, the command line).
-
-    Examples
-    --------
-    >>> from recsys import ContentBased, Popularity, make_shop
-    >>> shop = make_shop(n_customers=100, n_products=30, seed=0)
-    >>> [fit_model(m, shop.interactions, shop.items).is_fitted
-    ...  for m in (Popularity(), ContentBased())]
-    [True, True]
-    """
-    if model.uses_item_features and items is not None:
-        return model.fit(interactions, items=items)
-    return model.fit(interactions)
 
 
 def freeze_fitted(model: Recommender) -> None:

@@ -8,22 +8,22 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .. import _state_checks as checks
-from .._arrays import unit_rows
-from .._params import check_half_life
-from .._topk import chunk_rows, take_rows, unit_sparse_rows
-from .._weighting import decayed_matrix
-from ..data import IdMap, Interactions
-from ..exceptions import DataError, PersistenceError
-from ..features import ItemFeatures
-from .base import Anchors, Query, Recommender, _register, freeze_fitted
+from recsys._engine import state_checks as checks
+from recsys._engine.arrays import unit_rows
+from recsys._engine.params import check_half_life
+from recsys._engine.sparse import chunk_rows, take_rows, unit_sparse_rows
+from recsys.data.features import ItemFeatures
+from recsys.data.idmap import IdMap
+from recsys.data.interactions import Interactions
+from recsys.exceptions import DataError, PersistenceError
+from recsys.models.base import Anchors, Query, Recommender, freeze_fitted
+from recsys.models.weighting import decayed_matrix
 
 __all__ = ["ContentBased"]
 
 
-@_register
 class ContentBased(Recommender):
-    r"""Content-based ranking over item text and attributes (:class:`~recsys.features.ItemFeatures`).
+    r"""Content-based ranking over item text and attributes (:class:`~recsys.data.features.ItemFeatures`).
 
     A customer's (or cart's) profile is the weighted sum of the unit feature
     vectors of the items in their history (weights: the interaction weights,

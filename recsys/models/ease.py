@@ -8,15 +8,14 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _state_checks as checks
-from .._auto_params import AUTO, check_auto, ease_l2, is_auto
-from .._params import check_int
-from .._threads import fit_threads
-from .._topk import chunk_rows, placed_square, top_per_row
-from ..data import Interactions
-from ..exceptions import InvalidParameterError
-from .base import _register
-from .neighbors import _ItemToItem
+from recsys._engine import state_checks as checks
+from recsys._engine.params import check_int
+from recsys._engine.sparse import chunk_rows, placed_square, top_per_row
+from recsys._engine.threads import fit_threads
+from recsys.data.interactions import Interactions
+from recsys.exceptions import InvalidParameterError
+from recsys.models.auto_params import AUTO, check_auto, ease_l2, is_auto
+from recsys.models.neighbors import _ItemToItem
 
 __all__ = ["EASE", "ease_weights", "fit_bytes", "regularised_inverse"]
 
@@ -83,7 +82,6 @@ def ease_weights(X: sp.spmatrix, l2: float) -> np.ndarray:
     return P
 
 
-@_register
 class EASE(_ItemToItem):
     r"""Embarrassingly shallow autoencoder (Steck 2019): a closed-form item-item model.
 
@@ -100,7 +98,7 @@ class EASE(_ItemToItem):
         :math:`\lambda`, the L2 regularisation. ``"auto"`` reads it from the data:
         ``30 * sqrt(d * v)``, ``d`` the mean of the Gram matrix's diagonal (customers per
         product for binary input), ``v`` the mean squared value (1 for binary input); about
-        100 for a few customers per product, 600 for 400 (:mod:`recsys._auto_params`). The
+        100 for a few customers per product, 600 for 400 (:mod:`recsys.models.auto_params`). The
         value used is ``l2_`` after fit.
     max_items : int, default 30000
         Largest catalogue accepted (products with interactions).
@@ -111,7 +109,7 @@ class EASE(_ItemToItem):
         BLAS threads for the inversion (0: library default).
     weighting : {"bm25", "tfidf", "log", "binary"} or None, default "binary"
         How the summed weights enter :math:`X` (Steck's EASE is binary; see
-        :mod:`recsys._weighting`); None: as they are.
+        :mod:`recsys.models.weighting`); None: as they are.
     half_life_days : float or None, default None
         Decay by the age of each purchase (needs timestamps; docs/models.md, "Weighting
         and time decay"). None: no decay.

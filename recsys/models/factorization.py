@@ -13,18 +13,18 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _state_checks as checks
-from .._anchors import factor_anchors
-from .._arrays import row_lengths, unit_rows
-from .._auto_params import AUTO, als_scale, check_auto, is_auto
-from .._params import check_bool, check_float, check_int
-from .._ranking import Filter, Query, TopK, chunk_slices
-from .._threads import fit_threads, scoring_threads
-from .._topk import padded_blocks
-from ..data import Interactions
-from ..exceptions import InvalidParameterError
-from ._weighted import WeightedInput
-from .base import Anchors, Recommender, _register
+from recsys._engine import state_checks as checks
+from recsys._engine.arrays import row_lengths, unit_rows
+from recsys._engine.params import check_bool, check_float, check_int
+from recsys._engine.sparse import padded_blocks
+from recsys._engine.threads import fit_threads, scoring_threads
+from recsys.data.interactions import Interactions
+from recsys.exceptions import InvalidParameterError
+from recsys.models._weighted import WeightedInput
+from recsys.models.anchors import factor_anchors
+from recsys.models.auto_params import AUTO, als_scale, check_auto, is_auto
+from recsys.models.base import Anchors, Recommender
+from recsys.ranking import Filter, Query, TopK, chunk_slices
 
 __all__ = ["ALS", "BPR"]
 
@@ -200,7 +200,6 @@ class _Factorization(Recommender):
         self.item_factors_ = items.astype(np.float32, copy=False)
 
 
-@_register
 class ALS(WeightedInput, _Factorization):
     r"""Implicit-feedback matrix factorisation by alternating least squares (Hu, Koren, Volinsky).
 
@@ -223,7 +222,7 @@ class ALS(WeightedInput, _Factorization):
         L2 penalty of every least-squares problem. ``"auto"``: ``10 * s`` with
         ``s = clip(sqrt(nnz) / 40, 1, 50)`` over the ``nnz`` customer x product cells learnt
         from (a 1,000-customer shop: about 20; 250,000 cells: 125), see
-        :mod:`recsys._auto_params`. The value used is ``regularization_`` after fit.
+        :mod:`recsys.models.auto_params`. The value used is ``regularization_`` after fit.
     alpha : float or "auto", default "auto"
         Confidence scale (see above). ``"auto"``: ``s / m``, ``m`` the mean weight of a cell
         learnt from, so a purchase weighs about ``s`` in any unit (lines, quantities,
@@ -238,7 +237,7 @@ class ALS(WeightedInput, _Factorization):
         implicit's conjugate-gradient solver (faster) instead of Cholesky.
     weighting : {"bm25", "tfidf", "log", "binary"} or None, default None
         How the summed weights become confidences before ``alpha`` scales them (see
-        :mod:`recsys._weighting`; ``"bm25"`` is implicit's ``bm25_weight`` with products as
+        :mod:`recsys.models.weighting`; ``"bm25"`` is implicit's ``bm25_weight`` with products as
         documents, as in implicit's examples). None: the weights as they are.
     half_life_days : float or None, default None
         Decay by the age of each purchase (needs timestamps; docs/models.md, "Weighting
@@ -354,7 +353,6 @@ class ALS(WeightedInput, _Factorization):
         return score, self._history_contributions(item, history, weights), "item factors"
 
 
-@_register
 class BPR(_Factorization):
     """Bayesian personalised ranking by SGD on implicit's CPU kernel (Rendle et al. 2009).
 

@@ -7,11 +7,10 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .._params import check_float, check_int
-from .._topk import chunk_rows, placed_square, top_per_row
-from ..data import Interactions
-from .base import _register
-from .neighbors import _ItemToItem
+from recsys._engine.params import check_float, check_int
+from recsys._engine.sparse import chunk_rows, placed_square, top_per_row
+from recsys.data.interactions import Interactions
+from recsys.models.neighbors import _ItemToItem
 
 __all__ = ["RP3beta"]
 
@@ -27,7 +26,6 @@ def _transitions(matrix: sp.csr_matrix, alpha: float) -> sp.csr_matrix:
     return matrix.tocsr()
 
 
-@_register
 class RP3beta(_ItemToItem):
     r"""RP3beta (Paudel et al. 2017): item-to-item similarity from random walks of length
     three on the customer-product graph, damped by the popularity of the destination.
@@ -48,7 +46,7 @@ class RP3beta(_ItemToItem):
     k : int, default 200
         Neighbours kept per product.
     weighting : {"bm25", "tfidf", "log", "binary"} or None, default "binary"
-        How the summed weights become the graph's edge weights (:mod:`recsys._weighting`).
+        How the summed weights become the graph's edge weights (:mod:`recsys.models.weighting`).
     half_life_days : float or None, default None
         Decay by the age of each purchase (needs timestamps; docs/models.md, "Weighting
         and time decay"). None: no decay.

@@ -9,15 +9,15 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _state_checks as checks
-from .._anchors import item_anchors, sparse_weight
-from .._auto_params import AUTO, check_auto, is_auto, knn_k
-from .._params import check_choice, check_float, check_int
-from .._threads import fit_threads, quiet_implicit_fit
-from .._topk import dense_scores
-from ..data import Interactions
-from ._weighted import WeightedInput
-from .base import Anchors, Query, Recommender, _register
+from recsys._engine import state_checks as checks
+from recsys._engine.params import check_choice, check_float, check_int
+from recsys._engine.sparse import dense_scores
+from recsys._engine.threads import fit_threads, quiet_implicit_fit
+from recsys.data.interactions import Interactions
+from recsys.models._weighted import WeightedInput
+from recsys.models.anchors import item_anchors, sparse_weight
+from recsys.models.auto_params import AUTO, check_auto, is_auto, knn_k
+from recsys.models.base import Anchors, Query, Recommender
 
 __all__ = ["ItemKNN"]
 
@@ -85,7 +85,6 @@ class _ItemToItem(WeightedInput, Recommender):
         return score, self._history_contributions(item, history, weights), "item neighbours"
 
 
-@_register
 class ItemKNN(_ItemToItem):
     """Item-based nearest neighbours: implicit's cosine, BM25 or TF-IDF item similarities.
 
@@ -100,14 +99,14 @@ class ItemKNN(_ItemToItem):
     k : int or "auto", default "auto"
         Neighbours kept per item. ``"auto"``: ``min(500, ceil(10 * sqrt(n)))`` for ``n``
         products with interactions (100 products: all 100; 2,500 and more: 500), see
-        :mod:`recsys._auto_params`. The value used is ``k_`` after fit.
+        :mod:`recsys.models.auto_params`. The value used is ``k_`` after fit.
     bm25_k1, bm25_b : float, default 1.2 and 0.75
         BM25 parameters (``similarity="bm25"``).
     num_threads : int, default 0
         Threads for implicit (0: all cores).
     weighting : {"bm25", "tfidf", "log", "binary"} or None, default None
         How the summed weights are weighted before the similarities, and in every history
-        scored (see :mod:`recsys._weighting`); None: as they are.
+        scored (see :mod:`recsys.models.weighting`); None: as they are.
     half_life_days : float or None, default None
         Decay by the age of each purchase (needs timestamps; docs/models.md, "Weighting
         and time decay"). None: no decay.

@@ -7,13 +7,13 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _state_checks as checks
-from .._arrays import rank_in_runs, row_ids
-from .._params import check_float, check_int
-from .._topk import chunk_rows, csr, dense_product, take_rows, topk, unit_sparse_rows
-from .._trend import item_trend
-from ..data import Interactions
-from .base import Query, Recommender, _register
+from recsys._engine import state_checks as checks
+from recsys._engine.arrays import rank_in_runs, row_ids
+from recsys._engine.params import check_float, check_int
+from recsys._engine.sparse import chunk_rows, csr, dense_product, take_rows, topk, unit_sparse_rows
+from recsys.data.interactions import Interactions
+from recsys.models.base import Query, Recommender
+from recsys.models.trend import item_trend
 
 __all__ = ["NextBasket"]
 
@@ -31,7 +31,7 @@ def _dense_product(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
 
 
 def _one_top(scores: np.ndarray, k: int) -> np.ndarray:
-    """:func:`~recsys._topk.topk`'s columns for one row whose few finite cells are the
+    """:func:`~recsys._engine.sparse.topk`'s columns for one row whose few finite cells are the
     candidates (a cart's customers who share a product): ranked among those alone."""
     finite = np.flatnonzero(np.isfinite(scores))
     order = np.lexsort((finite, -scores[finite]))[:k]
@@ -40,7 +40,6 @@ def _one_top(scores: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-@_register
 class NextBasket(Recommender):
     """Next-basket scores: each customer's baskets as time-decayed groups, blended with the
     customers most like them (TIFU-KNN, "A Next Basket Recommendation Reality Check").

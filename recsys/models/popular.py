@@ -7,18 +7,17 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _state_checks as checks
-from .._arrays import largest_per_key
-from .._params import check_float, check_half_life
-from .._time import DAY_NS
-from ..data import Interactions, days_before
-from ..exceptions import DataError
-from .base import Query, Recommender, _register
+from recsys._engine import state_checks as checks
+from recsys._engine.arrays import largest_per_key
+from recsys._engine.params import check_float, check_half_life
+from recsys.data.dates import DAY_NS, days_before
+from recsys.data.interactions import Interactions
+from recsys.exceptions import DataError
+from recsys.models.base import Query, Recommender
 
 __all__ = ["Popularity"]
 
 
-@_register
 class Popularity(Recommender):
     """Recommend the most popular items (all-time, or over the last ``window_days``).
 

@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .. import _state_checks as checks
-from .._arrays import indptr_of, locate, row_ids
-from .._params import check_float, check_half_life
-from .._time import DAY_NS
-from .._topk import csr, gather_cells
-from .._trend import item_trend
-from ..data import Interactions
-from ..exceptions import DataError
-from .base import Anchors, Query, Recommender, _register
+from recsys._engine import state_checks as checks
+from recsys._engine.arrays import indptr_of, locate, row_ids
+from recsys._engine.params import check_float, check_half_life
+from recsys._engine.sparse import csr, gather_cells
+from recsys.data.dates import DAY_NS
+from recsys.data.interactions import Interactions
+from recsys.exceptions import DataError
+from recsys.models.base import Anchors, Query, Recommender
+from recsys.models.trend import item_trend
 
 __all__ = ["BuyAgain"]
 
@@ -27,7 +27,6 @@ _FLOOR = 1e-30
 DUE_FLOOR = 0.5
 
 
-@_register
 class BuyAgain(Recommender):
     """Recommend what each customer bought before: purchase counts decayed by age, times how
     due each product is by the customer's own repurchase cycle; popularity fills the rest.

@@ -10,16 +10,18 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .. import _incremental as inc
-from .. import _state_checks as checks
-from .._anchors import id_tuples
-from .._arrays import indptr_of, locate, rank_in_runs, row_ids, row_lengths, unique
-from .._itemset_counts import Columns
-from .._params import check_choice, check_float, check_half_life, check_int
-from .._topk import csr, one_hot_rows, take_rows
-from ..data import Interactions
-from ..exceptions import DataError, PersistenceError, UnsupportedError
-from ..rules import (
+from recsys._engine import state_checks as checks
+from recsys._engine.arrays import indptr_of, locate, rank_in_runs, row_ids, row_lengths, unique
+from recsys._engine.params import check_choice, check_float, check_half_life, check_int
+from recsys._engine.sparse import csr, one_hot_rows, take_rows
+from recsys.data.interactions import Interactions
+from recsys.exceptions import DataError, PersistenceError, UnsupportedError
+from recsys.models import _rules_update as update
+from recsys.models.anchors import id_tuples
+from recsys.models.base import Anchors, Query, Recommender, publish_state, unfitted_twin
+from recsys.rules import incremental as inc
+from recsys.rules.counts import Columns
+from recsys.rules.mining import (
     RULE_METRICS,
     Itemsets,
     basket_matrix,
@@ -30,8 +32,6 @@ from ..rules import (
     support_count,
     weighted_itemsets,
 )
-from . import _rules_update as update
-from .base import Anchors, Query, Recommender, _register, publish_state, unfitted_twin
 
 __all__ = ["AssociationRules"]
 
@@ -56,7 +56,6 @@ SCORING_METRICS = ("lift", "confidence", "support", "leverage", "conviction", "z
                    "jaccard", "certainty", "kulczynski")
 
 
-@_register
 class AssociationRules(Recommender):
     """Recommend the consequents of the association rules a cart or history fires.
 
@@ -74,7 +73,7 @@ class AssociationRules(Recommender):
         Minimum share of baskets holding the whole rule. ``"auto"`` reads it from the
         baskets: the lowest count backed by at least 10 baskets that leaves at most 10,000
         frequent item pairs (a grocery's small baskets get a low threshold, a shop of large
-        orders a higher one; see :mod:`recsys._auto_support`). The count used is
+        orders a higher one; see :mod:`recsys.rules.auto_support`). The count used is
         ``min_count_`` after fit.
     min_confidence : float, default 0.005
         Minimum confidence of a rule (the share of baskets holding the antecedent that also
@@ -97,7 +96,7 @@ class AssociationRules(Recommender):
         ``recommend`` fires rules on the customer's whole history, or only on
         their last ``history`` baskets (needs baskets).
     max_memory : int
-        Bytes mining may use (see :func:`recsys.rules.frequent_itemsets`).
+        Bytes mining may use (see :func:`recsys.rules.mining.frequent_itemsets`).
     min_lift : float or None, default 1.0
         Keep only rules whose lift exceeds this: with the default, products bought together
         more often than chance (a rule with lift below 1 says customers who buy A buy C
@@ -110,7 +109,7 @@ class AssociationRules(Recommender):
     updatable : bool, default True
         Keep what :meth:`partial_fit` needs to add new orders exactly: every basket as a
         binary matrix (4 bytes a purchase) and the counts of the frequent and near-frequent
-        itemsets (see :mod:`recsys._incremental`). Kept only when the model can be updated
+        itemsets (see :mod:`recsys.rules.incremental`). Kept only when the model can be updated
         (baskets, a numeric ``min_support``, no ``half_life_days``, ``history="all"``);
         False keeps the model and its file smaller.
 
@@ -170,7 +169,7 @@ class AssociationRules(Recommender):
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
-        from ..rules import _min_count
+        from recsys.rules.mining import _min_count
 
         if data.basket_index is None:
             warnings.warn(
@@ -214,7 +213,7 @@ class AssociationRules(Recommender):
         """Add new orders to a fitted model: the result equals a fit on all the orders.
 
         The counts of the kept itemsets are updated from the new baskets, the itemsets that
-        become frequent are found and counted exactly (see :mod:`recsys._incremental`), and
+        become frequent are found and counted exactly (see :mod:`recsys.rules.incremental`), and
         the rules, customers' histories and id maps follow; ``min_support`` applies to all
         the baskets so far. Every order in ``interactions`` counts as a new basket.
 

@@ -7,15 +7,14 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _state_checks as checks
-from .._arrays import indptr_of, largest_per_key, rank_in_runs, row_ids
-from .._params import check_float, check_half_life, check_int
-from .._topk import csr
-from ..data import Interactions
-from ..exceptions import PersistenceError
-from .base import _register
-from .graph import _transitions
-from .neighbors import _ItemToItem
+from recsys._engine import state_checks as checks
+from recsys._engine.arrays import indptr_of, largest_per_key, rank_in_runs, row_ids
+from recsys._engine.params import check_float, check_half_life, check_int
+from recsys._engine.sparse import csr
+from recsys.data.interactions import Interactions
+from recsys.exceptions import PersistenceError
+from recsys.models.graph import _transitions
+from recsys.models.neighbors import _ItemToItem
 
 #: the most steps back (window) or ahead (horizon) a purchase links to: each is a pass over
 #: the data, so a larger one would run for hours
@@ -131,7 +130,6 @@ class _NewestFirstHistory:
         self.history_ = history
 
 
-@_register
 class SequentialRules(_NewestFirstHistory, _ItemToItem):
     """What customers bought next: each product links to the products the same customers
     bought after it (sequential rules, Ludewig & Jannach 2018, "Evaluation of session-based

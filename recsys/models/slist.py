@@ -7,13 +7,12 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .._auto_params import AUTO, check_auto, ease_l2, is_auto
-from .._params import check_float, check_half_life, check_int
-from .._threads import fit_threads
-from ..data import Interactions
-from .base import _register
-from .ease import _BLOCK, EASE, EXACT_ITEMS, regularised_inverse
-from .sequential import MAX_STEPS, _NewestFirstHistory, newest_first_weights, purchase_order
+from recsys._engine.params import check_float, check_half_life, check_int
+from recsys._engine.threads import fit_threads
+from recsys.data.interactions import Interactions
+from recsys.models.auto_params import AUTO, check_auto, ease_l2, is_auto
+from recsys.models.ease import _BLOCK, EASE, EXACT_ITEMS, regularised_inverse
+from recsys.models.sequential import MAX_STEPS, _NewestFirstHistory, newest_first_weights, purchase_order
 
 __all__ = ["SLIST", "purchase_steps", "sequence_inputs", "slist_weights", "slist_fit_bytes"]
 
@@ -123,7 +122,6 @@ def slist_weights(X: sp.spmatrix, past: sp.spmatrix, future: sp.spmatrix, alpha:
     return np.ascontiguousarray(weights_t.T, dtype=np.float32)
 
 
-@_register
 class SLIST(_NewestFirstHistory, EASE):
     r"""Item-item model of what is bought together and what comes next, in one closed form
     (SLIST, Choi et al. 2021, "Session-aware Linear Item-Item Models for Session-based
@@ -150,7 +148,7 @@ class SLIST(_NewestFirstHistory, EASE):
         Weight of the bought-together term against what-comes-next (1: EASE with the
         newest-first history; 0: only what comes next).
     l2 : float or "auto", default "auto"
-        :math:`\lambda`; ``"auto"`` is EASE's formula on ``X`` (:mod:`recsys._auto_params`).
+        :math:`\lambda`; ``"auto"`` is EASE's formula on ``X`` (:mod:`recsys.models.auto_params`).
         The value used is ``l2_`` after fit.
     window : int, default 10
         How many earlier steps make a step's input.

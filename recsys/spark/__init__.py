@@ -7,7 +7,7 @@ as ordinary recsys models (they recommend, explain, save and load like ones fitt
   Spark (only the distinct ids come to the driver);
 - :func:`fit_als`: MLlib's implicit-feedback ALS, returned as a local :class:`recsys.ALS`;
 - :func:`mine_rules`: MLlib's FPGrowth, returned as the rules frame of
-  :func:`recsys.rules.association_rules` and a local :class:`recsys.AssociationRules`;
+  :func:`recsys.rules.mining.association_rules` and a local :class:`recsys.AssociationRules`;
 - :func:`recommend_all`: campaign picks for every customer of a Spark DataFrame, computed on
   the executors by the local engine (:func:`recsys.campaign.make_picks`), optionally written
   as Parquet.
@@ -19,11 +19,11 @@ naming what to install. See docs/scale.md.
 
 from __future__ import annotations
 
-from ._als import fit_als, mapped_als_params
-from ._check import MissingDependencyError, require_spark
-from ._interactions import SparkInteractions, interactions_from_spark
-from ._picks import recommend_all
-from ._rules import mine_rules
+from recsys.spark._als import fit_als, mapped_als_params
+from recsys.spark._check import MissingDependencyError, require_spark
+from recsys.spark._interactions import SparkInteractions, interactions_from_spark
+from recsys.spark._picks import recommend_all
+from recsys.spark._rules import mine_rules
 
 __all__ = ["MissingDependencyError", "SparkInteractions", "fit_als", "interactions_from_spark",
            "mapped_als_params", "mine_rules", "recommend_all", "require_spark"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .._params import check_float, check_int
-from ..exceptions import DataError
-from ._check import require_spark
-from ._interactions import ITEM, USER, WEIGHT, SparkInteractions
+from recsys._engine.params import check_float, check_int
+from recsys.exceptions import DataError
+from recsys.spark._check import require_spark
+from recsys.spark._interactions import ITEM, USER, WEIGHT, SparkInteractions
 
 
 def mapped_als_params(regularization: float, alpha: float, mean_per_user: float) -> dict:
@@ -110,7 +110,7 @@ def _local_als(data: SparkInteractions, seen: sp.csr_matrix, users: np.ndarray,
                items: np.ndarray, factors: int, regularization: float, alpha: float,
                iterations: int, random_state: int):
     """A fitted recsys.ALS from the pieces, through the checks a loaded model file passes."""
-    from ..models.factorization import ALS
+    from recsys.models.factorization import ALS
 
     seen.sort_indices()
     arrays = {"users": data.users.ids, "items": data.items.ids,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import shutil
 
-from ..exceptions import RecsysError
+from recsys.exceptions import RecsysError
 
 EXTRA = 'python -m pip install -e ".[spark]"  (or: python -m pip install "recsys[spark]")'
 
@@ -40,7 +40,7 @@ def _java_home() -> bool:
 
 def spark_of(frame, what: str):
     """The SparkSession of a Spark DataFrame, or a DataError naming what came instead."""
-    from ..exceptions import DataError
+    from recsys.exceptions import DataError
 
     session = getattr(frame, "sparkSession", None)
     if session is None or not hasattr(frame, "schema"):

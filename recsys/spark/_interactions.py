@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..data import IdMap
-from ..exceptions import DataError
-from ._check import require_spark, spark_of
+from recsys.data.idmap import IdMap
+from recsys.exceptions import DataError
+from recsys.spark._check import require_spark, spark_of
 
 #: column names of the indexed frame
 USER, ITEM, WEIGHT, BASKET, TIME = "u", "i", "w", "b", "t"

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from .._params import check_int
-from ..exceptions import DataError, InvalidParameterError
-from ._check import require_spark, spark_of
+from recsys._engine.params import check_int
+from recsys.exceptions import DataError, InvalidParameterError
+from recsys.spark._check import require_spark, spark_of
 
 #: loaded models per executor process, by file digest: each is read once per worker
 _LOADED: dict[str, Any] = {}
@@ -89,7 +89,7 @@ class _Task:
         if self.digest not in _LOADED:
             from pyspark import SparkFiles
 
-            from ..persistence import load
+            from recsys.models.files import load
 
             _LOADED[self.digest] = load(SparkFiles.get(self.name))
         return _LOADED[self.digest]
@@ -97,7 +97,7 @@ class _Task:
     def __call__(self, batches):
         import pandas as pd
 
-        from ..campaign import make_picks
+        from recsys.campaign import make_picks
 
         for batch in batches:
             audience = batch[self.customer].dropna()
@@ -126,8 +126,8 @@ def _check_id_type(customers, customer: str, model) -> None:
 
 def _ship(session, model) -> tuple[str, str, Any]:
     """Put the model file on every executor; (its file name, its digest, the model)."""
-    from ..models.base import Recommender
-    from ..persistence import load
+    from recsys.models.base import Recommender
+    from recsys.models.files import load
 
     if isinstance(model, Recommender):
         folder = tempfile.mkdtemp(prefix="recsys-spark-")

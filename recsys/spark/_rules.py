@@ -7,17 +7,24 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._params import check_float, check_int
-from ..exceptions import DataError, InvalidParameterError
-from ..rules import RULE_METRICS, Itemsets, itemsets_frame, rule_arrays, rules_frame, support_count
-from ._check import require_spark
-from ._interactions import BASKET, ITEM, SparkInteractions
+from recsys._engine.params import check_float, check_int
+from recsys.exceptions import DataError, InvalidParameterError
+from recsys.rules.mining import (
+    RULE_METRICS,
+    Itemsets,
+    itemsets_frame,
+    rule_arrays,
+    rules_frame,
+    support_count,
+)
+from recsys.spark._check import require_spark
+from recsys.spark._interactions import BASKET, ITEM, SparkInteractions
 
 
 @dataclass(frozen=True)
 class SparkRules:
     """What :func:`mine_rules` found: ``itemsets`` and ``rules`` as
-    :func:`recsys.rules.frequent_itemsets` and :func:`recsys.rules.association_rules` give
+    :func:`recsys.rules.mining.frequent_itemsets` and :func:`recsys.rules.mining.association_rules` give
     them, and ``model``, a fitted :class:`recsys.AssociationRules` for carts."""
 
     itemsets: pd.DataFrame
@@ -30,7 +37,7 @@ class SparkRules:
 def mine_rules(data: SparkInteractions, min_support: float, min_confidence: float = 0.1, *,
                max_len: int | None = 3, min_lift: float | None = 1.0) -> SparkRules:
     """Frequent itemsets by MLlib's FPGrowth on Spark; the rules and every measure computed
-    locally from the itemset counts, as :mod:`recsys.rules` computes them.
+    locally from the itemset counts, as :mod:`recsys.rules.mining` computes them.
 
     The support threshold is the same count the local miner uses (the smallest c with
     ``c / n_baskets >= min_support``), so both find exactly the same itemsets.
@@ -116,7 +123,7 @@ def _local_rules(found: Itemsets, data: SparkInteractions, item_counts: np.ndarr
                  min_support: float, min_confidence: float, max_len: int | None,
                  min_lift: float | None, count: int):
     """A fitted AssociationRules (carts), through the checks a loaded model file passes."""
-    from ..models.rules import AssociationRules
+    from recsys.models.rules import AssociationRules
 
     arrays = rule_arrays(found, "confidence", min_confidence, max_consequent=1)
     if min_lift is not None:

@@ -20,17 +20,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._params import check_float, check_int, clone
-from ..data import IdMap, Interactions
-from ..exceptions import DataError, InvalidParameterError
-from ..models.popular import Popularity
-from ._defaults import DEFAULT_SPACES, default_space
-from ._guard import choose
-from ._search import MAX_CUSTOMERS, Validation, optuna_search, parse_metric, random_points, trial
-from ._space import Choice, Integer, Uniform, check_space
+from recsys._engine.params import check_float, check_int, clone
+from recsys.data.idmap import IdMap
+from recsys.data.interactions import Interactions
+from recsys.evaluation.holdout import MAX_CUSTOMERS, Validation, parse_metric, trial
+from recsys.exceptions import DataError, InvalidParameterError
+from recsys.models.popular import Popularity
+from recsys.tuning._defaults import DEFAULT_SPACES, default_space
+from recsys.tuning._guard import choose
+from recsys.tuning._search import optuna_search, random_points
+from recsys.tuning._space import Choice, Integer, Uniform, check_space
 
-__all__ = ["Choice", "DEFAULT_SPACES", "Integer", "TuneResult", "Uniform", "default_space",
-           "tune"]
+__all__ = ["Choice", "DEFAULT_SPACES", "Integer", "TuneResult", "Uniform", "default_space", "tune"]
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def tune(model_or_space, train: Interactions, *, items=None, validation=None,
         For models that use product features.
     validation : (Interactions, Interactions), optional
         ``(inner train, held out)`` to search on; default
-        :func:`recsys.split.validation_split` of ``train`` (the newest tenth of the rows,
+        :func:`recsys.evaluation.split.validation_split` of ``train`` (the newest tenth of the rows,
         shaped like a temporal test; a random tenth without timestamps).
     metric : str, default "ndcg@10"
         A ranking metric at k: precision, recall, ndcg, map, mrr, hit_rate.
@@ -160,7 +161,7 @@ def _result(verdict, results: pd.DataFrame, candidates, train: Interactions, ite
 def _earlier_fold(inner: Interactions, check: Validation, random_state: int):
     """The validation one step earlier (the newest tenth of the inner train), or None when it
     holds too few customers to say anything."""
-    from ..split import validation_split
+    from recsys.evaluation.split import validation_split
 
     try:
         before, held = validation_split(inner, 0.1, random_state=random_state)
@@ -172,7 +173,7 @@ def _earlier_fold(inner: Interactions, check: Validation, random_state: int):
 
 def _candidates(model_or_space) -> list[tuple[Any, dict]]:
     """[(model template, space)] from a model, a (model, space) pair, or a list of them."""
-    from ..models.base import Recommender
+    from recsys.models.base import Recommender
 
     entries = model_or_space if isinstance(model_or_space, list) else [model_or_space]
     if not entries:
@@ -214,7 +215,7 @@ def _validation(validation) -> tuple[Interactions, Interactions]:
             for part in validation)):
         raise InvalidParameterError(
             "tune: validation must be a pair (inner train, held out) of recsys.Interactions "
-            "with customers, e.g. recsys.split.temporal_split(train, last_days=30); got "
+            "with customers, e.g. recsys.evaluation.split.temporal_split(train, last_days=30); got "
             f"{type(validation).__name__}"
             f"{' of ' + str(len(validation)) if isinstance(validation, tuple) else ''}.")
     inner, held = validation
@@ -235,14 +236,14 @@ def _on_maps(data: Interactions, users, items) -> Interactions:
 
 
 def _split(train: Interactions, random_state: int):
-    from ..split import validation_split
+    from recsys.evaluation.split import validation_split
 
     return validation_split(train, 0.1, random_state=random_state)
 
 
 def _customers(inner: Interactions, held: Interactions, random_state: int):
     """(ids of at most MAX_CUSTOMERS held-out customers with a history, their truth)."""
-    from ..split import held_out_truth
+    from recsys.evaluation.split import held_out_truth
 
     ids, truth = held_out_truth(inner, held, MAX_CUSTOMERS, random_state)
     if len(ids) == 0:
@@ -285,7 +286,7 @@ def _has_optuna() -> bool:
 
 
 def _refit(best, candidates, train: Interactions, items):
-    from ..models.base import fit_model
+    from recsys.models.base import fit_model
 
     model = clone(candidates[int(best["candidate"])][0])
     model.set_params(**best["params"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._space import Choice, Distribution, Integer, Uniform
+from recsys.tuning._space import Choice, Distribution, Integer, Uniform
 
 #: the customer x product decay searched on every model that takes one (None: no decay)
 HALF_LIVES = Choice([None, 7, 14, 30, 60, 90, 180, 365])

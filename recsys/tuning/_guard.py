@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._params import clone
-from ..data import Interactions
-from ..exceptions import DataWarning
-from ..models.base import fit_model
-from ..models.popular import Popularity
-from ._search import Validation
+from recsys._engine.params import clone
+from recsys.data.interactions import Interactions
+from recsys.evaluation.holdout import Validation
+from recsys.exceptions import DataWarning
+from recsys.models.base import fit_model
+from recsys.models.popular import Popularity
 
 #: bootstrap resamples of the paired per-customer differences
 RESAMPLES = 1000

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import InvalidParameterError
+from recsys.exceptions import InvalidParameterError
 
 
 def _numbers(kind: str, low: Any, high: Any, log: Any, types: tuple) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import recsys
-from recsys.cli import main
+from recsys.cli.main import main
 from recsys.experiment import simulate_response
 
 

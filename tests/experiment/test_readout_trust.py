@@ -108,7 +108,7 @@ def test_simulate_response_names_a_bad_start(campaign):
 
 
 def test_picks_with_a_control_group_record_the_send_and_check_their_files(tmp_path, capsys):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     out = tmp_path / "picks.csv"
     base = ["picks", "--model", "Popularity", "-k", "2", "--out", str(out), "--salt", "w48"]
@@ -123,7 +123,7 @@ def test_picks_with_a_control_group_record_the_send_and_check_their_files(tmp_pa
 
 
 def test_measure_reads_day_first_bounds_with_a_date_format(campaign, tmp_path, capsys):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     groups, orders, _ = campaign
     groups.to_csv(tmp_path / "a.csv", index=False)

@@ -18,7 +18,7 @@ from recsys import (
     clone,
     load,
 )
-from recsys.split import new_item_mask, temporal_split
+from recsys.evaluation.split import new_item_mask, temporal_split
 
 
 @pytest.fixture(scope="module")

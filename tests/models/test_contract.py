@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from recsys import REGISTRY, InvalidParameterError, NotFittedError, Recommender, clone
-from recsys.models.base import _register
+from recsys.models.registry import register
 
 from .test_conformance import MODELS, fit, make, users_of
 
@@ -88,9 +88,21 @@ def test_a_second_class_under_a_registered_name_is_refused():
         pass
 
     with pytest.raises(InvalidParameterError, match="registered already"):
-        _register(ALS)
+        register(ALS)
     assert REGISTRY["ALS"] is original
-    assert _register(original) is original  # registering the same class again is harmless
+    assert register(original) is original  # registering the same class again is harmless
+
+
+def test_only_the_package_models_join_the_registry_by_themselves():
+    before = dict(REGISTRY)
+
+    class UsersModel(Recommender):  # defined outside recsys.models: not registered
+        pass
+
+    assert "UsersModel" not in REGISTRY
+    with pytest.raises(InvalidParameterError, match="registered already"):
+        type("ALS", (Recommender,), {"__module__": "recsys.models.elsewhere"})
+    assert before == REGISTRY
 
 
 def test_register_is_not_public():
@@ -104,7 +116,7 @@ def test_register_is_not_public():
 def test_the_ranking_api_answers_as_recommend_does(name, shop):
     """``rank``, ``score`` and ``anchors`` (what the campaign, metrics, reasons and Hybrid use)
     agree with the public methods, on internal indices."""
-    from recsys._ranking import Filter, Query, TopK
+    from recsys.ranking import Filter, Query, TopK
 
     model = fit(make(name), shop.interactions, shop.items)
     ids = users_of(shop.interactions, 5)
@@ -125,7 +137,7 @@ def test_the_ranking_api_answers_as_recommend_does(name, shop):
 
 def test_a_new_model_is_its_maths(shop):
     """The sketch of docs/interface.md: one scoring hook gives every public method."""
-    from recsys._topk import dense_scores
+    from recsys._engine.sparse import dense_scores
 
     class CoCounts(Recommender):
         def _fit(self, data, features):

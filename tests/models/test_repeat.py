@@ -64,7 +64,7 @@ def test_without_timestamps_it_counts_purchases(log):
 
 
 def test_trend_counts_each_products_recent_customers(log):
-    from recsys._trend import item_trend
+    from recsys.models.trend import item_trend
 
     # last purchase day 63; the 30 days before: coffee (1 on 42, 63), tea (1 on 60), milk (1)
     trend = dict(zip(log.items.ids, item_trend(log, 30), strict=True))

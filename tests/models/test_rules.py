@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import recsys
-from recsys._ranking import Query
 from recsys.models import rules as rules_module
+from recsys.ranking import Query
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +111,8 @@ def test_default_rules_give_online_retail_best_sellers_add_ons(online_retail):
 def test_auto_support_rises_with_the_number_of_pairs():
     """Large baskets over a large catalogue: the count rises until 10,000 pairs are left;
     small baskets keep the floor of 10."""
-    from recsys._auto_support import AUTO_MAX_PAIRS, auto_min_count
-    from recsys.rules import basket_matrix
+    from recsys.rules.auto_support import AUTO_MAX_PAIRS, auto_min_count
+    from recsys.rules.mining import basket_matrix
 
     rng = np.random.default_rng(0)
     big = [rng.choice(400, 30, replace=False).tolist() for _ in range(3_000)]

@@ -125,7 +125,7 @@ def test_a_tampered_basket_file_is_refused(tmp_path):
     """Crafted with a valid checksum: baskets out of order, or counts that disagree with them."""
     import json
 
-    from recsys.persistence import write_file
+    from recsys.io.persistence import write_file
 
     frame = pd.DataFrame({"customer": [1, 1, 2, 2, 3], "order": [1, 1, 2, 2, 3],
                           "product": ["a", "b", "a", "b", "c"]})
@@ -227,7 +227,7 @@ def test_the_same_orders_added_twice_are_refused_skipped_or_added_on_request(tmp
 
 
 def test_a_retried_rules_update_leaves_the_model_as_one_fit_on_all(tmp_path, capsys):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     frame, _, _ = _day_files(tmp_path)
     model_file = tmp_path / "rules.npz"
@@ -250,7 +250,7 @@ def test_a_retried_rules_update_leaves_the_model_as_one_fit_on_all(tmp_path, cap
 
 def _saved_then_update(tmp_path) -> list[str]:
     """Rules saved from the first day's file; the command line that adds the second's."""
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     _day_files(tmp_path)
     model_file = tmp_path / "rules.npz"
@@ -262,7 +262,7 @@ def _saved_then_update(tmp_path) -> list[str]:
 
 
 def test_rules_update_with_an_unwritable_out_leaves_the_model_untouched(tmp_path, capsys):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     update = _saved_then_update(tmp_path)
     before = (tmp_path / "rules.npz").read_bytes()
@@ -271,7 +271,7 @@ def test_rules_update_with_an_unwritable_out_leaves_the_model_untouched(tmp_path
 
 
 def test_thresholds_given_with_an_update_are_refused(tmp_path, capsys):
-    from recsys.cli import main
+    from recsys.cli.main import main
 
     update = _saved_then_update(tmp_path)
     assert main([*update, "--min-support", "0.2"]) == 1
@@ -279,7 +279,7 @@ def test_thresholds_given_with_an_update_are_refused(tmp_path, capsys):
 
 
 def test_a_file_whose_tracked_counts_exceed_their_items_is_refused(tmp_path):
-    from recsys.persistence import write_file
+    from recsys.io.persistence import write_file
 
     from ..test_model_files import _raw
 

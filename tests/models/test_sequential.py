@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import recsys
 from recsys import SLIST, Interactions, PersistenceError, SequentialRules
-from recsys.persistence import write_file
+from recsys.io.persistence import write_file
 from tests.models.test_item_to_item import assert_keeps_the_strongest
 
 
@@ -135,7 +135,7 @@ def test_k_keeps_each_products_strongest_links(shop):
 @pytest.mark.parametrize("model", [SequentialRules(), SLIST()], ids=["SequentialRules", "SLIST"])
 def test_default_beats_popularity_on_a_small_shop(model):
     shop = recsys.make_shop(n_customers=1500, n_products=150, mean_orders=10, seed=3)
-    train, test = recsys.split.temporal_split(shop.interactions, last_days=30)
+    train, test = recsys.evaluation.split.temporal_split(shop.interactions, last_days=30)
     table = recsys.evaluate({"popular": recsys.Popularity(), "ordered": model},
                             train, test, k=10, metrics=["ndcg"], n_bootstrap=0)
     score = dict(zip(table["model"], table["value"], strict=True))

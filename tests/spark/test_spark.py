@@ -9,7 +9,7 @@ import pytest
 
 import recsys
 from recsys.campaign import CategoryCap, ExcludePurchased, make_picks
-from recsys.rules import association_rules, frequent_itemsets
+from recsys.rules.mining import association_rules, frequent_itemsets
 from tests.conftest import need_file
 
 pytestmark = pytest.mark.spark
@@ -113,8 +113,8 @@ def test_an_als_from_spark_serves_saves_and_loads_like_a_local_one(spark_als, sm
 
 @pytest.mark.realdata
 def test_spark_als_on_online_retail_scores_within_5_percent_of_the_local_one(spark):
+    from recsys.evaluation.split import temporal_split
     from recsys.spark import fit_als, interactions_from_spark
-    from recsys.split import temporal_split
 
     shop = recsys.read_online_retail(need_file("online-retail.csv.gz"))
     train, test = temporal_split(shop.interactions, last_days=30)

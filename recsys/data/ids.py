@@ -1,0 +1,266 @@
+"""Cleaning and describing id values (shared by the data container and the models)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from recsys.exceptions import DataError
+
+__all__ = ["clean_ids", "preview", "is_scalar_id", "as_id_kind", "PLAIN_INT"]
+
+#: an integer as a program writes it: no sign but minus, no leading zero, no separators; text
+#: ids that match are the integers they spell (files, the readout), others stay text
+PLAIN_INT = r"-?(?:0|[1-9][0-9]{0,17})"
+
+
+def preview(values: Iterable, n: int = 3) -> str:
+    """Up to ``n`` values written as a caller would type them: ``'u17', 'u99', 3``."""
+    out = []
+    for value in values:
+        if len(out) == n:
+            out.append("...")
+            break
+        if isinstance(value, np.generic):
+            value = value.item()
+        out.append(repr(value))
+    return ", ".join(out)
+
+
+def is_scalar_id(value: object) -> bool:
+    """True for one id (an int or a string), False for a collection of ids."""
+    return isinstance(value, (str, bytes, int, np.integer, np.str_)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def as_id_kind(value: object, kind: str) -> object:
+    """An id typed as text (on a command line, in a config file) as the ``kind`` of a model's
+    ids: ``"17850"`` -> 17850 for int ids; anything else as it came.
+
+    >>> as_id_kind(" 17850", "int"), as_id_kind("P0001", "int"), as_id_kind("7", "str")
+    (17850, 'P0001', '7')
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+def clean_ids(values: object, name: str = "ids") -> np.ndarray:
+    """Return ``values`` as an int64 or unicode numpy array, or raise ``DataError``.
+
+    Integral floats (``17850.0``, as spreadsheets write customer numbers) become
+    ints. NaN/None, booleans, non-integral floats and a mix of ints and strings
+    are refused with a message naming ``name`` and the offending values.
+    """
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return _int64(values, name)
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+        return values
+    few = _few_plain_ids(values)
+    if few is not None:
+        return few
+    series = values if isinstance(values, pd.Series) else pd.Series(_listify(values))
+    if len(series) == 0:
+        return np.asarray([], dtype=np.int64)
+    missing = series.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise DataError(
+            f"{name} has {len(rows)} missing (NaN/None) value(s), first at row(s) "
+            f"{preview(rows.tolist())}. Every row needs an id: drop those rows "
+            f"(df.dropna(subset=[...])) before building the data."
+        )
+    if isinstance(series.dtype, (pd.ArrowDtype, pd.CategoricalDtype)):
+        series = _plain_values(series)
+    dtype = series.dtype
+    if dtype.kind == "b" or pd.api.types.is_bool_dtype(dtype):
+        raise DataError(
+            f"{name} holds booleans; expected int or string ids. Map them to real ids first."
+        )
+    if dtype.kind in "iu":
+        return _int64(series.to_numpy(), name)
+    if dtype.kind == "f":
+        return _integral_floats(series.to_numpy(dtype=np.float64), name)
+    if isinstance(dtype, pd.StringDtype):
+        return _text(series, name)
+    return _clean_object_ids(series, name)
+
+
+def _plain_values(series: pd.Series) -> pd.Series:
+    """Categorical and pyarrow-backed ids (dictionary-encoded, string, large_string, integer)
+    as the plain values they encode: text as pandas strings, numbers as numpy numbers."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return pd.Series(np.asarray(series.cat.categories.take(series.cat.codes.to_numpy())),
+                         index=series.index)
+    import pyarrow as pa  # an Arrow dtype means pyarrow is there
+
+    kind = series.dtype.pyarrow_dtype
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+        series = series.astype(pd.ArrowDtype(kind))
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return series.astype("string")
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return pd.Series(series.to_numpy(), index=series.index)
+    return series
+
+
+def _int64(values: np.ndarray, name: str) -> np.ndarray:
+    """Integer ids as int64; unsigned ids beyond int64 are refused, never wrapped to
+    negatives (where two customers could merge)."""
+    if values.dtype.kind == "u" and len(values) and values.max() > np.iinfo(np.int64).max:
+        big = values[values > np.iinfo(np.int64).max]
+        raise DataError(
+            f"{name} holds ids above 2**63 ({preview(big.tolist())}), beyond what recsys keeps "
+            f"as integers. Read them as text: .astype(str) (pd.read_csv(..., dtype=str)).")
+    return values.astype(np.int64, copy=False)
+
+
+#: floats hold integers exactly only up to 2**53; larger float ids have lost digits
+_EXACT_FLOAT = 2.0**53
+
+
+def _integral_floats(floats: np.ndarray, name: str) -> np.ndarray:
+    """Integral floats (``17850.0``, as spreadsheets write customer numbers) as int64."""
+    bad = ~np.isfinite(floats) | (floats != np.round(floats))
+    if bad.any():
+        raise DataError(
+            f"{name} holds non-integral numbers ({preview(floats[bad].tolist())}); "
+            f"expected int or string ids. Convert the ids (or their column) to int or str first."
+        )
+    big = np.abs(floats) > _EXACT_FLOAT
+    if big.any():
+        raise DataError(
+            f"{name} holds ids stored as floats above 2**53 ({preview(floats[big].tolist())}); "
+            f"floats keep about 16 digits, so such ids have already lost their last digits and "
+            f"different ids may read the same. Read the column as text "
+            f"(pd.read_csv(..., dtype={{'column': str}})).")
+    return floats.astype(np.int64)
+
+
+#: text ids are held fixed-width (4 bytes a character, every id as long as the longest):
+#: refused when that passes this many bytes AND is mostly padding behind a few long ids
+ID_TEXT_BUDGET = 256 * 2**20
+_PADDING = 8
+
+
+def _text(series: pd.Series, name: str) -> np.ndarray:
+    """String ids as a unicode array, unless a few very long ids would make it huge."""
+    lengths = series.str.len().to_numpy()
+    longest = int(lengths.max()) if len(lengths) else 0
+    fixed = len(series) * longest * 4
+    if fixed > ID_TEXT_BUDGET and fixed > _PADDING * 4 * int(lengths.sum()):
+        start = str(series.iloc[int(np.argmax(lengths))])[:20]
+        raise DataError(
+            f"{name} holds an id of {longest:,} characters ({start!r}...) among ids of "
+            f"{lengths.mean():.0f} on average; held as text, every id takes the room of the "
+            f"longest: {fixed / 2**30:.1f} GiB for {len(series):,} ids. Ids are keys: use "
+            f"short ones (a number per customer or product, or a hash of the long text).")
+    return series.to_numpy(dtype=str)
+
+
+#: up to this many ids in a plain list take the fast path (one customer or one cart per call)
+_FEW = 64
+_PLAIN_STR = {str, np.str_}
+_PLAIN_INT = {int, np.int64, np.int32, np.uint32, np.int16, np.uint16, np.int8, np.uint8}
+
+
+def _few_plain_ids(values: object) -> np.ndarray | None:
+    """A scalar or a short list of plain ints or plain strings as an array, without pandas
+    (about 50 microseconds saved per serving call); None for anything else."""
+    if type(values) in _PLAIN_STR or type(values) in _PLAIN_INT:
+        values = [values]
+    elif type(values) is not list or not 0 < len(values) <= _FEW:
+        return None
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN_STR:
+        return np.array(values, dtype=str)
+    if kinds <= _PLAIN_INT:
+        try:
+            return np.array(values, dtype=np.int64)
+        except OverflowError:  # beyond int64: the general path explains
+            return None
+    return None
+
+
+def _listify(values: object) -> list | np.ndarray | pd.Index:
+    """One id or a collection of ids as a list-like; a one-column DataFrame gives its column
+    (iterating a frame would give its column names); anything else is a DataError."""
+    if isinstance(values, (np.ndarray, pd.Index, list)):
+        return values
+    if is_scalar_id(values) or isinstance(values, (float, np.floating)):
+        return [values]  # a float id is checked for being integral by the caller
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] == 1:
+            return values.iloc[:, 0].to_numpy()
+        raise DataError(
+            f"ids were given as a DataFrame with {values.shape[1]} columns "
+            f"({preview(list(values.columns), 5)}); pass one column of ids, e.g. "
+            f"df['customer_id'].")
+    if values is None or isinstance(values, (dict, bytes)) or not isinstance(values, Iterable):
+        raise DataError(
+            f"ids must be one id (an int or a string) or a list of ids, got "
+            f"{type(values).__name__} {preview([values], 1)}.")
+    return list(values)
+
+
+_INT_TYPES = (int, np.integer)
+_STR_TYPES = (str, np.str_)
+
+
+def _clean_object_ids(series: pd.Series, name: str) -> np.ndarray:
+    types = set(map(type, series.tolist()))  # C-speed scan; details only when mixed
+    if all(issubclass(t, _STR_TYPES) for t in types):
+        return _text(series, name)
+    if all(issubclass(t, _INT_TYPES) and not issubclass(t, (bool, np.bool_)) for t in types):
+        return _object_ints(series, name)
+    kinds = series.map(_id_kind)
+    found = set(kinds.unique())
+    if found == {"int"}:  # ints and integral floats
+        return _object_ints(series, name)
+    if found <= {"int", "str"}:
+        first_int = series[kinds == "int"].iloc[0]
+        first_str = series[kinds == "str"].iloc[0]
+        raise DataError(
+            f"{name} mixes int and string ids (for example {first_int!r} and {first_str!r}). "
+            f"Ids must all be ints or all strings: convert with .astype(str)."
+        )
+    other = series[~kinds.isin(["int", "str"])]
+    raise DataError(
+        f"{name} holds values that are neither ints nor strings "
+        f"({preview(other.tolist())} of type {type(other.iloc[0]).__name__}). "
+        f"Convert the ids to int or str first."
+    )
+
+
+def _object_ints(series: pd.Series, name: str) -> np.ndarray:
+    """Python ints (and integral floats) held as objects, as int64; beyond int64 refused."""
+    if any(isinstance(v, float) for v in series.tolist()):
+        return _integral_floats(series.to_numpy(dtype=np.float64), name)
+    try:
+        return series.to_numpy(dtype=np.int64)
+    except OverflowError:
+        raise DataError(
+            f"{name} holds ids beyond 64-bit integers (e.g. {max(series.tolist())}). "
+            f"Read them as text: .astype(str) (pd.read_csv(..., dtype=str)).") from None
+
+
+def _id_kind(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "other"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (str, np.str_)):
+        return "str"
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return "int"
+    return "other"

@@ -1,0 +1,89 @@
+"""Output files that appear whole or not at all.
+
+A batch output (picks for a mailing, a rules table, a report) is written to a temporary file
+beside its target and renamed over it only when complete: a failed, interrupted or killed run
+leaves the previous file byte-identical, never a shorter file that reads cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from recsys.exceptions import DataError
+
+__all__ = ["atomic_path", "temporary_beside", "publish", "discard", "discard_pending"]
+
+#: temporary files created and neither published nor discarded yet: what an interrupted
+#: command removes on its way out, wherever the interruption landed (even between the file's
+#: creation and the code that would clean it up)
+_PENDING: set[str] = set()
+
+
+def temporary_beside(target: str | os.PathLike) -> Path:
+    """A new empty temporary file in ``target``'s folder (the rename stays on one disk),
+    readable and writable by its owner only (mode 0600: outputs hold personal data). A folder
+    that does not exist is an error: a mistyped path never creates folders."""
+    target = Path(target)
+    folder = target.parent
+    if not folder.is_dir():
+        what = "is a file" if folder.exists() else "does not exist"
+        raise DataError(f"cannot write {str(target)!r}: its folder {str(folder)!r} {what}. "
+                        f"Create the folder first (mkdir -p), or check the path.")
+    try:
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                        suffix=".part")
+        _PENDING.add(name)
+    except OSError as exc:
+        raise DataError(f"cannot write {str(target)!r}: {exc.strerror or exc}. Check that its "
+                        f"folder can be created and written to.") from None
+    os.close(handle)
+    return Path(name)
+
+
+def publish(temporary: Path, target: str | os.PathLike) -> None:
+    """Move the finished ``temporary`` over ``target`` in one step."""
+    try:
+        os.replace(temporary, target)
+    except OSError as exc:
+        discard(temporary)
+        raise DataError(f"cannot write {str(target)!r}: {exc.strerror or exc}.") from None
+    _PENDING.discard(str(temporary))
+
+
+def discard(temporary: Path) -> None:
+    """Remove an unfinished temporary file (gone already is fine)."""
+    with suppress(FileNotFoundError):
+        os.unlink(temporary)
+    _PENDING.discard(str(temporary))
+
+
+def discard_pending() -> None:
+    """Remove every temporary file not yet published or discarded (the command line calls
+    this when a command is interrupted or terminated)."""
+    for name in list(_PENDING):
+        discard(Path(name))
+
+
+@contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """A temporary path to write ``target`` to: renamed over it when the block ends normally,
+    removed when it raises (an error, Ctrl-C, or the command line's SIGTERM handler).
+
+    >>> import tempfile, os
+    >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> open(target).read()
+    'done'
+    """
+    temporary = temporary_beside(target)
+    try:
+        yield temporary
+    except BaseException:
+        discard(temporary)
+        raise
+    publish(temporary, target)
