@@ -32,6 +32,7 @@ stored cells can be returned). A model reaches it through
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
@@ -227,7 +228,6 @@ def rank_scores(scores_of: Callable[[Query], Scores], query: Query, k: int, filt
 
     slices = chunk_slices(n, step, show_progress)
     if threads > 1:
-        from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(threads) as pool:
             _store_all(out, pool.map(ranked, slices))

@@ -124,10 +124,11 @@ def test_an_interrupted_command_removes_temporary_files_wherever_it_landed(tmp_p
         made.append(_atomic.temporary_beside(tmp_path / "picks.csv"))
         raise KeyboardInterrupt
 
-    from recsys.cli.common import COMMANDS
+    from recsys.cli.common import REGISTERED
+    from recsys.cli.main import command_of
 
-    help_text, configure, _ = COMMANDS["picks"]
-    monkeypatch.setitem(COMMANDS, "picks", (help_text, configure, interrupted))
+    configure, _ = command_of("picks")
+    monkeypatch.setitem(REGISTERED, "picks", (configure, interrupted))
     assert main(["picks", "--out", str(tmp_path / "picks.csv")]) == 130
     assert made and not made[0].exists() and _leftovers(tmp_path) == []
 

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from recsys.cli.evaluate import parse_models
 from recsys.cli.main import main
+from recsys.cli.models import parse_models
 
 from .conftest import need_file
 

@@ -24,7 +24,6 @@ def _controller():
     with _LOCK:
         if _CONTROLLER is None:
             import implicit.cpu.als  # noqa: F401  (its native libraries first)
-            import scipy.linalg  # noqa: F401
             from threadpoolctl import ThreadpoolController
 
             _CONTROLLER = ThreadpoolController()

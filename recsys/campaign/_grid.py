@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -14,12 +14,10 @@ import scipy.sparse as sp
 from recsys._engine.arrays import cell_keys, in_sorted, rank_in_runs
 from recsys._engine.sparse import sorted_csr, take_rows
 from recsys.campaign._constraints import Constraint, Context
+from recsys.campaign._options import Options
 from recsys.campaign.reasons import reason_texts
 from recsys.models.base import FALLBACK, Recommender
 from recsys.ranking import Filter, Query
-
-if TYPE_CHECKING:
-    from recsys.campaign._run import Options
 
 __all__ = ["PickKind", "Stats", "Staged", "segment_popularity", "chunk_picks", "stage_picks",
            "finish_picks"]

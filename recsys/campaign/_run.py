@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -12,40 +12,22 @@ import numpy as np
 import pandas as pd
 
 from recsys._engine.params import check_choice, check_int
+from recsys.campaign._again import Again
 from recsys.campaign._constraints import Constraint, Context
 from recsys.campaign._grid import Stats, chunk_picks, finish_picks, segment_popularity, stage_picks
 from recsys.campaign._new import NewArrivals
+from recsys.campaign._options import Options
 from recsys.campaign._output import CampaignResult, Writer, to_wide
 from recsys.campaign.reasons import check_wording, item_names
 from recsys.data.dates import parse_date
 from recsys.data.ids import clean_ids, preview
 from recsys.exceptions import DataError, InvalidParameterError
+from recsys.experiment._assign import CONTROL, assign, check_arms, one_label_each
+from recsys.experiment._picks import arm_models, check_pick_ids, joined_picks
 from recsys.models.base import Recommender, check_fitted
 from recsys.ranking import chunk_slices
 
 __all__ = ["make_picks", "Options"]
-
-
-@dataclass(frozen=True)
-class Options:
-    """What every arm of a run shares: the request, the constraints and the output shape."""
-
-    k: int
-    constraints: Sequence[Constraint]
-    oversample: int
-    chunk_size: int
-    backfill: bool
-    names: dict
-    segments: pd.Series | None
-    as_of: np.datetime64
-    show_progress: bool
-    again: Recommender | None = None
-    k_again: int = 0
-    wording: Mapping[str, str] | None = None
-    send_date: bool = False  # as_of was given: it is the send, recorded in the assignments
-    new: Recommender | None = None
-    k_new: int = 0
-    new_products: Any = None
 
 
 def make_picks(
@@ -301,7 +283,6 @@ def _segments(segments: object) -> pd.Series | None:
     if not isinstance(segments, pd.Series):
         raise DataError(f"make_picks: segments must be a pandas Series of labels indexed by "
                         f"customer id, got {type(segments).__name__}.")
-    from recsys.experiment._assign import one_label_each
 
     return one_label_each(segments, "make_picks")
 
@@ -314,7 +295,6 @@ def _run(model: Recommender, audience: np.ndarray, opts: Options, sink) -> dict[
     """Picks for ``audience`` from ``model``, handed to ``sink`` chunk by chunk; the summary."""
     ctx = Context(model, audience, opts.as_of)
     if opts.again is not None:
-        from recsys.campaign._again import Again
 
         ctx.again = Again(opts.again, opts.k_again, model)
     if opts.new is not None:
@@ -352,7 +332,6 @@ def _pipelined(ctx, opts: Options, chunks, user_index, allowed, popular, stats, 
     busy, and the business side, mostly one core's work, runs beside it instead of after.
     One chunk at most waits in each stage (memory stays flat); the sink sees the chunks in
     order, from one thread."""
-    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="recsys-picks") as finisher:
         pending = None
@@ -373,8 +352,6 @@ def _finish_into(ctx, opts: Options, staged, stats, sink) -> None:
 def _run_experiment(model, audience: np.ndarray, opts: Options, mail, control, salt,
                     arms) -> tuple[dict[str, Any], pd.DataFrame]:
     """Assign the audience to arms, run each arm with its model, mail all but control."""
-    from recsys.experiment._assign import CONTROL, assign, check_arms
-    from recsys.experiment._picks import arm_models, check_pick_ids, joined_picks
 
     plan = check_arms(arms, control, "make_picks")
     if salt is None:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from recsys.exceptions import InvalidParameterError
 from recsys.models.base import Explanation
 from recsys.ranking import Query
 
@@ -60,7 +61,6 @@ def check_wording(wording: Mapping[str, str] | None) -> dict[str, str]:
     >>> check_wording({"bought_item": "Because you watched {item}"})["bought_item"]
     'Because you watched {item}'
     """
-    from recsys.exceptions import InvalidParameterError
 
     texts = dict(REASON_WORDING)
     for code, text in dict(wording or {}).items():

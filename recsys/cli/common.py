@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import gzip
 import json
 import os
 import re
@@ -13,18 +14,24 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from recsys.data.files import reading
 from recsys.data.ids import PLAIN_INT
 from recsys.exceptions import DataError, InvalidParameterError
+from recsys.io.atomic import atomic_path
 
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {}
+#: command name -> (configure, run) of every command module imported so far (the list of all
+#: commands, with their modules and help, is :data:`recsys.cli.main.COMMANDS`)
+REGISTERED: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable]] = {}
 
 
-def command(name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None]):
+def command(name: str, configure: Callable[[argparse.ArgumentParser], None]):
     """Register ``recsys <name>``: the decorated function gets ``args`` and returns an exit
     code; ``configure(parser)`` adds its options."""
 
     def wrap(run: Callable) -> Callable:
-        COMMANDS[name] = (help_text, configure, run)
+        REGISTERED[name] = (configure, run)
         return run
 
     return wrap
@@ -115,7 +122,6 @@ def parse_params(pairs: Sequence[str] | None) -> dict[str, Any]:
 def write_frame(frame, path: str | None) -> None:
     """Write a frame to ``path`` by its suffix (.csv, .parquet, .json), or print it when
     None/'-'. The file appears whole or not at all (a temporary file beside it, renamed)."""
-    from recsys.io.atomic import atomic_path
 
     if path in (None, "-"):
         print(frame.to_string(index=False))
@@ -139,7 +145,6 @@ def write_frame(frame, path: str | None) -> None:
 
 def write_text(text: str, path: str) -> None:
     """Write a text file (an HTML report) whole or not at all, or raise DataError naming it."""
-    from recsys.io.atomic import atomic_path
 
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
@@ -160,7 +165,6 @@ def read_frame(path: str, sep: str | None = None, id_columns: Sequence[str] = ()
     as written (see :func:`text_ids`): ``0010001`` stays ``"0010001"``, ``17850`` becomes
     the int 17850, a 20-digit id stays text.
     """
-    from recsys.data.files import reading
 
     target = Path(path)
     if not target.exists():
@@ -184,7 +188,6 @@ def text_ids(values):
     >>> text_ids(pd.Series(["17850", "13047"])).tolist(), text_ids(pd.Series(["0010", "7"])).tolist()
     ([17850, 13047], ['0010', '7'])
     """
-    import pandas as pd
 
     if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
         return values
@@ -195,7 +198,6 @@ def text_ids(values):
 
 
 def _read_table(target: Path, sep: str | None, id_columns: list[str]):
-    import pandas as pd
 
     as_text = dict.fromkeys(id_columns, str)
 
@@ -215,7 +217,6 @@ def _read_table(target: Path, sep: str | None, id_columns: list[str]):
 
 def _sniff_delimiter(target: Path) -> str:
     """The delimiter of a text table, from its first line."""
-    import gzip
 
     opener = gzip.open if target.name.lower().endswith(".gz") else open
     with opener(target, "rt", encoding="utf-8", errors="replace") as handle:

@@ -6,7 +6,16 @@ import time
 
 import numpy as np
 
+from recsys.campaign import ExcludePurchased, make_picks
+from recsys.campaign.reasons import item_names, reason
 from recsys.cli.common import command
+from recsys.data.datasets import make_shop
+from recsys.evaluation.evaluator import evaluate
+from recsys.evaluation.split import temporal_split
+from recsys.experiment import analyze, simulate_response
+from recsys.models import REGISTRY
+from recsys.models.base import fit_model
+from recsys.ranking import Query
 
 
 def configure(parser) -> None:
@@ -20,7 +29,6 @@ def configure(parser) -> None:
 
 def demo_models() -> dict:
     """One instance of every registered model, with its demo parameters."""
-    from recsys.models import REGISTRY
 
     def build(cls):
         if hasattr(cls, "_demo"):
@@ -32,14 +40,8 @@ def demo_models() -> dict:
 
 
 
-@command("demo", "Fit every model on a synthetic shop: picks with reasons, a cart, an evaluation.",
-         configure)
+@command("demo", configure)
 def run(args) -> int:
-    from recsys.campaign.reasons import item_names, reason
-    from recsys.data.datasets import make_shop
-    from recsys.evaluation.evaluator import evaluate
-    from recsys.evaluation.split import temporal_split
-    from recsys.models.base import fit_model
 
     start = time.perf_counter()
     shop = make_shop(n_customers=args.customers, n_products=args.products, seed=args.seed)
@@ -99,7 +101,6 @@ def run(args) -> int:
 def _show_repeats(models, best_name, train, test, shop, names, k) -> None:
     """Repeat purchases: the evaluation with bought products allowed, and buy-again picks
     with their reasons at the first day of the held-out period."""
-    from recsys.evaluation.evaluator import evaluate
 
     chosen = {name: models[name] for name in ("BuyAgain", "NextBasket", best_name, "Popularity")
               if name in models}
@@ -126,7 +127,6 @@ def _show_repeats(models, best_name, train, test, shop, names, k) -> None:
 
 def _again_reasons(model, customer, items, as_of):
     """The reason code and text of each buy-again pick."""
-    from recsys.ranking import Query
 
     query = Query.of_users(model.users_.to_index([customer]), as_of)
     found = model.anchors(query, model.items_.to_index(items)[None, :])
@@ -151,8 +151,6 @@ def _show_cart(models, shop, names, k, reason) -> None:
 def _show_campaign(model, shop) -> None:
     """Mail picks with a control group, simulate two weeks of orders with a known effect, and
     read the campaign out as ``recsys measure`` would."""
-    from recsys.campaign import ExcludePurchased, make_picks
-    from recsys.experiment import analyze, simulate_response
 
     audience = shop.customers["customer_id"]
     sent = make_picks(model, audience, k=3, constraints=[ExcludePurchased()], control=0.2,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 import numpy as np
 
 from recsys._engine.arrays import unique
-from recsys.cli.common import command, parse_key_values, split_specs, write_frame, write_text
+from recsys.cli.common import command, write_frame, write_text
 from recsys.cli.inputs import add_data_options, load_data
-from recsys.cli.serve import build_model
+from recsys.cli.models import parse_models
+from recsys.evaluation.evaluator import evaluate
+from recsys.evaluation.split import leave_last_out, random_split, temporal_split
 from recsys.exceptions import InvalidParameterError
+from recsys.reporting.evaluation import evaluation_report
 
 DEFAULT_MODELS = "Popularity,ItemKNN(similarity=bm25),ALS(factors=64)"
 
@@ -37,24 +39,7 @@ def configure(parser) -> None:
     parser.add_argument("--out", default=None, help="write the tidy table (.csv/.parquet/.json)")
 
 
-def parse_models(spec: str) -> dict:
-    """``"ALS(factors=32,alpha=10),Popularity"`` -> {"ALS(factors=32,alpha=10)": ALS(...), ...}."""
-    parts = split_specs(spec)
-    models = {}
-    for part in parts:
-        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?", part)
-        if not match:
-            raise InvalidParameterError(f"--models: cannot read {part!r}; write Name(key=value,...).")
-        pairs = filter(None, (p.strip() for p in (match.group(2) or "").split(",")))
-        params = parse_key_values(list(pairs), f"--models ({part})")
-        models[part] = build_model(match.group(1), params, "--models")
-    if not models:
-        raise InvalidParameterError("--models is empty.")
-    return models
-
-
 def split_data(data, how: str, test_days: float):
-    from recsys.evaluation.split import leave_last_out, random_split, temporal_split
 
     if how == "temporal":
         return temporal_split(data, last_days=test_days)
@@ -67,11 +52,8 @@ def split_data(data, how: str, test_days: float):
     return random_split(data, 0.2, random_state=0)
 
 
-@command("evaluate", "Compare models on a train/test split: table, CIs, HTML report with plots.",
-         configure)
+@command("evaluate", configure)
 def run(args) -> int:
-    from recsys.evaluation.evaluator import evaluate
-    from recsys.reporting.evaluation import evaluation_report
 
     start = time.perf_counter()
     ks = _cut_offs(args.k)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from recsys.cli.common import command
+from recsys.models.files import read_manifest
 
 
 def configure(parser) -> None:
@@ -12,9 +13,8 @@ def configure(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print the manifest as JSON")
 
 
-@command("info", "Show what a saved model file holds (class, parameters, sizes).", configure)
+@command("info", configure)
 def run(args) -> int:
-    from recsys.models.files import read_manifest
 
     manifest = read_manifest(args.model)
     if args.json:

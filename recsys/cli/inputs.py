@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
+import numpy as np
+import pandas as pd
+
+from recsys.cli.common import check_columns, read_frame, refuse_unused_options
 from recsys.data.datasets import ShopData, make_shop, read_movielens, read_online_retail
-from recsys.data.dates import TIME_UNITS
+from recsys.data.dates import EPOCH_UNITS, TIME_UNITS
+from recsys.data.features import ItemFeatures
+from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError
 
 DATASETS = ("synthetic", "online-retail", "movielens")
@@ -59,8 +66,6 @@ PRODUCT_COLUMNS = ("--product-id-col", "--name-col", "--text-cols", "--category-
 
 def load_data(args) -> ShopData:
     """The ShopData the options describe."""
-    from recsys.cli.common import check_columns, read_frame, refuse_unused_options
-    from recsys.data.interactions import Interactions
 
     if not args.products:
         refuse_unused_options(args, PRODUCT_COLUMNS, "these options name columns of a --products "
@@ -95,12 +100,8 @@ def load_data(args) -> ShopData:
 def _say_how_numbers_were_read(column, times, args) -> None:
     """A numeric --time-col read by its magnitude: say which unit was assumed and what span
     it gave, so a wrong guess shows at once (stderr; the output stays clean)."""
-    import sys
 
-    import numpy as np
-    import pandas as pd
 
-    from recsys.data.dates import EPOCH_UNITS
 
     if not pd.api.types.is_numeric_dtype(column.dtype) or args.time_unit or args.date_format:
         return
@@ -134,8 +135,6 @@ def order_columns(args) -> tuple[str, str | None, str | None]:
 def _read_products(args):
     """The product table (its id column as ``product_id`` and its display names as ``name``,
     what campaign reasons and constraints read) and its content features."""
-    from recsys.cli.common import check_columns, read_frame
-    from recsys.data.features import ItemFeatures
 
     id_col = args.product_id_col or args.item_col
     products = read_frame(args.products, args.sep, [id_col])

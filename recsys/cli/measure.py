@@ -8,6 +8,8 @@ import warnings
 from recsys.cli.common import check_columns, command, read_frame, write_frame, write_text
 from recsys.cli.inputs import SEP_HELP, column_list
 from recsys.data.interactions import basket_keys
+from recsys.exceptions import SampleRatioMismatchWarning
+from recsys.experiment import analyze
 
 COLUMNS = ("--user-col", "--item-col", "--basket-col", "--time-col", "--amount-col",
            "--price-col", "--quantity-col")
@@ -54,11 +56,8 @@ def configure(parser) -> None:
                         help="write the uplift table here (.csv/.parquet/.json)")
 
 
-@command("measure", "Did the campaign work? Conversion, revenue, order value and uplift over "
-                    "the control group, with intervals.", configure)
+@command("measure", configure)
 def run(args) -> int:
-    from recsys.exceptions import SampleRatioMismatchWarning
-    from recsys.experiment import analyze
 
     assignments = read_frame(args.assignments, args.sep, ["customer_id"])
     orders = read_frame(args.orders, args.sep, [args.user_col, args.item_col])

@@ -9,13 +9,28 @@ import numpy as np
 import pandas as pd
 
 from recsys._engine.threads import batch_threads
+from recsys.campaign import constraints_from_config, make_picks
 from recsys.campaign.reasons import item_names
-from recsys.cli.common import check_writable, command, parse_params, progress_enabled, read_frame
+from recsys.cli.audience import customer_segments
+from recsys.cli.common import (
+    check_columns,
+    check_writable,
+    command,
+    parse_params,
+    progress_enabled,
+    read_frame,
+    split_specs,
+    write_frame,
+)
 from recsys.cli.inputs import add_data_options, load_data, order_columns
-from recsys.cli.serve import build_model
-from recsys.data.dates import data_end
+from recsys.cli.models import model_from_spec
+from recsys.data.dates import data_end, days_before, parse_date
+from recsys.data.files import reading
 from recsys.exceptions import DataError, InvalidParameterError
+from recsys.experiment import minimum_detectable_effect
 from recsys.models.base import fit_model
+from recsys.models.content import ContentBased
+from recsys.models.repeat import BuyAgain
 
 
 def configure(parser) -> None:
@@ -106,7 +121,6 @@ def _experiment_options(parser) -> None:
 
 def _read_constraints(path: str) -> dict:
     """The ``--constraints`` file (JSON, or TOML by its suffix) as a dict."""
-    from recsys.data.files import reading
 
     with reading(path, "a constraints file (JSON or TOML)"):
         text = Path(path).read_text(encoding="utf-8")
@@ -131,27 +145,18 @@ def _read_constraints(path: str) -> dict:
 
 def _model(spec: str, params: dict, shop):
     """A model from a file (``.npz``), a name, or a name with parameters (``EASE(l2=200)``)."""
-    from recsys.cli.evaluate import parse_models
-    from recsys.models.files import load
 
-    if spec.lower().endswith(".npz"):
-        return load(spec)
-    if "(" in spec:
-        model = next(iter(parse_models(spec).values()))
-        model.set_params(**params)
-    else:
-        model = build_model(spec, params)
+    model = model_from_spec(spec, params)
+    if model.is_fitted:
+        return model
     default_hybrid = getattr(model, "components", "") is None  # leaves content out by itself
     if model.uses_item_features and shop.items is None and not default_hybrid:
         raise InvalidParameterError(f"{spec} needs product features: pass --products.")
     return fit_model(model, shop.interactions, shop.items)
 
 
-@command("picks", "Campaign picks: k products per customer under business constraints, with reasons.",
-         configure)
+@command("picks", configure)
 def run(args) -> int:
-    from recsys.campaign import constraints_from_config, make_picks
-    from recsys.cli.segments import customer_segments
 
     shop = load_data(args)
     orders, products = shop.orders, shop.products
@@ -247,7 +252,6 @@ def _wording(pairs: list[str] | None) -> dict[str, str]:
 def _check_product_options(args, products) -> None:
     """--available-col, and --category-col when a category cap uses it, name columns of the
     product table (or there is none to name them in)."""
-    from recsys.cli.common import check_columns
 
     options = ["--available-col"]
     if args.category_cap is not None or "category_col" in getattr(args, "given", ()):
@@ -263,7 +267,6 @@ def _check_product_options(args, products) -> None:
 
 def _again(args, shop) -> dict:
     """``again=`` and ``k_again=`` for make_picks from ``--k-again``."""
-    from recsys.models.repeat import BuyAgain
 
     if not args.k_again:
         return {}
@@ -276,8 +279,6 @@ def _again(args, shop) -> dict:
 
 def _new_arrivals(args, shop, as_of) -> dict:
     """``new=``, ``k_new=`` and ``new_products=`` for make_picks from ``--new-items``."""
-    from recsys.data.dates import days_before, parse_date
-    from recsys.models.content import ContentBased
 
     if not args.new_items:
         if args.new_within_days is not None:
@@ -344,7 +345,6 @@ def parse_share(text: str, option: str) -> float:
 
 def experiment_options(args) -> dict:
     """make_picks keywords from --control / --arms / --salt (empty without a control group)."""
-    from recsys.cli.common import split_specs
 
     if args.control is None and args.arms is None:
         if args.salt is not None:
@@ -372,8 +372,6 @@ def experiment_options(args) -> dict:
 
 def report_assignments(args, result, shop, as_of) -> None:
     """Write the assignments file and print the arms with the smallest detectable effect."""
-    from recsys.cli.common import write_frame
-    from recsys.experiment import minimum_detectable_effect
 
     table = result.assignments
     target = _assignments_path(args)
@@ -398,7 +396,6 @@ def _baseline_rate(args, shop, customers, as_of) -> float | None:
     --measure-days: of its customers who had ordered before that window, the share who
     ordered again in it (a first order in the window is no repeat: counting those took a
     shop of one-time buyers for one that converts 20 times better)."""
-    from recsys.data.dates import days_before, parse_date
 
     if args.baseline_rate is not None:
         return parse_share(args.baseline_rate, "--baseline-rate")

@@ -18,7 +18,12 @@ from recsys.cli.common import (
     write_frame,
 )
 from recsys.cli.inputs import SEP_HELP, basket_columns, column_list
+from recsys.data.datasets import make_shop, read_fimi, read_online_retail
+from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError, InvalidParameterError
+from recsys.models.files import load
+from recsys.models.rules import SCORING_METRICS, AssociationRules
+from recsys.rules.mining import RULE_METRICS, association_rules, frequent_itemsets
 
 
 def configure(parser) -> None:
@@ -69,8 +74,6 @@ def _support(text: str) -> float | str:
 
 
 def _load(args):
-    from recsys.data.datasets import make_shop, read_fimi, read_online_retail
-    from recsys.data.interactions import Interactions
 
     names: dict = {}
     if args.fimi:
@@ -90,10 +93,8 @@ def _load(args):
     return shop.interactions, item_names(shop.products)
 
 
-@command("rules", "Mine association rules (frequently bought together) and print the top ones.",
-         configure)
+@command("rules", configure)
 def run(args) -> int:
-    from recsys.rules.mining import RULE_METRICS, association_rules, frequent_itemsets
 
     if not 0 <= args.min_confidence <= 1:
         raise InvalidParameterError(f"--min-confidence is a share in 0..1, got "
@@ -127,8 +128,6 @@ def run(args) -> int:
 
 def _model_rules(args, data, names, start: float) -> int:
     """``--save`` / ``--update``: fit or update an AssociationRules model and save it."""
-    from recsys.models.files import load
-    from recsys.models.rules import SCORING_METRICS, AssociationRules
 
     if args.update:
         refuse_unused_options(args, ("--min-support", "--min-confidence", "--max-len",

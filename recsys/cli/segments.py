@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from recsys.campaign.segments import SEGMENTS, behaviour_clusters
+from recsys.cli.audience import customer_segments
 from recsys.cli.common import command, write_frame
 from recsys.cli.inputs import add_data_options, load_data, order_columns
-from recsys.exceptions import DataError
 
 
 def configure(parser) -> None:
@@ -16,38 +17,8 @@ def configure(parser) -> None:
     parser.add_argument("--out", default=None, help="write the per-customer table (.csv/.parquet)")
 
 
-def customer_segments(shop, as_of, columns: tuple[str, str | None, str | None],
-                      required: bool = True):
-    """The RFM table of the shop's customers from the given (customer, order, time) columns;
-    None when the orders have no order ids or times and ``required`` is false."""
-    from recsys.campaign.segments import rfm
-    from recsys.data.interactions import basket_keys
-
-    customer, order, timestamp = columns
-    missing = [flag for flag, column in (("--basket-col", order), ("--time-col", timestamp))
-               if column is None]
-    if missing:
-        if not required:
-            return None
-        raise DataError(
-            f"RFM segments need an order id and a time per line: pass {' and '.join(missing)} "
-            f"(the columns of --orders that hold them).")
-    orders = shop.orders
-    if "," in order:  # a basket of several columns (customer + day): one key per combination
-        columns = [c.strip() for c in order.split(",") if c.strip()]
-        absent = [c for c in columns if c not in orders.columns]
-        if absent:
-            raise DataError(f"--basket-col: --orders has no column {', '.join(map(repr, absent))}"
-                            f"; it has {list(orders.columns)}.")
-        order = "basket (" + " + ".join(columns) + ")"
-        orders = orders.assign(**{order: basket_keys(orders, columns)})  # as Interactions does
-    return rfm(orders, customer=customer, order=order, timestamp=timestamp, as_of=as_of)
-
-
-@command("segments", "RFM scores and named segments (champions, at risk, ...) of every customer.",
-         configure)
+@command("segments", configure)
 def run(args) -> int:
-    from recsys.campaign.segments import SEGMENTS, behaviour_clusters
 
     shop = load_data(args)
     table = customer_segments(shop, args.as_of, order_columns(args))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from recsys.cli.common import check_writable, command, progress_enabled, write_frame
 from recsys.cli.inputs import add_data_options, load_data
+from recsys.cli.models import parse_models
 from recsys.exceptions import InvalidParameterError
+from recsys.tuning import tune
 
 
 def configure(parser) -> None:
@@ -27,11 +29,8 @@ def configure(parser) -> None:
     parser.add_argument("--no-progress", action="store_true")
 
 
-@command("tune", "Search models' parameters on a validation split; keep the best (--out).",
-         configure)
+@command("tune", configure)
 def run(args) -> int:
-    from recsys.cli.evaluate import parse_models
-    from recsys.tuning import tune
 
     if args.budget < 1:
         raise InvalidParameterError(f"--budget {args.budget}: expected 1 or more trials per "

@@ -25,6 +25,7 @@ from recsys.data import fimi as _fimi
 from recsys.data.dates import parse_timestamps
 from recsys.data.features import ItemFeatures
 from recsys.data.files import reading
+from recsys.data.grocery import grocery_frames
 from recsys.data.idmap import IdMap
 from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError
@@ -339,7 +340,6 @@ def make_grocery(n_customers: int = 4000, n_products: int = 160, seed: int = 0, 
     >>> shop.interactions.n_items <= 160
     True
     """
-    from recsys.data.grocery import grocery_frames
 
     orders, products = grocery_frames(n_customers, n_products, seed, start=start, days=days,
                                       mean_baskets=mean_baskets,

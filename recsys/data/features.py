@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
 from recsys.data.frames import as_pandas
+from recsys.data.idmap import IdMap
 from recsys.data.ids import clean_ids, preview
 from recsys.exceptions import DataError, InvalidParameterError, PersistenceError
 
@@ -102,7 +103,6 @@ class ItemFeatures:
         -------
         ItemFeatures
         """
-        from recsys.data.idmap import IdMap
 
         df = as_pandas(df, "ItemFeatures.from_frame")
         columns = {"text": list(text), "categorical": list(categorical),
@@ -166,7 +166,6 @@ class ItemFeatures:
     def add(self, df: pd.DataFrame, item: str | None = None) -> ItemFeatures:
         """A new ``ItemFeatures`` with the products in ``df`` added (or replaced),
         transformed with the fitted vocabularies. The original is unchanged."""
-        from recsys.data.idmap import IdMap
 
         item = item or self.items.name
         if item not in df.columns:
@@ -211,7 +210,6 @@ class ItemFeatures:
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], specs: list[dict],
                     prefix: str = "features/", name: str = "item_id") -> ItemFeatures:
-        from recsys.data.idmap import IdMap
 
         items = IdMap.from_sorted(arrays[f"{prefix}items"], name)
         blocks = []

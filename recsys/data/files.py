@@ -8,6 +8,8 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pandas as pd
+
 from recsys.exceptions import DataError, RecsysError
 
 __all__ = ["reading"]
@@ -35,7 +37,6 @@ def reading(path: str | os.PathLike, what: str) -> Iterator[None]:
 
 def _why(exc: Exception) -> str:
     """What went wrong, in a user's words, and the fix."""
-    import pandas as pd
 
     if isinstance(exc, IsADirectoryError):
         return "it is a folder, not a file. Give the file inside it."

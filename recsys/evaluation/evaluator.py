@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from recsys._engine.arrays import unique
 from recsys._engine.params import check_float, check_int
@@ -264,7 +265,6 @@ def compare(
         ``model, metric, k, value, baseline_value, diff, ci_low, ci_high, p_value,
         wins, losses, ties, n_users``.
     """
-    from scipy import stats
 
     if metric not in RANKING_METRICS:
         raise InvalidParameterError(

@@ -39,9 +39,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.stats import rankdata
 
 from recsys._engine.arrays import locate, rank_in_runs, row_ids
 from recsys._engine.params import check_choice, check_int
+from recsys._engine.sparse import chunk_rows
 from recsys.data.frames import as_pandas
 from recsys.data.ids import clean_ids, preview
 from recsys.data.interactions import Interactions
@@ -428,9 +430,7 @@ def auc(model, test: Interactions, *, exclude_seen: bool = True, per_user: bool 
     ranks ascending and ties given their average rank (a tie counts 1/2).
     Users with no relevant item the model can score, or no negatives, are left out.
     """
-    from scipy.stats import rankdata
 
-    from recsys._engine.sparse import chunk_rows
 
     check_fitted(model)
     if not isinstance(test, Interactions) or test.user_index is None:

@@ -11,6 +11,7 @@ one fitted on all of them.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -128,7 +129,6 @@ def merge(model: Any, data: Interactions) -> dict[str, Any]:
 def batch_digest(data: Interactions) -> str:
     """A fingerprint of a batch of orders: its rows' (basket, item, customer, time) external
     values in basket then item order. The same day file read twice gives the same digest."""
-    import hashlib
 
     order = np.lexsort((data.item_index, data.basket_index))
     digest = hashlib.sha256()

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import lapack
 
 from recsys._engine import state_checks as checks
 from recsys._engine.params import check_int
@@ -48,7 +49,6 @@ def regularised_inverse(gram: np.ndarray, l2: float, owner: str) -> np.ndarray:
 
     Raises InvalidParameterError when the regularised matrix is not positive definite.
     """
-    from scipy.linalg import lapack
 
     n = gram.shape[0]
     gram[np.diag_indices(n)] += l2

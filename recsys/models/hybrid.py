@@ -14,7 +14,14 @@ from recsys._engine.sparse import csr
 from recsys.data.features import ItemFeatures
 from recsys.data.interactions import Interactions
 from recsys.exceptions import InvalidParameterError, PersistenceError, UnsupportedError
+from recsys.models._self_check import versus_popularity
 from recsys.models.base import FALLBACK, Recommender, fit_model
+from recsys.models.content import ContentBased
+from recsys.models.factorization import ALS
+from recsys.models.files import model_from_arrays, model_to_arrays
+from recsys.models.neighbors import ItemKNN
+from recsys.models.popular import Popularity
+from recsys.models.rules import AssociationRules
 from recsys.ranking import Anchors, Filter, Query, TopK
 
 __all__ = ["Hybrid"]
@@ -27,10 +34,6 @@ DEFAULT_CHAINS = {"users": ["als", "content", "popular"],
 
 def default_components() -> list[tuple[str, Recommender]]:
     """rules for carts, CF for known customers, content for the new and the thin, popularity last."""
-    from recsys.models.content import ContentBased
-    from recsys.models.factorization import ALS
-    from recsys.models.popular import Popularity
-    from recsys.models.rules import AssociationRules
 
     return [("rules", AssociationRules()), ("als", ALS(random_state=0)),
             ("content", ContentBased()), ("popular", Popularity())]
@@ -105,9 +108,6 @@ class Hybrid(Recommender):
     @classmethod
     def _demo(cls) -> Hybrid:
         """The demo's hybrid: a blend of ALS, item-kNN and content."""
-        from recsys.models.content import ContentBased
-        from recsys.models.factorization import ALS
-        from recsys.models.neighbors import ItemKNN
 
         return cls(components=[("als", ALS(**ALS.demo_params)),
                                ("knn", ItemKNN(**ItemKNN.demo_params)),
@@ -254,7 +254,6 @@ class Hybrid(Recommender):
                      features: ItemFeatures | None) -> list[str]:
         """Default components only: ALS when it loses to popularity on the newest tenth of
         the data, and then content too when it also loses (they answer no customer or cart)."""
-        from recsys.models._self_check import versus_popularity
 
         if self.components is not None or not self.self_check or data.user_index is None:
             return []
@@ -488,7 +487,6 @@ class Hybrid(Recommender):
 
     # ------------------------------------------------------------------ persistence
     def _state(self):
-        from recsys.models.files import model_to_arrays
 
         arrays, entries = {}, []
         for name, model in self.components_:
@@ -498,7 +496,6 @@ class Hybrid(Recommender):
         return arrays, {"components": entries, "left_out": list(self.left_out_)}
 
     def _load_state(self, arrays, meta) -> None:
-        from recsys.models.files import model_from_arrays
 
         self._set_components([(name, model_from_arrays(entry, arrays, f"components/{name}/"))
                               for name, entry in meta["components"]])
@@ -512,11 +509,6 @@ class Hybrid(Recommender):
 
 
 def _hybrid_test_variants() -> list[dict[str, Any]]:
-    from recsys.models.content import ContentBased
-    from recsys.models.factorization import ALS
-    from recsys.models.neighbors import ItemKNN
-    from recsys.models.popular import Popularity
-    from recsys.models.rules import AssociationRules
 
     chain = [("rules", AssociationRules(min_support=0.004, min_confidence=0.05)),
              ("als", ALS(factors=8, iterations=4, random_state=0, num_threads=1)),

@@ -26,6 +26,7 @@ from recsys.rules.mining import (
     Itemsets,
     basket_matrix,
     basket_weights,
+    min_count_of,
     mine,
     rule_arrays,
     rules_frame,
@@ -169,8 +170,6 @@ class AssociationRules(Recommender):
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
-        from recsys.rules.mining import _min_count
-
         if data.basket_index is None:
             warnings.warn(
                 "AssociationRules: these interactions have no baskets, so each customer's whole "
@@ -181,7 +180,7 @@ class AssociationRules(Recommender):
                 stacklevel=4)
         keep = self.updatable and update.why_not_updatable(self, data) is None
         matrix, items = (update.binary_baskets(data), data.items) if keep else basket_matrix(data)
-        count = _min_count(self.min_support, None, matrix)
+        count = min_count_of(self.min_support, None, matrix)
         if keep:
             found, self.summary_ = inc.start(matrix, items, count, self.max_len, self.max_memory)
             self.baskets_ = matrix

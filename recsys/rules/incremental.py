@@ -42,6 +42,7 @@ import scipy.sparse as sp
 
 from recsys._engine.arrays import locate, run_lengths, run_starts
 from recsys.rules.counts import Columns, all_subsets_in, count_itemsets, extensions, keys, occurring
+from recsys.rules.mining import mine_near
 
 Levels = list[tuple[np.ndarray, np.ndarray]]
 
@@ -78,7 +79,6 @@ class Summary:
 def start(matrix: sp.csr_matrix, items, min_count: int, max_len: int | None,
           max_memory: int, floor: int | None = None):
     """Mine ``matrix`` and keep the summary for later updates: (Itemsets, Summary)."""
-    from recsys.rules.mining import mine_near
 
     floor = floor_for(min_count) if floor is None else floor
     found, near = mine_near(matrix, items, min_count, max_len, max_memory, floor=floor)

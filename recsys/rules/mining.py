@@ -91,8 +91,8 @@ def basket_matrix(data: Interactions | Sequence[Iterable] | sp.spmatrix) -> tupl
     )
 
 
-def _min_count(min_support: float | str | None, min_count: int | None,
-               matrix: sp.csr_matrix) -> int:
+def min_count_of(min_support: float | str | None, min_count: int | None,
+                 matrix: sp.csr_matrix) -> int:
     """The fewest baskets an itemset needs: ``min_count``, or ``min_support`` as a count (as
     mlxtend compares), or, for ``min_support="auto"``, the count read from the baskets (see
     :mod:`recsys.rules.auto_support`)."""
@@ -263,7 +263,7 @@ def estimate_memory(data, min_support: float | None = None, *, min_count: int | 
     """
     matrix, _ = basket_matrix(data)
     n = matrix.shape[0]
-    count = _min_count(min_support, min_count, matrix)
+    count = min_count_of(min_support, min_count, matrix)
     counts = np.diff(matrix.tocsc().indptr)
     frequent = np.flatnonzero(counts >= count)
     sizes = np.diff(matrix[:, frequent].tocsr().indptr).astype(np.float64)
@@ -324,7 +324,7 @@ def frequent_itemsets(
     matrix, items = basket_matrix(data)
     if matrix.shape[0] == 0:
         raise DataError("frequent_itemsets: there are no baskets.")
-    count = _min_count(min_support, min_count, matrix)
+    count = min_count_of(min_support, min_count, matrix)
     if engine == "mlxtend":
         return _mlxtend_itemsets(matrix, items, count, max_len)
     found = mine(matrix, items, count, max_len, max_memory, show_progress)

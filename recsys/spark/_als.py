@@ -7,6 +7,7 @@ import scipy.sparse as sp
 
 from recsys._engine.params import check_float, check_int
 from recsys.exceptions import DataError
+from recsys.models.factorization import ALS
 from recsys.spark._check import require_spark
 from recsys.spark._interactions import ITEM, USER, WEIGHT, SparkInteractions
 
@@ -110,7 +111,6 @@ def _local_als(data: SparkInteractions, seen: sp.csr_matrix, users: np.ndarray,
                items: np.ndarray, factors: int, regularization: float, alpha: float,
                iterations: int, random_state: int):
     """A fitted recsys.ALS from the pieces, through the checks a loaded model file passes."""
-    from recsys.models.factorization import ALS
 
     seen.sort_indices()
     arrays = {"users": data.users.ids, "items": data.items.ids,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
+from pathlib import Path
 
-from recsys.exceptions import RecsysError
+from recsys.exceptions import DataError, RecsysError
 
 EXTRA = 'python -m pip install -e ".[spark]"  (or: python -m pip install "recsys[spark]")'
 
@@ -31,8 +33,6 @@ def require_spark(what: str = "recsys.spark") -> None:
 
 
 def _java_home() -> bool:
-    import os
-    from pathlib import Path
 
     home = os.environ.get("JAVA_HOME")
     return bool(home) and (Path(home) / "bin" / "java").exists()
@@ -40,7 +40,6 @@ def _java_home() -> bool:
 
 def spark_of(frame, what: str):
     """The SparkSession of a Spark DataFrame, or a DataError naming what came instead."""
-    from recsys.exceptions import DataError
 
     session = getattr(frame, "sparkSession", None)
     if session is None or not hasattr(frame, "schema"):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from recsys.data.idmap import IdMap
 from recsys.exceptions import DataError
@@ -165,7 +166,6 @@ def _id_map(rows, column: str, name: str) -> IdMap:
 def _index_frame(session, ids: IdMap, column: str, index: str):
     """A small Spark frame (id, index) to join: broadcast for catalogues, shuffled for
     customer bases."""
-    import pandas as pd
     from pyspark.sql import functions as sf
 
     frame = session.createDataFrame(pd.DataFrame({column: ids.ids.tolist(),

@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from recsys._engine.params import check_int
+from recsys.campaign import make_picks
 from recsys.exceptions import DataError, InvalidParameterError
+from recsys.models.base import Recommender
+from recsys.models.files import load
 from recsys.spark._check import require_spark, spark_of
 
 #: loaded models per executor process, by file digest: each is read once per worker
@@ -89,15 +93,12 @@ class _Task:
         if self.digest not in _LOADED:
             from pyspark import SparkFiles
 
-            from recsys.models.files import load
 
             _LOADED[self.digest] = load(SparkFiles.get(self.name))
         return _LOADED[self.digest]
 
     def __call__(self, batches):
-        import pandas as pd
 
-        from recsys.campaign import make_picks
 
         for batch in batches:
             audience = batch[self.customer].dropna()
@@ -126,8 +127,6 @@ def _check_id_type(customers, customer: str, model) -> None:
 
 def _ship(session, model) -> tuple[str, str, Any]:
     """Put the model file on every executor; (its file name, its digest, the model)."""
-    from recsys.models.base import Recommender
-    from recsys.models.files import load
 
     if isinstance(model, Recommender):
         folder = tempfile.mkdtemp(prefix="recsys-spark-")

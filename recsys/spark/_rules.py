@@ -9,6 +9,7 @@ import pandas as pd
 
 from recsys._engine.params import check_float, check_int
 from recsys.exceptions import DataError, InvalidParameterError
+from recsys.models.rules import AssociationRules
 from recsys.rules.mining import (
     RULE_METRICS,
     Itemsets,
@@ -123,7 +124,6 @@ def _local_rules(found: Itemsets, data: SparkInteractions, item_counts: np.ndarr
                  min_support: float, min_confidence: float, max_len: int | None,
                  min_lift: float | None, count: int):
     """A fitted AssociationRules (carts), through the checks a loaded model file passes."""
-    from recsys.models.rules import AssociationRules
 
     arrays = rule_arrays(found, "confidence", min_confidence, max_consequent=1)
     if min_lift is not None:

@@ -24,7 +24,9 @@ from recsys._engine.params import check_float, check_int, clone
 from recsys.data.idmap import IdMap
 from recsys.data.interactions import Interactions
 from recsys.evaluation.holdout import MAX_CUSTOMERS, Validation, parse_metric, trial
+from recsys.evaluation.split import held_out_truth, validation_split
 from recsys.exceptions import DataError, InvalidParameterError
+from recsys.models.base import Recommender, fit_model
 from recsys.models.popular import Popularity
 from recsys.tuning._defaults import DEFAULT_SPACES, default_space
 from recsys.tuning._guard import choose
@@ -161,7 +163,6 @@ def _result(verdict, results: pd.DataFrame, candidates, train: Interactions, ite
 def _earlier_fold(inner: Interactions, check: Validation, random_state: int):
     """The validation one step earlier (the newest tenth of the inner train), or None when it
     holds too few customers to say anything."""
-    from recsys.evaluation.split import validation_split
 
     try:
         before, held = validation_split(inner, 0.1, random_state=random_state)
@@ -173,7 +174,6 @@ def _earlier_fold(inner: Interactions, check: Validation, random_state: int):
 
 def _candidates(model_or_space) -> list[tuple[Any, dict]]:
     """[(model template, space)] from a model, a (model, space) pair, or a list of them."""
-    from recsys.models.base import Recommender
 
     entries = model_or_space if isinstance(model_or_space, list) else [model_or_space]
     if not entries:
@@ -236,14 +236,12 @@ def _on_maps(data: Interactions, users, items) -> Interactions:
 
 
 def _split(train: Interactions, random_state: int):
-    from recsys.evaluation.split import validation_split
 
     return validation_split(train, 0.1, random_state=random_state)
 
 
 def _customers(inner: Interactions, held: Interactions, random_state: int):
     """(ids of at most MAX_CUSTOMERS held-out customers with a history, their truth)."""
-    from recsys.evaluation.split import held_out_truth
 
     ids, truth = held_out_truth(inner, held, MAX_CUSTOMERS, random_state)
     if len(ids) == 0:
@@ -286,7 +284,6 @@ def _has_optuna() -> bool:
 
 
 def _refit(best, candidates, train: Interactions, items):
-    from recsys.models.base import fit_model
 
     model = clone(candidates[int(best["candidate"])][0])
     model.set_params(**best["params"])

@@ -14,36 +14,10 @@ from recsys.cli.common import (
     write_frame,
 )
 from recsys.cli.inputs import add_data_options, load_data
+from recsys.cli.models import build_model
 from recsys.data.ids import as_id_kind
-from recsys.exceptions import InvalidParameterError
 from recsys.models.base import fit_model
-
-
-def model_class(name: str):
-    """The registered model class called ``name`` (case-insensitive)."""
-    from recsys.models import REGISTRY
-
-    lookup = {key.lower(): cls for key, cls in REGISTRY.items()}
-    if name.lower() not in lookup:
-        raise InvalidParameterError(
-            f"unknown model {name!r}; choose from {', '.join(sorted(REGISTRY))}."
-        )
-    return lookup[name.lower()]
-
-
-def build_model(name: str, params: dict, option: str = "--param"):
-    """The registered model ``name`` built with ``params``; a parameter it does not take is
-    an error naming it, the option it came from and the ones the model has."""
-    import inspect
-
-    cls = model_class(name)
-    known = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-    unknown = [key for key in params if key not in known]
-    if unknown:
-        raise InvalidParameterError(
-            f"{cls.__name__} has no parameter {unknown[0]!r} ({option} {unknown[0]}=...); its "
-            f"parameters are {', '.join(known)}.")
-    return cls(**params)
+from recsys.models.files import load
 
 
 def configure_fit(parser) -> None:
@@ -54,8 +28,7 @@ def configure_fit(parser) -> None:
     add_data_options(parser)
 
 
-@command("fit", "Fit a model on orders (or a built-in data set) and save it to a file.",
-         configure_fit)
+@command("fit", configure_fit)
 def run_fit(args) -> int:
     model = build_model(args.model, parse_params(args.param))
     shop = load_data(args)
@@ -85,10 +58,8 @@ def configure_recommend(parser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-@command("recommend", "Top-k picks from a saved model for customers or a cart.",
-         configure_recommend)
+@command("recommend", configure_recommend)
 def run_recommend(args) -> int:
-    from recsys.models.files import load
 
     model = load(args.model)
     if args.basket:
