@@ -11,6 +11,7 @@ import pytest
 
 from recsys import REGISTRY, Interactions, ItemFeatures, PersistenceError, load
 from recsys.io.persistence import write_file
+from tests.models.variants import variants
 
 from .test_model_files import _raw
 
@@ -48,7 +49,7 @@ def shapes():
 
 
 def _fit(name, data, features):
-    params = REGISTRY[name]._test_variants()[0]
+    params = variants()[name][0]
     model = REGISTRY[name](**params)
     if model.uses_item_features:
         return model.fit(data, items=features)

@@ -13,10 +13,10 @@ import pytest
 import recsys
 from recsys import REGISTRY, PersistenceError, load
 from recsys.io.persistence import write_file
+from tests.models.variants import variants
 
 _COUNT: list[int] = []  # mutated files written, for the total below
-VARIANTS = [(name, params) for name in sorted(REGISTRY)
-            for params in REGISTRY[name]._test_variants()]
+VARIANTS = [(name, params) for name, sets in sorted(variants().items()) for params in sets]
 
 
 def _fit(name, params, shop):

@@ -50,3 +50,18 @@ def test_lazy_names_are_the_modules_own():
         assert "not_a_name" in str(exc)
     else:
         raise AssertionError("an unknown name must raise AttributeError")
+
+
+def test_the_type_stub_names_only_public_names():
+    """recsys/__init__.pyi (what type checkers read) lists names of ``recsys.__all__`` only,
+    and every registered model is in ``recsys.__all__`` without a hand-kept list."""
+    import ast
+    from pathlib import Path
+
+    stub = ast.parse((Path(recsys.__file__).parent / "__init__.pyi").read_text())
+    stubbed = {alias.asname for node in stub.body if isinstance(node, ast.ImportFrom)
+               for alias in node.names if alias.asname}
+    assert stubbed - {"__version__"} <= set(recsys.__all__)
+    assert set(recsys.REGISTRY) <= set(recsys.__all__)
+    for name in recsys.__all__:
+        assert getattr(recsys, name) is not None

@@ -37,11 +37,6 @@ class WeightedInput:
     seen_: sp.csr_matrix
     items_: Any
 
-    @classmethod
-    def _test_variants(cls) -> list[dict[str, Any]]:
-        """The conformance suite runs the contract unweighted and weighted with decay."""
-        plain = cls._test_params  # type: ignore[attr-defined]
-        return [plain, {**plain, "weighting": "bm25", "half_life_days": 60.0}]
 
     def _check_weighting(self) -> None:
         name = type(self).__name__

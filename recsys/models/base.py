@@ -194,7 +194,6 @@ class Recommender(ParamsMixin):
     #: parameters the demo (and ``Hybrid``'s demo blend) fits this model with
     demo_params: ClassVar[dict[str, Any]] = {}
     #: parameters the conformance tests use to keep fits small and fast
-    _test_params: ClassVar[dict[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A public model class of this package joins the closed registry when defined;
@@ -203,10 +202,6 @@ class Recommender(ParamsMixin):
         if cls.__module__.startswith("recsys.models.") and not cls.__name__.startswith("_"):
             register(cls)
 
-    @classmethod
-    def _test_variants(cls) -> list[dict[str, Any]]:
-        """Parameter sets the conformance suite runs the whole contract on (default: one)."""
-        return [cls._test_params]
 
     # ------------------------------------------------------------------ fit
     def fit(self, interactions: Interactions, items: ItemFeatures | None = None, *,

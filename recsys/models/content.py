@@ -48,7 +48,6 @@ class ContentBased(Recommender):
     """
 
     uses_item_features: ClassVar[bool] = True
-    _test_params: ClassVar[dict[str, Any]] = {}
     demo_params: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, *, half_life_days: float | None = None) -> None:

@@ -124,7 +124,6 @@ class EASE(_ItemToItem):
 
     checks_collapse = True
 
-    _test_params: ClassVar[dict[str, Any]] = {"l2": 50.0}
 
     #: the l2 the fit used (``l2``, or the value ``"auto"`` read from the data)
     l2_: float
@@ -140,9 +139,6 @@ class EASE(_ItemToItem):
         self.neighbors = neighbors
         self.num_threads = num_threads
 
-    @classmethod
-    def _test_variants(cls) -> list[dict[str, Any]]:
-        return [*super()._test_variants(), {"l2": 50.0, "neighbors": 10}, {"l2": AUTO}]
 
     def _check_params(self) -> None:
         check_auto("EASE", "l2", self.l2, minimum=0, exclusive_min=True)

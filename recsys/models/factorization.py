@@ -252,8 +252,6 @@ class ALS(WeightedInput, _Factorization):
     (60, 8)
     """
 
-    _test_params: ClassVar[dict[str, Any]] = {"factors": 8, "iterations": 4, "random_state": 0,
-                                              "num_threads": 1}
     demo_params: ClassVar[dict[str, Any]] = {"factors": 32, "alpha": 10.0, "regularization": 0.1,
                                               "iterations": 15, "random_state": 0}
 
@@ -382,8 +380,6 @@ class BPR(_Factorization):
     (60, 9)
     """
 
-    _test_params: ClassVar[dict[str, Any]] = {"factors": 8, "iterations": 20, "random_state": 0,
-                                              "num_threads": 1}
     demo_params: ClassVar[dict[str, Any]] = {"factors": 32, "iterations": 100,
                                               "learning_rate": 0.05, "random_state": 0,
                                               "num_threads": 1}

@@ -60,7 +60,6 @@ class RP3beta(_ItemToItem):
     (60, 60)
     """
 
-    _test_params: ClassVar[dict[str, Any]] = {"k": 30}
     demo_params: ClassVar[dict[str, Any]] = {}
     num_threads: int = 0
 

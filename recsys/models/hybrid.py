@@ -114,9 +114,6 @@ class Hybrid(Recommender):
                                ("content", ContentBased())],
                    weights=[1.0, 1.0, 0.3], mode="blend")
 
-    @classmethod
-    def _test_variants(cls) -> list[dict[str, Any]]:
-        return _hybrid_test_variants()
 
     def __init__(self, *, components: list[tuple[str, Recommender]] | None = None,
                  weights: list[float] | None = None, mode: str = "fallback",
@@ -506,14 +503,3 @@ class Hybrid(Recommender):
                 f"model file: 'left_out' should list component names ({', '.join(names)}), "
                 f"but is {left_out!r} (a damaged or altered file). Re-save the model.")
         self.left_out_ = left_out
-
-
-def _hybrid_test_variants() -> list[dict[str, Any]]:
-
-    chain = [("rules", AssociationRules(min_support=0.004, min_confidence=0.05)),
-             ("als", ALS(factors=8, iterations=4, random_state=0, num_threads=1)),
-             ("content", ContentBased()), ("popular", Popularity())]
-    blend = [("knn", ItemKNN(k=30, num_threads=1)), ("content", ContentBased())]
-    return [{"components": chain, "mode": "fallback", "min_history": 2},
-            {"components": blend, "mode": "blend", "weights": [0.7, 0.3]}]
-

@@ -120,7 +120,6 @@ class ItemKNN(_ItemToItem):
     (60, 60)
     """
 
-    _test_params: ClassVar[dict[str, Any]] = {"k": 30, "num_threads": 1}
     demo_params: ClassVar[dict[str, Any]] = {"k": 50, "similarity": "cosine"}
 
     #: the neighbours per product the fit kept (``k``, or read from the data)

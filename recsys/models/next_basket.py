@@ -81,7 +81,6 @@ class NextBasket(Recommender):
     supports_similar_items: ClassVar[bool] = False
     needs_customers: ClassVar[bool] = True
     recommends_seen: ClassVar[bool] = True
-    _test_params: ClassVar[dict[str, Any]] = {"n_neighbors": 10}
 
     def __init__(self, *, n_neighbors: int = 100, alpha: float = 0.7, group_size: int = 7,
                  within_decay: float = 0.9, across_decay: float = 0.7,

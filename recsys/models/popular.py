@@ -49,9 +49,6 @@ class Popularity(Recommender):
 
     supports_similar_items: ClassVar[bool] = False
 
-    @classmethod
-    def _test_variants(cls) -> list[dict[str, Any]]:
-        return [{}, {"window_days": 60.0, "half_life_days": 14.0}]
 
     def __init__(self, *, window_days: float | None = None,
                  half_life_days: float | None = None) -> None:

@@ -129,12 +129,8 @@ class AssociationRules(Recommender):
     True
     """
 
-    _test_params: ClassVar[dict[str, Any]] = {"min_support": 0.004, "min_confidence": 0.05}
     demo_params: ClassVar[dict[str, Any]] = {"min_support": 0.002, "min_confidence": 0.05}
 
-    @classmethod
-    def _test_variants(cls) -> list[dict[str, Any]]:
-        return [cls._test_params, {**cls._test_params, "half_life_days": 30.0}]
 
     def __init__(self, *, min_support: float | str = "auto", min_confidence: float = 0.005,
                  max_len: int = 3, metric: str = "confidence", aggregate: str = "max",

@@ -176,7 +176,6 @@ class SequentialRules(_NewestFirstHistory, _ItemToItem):
     5
     """
 
-    _test_params: ClassVar[dict[str, Any]] = {"window": 10, "k": 30}
     demo_params: ClassVar[dict[str, Any]] = {}
     num_threads: int = 0
     # the model learns from the order of purchases: no weighting of summed weights, no decay
@@ -191,10 +190,6 @@ class SequentialRules(_NewestFirstHistory, _ItemToItem):
         self.history_half_life = history_half_life
         self.k = k
 
-    @classmethod
-    def _test_variants(cls) -> list[dict[str, Any]]:
-        plain = cls._test_params
-        return [plain, {**plain, "backward": 1.0, "history_half_life": None}]
 
     def _check_params(self) -> None:
         name = "SequentialRules"

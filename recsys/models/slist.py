@@ -178,7 +178,6 @@ class SLIST(_NewestFirstHistory, EASE):
     5
     """
 
-    _test_params: ClassVar[dict[str, Any]] = {"l2": 50.0}
     demo_params: ClassVar[dict[str, Any]] = {}
     # the model learns from the order of purchases: no weighting of summed weights, no decay
     weighting: ClassVar[None] = None
@@ -198,10 +197,6 @@ class SLIST(_NewestFirstHistory, EASE):
         self.neighbors = neighbors
         self.num_threads = num_threads
 
-    @classmethod
-    def _test_variants(cls) -> list[dict[str, Any]]:
-        plain = cls._test_params
-        return [plain, {"l2": AUTO, "alpha": 0.0, "history_half_life": None, "neighbors": 10}]
 
     def _check_params(self) -> None:
         name = "SLIST"

@@ -19,6 +19,7 @@ from recsys import (
     load,
 )
 from recsys.evaluation.split import new_item_mask, temporal_split
+from recsys.testing import ModelContract
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +162,19 @@ def test_default_hybrid_params_change_only_what_is_given(shop):
     rules = dict(twin.components_)["rules"]
     antecedent = sorted(rules.rules_["antecedents"].iloc[0])
     assert twin.recommend_for_basket(antecedent, k=3).source[0] == "rules"
+
+
+class TestContentBasedContract(ModelContract):
+    model = ContentBased
+
+
+class TestHybridContract(ModelContract):
+    model = Hybrid
+    variants = [
+        {"components": [("rules", AssociationRules(min_support=0.004, min_confidence=0.05)),
+                        ("als", ALS(factors=8, iterations=4, random_state=0, num_threads=1)),
+                        ("content", ContentBased()), ("popular", Popularity())],
+         "mode": "fallback", "min_history": 2},
+        {"components": [("knn", ItemKNN(k=30, num_threads=1)), ("content", ContentBased())],
+         "mode": "blend", "weights": [0.7, 0.3]},
+    ]

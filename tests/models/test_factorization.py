@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from recsys import ALS, BPR, EASE, InvalidParameterError, ItemKNN
+from recsys.testing import ModelContract
 
 
 def test_implicit_blas_warning_never_reaches_the_user():
@@ -148,3 +149,15 @@ print(before, len(seen), sorted(set(seen)))
     assert before == "(2,)"  # the check means something only with a multi-threaded BLAS
     assert int(polls) > 20
     assert seen == "[(2,)]"
+
+
+class TestALSContract(ModelContract):
+    model = ALS
+    variants = [{"factors": 8, "iterations": 4, "random_state": 0, "num_threads": 1},
+                {"factors": 8, "iterations": 4, "random_state": 0, "num_threads": 1,
+                 "weighting": "bm25", "half_life_days": 60.0}]
+
+
+class TestBPRContract(ModelContract):
+    model = BPR
+    variants = [{"factors": 8, "iterations": 20, "random_state": 0, "num_threads": 1}]

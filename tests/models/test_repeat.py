@@ -8,6 +8,8 @@ import pytest
 
 import recsys
 from recsys.campaign import make_picks
+from recsys.models.repeat import BuyAgain
+from recsys.testing import ModelContract
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +155,7 @@ def test_next_basket_neighbours_come_from_the_pool(tmp_path):
     cart = list(data.items.ids[:2])
     assert loaded.recommend_for_basket(cart, k=5).to_dict() == \
         pooled.recommend_for_basket(cart, k=5).to_dict()
+
+
+class TestBuyAgainContract(ModelContract):
+    model = BuyAgain

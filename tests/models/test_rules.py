@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 import recsys
 from recsys.models import rules as rules_module
+from recsys.models.rules import AssociationRules
 from recsys.ranking import Query
+from recsys.testing import ModelContract
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +125,9 @@ def test_auto_support_rises_with_the_number_of_pairs():
     assert count > 10 and (upper >= count).sum() <= AUTO_MAX_PAIRS < (upper >= count - 1).sum()
     small = [rng.choice(100, 2, replace=False).tolist() for _ in range(3_000)]
     assert auto_min_count(basket_matrix(small)[0]) == 10
+
+
+class TestAssociationRulesContract(ModelContract):
+    model = AssociationRules
+    variants = [{"min_support": 0.004, "min_confidence": 0.05},
+                {"min_support": 0.004, "min_confidence": 0.05, "half_life_days": 30.0}]

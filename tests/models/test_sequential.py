@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import recsys
 from recsys import SLIST, Interactions, PersistenceError, SequentialRules
 from recsys.io.persistence import write_file
+from recsys.testing import ModelContract
 from tests.models.test_item_to_item import assert_keeps_the_strongest
 
 
@@ -165,3 +166,9 @@ def test_a_crafted_file_is_refused(shop, tmp_path, key, value, message):
     write_file(tmp_path / "crafted.npz", manifest, arrays)  # checksum recomputed
     with pytest.raises(PersistenceError, match=message):
         recsys.load(tmp_path / "crafted.npz")
+
+
+class TestSequentialRulesContract(ModelContract):
+    model = SequentialRules
+    variants = [{"window": 10, "k": 30},
+                {"window": 10, "k": 30, "backward": 1.0, "history_half_life": None}]

@@ -15,6 +15,7 @@ import recsys
 from recsys import EASE, SLIST, Interactions
 from recsys.models.sequential import purchase_order
 from recsys.models.slist import purchase_steps, sequence_inputs, slist_weights
+from recsys.testing import ModelContract
 from tests.models.test_sequential import _log  # one dated purchase a day per customer
 
 logs = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 7), st.integers(0, 6)),
@@ -153,3 +154,9 @@ def test_a_catalogue_above_max_items_is_refused_before_the_solve(shop):
 def test_bad_parameters_are_refused_by_name(shop, param, value):
     with pytest.raises(recsys.InvalidParameterError, match=param):
         SLIST(**{param: value}).fit(shop.interactions)
+
+
+class TestSLISTContract(ModelContract):
+    model = SLIST
+    variants = [{"l2": 50.0},
+                {"l2": "auto", "alpha": 0.0, "history_half_life": None, "neighbors": 10}]
