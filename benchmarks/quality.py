@@ -135,8 +135,8 @@ def defaults():
 def tuned(train, validation, minutes: float, budget: int):
     """recsys.tune over the candidates, at most ``minutes`` of trials in all."""
     import recsys
+    from recsys.models.params import HALF_LIVES
     from recsys.tuning import Choice, Uniform
-    from recsys.tuning._defaults import HALF_LIVES
 
     blend = recsys.Hybrid(components=[("ease", recsys.EASE()),
                                       ("pop", recsys.Popularity(half_life_days=7))],

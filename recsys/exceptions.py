@@ -69,7 +69,12 @@ class NotFittedError(RecsysError, ValueError, AttributeError):
 
 
 class InvalidParameterError(RecsysError, ValueError):
-    """A parameter is out of range, of the wrong type, or an unknown option."""
+    """A parameter is out of range, of the wrong type, or an unknown option; ``param`` names it
+    when one parameter is at fault (the command line maps it to its option)."""
+
+    def __init__(self, message: str = "", *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 class UnsupportedError(RecsysError, NotImplementedError):

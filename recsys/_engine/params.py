@@ -114,13 +114,18 @@ def clone(model: Any) -> Any:
 
 
 # ---------------------------------------------------------------------- checks
+def _invalid(name: str, message: str) -> InvalidParameterError:
+    """The error of one parameter, ``name`` attached (the command line names its option)."""
+    return InvalidParameterError(message, param=name)
+
+
 def check_int(owner: str, name: str, value: Any, minimum: int | None = None,
               maximum: int | None = None, allow_none: bool = False) -> int | None:
     """``value`` as an int within bounds, or ``InvalidParameterError`` naming it."""
     if value is None and allow_none:
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise InvalidParameterError(
+        raise _invalid(name,
             f"{owner}: {name} must be an int, got {value!r} ({type(value).__name__})."
         )
     _bounds(owner, name, value, minimum, maximum)
@@ -134,18 +139,18 @@ def check_float(owner: str, name: str, value: Any, minimum: float | None = None,
     if value is None and allow_none:
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise InvalidParameterError(
+        raise _invalid(name,
             f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})."
         )
     try:
         value = float(value)
     except OverflowError:  # an int beyond any float (10**400)
-        raise InvalidParameterError(f"{owner}: {name} must be a finite number, got an integer "
+        raise _invalid(name, f"{owner}: {name} must be a finite number, got an integer "
                                     f"of {len(str(abs(int(value))))} digits.") from None
     if not np.isfinite(value):
-        raise InvalidParameterError(f"{owner}: {name} must be finite, got {value!r}.")
+        raise _invalid(name, f"{owner}: {name} must be finite, got {value!r}.")
     if exclusive_min and minimum is not None and value <= minimum:
-        raise InvalidParameterError(f"{owner}: {name} must be > {minimum}, got {value!r}.")
+        raise _invalid(name, f"{owner}: {name} must be > {minimum}, got {value!r}.")
     _bounds(owner, name, value, minimum, maximum)
     return value
 
@@ -160,7 +165,7 @@ def check_half_life(owner: str, name: str, value: Any) -> float | None:
     in :data:`HALF_LIFE_RANGE`, else InvalidParameterError naming it."""
     value = check_float(owner, name, value, allow_none=True)
     if value is not None and not HALF_LIFE_RANGE[0] <= value <= HALF_LIFE_RANGE[1]:
-        raise InvalidParameterError(
+        raise _invalid(name,
             f"{owner}: {name} must be None (no decay) or between {HALF_LIFE_RANGE[0]:g} and "
             f"{HALF_LIFE_RANGE[1]:g}, got {value!r}: a shorter half-life decays every weight "
             f"to 0, a longer one is no decay (pass None).")
@@ -170,15 +175,15 @@ def check_half_life(owner: str, name: str, value: Any) -> float | None:
 def _bounds(owner: str, name: str, value: float, minimum: float | None,
             maximum: float | None) -> None:
     if minimum is not None and value < minimum:
-        raise InvalidParameterError(f"{owner}: {name} must be >= {minimum}, got {value!r}.")
+        raise _invalid(name, f"{owner}: {name} must be >= {minimum}, got {value!r}.")
     if maximum is not None and value > maximum:
-        raise InvalidParameterError(f"{owner}: {name} must be <= {maximum}, got {value!r}.")
+        raise _invalid(name, f"{owner}: {name} must be <= {maximum}, got {value!r}.")
 
 
 def check_choice(owner: str, name: str, value: Any, choices: tuple) -> Any:
     """``value`` if it is one of ``choices``, else ``InvalidParameterError``."""
     if value not in choices:
-        raise InvalidParameterError(
+        raise _invalid(name,
             f"{owner}: {name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
         )
     return value
@@ -186,5 +191,5 @@ def check_choice(owner: str, name: str, value: Any, choices: tuple) -> Any:
 
 def check_bool(owner: str, name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
-        raise InvalidParameterError(f"{owner}: {name} must be True or False, got {value!r}.")
+        raise _invalid(name, f"{owner}: {name} must be True or False, got {value!r}.")
     return bool(value)

@@ -94,7 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return int(run(args) or 0)
         except RecsysError as exc:
-            words = in_cli_words(str(exc), command_options(parser, args.command))
+            options = command_options(parser, args.command)
+            words = in_cli_words(str(exc), options) + set_by(exc, options)
             print(f"recsys {args.command}: error: {words}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
@@ -178,6 +179,22 @@ def in_cli_words(message: str, options: Sequence[str] = ()) -> str:
         message = message.replace(_NAME_COLUMNS, f"Name the columns with {', '.join(columns)}."
                                   if columns else "Check the file's columns.")
     return message
+
+
+def set_by(error: RecsysError, options: Sequence[str]) -> str:
+    """Which option set the parameter an :class:`InvalidParameterError` is about (its
+    ``param``): the command's own ``--name``, else ``--param name=...``, else the model spec of
+    ``--models``/``--model``; "" when the error names no parameter."""
+    param = getattr(error, "param", None)
+    if not param:
+        return ""
+    own = "--" + param.replace("_", "-")
+    if own in options:
+        return f" (set by {own})"
+    if "--param" in options:
+        return f" (set by --param {param}=...)"
+    spec = next((o for o in ("--models", "--model") if o in options), None)
+    return f" (set in {spec}, e.g. Name({param}=...))" if spec else ""
 
 
 def command_options(parser: argparse.ArgumentParser, command: str) -> list[str]:

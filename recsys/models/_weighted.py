@@ -9,11 +9,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
-from recsys._engine.params import check_choice, check_half_life
 from recsys._engine.sparse import take_rows
 from recsys.data.interactions import Interactions
 from recsys.exceptions import PersistenceError
-from recsys.models.weighting import WEIGHTINGS, Weighting, recency
+from recsys.models.weighting import Weighting, recency
 
 MIN_RECENCY = 2.0 ** -20  # below this decay factor a purchase is dropped from the model
 
@@ -37,11 +36,6 @@ class WeightedInput:
     seen_: sp.csr_matrix
     items_: Any
 
-
-    def _check_weighting(self) -> None:
-        name = type(self).__name__
-        check_choice(name, "weighting", self.weighting, (*WEIGHTINGS, None))
-        check_half_life(name, "half_life_days", self.half_life_days)
 
     def _weighted_training(self, data: Interactions) -> sp.csr_matrix:
         """Fit the weighting; the weighted, decayed customers x products matrix to learn

@@ -64,7 +64,7 @@ def check_auto(owner: str, name: str, value: Any, integer: bool = False,
     if isinstance(value, str):
         raise InvalidParameterError(
             f"{owner}: {name} must be a number or 'auto' (read from the data at fit), got "
-            f"{value!r}.")
+            f"{value!r}.", param=name)
     if integer:
         check_int(owner, name, value, **bounds)
     else:

@@ -67,6 +67,7 @@ from recsys.exceptions import (
 from recsys.models._collapse import check_collapse
 from recsys.models.files import load as load_file
 from recsys.models.files import save as save_file
+from recsys.models.params import Distribution, Param
 from recsys.models.registry import register
 from recsys.ranking import (
     Anchors,
@@ -191,6 +192,9 @@ class Recommender(ParamsMixin):
     #: a personal model that checks after fit whether it learnt anything (scores collapsed,
     #: every customer the same list) and warns with the cause (see ``models/_collapse.py``)
     checks_collapse: ClassVar[bool] = False
+    #: every constructor parameter: what it accepts (checked at fit) and its search space
+    #: (see :mod:`recsys.models.params`)
+    parameters: ClassVar[dict[str, Param]] = {}
     #: parameters the demo (and ``Hybrid``'s demo blend) fits this model with
     demo_params: ClassVar[dict[str, Any]] = {}
     #: parameters the conformance tests use to keep fits small and fast
@@ -295,7 +299,22 @@ class Recommender(ParamsMixin):
             delattr(self, key)
 
     def _check_params(self) -> None:
-        """Validate constructor parameters (override; raise InvalidParameterError)."""
+        """Check every declared parameter (:attr:`parameters`); a model with a rule across
+        parameters overrides this, calling ``super()._check_params()`` first."""
+        owner = type(self).__name__
+        for name, declared in type(self).parameters.items():
+            declared.accepts.check(owner, name, getattr(self, name))
+
+    @classmethod
+    def search_space(cls) -> dict[str, Distribution]:
+        """What ``recsys.tune`` tries for each parameter when given no space: the declared
+        ones (:attr:`parameters` with a space).
+
+        >>> from recsys import ALS
+        >>> sorted(ALS.search_space())[:3]
+        ['alpha', 'factors', 'half_life_days']
+        """
+        return {name: p.space for name, p in cls.parameters.items() if p.space is not None}
 
     def _align(self, data: Interactions,
                features: ItemFeatures | None) -> tuple[Interactions, ItemFeatures | None]:

@@ -10,13 +10,13 @@ import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
 from recsys._engine.arrays import unit_rows
-from recsys._engine.params import check_half_life
 from recsys._engine.sparse import chunk_rows, take_rows, unit_sparse_rows
 from recsys.data.features import ItemFeatures
 from recsys.data.idmap import IdMap
 from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError, PersistenceError
 from recsys.models.base import Anchors, Query, Recommender, freeze_fitted
+from recsys.models.params import Choice, HalfLife, Param
 from recsys.models.weighting import decayed_matrix
 
 __all__ = ["ContentBased"]
@@ -50,11 +50,13 @@ class ContentBased(Recommender):
     uses_item_features: ClassVar[bool] = True
     demo_params: ClassVar[dict[str, Any]] = {}
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "half_life_days": Param(HalfLife(), Choice([None, 30, 90, 365])),
+    }
+
     def __init__(self, *, half_life_days: float | None = None) -> None:
         self.half_life_days = half_life_days
 
-    def _check_params(self) -> None:
-        check_half_life("ContentBased", "half_life_days", self.half_life_days)
 
     def _fit(self, data: Interactions, features: ItemFeatures | None) -> None:
         if features is None:

@@ -10,13 +10,14 @@ import scipy.sparse as sp
 from scipy.linalg import lapack
 
 from recsys._engine import state_checks as checks
-from recsys._engine.params import check_int
 from recsys._engine.sparse import chunk_rows, placed_square, top_per_row
 from recsys._engine.threads import fit_threads
 from recsys.data.interactions import Interactions
 from recsys.exceptions import InvalidParameterError
-from recsys.models.auto_params import AUTO, check_auto, ease_l2, is_auto
+from recsys.models.auto_params import AUTO, ease_l2, is_auto
 from recsys.models.neighbors import _ItemToItem
+from recsys.models.params import HALF_LIVES, AutoOr, Choice, Float, HalfLife, Int, OneOf, Param, Uniform
+from recsys.models.weighting import WEIGHTINGS
 
 __all__ = ["EASE", "ease_weights", "fit_bytes", "regularised_inverse"]
 
@@ -129,6 +130,15 @@ class EASE(_ItemToItem):
     l2_: float
     demo_params: ClassVar[dict[str, Any]] = {"l2": 200.0}
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "l2": Param(AutoOr(Float(minimum=0, exclusive_min=True)), Uniform(1.0, 10_000.0, log=True)),
+        "max_items": Param(Int(minimum=1)),
+        "neighbors": Param(Int(minimum=1, none=True)),
+        "num_threads": Param(Int(minimum=0)),
+        "weighting": Param(OneOf((*WEIGHTINGS, None)), Choice(["binary", "log"])),
+        "half_life_days": Param(HalfLife(), HALF_LIVES),
+    }
+
     def __init__(self, *, l2: float | str = AUTO, max_items: int = 30_000,
                  neighbors: int | None = None, num_threads: int = 0,
                  weighting: str | None = "binary", half_life_days: float | None = None) -> None:
@@ -140,12 +150,6 @@ class EASE(_ItemToItem):
         self.num_threads = num_threads
 
 
-    def _check_params(self) -> None:
-        check_auto("EASE", "l2", self.l2, minimum=0, exclusive_min=True)
-        check_int("EASE", "max_items", self.max_items, minimum=1)
-        check_int("EASE", "neighbors", self.neighbors, minimum=1, allow_none=True)
-        check_int("EASE", "num_threads", self.num_threads, minimum=0)
-        self._check_weighting()
 
     def _fit(self, data: Interactions, features: Any) -> None:
         trained = self._trained_within_max_items(fit_bytes, "RP3beta, ItemKNN or ALS")

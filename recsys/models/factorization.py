@@ -15,15 +15,16 @@ import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
 from recsys._engine.arrays import row_lengths, unit_rows
-from recsys._engine.params import check_bool, check_float, check_int
 from recsys._engine.sparse import padded_blocks
 from recsys._engine.threads import fit_threads, scoring_threads
 from recsys.data.interactions import Interactions
 from recsys.exceptions import InvalidParameterError
 from recsys.models._weighted import WeightedInput
 from recsys.models.anchors import factor_anchors
-from recsys.models.auto_params import AUTO, als_scale, check_auto, is_auto
+from recsys.models.auto_params import AUTO, als_scale, is_auto
 from recsys.models.base import Anchors, Recommender
+from recsys.models.params import HALF_LIVES, AutoOr, Choice, Flag, Float, HalfLife, Int, OneOf, Param, Uniform
+from recsys.models.weighting import WEIGHTINGS
 from recsys.ranking import Filter, Query, TopK, chunk_slices
 
 __all__ = ["ALS", "BPR"]
@@ -259,6 +260,18 @@ class ALS(WeightedInput, _Factorization):
     regularization_: float
     alpha_: float
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "factors": Param(Int(minimum=1), Choice([32, 64, 128])),
+        "regularization": Param(AutoOr(Float(minimum=0)), Uniform(1e-3, 10.0, log=True)),
+        "alpha": Param(AutoOr(Float(minimum=0, exclusive_min=True)), Uniform(0.5, 50.0, log=True)),
+        "iterations": Param(Int(minimum=1), Choice([10, 15, 25])),
+        "num_threads": Param(Int(minimum=0)),
+        "random_state": Param(Int(minimum=0, maximum=2**32 - 1, none=True)),
+        "use_cg": Param(Flag()),
+        "weighting": Param(OneOf((*WEIGHTINGS, None)), Choice([None, "log", "bm25"])),
+        "half_life_days": Param(HalfLife(), HALF_LIVES),
+    }
+
     def __init__(self, *, factors: int = 64, regularization: float | str = AUTO,
                  alpha: float | str = AUTO, iterations: int = 15, num_threads: int = 0,
                  random_state: int | None = 0, use_cg: bool = True, weighting: str | None = None,
@@ -273,15 +286,6 @@ class ALS(WeightedInput, _Factorization):
         self.random_state = random_state
         self.use_cg = use_cg
 
-    def _check_params(self) -> None:
-        check_int("ALS", "factors", self.factors, minimum=1)
-        check_auto("ALS", "regularization", self.regularization, minimum=0)
-        check_auto("ALS", "alpha", self.alpha, minimum=0, exclusive_min=True)
-        check_int("ALS", "iterations", self.iterations, minimum=1)
-        check_int("ALS", "num_threads", self.num_threads, minimum=0)
-        check_int("ALS", "random_state", self.random_state, 0, 2**32 - 1, allow_none=True)
-        check_bool("ALS", "use_cg", self.use_cg)
-        self._check_weighting()
 
     def _fit(self, data: Interactions, features: Any) -> None:
         from implicit.cpu.als import AlternatingLeastSquares
@@ -384,6 +388,15 @@ class BPR(_Factorization):
                                               "learning_rate": 0.05, "random_state": 0,
                                               "num_threads": 1}
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "factors": Param(Int(minimum=1), Choice([32, 64, 128])),
+        "learning_rate": Param(Float(minimum=0, exclusive_min=True), Uniform(1e-3, 0.1, log=True)),
+        "regularization": Param(Float(minimum=0), Uniform(1e-4, 0.1, log=True)),
+        "iterations": Param(Int(minimum=1), Choice([50, 100, 200])),
+        "num_threads": Param(Int(minimum=0)),
+        "random_state": Param(Int(minimum=0, maximum=2**32 - 1, none=True)),
+    }
+
     def __init__(self, *, factors: int = 64, learning_rate: float = 0.01,
                  regularization: float = 0.01, iterations: int = 100, num_threads: int = 0,
                  random_state: int | None = 0) -> None:
@@ -394,13 +407,6 @@ class BPR(_Factorization):
         self.num_threads = num_threads
         self.random_state = random_state
 
-    def _check_params(self) -> None:
-        check_int("BPR", "factors", self.factors, minimum=1)
-        check_float("BPR", "learning_rate", self.learning_rate, minimum=0, exclusive_min=True)
-        check_float("BPR", "regularization", self.regularization, minimum=0)
-        check_int("BPR", "iterations", self.iterations, minimum=1)
-        check_int("BPR", "num_threads", self.num_threads, minimum=0)
-        check_int("BPR", "random_state", self.random_state, 0, 2**32 - 1, allow_none=True)
 
     def _fit(self, data: Interactions, features: Any) -> None:
         from implicit.cpu.bpr import BayesianPersonalizedRanking

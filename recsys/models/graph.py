@@ -7,10 +7,11 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from recsys._engine.params import check_float, check_int
 from recsys._engine.sparse import chunk_rows, placed_square, top_per_row
 from recsys.data.interactions import Interactions
 from recsys.models.neighbors import _ItemToItem
+from recsys.models.params import HALF_LIVES, Float, HalfLife, Int, Integer, OneOf, Param, Uniform
+from recsys.models.weighting import WEIGHTINGS
 
 __all__ = ["RP3beta"]
 
@@ -63,6 +64,14 @@ class RP3beta(_ItemToItem):
     demo_params: ClassVar[dict[str, Any]] = {}
     num_threads: int = 0
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "alpha": Param(Float(minimum=0, exclusive_min=True), Uniform(0.3, 1.5)),
+        "beta": Param(Float(minimum=0), Uniform(0.0, 1.0)),
+        "k": Param(Int(minimum=1), Integer(20, 1000, log=True)),
+        "weighting": Param(OneOf((*WEIGHTINGS, None))),
+        "half_life_days": Param(HalfLife(), HALF_LIVES),
+    }
+
     def __init__(self, *, alpha: float = 1.0, beta: float = 0.5, k: int = 200,
                  weighting: str | None = "binary", half_life_days: float | None = None) -> None:
         self.alpha = alpha
@@ -71,11 +80,6 @@ class RP3beta(_ItemToItem):
         self.weighting = weighting
         self.half_life_days = half_life_days
 
-    def _check_params(self) -> None:
-        check_float("RP3beta", "alpha", self.alpha, minimum=0, exclusive_min=True)
-        check_float("RP3beta", "beta", self.beta, minimum=0)
-        check_int("RP3beta", "k", self.k, minimum=1)
-        self._check_weighting()
 
     def _fit(self, data: Interactions, features: Any) -> None:
         X = self._weighted_training(data)

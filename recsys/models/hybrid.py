@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 
 from recsys._engine.arrays import indptr_of, row_ids, row_lengths
-from recsys._engine.params import check_choice, check_float, check_int, clone
+from recsys._engine.params import check_float, clone
 from recsys._engine.sparse import csr
 from recsys.data.features import ItemFeatures
 from recsys.data.interactions import Interactions
@@ -20,6 +20,7 @@ from recsys.models.content import ContentBased
 from recsys.models.factorization import ALS
 from recsys.models.files import model_from_arrays, model_to_arrays
 from recsys.models.neighbors import ItemKNN
+from recsys.models.params import Flag, Int, OneOf, OwnRule, Param
 from recsys.models.popular import Popularity
 from recsys.models.rules import AssociationRules
 from recsys.ranking import Anchors, Filter, Query, TopK
@@ -115,6 +116,19 @@ class Hybrid(Recommender):
                    weights=[1.0, 1.0, 0.3], mode="blend")
 
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "components": Param(OwnRule("a non-empty list of (name, model) pairs, names unique "
+                                    "and without '__'; None: the default chain")),
+        "mode": Param(OneOf(("blend", "fallback"))),
+        "weights": Param(OwnRule("one number >= 0 per component, not all 0; None: equal")),
+        "normalize": Param(OneOf(("minmax", "rank"))),
+        "missing": Param(OneOf(("zero", "mean"))),
+        "chains": Param(OwnRule("{'users'|'baskets'|'items': [component names]}")),
+        "min_items": Param(Int(minimum=1)),
+        "min_history": Param(Int(minimum=0)),
+        "self_check": Param(Flag()),
+    }
+
     def __init__(self, *, components: list[tuple[str, Recommender]] | None = None,
                  weights: list[float] | None = None, mode: str = "fallback",
                  normalize: str = "minmax", missing: str = "mean", min_items: int = 1,
@@ -173,6 +187,7 @@ class Hybrid(Recommender):
         return all(flags) if self.mode == "blend" else any(flags)
 
     def _check_params(self) -> None:
+        super()._check_params()
         components = self._templates()
         if not isinstance(components, list) or not components:
             raise InvalidParameterError("Hybrid: components must be a non-empty list of (name, model).")
@@ -187,12 +202,6 @@ class Hybrid(Recommender):
             names.append(entry[0])
         if len(set(names)) != len(names):
             raise InvalidParameterError(f"Hybrid: component names must be unique, got {names}.")
-        check_choice("Hybrid", "mode", self.mode, ("blend", "fallback"))
-        if not isinstance(self.self_check, bool | np.bool_):
-            raise InvalidParameterError(
-                f"Hybrid: self_check must be True or False, got {self.self_check!r}.")
-        check_choice("Hybrid", "normalize", self.normalize, ("minmax", "rank"))
-        check_choice("Hybrid", "missing", self.missing, ("zero", "mean"))
         if self.chains is not None:
             if not isinstance(self.chains, dict):
                 raise InvalidParameterError("Hybrid: chains must be a dict like {'users': [names]}.")
@@ -205,8 +214,6 @@ class Hybrid(Recommender):
                     raise InvalidParameterError(
                         f"Hybrid: chains[{kind!r}] must name components ({', '.join(names)}); "
                         f"got {order!r}.")
-        check_int("Hybrid", "min_items", self.min_items, minimum=1)
-        check_int("Hybrid", "min_history", self.min_history, minimum=0)
         if self.weights is not None:
             if len(self.weights) != len(components):
                 raise InvalidParameterError(

@@ -10,14 +10,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
-from recsys._engine.params import check_choice, check_float, check_int
 from recsys._engine.sparse import dense_scores
 from recsys._engine.threads import fit_threads, quiet_implicit_fit
 from recsys.data.interactions import Interactions
 from recsys.models._weighted import WeightedInput
 from recsys.models.anchors import item_anchors, sparse_weight
-from recsys.models.auto_params import AUTO, check_auto, is_auto, knn_k
+from recsys.models.auto_params import AUTO, is_auto, knn_k
 from recsys.models.base import Anchors, Query, Recommender
+from recsys.models.params import HALF_LIVES, AutoOr, Choice, Float, HalfLife, Int, Integer, OneOf, Param
+from recsys.models.weighting import WEIGHTINGS
 
 __all__ = ["ItemKNN"]
 
@@ -125,6 +126,16 @@ class ItemKNN(_ItemToItem):
     #: the neighbours per product the fit kept (``k``, or read from the data)
     k_: int
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "similarity": Param(OneOf(("cosine", "bm25", "tfidf")), Choice(["cosine", "bm25", "tfidf"])),
+        "k": Param(AutoOr(Int(minimum=1)), Integer(10, 1000, log=True)),
+        "bm25_k1": Param(Float(minimum=0)),
+        "bm25_b": Param(Float(minimum=0, maximum=1)),
+        "num_threads": Param(Int(minimum=0)),
+        "weighting": Param(OneOf((*WEIGHTINGS, None)), Choice([None, "log", "binary"])),
+        "half_life_days": Param(HalfLife(), HALF_LIVES),
+    }
+
     def __init__(self, *, similarity: str = "cosine", k: int | str = AUTO, bm25_k1: float = 1.2,
                  bm25_b: float = 0.75, num_threads: int = 0, weighting: str | None = None,
                  half_life_days: float | None = None) -> None:
@@ -136,13 +147,6 @@ class ItemKNN(_ItemToItem):
         self.bm25_b = bm25_b
         self.num_threads = num_threads
 
-    def _check_params(self) -> None:
-        check_choice("ItemKNN", "similarity", self.similarity, ("cosine", "bm25", "tfidf"))
-        check_auto("ItemKNN", "k", self.k, integer=True, minimum=1)
-        check_float("ItemKNN", "bm25_k1", self.bm25_k1, minimum=0)
-        check_float("ItemKNN", "bm25_b", self.bm25_b, minimum=0, maximum=1)
-        check_int("ItemKNN", "num_threads", self.num_threads, minimum=0)
-        self._check_weighting()
 
     def _item_state(self):
         arrays, meta = super()._item_state()

@@ -9,10 +9,10 @@ import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
 from recsys._engine.arrays import rank_in_runs, row_ids
-from recsys._engine.params import check_float, check_int
 from recsys._engine.sparse import chunk_rows, csr, dense_product, take_rows, topk, unit_sparse_rows
 from recsys.data.interactions import Interactions
 from recsys.models.base import Query, Recommender
+from recsys.models.params import Float, Int, Integer, Param, Uniform
 from recsys.models.trend import item_trend
 
 __all__ = ["NextBasket"]
@@ -82,6 +82,17 @@ class NextBasket(Recommender):
     needs_customers: ClassVar[bool] = True
     recommends_seen: ClassVar[bool] = True
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "n_neighbors": Param(Int(minimum=1), Integer(10, 500, log=True)),
+        "alpha": Param(Float(minimum=0, maximum=1), Uniform(0.3, 1.0)),
+        "group_size": Param(Int(minimum=1), Integer(2, 14)),
+        "within_decay": Param(Float(minimum=0, maximum=1, exclusive_min=True)),
+        "across_decay": Param(Float(minimum=0, maximum=1, exclusive_min=True)),
+        "trend_days": Param(Float(minimum=0, exclusive_min=True, none=True)),
+        "trend_weight": Param(Float(minimum=0), Uniform(0.0, 3.0)),
+        "neighbor_pool": Param(Int(minimum=1, none=True)),
+    }
+
     def __init__(self, *, n_neighbors: int = 100, alpha: float = 0.7, group_size: int = 7,
                  within_decay: float = 0.9, across_decay: float = 0.7,
                  trend_days: float | None = 30.0, trend_weight: float = 1.0,
@@ -95,17 +106,6 @@ class NextBasket(Recommender):
         self.trend_weight = trend_weight
         self.neighbor_pool = neighbor_pool
 
-    def _check_params(self) -> None:
-        check_int("NextBasket", "n_neighbors", self.n_neighbors, minimum=1)
-        check_float("NextBasket", "alpha", self.alpha, minimum=0, maximum=1)
-        check_int("NextBasket", "group_size", self.group_size, minimum=1)
-        for name in ("within_decay", "across_decay"):
-            check_float("NextBasket", name, getattr(self, name), minimum=0, maximum=1,
-                        exclusive_min=True)
-        check_float("NextBasket", "trend_days", self.trend_days, minimum=0, exclusive_min=True,
-                    allow_none=True)
-        check_float("NextBasket", "trend_weight", self.trend_weight, minimum=0)
-        check_int("NextBasket", "neighbor_pool", self.neighbor_pool, minimum=1, allow_none=True)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:

@@ -9,11 +9,11 @@ import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
 from recsys._engine.arrays import largest_per_key
-from recsys._engine.params import check_float, check_half_life
 from recsys.data.dates import DAY_NS, days_before
 from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError
 from recsys.models.base import Query, Recommender
+from recsys.models.params import Choice, Float, HalfLife, Param
 
 __all__ = ["Popularity"]
 
@@ -50,15 +50,17 @@ class Popularity(Recommender):
     supports_similar_items: ClassVar[bool] = False
 
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "window_days": Param(Float(minimum=0, exclusive_min=True, none=True),
+                             Choice([None, 7, 14, 30, 90, 365])),
+        "half_life_days": Param(HalfLife(), Choice([None, 3, 7, 14, 30, 90])),
+    }
+
     def __init__(self, *, window_days: float | None = None,
                  half_life_days: float | None = None) -> None:
         self.window_days = window_days
         self.half_life_days = half_life_days
 
-    def _check_params(self) -> None:
-        check_float("Popularity", "window_days", self.window_days, minimum=0,
-                    allow_none=True, exclusive_min=True)
-        check_half_life("Popularity", "half_life_days", self.half_life_days)
 
     def _fit(self, data: Interactions, features: Any) -> None:
         all_time = self.item_counts_.astype(np.float64)

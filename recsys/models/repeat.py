@@ -10,12 +10,12 @@ import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
 from recsys._engine.arrays import indptr_of, locate, row_ids
-from recsys._engine.params import check_float, check_half_life
 from recsys._engine.sparse import csr, gather_cells
 from recsys.data.dates import DAY_NS
 from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError
 from recsys.models.base import Anchors, Query, Recommender
+from recsys.models.params import Choice, Float, HalfLife, Param, Uniform
 from recsys.models.trend import item_trend
 
 __all__ = ["BuyAgain"]
@@ -80,6 +80,14 @@ class BuyAgain(Recommender):
     needs_customers: ClassVar[bool] = True
     recommends_seen: ClassVar[bool] = True
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "half_life_days": Param(HalfLife(), Choice([None, 30, 90, 180, 365])),
+        "cycle_weight": Param(Float(minimum=0, maximum=1), Uniform(0.0, 1.0)),
+        "trend_days": Param(Float(minimum=0, exclusive_min=True, none=True)),
+        "trend_weight": Param(Float(minimum=0), Uniform(0.0, 3.0)),
+        "popularity_prior": Param(Float(minimum=0, maximum=1e6), Uniform(0.1, 50.0, log=True)),
+    }
+
     def __init__(self, *, half_life_days: float | None = 90.0, cycle_weight: float = 0.3,
                  trend_days: float | None = 30.0, trend_weight: float = 1.0,
                  popularity_prior: float = 5.0) -> None:
@@ -89,14 +97,6 @@ class BuyAgain(Recommender):
         self.trend_weight = trend_weight
         self.popularity_prior = popularity_prior
 
-    def _check_params(self) -> None:
-        check_half_life("BuyAgain", "half_life_days", self.half_life_days)
-        check_float("BuyAgain", "cycle_weight", self.cycle_weight, minimum=0, maximum=1)
-        check_float("BuyAgain", "trend_days", self.trend_days, minimum=0, exclusive_min=True,
-                    allow_none=True)
-        check_float("BuyAgain", "trend_weight", self.trend_weight, minimum=0)
-        check_float("BuyAgain", "popularity_prior", self.popularity_prior, minimum=0,
-                    maximum=1e6)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:

@@ -12,13 +12,14 @@ import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
 from recsys._engine.arrays import indptr_of, locate, rank_in_runs, row_ids, row_lengths, unique
-from recsys._engine.params import check_choice, check_float, check_half_life, check_int
+from recsys._engine.params import check_choice, check_int
 from recsys._engine.sparse import csr, one_hot_rows, take_rows
 from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError, PersistenceError, UnsupportedError
 from recsys.models import _rules_update as update
 from recsys.models.anchors import id_tuples
 from recsys.models.base import Anchors, Query, Recommender, publish_state, unfitted_twin
+from recsys.models.params import AutoOr, Choice, Float, HalfLife, Int, OneOf, OwnRule, Param, Uniform
 from recsys.rules import incremental as inc
 from recsys.rules.counts import Columns
 from recsys.rules.mining import (
@@ -132,6 +133,19 @@ class AssociationRules(Recommender):
     demo_params: ClassVar[dict[str, Any]] = {"min_support": 0.002, "min_confidence": 0.05}
 
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "min_support": Param(AutoOr(Float(minimum=0, maximum=1, exclusive_min=True))),
+        "min_confidence": Param(Float(minimum=0, maximum=1), Uniform(1e-3, 0.3, log=True)),
+        "max_len": Param(Int(minimum=2)),
+        "metric": Param(OneOf(SCORING_METRICS), Choice(["lift", "confidence"])),
+        "aggregate": Param(OneOf(("max", "sum"))),
+        "max_memory": Param(Int(minimum=1)),
+        "min_lift": Param(Float(minimum=0, none=True)),
+        "half_life_days": Param(HalfLife(), Choice([None, 30, 90, 365])),
+        "history": Param(OwnRule("'all', or the newest baskets of each customer to keep (>= 1)")),
+        "updatable": Param(OneOf((True, False))),
+    }
+
     def __init__(self, *, min_support: float | str = "auto", min_confidence: float = 0.005,
                  max_len: int = 3, metric: str = "confidence", aggregate: str = "max",
                  history: str | int = "all", max_memory: int = 4 * 2**30,
@@ -149,20 +163,9 @@ class AssociationRules(Recommender):
         self.min_lift = min_lift
 
     def _check_params(self) -> None:
-        name = "AssociationRules"
-        if not (isinstance(self.min_support, str) and self.min_support == "auto"):
-            check_float(name, "min_support", self.min_support, minimum=0, maximum=1,
-                        exclusive_min=True)
-        check_float(name, "min_confidence", self.min_confidence, minimum=0, maximum=1)
-        check_int(name, "max_len", self.max_len, minimum=2)
-        check_choice(name, "metric", self.metric, SCORING_METRICS)
-        check_choice(name, "aggregate", self.aggregate, ("max", "sum"))
-        check_int(name, "max_memory", self.max_memory, minimum=1)
-        check_float(name, "min_lift", self.min_lift, minimum=0, allow_none=True)
-        check_half_life(name, "half_life_days", self.half_life_days)
+        super()._check_params()
         if self.history != "all":
-            check_int(name, "history", self.history, minimum=1)
-        check_choice(name, "updatable", self.updatable, (True, False))
+            check_int("AssociationRules", "history", self.history, minimum=1)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:

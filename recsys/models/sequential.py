@@ -9,12 +9,12 @@ import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
 from recsys._engine.arrays import indptr_of, largest_per_key, rank_in_runs, row_ids
-from recsys._engine.params import check_float, check_half_life, check_int
 from recsys._engine.sparse import csr
 from recsys.data.interactions import Interactions
 from recsys.exceptions import PersistenceError
 from recsys.models.graph import _transitions
 from recsys.models.neighbors import _ItemToItem
+from recsys.models.params import Choice, Float, HalfLife, Int, Integer, Param, Uniform
 
 #: the most steps back (window) or ahead (horizon) a purchase links to: each is a pass over
 #: the data, so a larger one would run for hours
@@ -182,6 +182,14 @@ class SequentialRules(_NewestFirstHistory, _ItemToItem):
     weighting: ClassVar[None] = None
     half_life_days: ClassVar[None] = None
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "window": Param(Int(minimum=1, maximum=MAX_STEPS), Integer(5, 50, log=True)),
+        "gap_decay": Param(Float(minimum=0, maximum=1, exclusive_min=True), Uniform(0.5, 1.0)),
+        "backward": Param(Float(minimum=0), Choice([0.0, 0.3, 1.0])),
+        "history_half_life": Param(HalfLife(), Choice([None, 1, 2, 4, 8, 16])),
+        "k": Param(Int(minimum=1), Integer(50, 500, log=True)),
+    }
+
     def __init__(self, *, window: int = 20, gap_decay: float = 0.85, backward: float = 0.0,
                  history_half_life: float | None = 2.0, k: int = 200) -> None:
         self.window = window
@@ -191,13 +199,6 @@ class SequentialRules(_NewestFirstHistory, _ItemToItem):
         self.k = k
 
 
-    def _check_params(self) -> None:
-        name = "SequentialRules"
-        check_int(name, "window", self.window, minimum=1, maximum=MAX_STEPS)
-        check_float(name, "gap_decay", self.gap_decay, minimum=0, maximum=1, exclusive_min=True)
-        check_float(name, "backward", self.backward, minimum=0)
-        check_half_life(name, "history_half_life", self.history_half_life)
-        check_int(name, "k", self.k, minimum=1)
 
     def _fit(self, data: Interactions, features: Any) -> None:
         users, items, when = purchase_order(data)

@@ -7,11 +7,11 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from recsys._engine.params import check_float, check_half_life, check_int
 from recsys._engine.threads import fit_threads
 from recsys.data.interactions import Interactions
-from recsys.models.auto_params import AUTO, check_auto, ease_l2, is_auto
+from recsys.models.auto_params import AUTO, ease_l2, is_auto
 from recsys.models.ease import _BLOCK, EASE, EXACT_ITEMS, regularised_inverse
+from recsys.models.params import AutoOr, Choice, Float, HalfLife, Int, Integer, Param, Uniform
 from recsys.models.sequential import MAX_STEPS, _NewestFirstHistory, newest_first_weights, purchase_order
 
 __all__ = ["SLIST", "purchase_steps", "sequence_inputs", "slist_weights", "slist_fit_bytes"]
@@ -183,6 +183,18 @@ class SLIST(_NewestFirstHistory, EASE):
     weighting: ClassVar[None] = None
     half_life_days: ClassVar[None] = None
 
+    parameters: ClassVar[dict[str, Param]] = {
+        "alpha": Param(Float(minimum=0, maximum=1), Uniform(0.0, 1.0)),
+        "l2": Param(AutoOr(Float(minimum=0, exclusive_min=True)), Uniform(10.0, 3_000.0, log=True)),
+        "window": Param(Int(minimum=1, maximum=MAX_STEPS), Integer(2, 30, log=True)),
+        "horizon": Param(Int(minimum=1, maximum=MAX_STEPS), Integer(1, 10)),
+        "gap_decay": Param(Float(minimum=0, maximum=1, exclusive_min=True), Uniform(0.5, 1.0)),
+        "history_half_life": Param(HalfLife(), Choice([None, 2, 4, 8, 16])),
+        "max_items": Param(Int(minimum=1)),
+        "neighbors": Param(Int(minimum=1, none=True)),
+        "num_threads": Param(Int(minimum=0)),
+    }
+
     def __init__(self, *, alpha: float = 0.5, l2: float | str = AUTO, window: int = 10,
                  horizon: int = 5, gap_decay: float = 0.8,
                  history_half_life: float | None = 6.0, max_items: int = 30_000,
@@ -198,17 +210,6 @@ class SLIST(_NewestFirstHistory, EASE):
         self.num_threads = num_threads
 
 
-    def _check_params(self) -> None:
-        name = "SLIST"
-        check_float(name, "alpha", self.alpha, minimum=0, maximum=1)
-        check_auto(name, "l2", self.l2, minimum=0, exclusive_min=True)
-        check_int(name, "window", self.window, minimum=1, maximum=MAX_STEPS)
-        check_int(name, "horizon", self.horizon, minimum=1, maximum=MAX_STEPS)
-        check_float(name, "gap_decay", self.gap_decay, minimum=0, maximum=1, exclusive_min=True)
-        check_half_life(name, "history_half_life", self.history_half_life)
-        check_int(name, "max_items", self.max_items, minimum=1)
-        check_int(name, "neighbors", self.neighbors, minimum=1, allow_none=True)
-        check_int(name, "num_threads", self.num_threads, minimum=0)
 
     def _fit(self, data: Interactions, features: Any) -> None:
         trained = self._trained_within_max_items(slist_fit_bytes, "SequentialRules or RP3beta")

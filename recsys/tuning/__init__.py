@@ -27,13 +27,26 @@ from recsys.evaluation.holdout import MAX_CUSTOMERS, Validation, parse_metric, t
 from recsys.evaluation.split import held_out_truth, validation_split
 from recsys.exceptions import DataError, InvalidParameterError
 from recsys.models.base import Recommender, fit_model
+from recsys.models.params import Choice, Distribution, Integer, Uniform
 from recsys.models.popular import Popularity
-from recsys.tuning._defaults import DEFAULT_SPACES, default_space
 from recsys.tuning._guard import choose
 from recsys.tuning._search import optuna_search, random_points
-from recsys.tuning._space import Choice, Integer, Uniform, check_space
+from recsys.tuning._space import check_space
 
-__all__ = ["Choice", "DEFAULT_SPACES", "Integer", "TuneResult", "Uniform", "default_space", "tune"]
+__all__ = ["Choice", "Integer", "TuneResult", "Uniform", "default_space", "tune"]
+
+
+
+def default_space(model) -> dict[str, Distribution]:
+    """What the tuner searches for ``model`` when given no space: the spaces its class
+    declares (:meth:`~recsys.models.base.Recommender.search_space`; {} for a model without
+    one, which is then fitted once, as it is).
+
+    >>> from recsys import Popularity
+    >>> sorted(default_space(Popularity()))
+    ['half_life_days', 'window_days']
+    """
+    return dict(model.search_space())
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,7 @@ def tune(model_or_space, train: Interactions, *, items=None, validation=None,
     Parameters
     ----------
     model_or_space : model, (model, space), or a list of them
-        A model (its class's default search space, :data:`DEFAULT_SPACES`, around the
+        A model (its class's declared search space, :meth:`Recommender.search_space`, around the
         parameters it was built with), a ``(model, {"param": distribution})`` pair (for a
         Hybrid: ``"als__factors"``, ``"weights"``...), or a list of these: every one is
         searched with the same budget and the best of all is returned.
