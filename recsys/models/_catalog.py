@@ -1,6 +1,6 @@
 """The model tables of the docs, written from the registry and the declared parameters, so they
-cannot drift from the code: docs/models.md's parameter reference and docs/tuning.md's search
-spaces sit between ``<!-- catalog:NAME -->`` and ``<!-- /catalog:NAME -->`` markers.
+cannot drift from the code: docs/models.md's parameter reference and search spaces sit
+between ``<!-- catalog:NAME -->`` and ``<!-- /catalog:NAME -->`` markers.
 
 ``python -m recsys.models._catalog docs`` rewrites them; a test fails when they differ.
 
@@ -110,7 +110,7 @@ def parameter_table() -> str:
     return "\n".join(rows)
 
 
-TABLES = {"parameters": ("models.md", parameter_table), "spaces": ("tuning.md", space_table)}
+TABLES = {"parameters": ("models.md", parameter_table), "spaces": ("models.md", space_table)}
 
 
 def write_docs(folder: str | Path, check: bool = False) -> list[str]:

@@ -36,7 +36,6 @@ class WeightedInput:
     seen_: sp.csr_matrix
     items_: Any
 
-
     def _weighted_training(self, data: Interactions) -> sp.csr_matrix:
         """Fit the weighting; the weighted, decayed customers x products matrix to learn
         from. ``history_`` holds the rows that score known customers: the same, or for

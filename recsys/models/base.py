@@ -206,7 +206,6 @@ class Recommender(ParamsMixin):
         if cls.__module__.startswith("recsys.models.") and not cls.__name__.startswith("_"):
             register(cls)
 
-
     # ------------------------------------------------------------------ fit
     def fit(self, interactions: Interactions, items: ItemFeatures | None = None, *,
             outlying_times: str = "drop") -> Recommender:

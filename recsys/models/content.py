@@ -57,7 +57,6 @@ class ContentBased(Recommender):
     def __init__(self, *, half_life_days: float | None = None) -> None:
         self.half_life_days = half_life_days
 
-
     def _fit(self, data: Interactions, features: ItemFeatures | None) -> None:
         if features is None:
             raise DataError(

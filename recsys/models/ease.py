@@ -125,7 +125,6 @@ class EASE(_ItemToItem):
 
     checks_collapse = True
 
-
     #: the l2 the fit used (``l2``, or the value ``"auto"`` read from the data)
     l2_: float
     demo_params: ClassVar[dict[str, Any]] = {"l2": 200.0}
@@ -148,7 +147,6 @@ class EASE(_ItemToItem):
         self.max_items = max_items
         self.neighbors = neighbors
         self.num_threads = num_threads
-
 
 
     def _fit(self, data: Interactions, features: Any) -> None:

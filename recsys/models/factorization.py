@@ -286,7 +286,6 @@ class ALS(WeightedInput, _Factorization):
         self.random_state = random_state
         self.use_cg = use_cg
 
-
     def _fit(self, data: Interactions, features: Any) -> None:
         from implicit.cpu.als import AlternatingLeastSquares
 
@@ -406,7 +405,6 @@ class BPR(_Factorization):
         self.iterations = iterations
         self.num_threads = num_threads
         self.random_state = random_state
-
 
     def _fit(self, data: Interactions, features: Any) -> None:
         from implicit.cpu.bpr import BayesianPersonalizedRanking

@@ -80,7 +80,6 @@ class RP3beta(_ItemToItem):
         self.weighting = weighting
         self.half_life_days = half_life_days
 
-
     def _fit(self, data: Interactions, features: Any) -> None:
         X = self._weighted_training(data)
         n_all = X.shape[1]

@@ -115,7 +115,6 @@ class Hybrid(Recommender):
                                ("content", ContentBased())],
                    weights=[1.0, 1.0, 0.3], mode="blend")
 
-
     parameters: ClassVar[dict[str, Param]] = {
         "components": Param(OwnRule("a non-empty list of (name, model) pairs, names unique "
                                     "and without '__'; None: the default chain")),

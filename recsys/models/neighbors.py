@@ -147,7 +147,6 @@ class ItemKNN(_ItemToItem):
         self.bm25_b = bm25_b
         self.num_threads = num_threads
 
-
     def _item_state(self):
         arrays, meta = super()._item_state()
         return arrays, {**meta, "k": self.k_}

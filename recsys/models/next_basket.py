@@ -106,7 +106,6 @@ class NextBasket(Recommender):
         self.trend_weight = trend_weight
         self.neighbor_pool = neighbor_pool
 
-
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
         self.vectors_ = self._customer_vectors(data)

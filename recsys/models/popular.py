@@ -49,7 +49,6 @@ class Popularity(Recommender):
 
     supports_similar_items: ClassVar[bool] = False
 
-
     parameters: ClassVar[dict[str, Param]] = {
         "window_days": Param(Float(minimum=0, exclusive_min=True, none=True),
                              Choice([None, 7, 14, 30, 90, 365])),
@@ -60,7 +59,6 @@ class Popularity(Recommender):
                  half_life_days: float | None = None) -> None:
         self.window_days = window_days
         self.half_life_days = half_life_days
-
 
     def _fit(self, data: Interactions, features: Any) -> None:
         all_time = self.item_counts_.astype(np.float64)

@@ -97,7 +97,6 @@ class BuyAgain(Recommender):
         self.trend_weight = trend_weight
         self.popularity_prior = popularity_prior
 
-
     # ------------------------------------------------------------------ fit
     def _fit(self, data: Interactions, features: Any) -> None:
         pair, day = _occasions(data)

@@ -132,7 +132,6 @@ class AssociationRules(Recommender):
 
     demo_params: ClassVar[dict[str, Any]] = {"min_support": 0.002, "min_confidence": 0.05}
 
-
     parameters: ClassVar[dict[str, Param]] = {
         "min_support": Param(AutoOr(Float(minimum=0, maximum=1, exclusive_min=True))),
         "min_confidence": Param(Float(minimum=0, maximum=1), Uniform(1e-3, 0.3, log=True)),

@@ -199,7 +199,6 @@ class SequentialRules(_NewestFirstHistory, _ItemToItem):
         self.k = k
 
 
-
     def _fit(self, data: Interactions, features: Any) -> None:
         users, items, when = purchase_order(data)
         links = follow_links(users, items, when, data.n_items, self.window, self.gap_decay,

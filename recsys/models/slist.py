@@ -210,7 +210,6 @@ class SLIST(_NewestFirstHistory, EASE):
         self.num_threads = num_threads
 
 
-
     def _fit(self, data: Interactions, features: Any) -> None:
         trained = self._trained_within_max_items(slist_fit_bytes, "SequentialRules or RP3beta")
         X = self.seen_[:, trained].tocsr()
