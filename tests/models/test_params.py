@@ -59,3 +59,9 @@ def test_the_command_line_names_the_option_that_set_a_bad_parameter(tmp_path, ca
     assert "(set by --param factors=...)" in capsys.readouterr().err
     assert main(["evaluate", "--models", "EASE(l2=-1)"]) == 1
     assert "(set in --models, e.g. Name(l2=...))" in capsys.readouterr().err
+
+
+def test_every_registered_model_has_a_docs_section():
+    pages = "\n".join(page.read_text() for page in DOCS.glob("*.md"))
+    missing = [name for name in REGISTRY if f"\n## {name}" not in pages]
+    assert missing == [], f"add a '## {missing[0]}' section to docs/models.md" if missing else ""
