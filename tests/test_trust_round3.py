@@ -13,8 +13,7 @@ import recsys
 from recsys import DataError, InvalidParameterError, PersistenceError
 from recsys.evaluation.metrics import precision_at_k
 from recsys.io.persistence import write_file
-
-from .test_model_files import _raw
+from tests.io.test_model_files import _raw
 
 
 @pytest.fixture(scope="module")

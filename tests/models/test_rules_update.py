@@ -280,8 +280,7 @@ def test_thresholds_given_with_an_update_are_refused(tmp_path, capsys):
 
 def test_a_file_whose_tracked_counts_exceed_their_items_is_refused(tmp_path):
     from recsys.io.persistence import write_file
-
-    from ..test_model_files import _raw
+    from tests.io.test_model_files import _raw
 
     _, first, _ = _day_files(tmp_path)
     path = tmp_path / "rules.npz"

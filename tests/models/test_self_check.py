@@ -62,7 +62,7 @@ def test_the_default_hybrid_leaves_content_out_without_item_features(tastes):
 
 
 def test_the_left_out_list_is_saved_and_checked_on_load(staples_only, tmp_path):
-    from tests.test_model_files import _rewrite
+    from tests.io.test_model_files import _rewrite
 
     model = recsys.Hybrid().fit(staples_only.interactions)
     path = tmp_path / "hybrid.npz"

@@ -10,8 +10,7 @@ import pytest
 
 from recsys.cli.main import main
 from recsys.cli.models import parse_models
-
-from .conftest import need_file
+from tests.conftest import need_file
 
 
 def test_parse_models():

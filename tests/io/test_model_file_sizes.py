@@ -11,9 +11,8 @@ import pytest
 
 from recsys import REGISTRY, Interactions, ItemFeatures, PersistenceError, load
 from recsys.io.persistence import write_file
+from tests.io.test_model_files import _raw
 from tests.models.variants import variants
-
-from .test_model_files import _raw
 
 NAMES = sorted(REGISTRY)
 

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from recsys import DataError, Interactions, InvalidParameterError
 from recsys.rules.mining import RULE_METRICS, association_rules, estimate_memory, frequent_itemsets
-
-from .conftest import need_file
+from tests.conftest import need_file
 
 GROCERY = [
     ["bread", "milk"],

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 import recsys
 from recsys import DataError, make_shop, read_fimi, read_movielens
 from recsys.rules.mining import frequent_itemsets
-
-from .conftest import need_file
+from tests.conftest import need_file
 
 
 def test_make_shop_is_deterministic_and_shaped():
