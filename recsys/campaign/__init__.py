@@ -30,8 +30,6 @@ the audience, with or without a control group), ``_output`` (result, wide layout
 
 from __future__ import annotations
 
-import warnings
-
 from recsys.campaign._constraints import (
     CONSTRAINTS,
     CategoryCap,
@@ -50,15 +48,4 @@ from recsys.campaign._run import make_picks
 
 __all__ = ["make_picks", "CampaignResult", "Constraint", "ExcludePurchased",
            "ExcludeRecentlySent", "OnlyAvailable", "PriceBand", "CategoryCap", "MustInclude",
-           "constraints_from_config", "CONSTRAINTS", "Context", "PickKind", "to_wide", "Rule",
-           "rules_from_config"]
-
-#: the former name of :class:`Constraint` (kept so that existing subclasses still work)
-Rule = Constraint
-
-
-def rules_from_config(config: dict, **tables) -> list[Constraint]:
-    """Deprecated name of :func:`constraints_from_config`."""
-    warnings.warn("rules_from_config is deprecated; use constraints_from_config.",
-                  DeprecationWarning, stacklevel=2)
-    return constraints_from_config(config, **tables)
+           "constraints_from_config", "CONSTRAINTS", "Context", "PickKind", "to_wide"]

@@ -49,7 +49,6 @@ def make_picks(
     control: float | None = None,
     salt: str | None = None,
     arms: Mapping[str, float] | None = None,
-    rules: Sequence[Constraint] | None = None,
     products_item: str = "product_id",
     again: Recommender | None = None,
     k_again: int = 3,
@@ -127,9 +126,6 @@ def make_picks(
         The reasons in the shop's words: reason code -> text, replacing
         :data:`recsys.campaign.reasons.REASON_WORDING`'s (``{"bought_item": "Because you listened to
         {item}"}``; :data:`recsys.campaign.reasons.PLAYS_WORDING` for play counts).
-    rules : list of Constraint, optional
-        The former name of ``constraints`` (deprecated: "rules" now means association
-        rules only).
 
     Returns
     -------
@@ -141,7 +137,7 @@ def make_picks(
     """
     k = check_int("make_picks", "k", k, minimum=1)
     opts = Options(
-        k, _constraints(constraints, rules),
+        k, _constraints(constraints),
         check_int("make_picks", "oversample", oversample, minimum=1),
         check_int("make_picks", "chunk_size", chunk_size, minimum=1), bool(backfill),
         _names(products, products_item) if names is None else names, _segments(segments), _as_of(as_of),
@@ -207,16 +203,8 @@ def _names(products: pd.DataFrame | None, products_item: str) -> dict:
     return item_names(products, item=products_item)
 
 
-def _constraints(constraints: Sequence[Constraint], rules: Sequence[Constraint] | None
-                 ) -> tuple[Constraint, ...]:
-    """The constraints, taking the deprecated ``rules=`` keyword too."""
-    if rules is not None:
-        if constraints:
-            raise InvalidParameterError("make_picks: pass constraints= only (rules= is its "
-                                        "former name).")
-        warnings.warn("make_picks(rules=...) is deprecated; pass constraints=[...] (the same "
-                      "objects).", DeprecationWarning, stacklevel=3)
-        constraints = rules
+def _constraints(constraints: Sequence[Constraint]) -> tuple[Constraint, ...]:
+    """The constraints, each a campaign constraint."""
     given = tuple(constraints)
     for constraint in given:
         if not isinstance(constraint, Constraint):

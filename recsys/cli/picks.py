@@ -64,9 +64,8 @@ def configure(parser) -> None:
 
 def _constraint_options(parser) -> None:
     rules = parser.add_argument_group("constraints (or --constraints FILE)")
-    rules.add_argument("--constraints", "--rules", dest="constraints",
-                       help="a TOML or JSON constraints file (see docs/campaigns.md); --rules "
-                            "is its former name")
+    rules.add_argument("--constraints", dest="constraints",
+                       help="a TOML or JSON constraints file (see docs/campaigns.md)")
     rules.add_argument("--include-purchased", action="store_true",
                        help="allow products the customer already bought (the default with "
                             "a model that recommends them, such as BuyAgain)")

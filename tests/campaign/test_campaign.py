@@ -179,19 +179,6 @@ def test_bad_inputs(world):
         make_picks(models["ALS"], [1], k=3, constraints=["not a constraint"])
 
 
-def test_the_former_rules_keyword_still_works_and_says_so(world):
-    """``rules=`` was the constraints' name before "rules" came to mean association rules."""
-    shop, models, _, _ = world
-    audience = shop.customers["customer_id"][:20]
-    expected = make_picks(models["ItemKNN"], audience, k=4, constraints=[ExcludePurchased()])
-    with pytest.warns(DeprecationWarning, match="constraints="):
-        old = make_picks(models["ItemKNN"], audience, k=4, rules=[ExcludePurchased()])
-    pd.testing.assert_frame_equal(old.picks, expected.picks)
-    with pytest.raises(recsys.InvalidParameterError, match="constraints= only"):
-        make_picks(models["ItemKNN"], audience, k=4, constraints=[ExcludePurchased()],
-                   rules=[ExcludePurchased()])
-
-
 # ---------------------------------------------------------------------- RFM
 def test_rfm_scores_equal_a_hand_computation():
     orders = pd.DataFrame({
@@ -224,8 +211,8 @@ def test_segments_cover_the_grid():
     assert set(segment_of(r.ravel(), f.ravel())) == set(SEGMENTS)
 
 
-@pytest.mark.parametrize("option", ["--constraints", "--rules"])
-def test_picks_command_reads_a_constraints_file(tmp_path, capsys, option):
+def test_picks_command_reads_a_constraints_file(tmp_path, capsys):
+    option = "--constraints"
     config = tmp_path / "constraints.json"
     config.write_text('{"exclude_purchased": true, "category_cap": 1}')
     out = tmp_path / "picks.csv"
