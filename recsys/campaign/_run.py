@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -283,12 +285,15 @@ def _run(model: Recommender, audience: np.ndarray, opts: Options, sink) -> dict[
     """Picks for ``audience`` from ``model``, handed to ``sink`` chunk by chunk; the summary."""
     ctx = Context(model, audience, opts.as_of)
     if opts.again is not None:
-
         ctx.again = Again(opts.again, opts.k_again, model)
     if opts.new is not None:
         ctx.new = NewArrivals(opts.new, opts.k_new, model, opts.new_products)
-    for constraint in opts.constraints:
+    # each run binds its own copies: the caller's constraint objects are never changed, and
+    # two runs (arms, threads) sharing them never see each other's model-specific state
+    constraints = [copy.copy(constraint) for constraint in opts.constraints]
+    for constraint in constraints:
         constraint.bind(ctx)
+    opts = replace(opts, constraints=constraints)
     allowed = model.recommendable_.copy()
     open_ = np.ones(len(allowed), bool)  # what the constraints allow, recommendable or not
     exclusions: dict[str, int] = {}

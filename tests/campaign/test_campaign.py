@@ -345,3 +345,20 @@ def test_again_picks_are_refused_when_they_do_not_fit():
         make_picks(model, shop.interactions.users.ids[:5], k=5, again="BuyAgain")
     unknown = make_picks(model, ["nobody"], k=3, again=again, k_again=2).picks
     assert (unknown["reason_code"] != "buy_again").all() and len(unknown) == 3
+
+
+def test_the_callers_constraints_are_never_changed(world):
+    """A run binds copies of the constraints: the caller's objects (which a shop reuses across
+    campaigns and threads) keep exactly the state they were built with."""
+    shop, models, _, _ = world
+    given = [ExcludePurchased(), CategoryCap(shop.products, max_per_category=1)]
+    before = [dict(vars(constraint)) for constraint in given]
+    audience = shop.customers["customer_id"][:30]
+    first = make_picks(models["ItemKNN"], audience, k=4, constraints=given)
+    assert [set(vars(c)) for c in given] == [set(b) for b in before]
+    assert all(vars(c)[key] is value for c, b in zip(given, before, strict=True)
+               for key, value in b.items())
+    again = make_picks(models["ALS"], audience, k=4, constraints=given)  # another model
+    pd.testing.assert_frame_equal(
+        make_picks(models["ItemKNN"], audience, k=4, constraints=given).picks, first.picks)
+    assert len(again.picks)
