@@ -71,6 +71,7 @@ def chunk_slices(n: int, step: int, show_progress: bool = False, desc: str | Non
     """
     starts = range(0, n, step)
     if show_progress:
+        # tqdm.auto probes for a notebook (11 ms): only when progress is shown
         from tqdm.auto import tqdm
 
         starts = tqdm(starts, total=(n + step - 1) // step, unit="chunk", desc=desc)

@@ -130,3 +130,21 @@ def test_the_layers_hold_and_a_model_importing_the_campaign_breaks_them(tmp_path
     broken = subprocess.run(run, cwd=copy, env=env, capture_output=True, text=True)
     assert broken.returncode == 1
     assert "recsys.models.popular -> recsys.campaign" in broken.stdout
+
+
+def test_imports_inside_functions_are_few_and_say_why():
+    """Only optional dependencies or a measured import cost, each with a comment."""
+    found = []
+    for name, path in MODULES.items():
+        lines = path.read_text().splitlines()
+        tree = ast.parse(path.read_text())
+        top = {id(node) for node in tree.body}
+        for block in tree.body:
+            if isinstance(block, ast.If | ast.Try):
+                top |= {id(node) for node in ast.walk(block)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top:
+                here, above = lines[node.lineno - 1], lines[node.lineno - 2].strip()
+                found.append((name, node.lineno, "#" in here or above.startswith(("#", "try:  #"))))
+    assert len(found) <= 25
+    assert [f"{name}:{line}" for name, line, said in found if not said] == []

@@ -24,6 +24,8 @@ def _controller():
     with _LOCK:
         if _CONTROLLER is None:
             import implicit.cpu.als  # noqa: F401  (its native libraries first)
+
+            # threadpoolctl after implicit's native libraries, once a process
             from threadpoolctl import ThreadpoolController
 
             _CONTROLLER = ThreadpoolController()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -47,11 +48,9 @@ def to_wide(picks: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def _nullable(schema):
+def _nullable(schema, pa):
     """``schema`` with a column of nulls typed as text: a later chunk may fill it with ids or
-    reasons (a first chunk of customers short of k has an all-empty item_k)."""
-    import pyarrow as pa
-
+    reasons (a first chunk of customers short of k has an all-empty item_k); ``pa``: pyarrow."""
     return pa.schema([field.with_type(pa.string()) if pa.types.is_null(field.type) else field
                       for field in schema])
 
@@ -89,15 +88,15 @@ class Writer:
                 self._csv = open(self._temporary, "w", newline="", encoding="utf-8")  # noqa: SIM115
             frame.to_csv(self._csv, header=self._first, index=False)
         else:
-            try:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
+            try:  # pyarrow is optional (the parquet extra): only for a .parquet output
+                pa = importlib.import_module("pyarrow")
+                pq = importlib.import_module("pyarrow.parquet")
             except ImportError:
                 raise DataError("writing Parquet needs pyarrow: python -m pip install pyarrow "
                                 "(or write .csv).") from None
             if self._parquet is None:
                 table = pa.Table.from_pandas(frame, preserve_index=False)
-                table = table.cast(_nullable(table.schema))
+                table = table.cast(_nullable(table.schema, pa))
                 self._parquet = pq.ParquetWriter(self._temporary, table.schema)
             else:  # every chunk in the first one's columns and types, empty ones included
                 table = self._conform(frame, pa)

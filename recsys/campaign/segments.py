@@ -201,6 +201,7 @@ def behaviour_clusters(
         Per cluster: size, mean recency/frequency/monetary, the most common segment, and
         the mean category shares when given.
     """
+    # scikit-learn costs 0.5 s to import: only where it is used
     from sklearn.cluster import MiniBatchKMeans
 
     n_clusters = check_int("behaviour_clusters", "n_clusters (--clusters)", n_clusters,

@@ -125,6 +125,7 @@ def _read_constraints(path: str) -> dict:
         text = Path(path).read_text(encoding="utf-8")
     try:
         if path.lower().endswith(".toml"):
+            # tomllib is in the standard library from Python 3.11 only
             import tomllib
 
             config = tomllib.loads(text)

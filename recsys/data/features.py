@@ -327,6 +327,7 @@ def _transform_block(block: dict, values: pd.Series,
 
 
 def _vectorizer(ngram_range, min_df, max_features, vocabulary=None):
+    # scikit-learn costs 0.5 s to import: only where it is used
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(ngram_range=tuple(ngram_range), min_df=min_df,

@@ -157,6 +157,7 @@ class _Factorization(Recommender):
                     show_progress: bool) -> TopK | None:
         if query.items is not None:
             return None
+        # implicit loads its native libraries (40 ms): only where a model fits or ranks with it
         from implicit.cpu.topk import topk as implicit_topk
 
         n = len(query)
@@ -287,6 +288,7 @@ class ALS(WeightedInput, _Factorization):
         self.use_cg = use_cg
 
     def _fit(self, data: Interactions, features: Any) -> None:
+        # implicit loads its native libraries (40 ms): only where a model fits or ranks with it
         from implicit.cpu.als import AlternatingLeastSquares
 
         train = self._weighted_training(data)
@@ -407,6 +409,7 @@ class BPR(_Factorization):
         self.random_state = random_state
 
     def _fit(self, data: Interactions, features: Any) -> None:
+        # implicit loads its native libraries (40 ms): only where a model fits or ranks with it
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 
         with fit_threads():
@@ -458,6 +461,7 @@ class BPR(_Factorization):
 def _fit_engine(engine, matrix: sp.csr_matrix, owner: str, fix: str) -> None:
     """``engine.fit(matrix)``; implicit's refusal of factors that diverged (NaN) becomes an
     InvalidParameterError saying which parameters to change."""
+    # implicit loads its native libraries (40 ms): only where a model fits or ranks with it
     from implicit.recommender_base import ModelFitError
 
     try:

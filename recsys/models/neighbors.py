@@ -156,6 +156,7 @@ class ItemKNN(_ItemToItem):
         self.k_ = int(checks.positive_number(meta, "k", self.k))
 
     def _engine(self, k: int):
+        # implicit loads its native libraries (40 ms): only where a model fits or ranks with it
         from implicit import nearest_neighbours as nn
 
         if self.similarity == "bm25":

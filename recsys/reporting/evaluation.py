@@ -14,17 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recsys.reporting.page import SCRIPT, STYLE, png
+from recsys.reporting.page import SCRIPT, STYLE, png, pyplot
 
 __all__ = ["evaluation_report"]
 
 def _plots(table: pd.DataFrame, popularity: Mapping[str, np.ndarray]) -> list[tuple[str, str]]:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return []
     out = []
     ranking = table[table["metric"].isin(["precision", "recall", "ndcg", "map", "mrr",

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recsys.reporting.page import SCRIPT, STYLE, png
+from recsys.reporting.page import SCRIPT, STYLE, png, pyplot
 
 __all__ = ["experiment_report"]
 
@@ -28,12 +28,8 @@ def _forest(ax, rows: pd.DataFrame, labels: list[str], value: str, low: str, hig
 
 
 def _plots(result: Any) -> list[tuple[str, str]]:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return []
     out = []
     overall = result.overall()
@@ -41,7 +37,7 @@ def _plots(result: Any) -> list[tuple[str, str]]:
     _forest(ax, overall, [f"{a}: {m}" for a, m in zip(overall["arm"], overall["metric"],
                                                       strict=True)],
             "relative_uplift", "relative_ci_low", "relative_ci_high")
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel(f"relative uplift over {result.control} (blue: significant)")
     out.append((f"Relative uplift per metric, {1 - result.alpha:.0%} intervals", png(fig)))
     per_segment = result.uplift[(result.uplift["segment"] != "all")

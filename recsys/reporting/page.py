@@ -4,6 +4,7 @@ matplotlib figures as embedded PNG images."""
 from __future__ import annotations
 
 import base64
+import importlib
 import io
 
 #: the style sheet of every report page
@@ -29,11 +30,21 @@ window.addEventListener("load", function () {
 """
 
 
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend, or None without matplotlib (the
+    report then has its tables only)."""
+    try:  # matplotlib is optional (the report extra), and 0.3 s to import: only for plots
+        import matplotlib
+
+        matplotlib.use("Agg")
+        return importlib.import_module("matplotlib.pyplot")
+    except ImportError:
+        return None
+
+
 def png(fig) -> str:
     """``fig`` as a PNG data URI (the figure is closed)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    pyplot().close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -10,6 +10,7 @@ from recsys.exceptions import DataError
 from recsys.models.factorization import ALS
 from recsys.spark._check import require_spark
 from recsys.spark._interactions import ITEM, USER, WEIGHT, SparkInteractions
+from recsys.spark._pyspark import recommendation, sf
 
 
 def mapped_als_params(regularization: float, alpha: float, mean_per_user: float) -> dict:
@@ -64,8 +65,6 @@ def fit_als(data: SparkInteractions, *, factors: int = 64, regularization: float
     recsys.ALS
     """
     require_spark("fit_als")
-    from pyspark.ml import recommendation
-    from pyspark.sql import functions as sf
 
     if not len(data.users):
         raise DataError("fit_als: these interactions have no customers (user=None); ALS learns "

@@ -11,6 +11,7 @@ import pandas as pd
 from recsys.data.idmap import IdMap
 from recsys.exceptions import DataError
 from recsys.spark._check import require_spark, spark_of
+from recsys.spark._pyspark import sf
 
 #: column names of the indexed frame
 USER, ITEM, WEIGHT, BASKET, TIME = "u", "i", "w", "b", "t"
@@ -74,7 +75,6 @@ def interactions_from_spark(df, *, user: str | None, item: str, weight: str | No
     ...                                weight="quantity", basket="order_id")  # doctest: +SKIP
     """
     require_spark("interactions_from_spark")
-    from pyspark.sql import functions as sf
 
     spark_of(df, "interactions_from_spark")
     columns = {"user": user, "item": item, "weight": weight, "timestamp": timestamp,
@@ -125,7 +125,6 @@ def _check_types(df, user: str | None, item: str, weight: str | None) -> None:
 
 def _check_rows(rows, user: str, item: str, weight: str | None, basket: str | None) -> None:
     """One Spark pass counting every kind of bad row; a DataError naming the first found."""
-    from pyspark.sql import functions as sf
 
     bad_weight = (sf.col(WEIGHT).isNull() | sf.isnan(sf.col(WEIGHT)) | (sf.col(WEIGHT) < 0)
                   | (sf.abs(sf.col(WEIGHT)) == float("inf")))
@@ -166,7 +165,6 @@ def _id_map(rows, column: str, name: str) -> IdMap:
 def _index_frame(session, ids: IdMap, column: str, index: str):
     """A small Spark frame (id, index) to join: broadcast for catalogues, shuffled for
     customer bases."""
-    from pyspark.sql import functions as sf
 
     frame = session.createDataFrame(pd.DataFrame({column: ids.ids.tolist(),
                                                   index: np.arange(len(ids), dtype=np.int32)}))

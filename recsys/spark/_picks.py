@@ -17,6 +17,7 @@ from recsys.exceptions import DataError, InvalidParameterError
 from recsys.models.base import Recommender
 from recsys.models.files import load
 from recsys.spark._check import require_spark, spark_of
+from recsys.spark._pyspark import DoubleType, LongType, SparkFiles, StringType, StructField, StructType
 
 #: loaded models per executor process, by file digest: each is read once per worker
 _LOADED: dict[str, Any] = {}
@@ -91,7 +92,6 @@ class _Task:
 
     def model(self):
         if self.digest not in _LOADED:
-            from pyspark import SparkFiles
 
 
             _LOADED[self.digest] = load(SparkFiles.get(self.name))
@@ -113,7 +113,6 @@ class _Task:
 def _check_id_type(customers, customer: str, model) -> None:
     """The audience's ids of the model's type: text ids against an int model (or the other
     way) would be known to no one, every pick back-fill."""
-    from pyspark.sql.types import StringType
 
     text = isinstance(customers.schema[customer].dataType, StringType)
     kind = "str" if text else "int"
@@ -148,7 +147,6 @@ def _ship(session, model) -> tuple[str, str, Any]:
 
 def _schema(customers, customer: str, task: _Task, model):
     """The output's Spark schema: the audience's id type, the model's product id type."""
-    from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
 
     product = LongType() if model.items_.ids.dtype.kind in "iu" else StringType()
     fields = [StructField(customer, customers.schema[customer].dataType),

@@ -20,6 +20,7 @@ from recsys.rules.mining import (
 )
 from recsys.spark._check import require_spark
 from recsys.spark._interactions import BASKET, ITEM, SparkInteractions
+from recsys.spark._pyspark import FPGrowth, sf
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,6 @@ def mine_rules(data: SparkInteractions, min_support: float, min_confidence: floa
     SparkRules
     """
     require_spark("mine_rules")
-    from pyspark.ml.fpm import FPGrowth
-    from pyspark.sql import functions as sf
 
     if not data.has_baskets:
         raise DataError("mine_rules needs baskets: build the data with "
@@ -112,7 +111,6 @@ def _itemsets(frame: pd.DataFrame, count: int, n_baskets: int, data: SparkIntera
 
 def _basket_counts(data: SparkInteractions) -> np.ndarray:
     """Baskets holding each item (the model's popularity), counted in Spark."""
-    from pyspark.sql import functions as sf
 
     local = data.frame.groupBy(ITEM).agg(sf.countDistinct(BASKET).alias("n")).toPandas()
     counts = np.zeros(len(data.items), np.int64)

@@ -307,6 +307,7 @@ def _bar(total: int, label: str, show: bool):
     """A progress bar (tqdm when shown and installed), else a counter that prints nothing."""
     if show:
         try:
+            # tqdm.auto probes for a notebook (11 ms): only when progress is shown
             from tqdm.auto import tqdm
 
             return tqdm(total=total, desc=f"tune {label}", unit="trial")

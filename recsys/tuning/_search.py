@@ -38,6 +38,7 @@ def quiet_optuna():
 def optuna_search(template, space: dict[str, Distribution], validation: Validation,
                   budget: int, seed: int, deadline: float, record) -> None:
     """Optuna's TPE sampler (seeded) through ask/tell; the first trial is the model as given."""
+    # Optuna is optional (the tune extra)
     import optuna
 
     with quiet_optuna():
