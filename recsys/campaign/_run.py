@@ -20,6 +20,7 @@ from recsys.campaign._grid import Stats, chunk_picks, finish_picks, segment_popu
 from recsys.campaign._new import NewArrivals
 from recsys.campaign._options import Options
 from recsys.campaign._output import CampaignResult, Writer, to_wide
+from recsys.campaign._suppress import without_suppressed
 from recsys.campaign.reasons import check_wording, item_names
 from recsys.data.dates import parse_date
 from recsys.data.ids import clean_ids, preview
@@ -58,6 +59,7 @@ def make_picks(
     new: Recommender | None = None,
     k_new: int = 2,
     new_products: Iterable | None = None,
+    suppress: Iterable | None = None,
 ) -> CampaignResult:
     """k picks per customer under ``constraints``, each with a score, source and reason.
 
@@ -129,6 +131,13 @@ def make_picks(
         :data:`recsys.campaign.reasons.REASON_WORDING`'s (``{"bought_item": "Because you listened to
         {item}"}``; :data:`recsys.campaign.reasons.PLAYS_WORDING` for play counts).
 
+    suppress : ids, optional
+        Customers who must not be contacted (withdrew consent, unsubscribed, bounced,
+        complained): taken out of the audience before anything else, the control group
+        included, so they appear in no output; ``summary["suppressed"]`` counts them (their
+        ids are never reported). Ids of another type than the audience's are matched as the
+        id maps match them, or refused.
+
     Returns
     -------
     CampaignResult
@@ -147,7 +156,9 @@ def make_picks(
         _k_again(k_again, k) if again is not None else 0, check_wording(wording),
         as_of is not None, new, _k_new(k_new, k) if new is not None else 0, new_products)
     check_choice("make_picks", "format", format, ("long", "wide"))
-    audience = _audience(customers)
+    # before everything else, the control group included: a suppressed customer is in no arm,
+    # so the arms stay exchangeable (docs/campaigns.md, "Who is never mailed")
+    audience, suppressed = without_suppressed(_audience(customers), suppress)
     _check_known(model, audience)
     if salt is not None and control is None and arms is None:
         raise InvalidParameterError("make_picks: salt= goes with control= or arms= (a "
@@ -157,6 +168,7 @@ def make_picks(
         summary, assignments = _dispatch(model, audience, opts, frames.append, control, salt,
                                          arms)
         picks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        summary["suppressed"] = suppressed
         return CampaignResult(to_wide(picks, k) if format == "wide" else picks, summary,
                               assignments)
     writer = None
@@ -169,6 +181,7 @@ def make_picks(
         if writer is not None:
             writer.abort()
         raise
+    summary["suppressed"] = suppressed
     return CampaignResult(None, summary, assignments)
 
 

@@ -19,6 +19,7 @@ from recsys.cli.common import (
     parse_params,
     progress_enabled,
     read_frame,
+    refuse_unused_options,
     split_specs,
     write_frame,
 )
@@ -43,6 +44,13 @@ def configure(parser) -> None:
     who = parser.add_mutually_exclusive_group()
     who.add_argument("--segment", help="audience: customers in this RFM segment (e.g. 'at risk')")
     who.add_argument("--customers", help="audience: a CSV with a customer_id column")
+    parser.add_argument("--suppress", metavar="FILE", default=None,
+                        help="customers never to contact (opted out, unsubscribed, bounced): a "
+                             "CSV of ids; they are left out before anything else, the control "
+                             "group included, and appear in no output (only their count)")
+    parser.add_argument("--suppress-col", default=None,
+                        help="the id column of --suppress (default: the --user-col name, "
+                             "customer_id, or the file's only column)")
     parser.add_argument("-k", "--k", type=int, default=10, help="picks per customer (default 10)")
     parser.add_argument("--as-of", default=None, help="reference date for RFM and time rules")
     parser.add_argument("--k-again", type=int, default=0, metavar="N",
@@ -167,6 +175,7 @@ def run(args) -> int:
     table = customer_segments(shop, args.as_of, columns, required=bool(args.segment))
     segments = table.set_index(customer)["segment"] if table is not None else None
     audience = _audience(args, segments, shop, customer)
+    suppress = _suppressed(args, customer)
     experiment = experiment_options(args)
     if experiment:  # the assignments must be writable before the mail file is written
         check_writable(_assignments_path(args), "--assignments")
@@ -203,7 +212,7 @@ def run(args) -> int:
                             segments=segments, backfill=not args.no_backfill, as_of=as_of,
                             chunk_size=args.chunk_size, out=args.out, format=args.format,
                             show_progress=progress_enabled(args),
-                            wording=_wording(args.reason), **experiment)
+                            wording=_wording(args.reason), suppress=suppress, **experiment)
     if result.assignments is not None:
         report_assignments(args, result, shop, as_of)
         model = next(iter(model.values())) if isinstance(model, dict) else model
@@ -222,6 +231,9 @@ def _print_summary(args, s: dict, model, constraints, products) -> None:
     if args.new_items:
         again += (f"; the last {args.new_items} new arrivals where any ({s.get('new_picks', 0):,} "
                   f"picks, ranked by ContentBased)")
+    if s.get("suppressed"):
+        print(f"suppressed: {s['suppressed']:,} customers of the audience (--suppress), left out "
+              f"before anything else: they are in no output")
     print(f"model: {type(model).__name__}{again}; constraints: "
           f"{', '.join(type(c).__name__ for c in constraints) or 'none'}")
     excluded = {**{f"{k} (products)": v for k, v in s["products_excluded"].items()},
@@ -324,6 +336,24 @@ def _audience(args, segments, shop, customer: str) -> np.ndarray:
     if segments is not None:
         return segments.index.to_numpy()
     return shop.interactions.users.ids
+
+
+def _suppressed(args, customer: str):
+    """The ids of the --suppress file (read as text: '0010' is never customer 10), or None."""
+    if args.suppress is None:
+        refuse_unused_options(args, ["--suppress-col"], "no --suppress file is given")
+        return None
+    table = read_frame(args.suppress, args.sep, [c for c in (args.suppress_col, customer,
+                                                             "customer_id") if c])
+    if args.suppress_col:
+        check_columns(table, args, f"--suppress {args.suppress}", ["--suppress-col"])
+        return table[args.suppress_col]
+    column = next((c for c in (customer, "customer_id") if c in table.columns),
+                  table.columns[0] if len(table.columns) == 1 else None)
+    if column is None:
+        raise DataError(f"--suppress {args.suppress}: which column holds the ids? It has "
+                        f"{list(table.columns)}; name it with --suppress-col.")
+    return table[column]
 
 
 def _assignments_path(args) -> str:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from recsys.exceptions import DataError
 
-__all__ = ["clean_ids", "preview", "is_scalar_id", "as_id_kind", "PLAIN_INT"]
+__all__ = ["clean_ids", "preview", "is_scalar_id", "as_id_kind", "PLAIN_INT", "match_ids", "as_integers"]
 
 #: an integer as a program writes it: no sign but minus, no leading zero, no separators; text
 #: ids that match are the integers they spell (files, the readout), others stay text
@@ -264,3 +264,34 @@ def _id_kind(value: object) -> str:
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return "int"
     return "other"
+
+
+def match_ids(known: np.ndarray, ids: np.ndarray, known_what: str = "the assignments' customer ids",
+              ids_what: str = "the orders' customer ids") -> np.ndarray:
+    """Position of each of ``ids`` in ``known`` (-1 when absent). Int and text ids are matched
+    by the id maps' rule: a text id that is a plain integer (``"17850"``) is that integer; a
+    text id that is not (``"0010"``, ``"C17"``) cannot be matched to integer ids, and is
+    refused rather than silently dropped (``known_what``/``ids_what`` name the two sides).
+
+    >>> match_ids(np.array([10, 20]), np.array(["20", "30"])).tolist()
+    [1, -1]
+    """
+    if known.dtype.kind != ids.dtype.kind:
+        known, ids = (as_integers(known, known_what), ids) if known.dtype.kind == "U" else (
+            known, as_integers(ids, ids_what))
+    return pd.Index(known).get_indexer(ids)
+
+
+def as_integers(text: np.ndarray, what: str) -> np.ndarray:
+    """Text ids as the integers they spell, when every one is a plain integer; else a
+    DataError naming the ids that are not."""
+    values = pd.Series(text, dtype="string")
+    plain = values.str.fullmatch(PLAIN_INT).fillna(False).to_numpy()
+    if not plain.all():
+        raise DataError(
+            f"{what} are text and the other side's are integers, and "
+            f"{int((~plain).sum()):,} of them are no plain integer (e.g. "
+            f"{preview(values[~plain].unique()[:3].tolist())}): '0010' and 10 may or may not be "
+            f"the same customer. Read both files' ids the same way (as text: "
+            f"pd.read_csv(..., dtype={{'customer_id': str}}) for both).")
+    return values.astype("int64").to_numpy()

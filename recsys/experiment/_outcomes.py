@@ -15,10 +15,10 @@ import pandas as pd
 from recsys._engine.arrays import in_sorted, unique
 from recsys.data.amounts import parse_amounts
 from recsys.data.dates import parse_timestamps
-from recsys.data.ids import PLAIN_INT, clean_ids, preview
+from recsys.data.ids import clean_ids, match_ids
 from recsys.exceptions import DataError
 
-__all__ = ["OrderColumns", "Outcomes", "customer_outcomes", "match_ids", "pick_tokens"]
+__all__ = ["OrderColumns", "Outcomes", "customer_outcomes", "pick_tokens"]
 
 #: separates the product ids of a customer's picks in the assignments table
 PICK_SEPARATOR = "|"
@@ -46,33 +46,6 @@ class Outcomes:
     bought_pick: np.ndarray | None
     lines_in_window: int
     notes: list[str] = field(default_factory=list)
-
-
-def match_ids(known: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Position of each of ``ids`` in ``known`` (-1 when absent). Int and text ids are matched
-    by the id maps' rule: a text id that is a plain integer (``"17850"``) is that integer; a
-    text id that is not (``"0010"``, ``"C17"``) cannot be matched to integer ids, and is
-    refused rather than silently dropped."""
-    if known.dtype.kind != ids.dtype.kind:
-        known, ids = (as_integers(known, "the assignments' customer ids"),
-                      ids) if known.dtype.kind == "U" else (
-                          known, as_integers(ids, "the orders' customer ids"))
-    return pd.Index(known).get_indexer(ids)
-
-
-def as_integers(text: np.ndarray, what: str) -> np.ndarray:
-    """Text ids as the integers they spell, when every one is a plain integer; else a
-    DataError naming the ids that are not."""
-    values = pd.Series(text, dtype="string")
-    plain = values.str.fullmatch(PLAIN_INT).fillna(False).to_numpy()
-    if not plain.all():
-        raise DataError(
-            f"{what} are text and the other side's are integers, and "
-            f"{int((~plain).sum()):,} of them are no plain integer (e.g. "
-            f"{preview(values[~plain].unique()[:3].tolist())}): '0010' and 10 may or may not be "
-            f"the same customer. Read both files' ids the same way (as text: "
-            f"pd.read_csv(..., dtype={{'customer_id': str}}) for both).")
-    return values.astype("int64").to_numpy()
 
 
 def _span(orders: pd.DataFrame, column: str) -> str:

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from recsys.data.amounts import parse_amounts
 from recsys.data.dates import far_after_the_rest
+from recsys.data.ids import match_ids
 from recsys.exceptions import DataError
-from recsys.experiment._outcomes import match_ids
 
 cents = st.integers(0, 10**9)
 
