@@ -64,7 +64,7 @@ def run(case: str, tree: Path, data: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--before", required=True, help="the older checkout (a git worktree)")
+    parser.add_argument("--before", help="the older checkout (a git worktree)")
     parser.add_argument("--data-dir", default=os.environ.get("RECSYS_DATA_DIR", "../shared/data"))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
@@ -73,6 +73,8 @@ def main() -> None:
     if args.worker:
         print(json.dumps(measure(args.worker, data)))
         return
+    if not args.before:
+        parser.error("--before: the older checkout to compare with (git worktree add ...)")
     trees = {"before": Path(args.before).resolve(), "after": Path(__file__).resolve().parents[1]}
     results: dict = {(case, name): [] for case in CASES for name in trees}
     for _ in range(args.rounds):
