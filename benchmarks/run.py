@@ -27,8 +27,13 @@ from _common import machine, table  # noqa: E402
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
+#: scripts run by hand, not part of the suite (before_after.py compares two checkouts)
+STANDALONE = {"run.py", "before_after.py"}
+
+
 def scripts() -> list[Path]:
-    return sorted(p for p in HERE.glob("*.py") if not p.name.startswith("_") and p.name != "run.py")
+    return sorted(p for p in HERE.glob("*.py")
+                  if not p.name.startswith("_") and p.name not in STANDALONE)
 
 
 def summarise(data: dict) -> str:
