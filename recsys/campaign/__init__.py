@@ -42,10 +42,12 @@ from recsys.campaign._constraints import (
     PriceBand,
     constraints_from_config,
 )
+from recsys.campaign._contacts import ContactRules, append_contacts
 from recsys.campaign._grid import PickKind
 from recsys.campaign._output import CampaignResult, to_wide
 from recsys.campaign._run import make_picks
 
 __all__ = ["make_picks", "CampaignResult", "Constraint", "ExcludePurchased",
            "ExcludeRecentlySent", "OnlyAvailable", "PriceBand", "CategoryCap", "MustInclude",
-           "constraints_from_config", "CONSTRAINTS", "Context", "PickKind", "to_wide"]
+           "constraints_from_config", "CONSTRAINTS", "Context", "PickKind", "to_wide", "ContactRules",
+           "append_contacts"]

@@ -16,6 +16,7 @@ import pandas as pd
 from recsys._engine.params import check_choice, check_int
 from recsys.campaign._again import Again
 from recsys.campaign._constraints import Constraint, Context
+from recsys.campaign._contacts import ContactRules
 from recsys.campaign._grid import Stats, chunk_picks, finish_picks, segment_popularity, stage_picks
 from recsys.campaign._new import NewArrivals
 from recsys.campaign._options import Options
@@ -60,6 +61,7 @@ def make_picks(
     k_new: int = 2,
     new_products: Iterable | None = None,
     suppress: Iterable | None = None,
+    contact: ContactRules | None = None,
 ) -> CampaignResult:
     """k picks per customer under ``constraints``, each with a score, source and reason.
 
@@ -137,6 +139,10 @@ def make_picks(
         included, so they appear in no output; ``summary["suppressed"]`` counts them (their
         ids are never reported). Ids of another type than the audience's are matched as the
         id maps match them, or refused.
+    contact : ContactRules, optional
+        Frequency caps across campaigns (from the contact history) and a quiet period after
+        a purchase: the customers they rule out are left out after suppression, before the
+        control group; ``summary["contact_rules"]`` counts them per rule.
 
     Returns
     -------
@@ -159,6 +165,7 @@ def make_picks(
     # before everything else, the control group included: a suppressed customer is in no arm,
     # so the arms stay exchangeable (docs/campaigns.md, "Who is never mailed")
     audience, suppressed = without_suppressed(_audience(customers), suppress)
+    audience, contacted = _contactable(audience, contact, opts.as_of)
     _check_known(model, audience)
     if salt is not None and control is None and arms is None:
         raise InvalidParameterError("make_picks: salt= goes with control= or arms= (a "
@@ -168,7 +175,7 @@ def make_picks(
         summary, assignments = _dispatch(model, audience, opts, frames.append, control, salt,
                                          arms)
         picks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        summary["suppressed"] = suppressed
+        summary.update(suppressed=suppressed, contact_rules=contacted)
         return CampaignResult(to_wide(picks, k) if format == "wide" else picks, summary,
                               assignments)
     writer = None
@@ -181,7 +188,7 @@ def make_picks(
         if writer is not None:
             writer.abort()
         raise
-    summary["suppressed"] = suppressed
+    summary.update(suppressed=suppressed, contact_rules=contacted)
     return CampaignResult(None, summary, assignments)
 
 
@@ -190,6 +197,21 @@ def _dispatch(model, audience: np.ndarray, opts: Options, mail, control, salt, a
     if control is None and arms is None:
         return _run(_one_model(model), audience, opts, mail), None
     return _run_experiment(model, audience, opts, mail, control, salt, arms)
+
+
+def _contactable(audience: np.ndarray, contact: ContactRules | None,
+                 as_of: np.datetime64) -> tuple[np.ndarray, dict[str, int]]:
+    """The audience the contact rules allow at ``as_of``, and how many each rule left out."""
+    if contact is None:
+        return audience, {}
+    if not isinstance(contact, ContactRules):
+        raise InvalidParameterError(f"make_picks: contact must be a ContactRules, got "
+                                    f"{type(contact).__name__}.", param="contact")
+    kept, counts = contact.keep(audience, as_of)
+    if len(kept) == 0:
+        raise DataError(f"make_picks: the contact rules leave none of the {len(audience):,} "
+                        f"customers to mail ({counts}).")
+    return kept, counts
 
 
 def _k_new(k_new: int, k: int) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from recsys._engine.threads import batch_threads
-from recsys.campaign import constraints_from_config, make_picks
+from recsys.campaign import ContactRules, append_contacts, constraints_from_config, make_picks
 from recsys.campaign.reasons import item_names
 from recsys.cli.audience import customer_segments
 from recsys.cli.common import (
@@ -48,6 +48,19 @@ def configure(parser) -> None:
                         help="customers never to contact (opted out, unsubscribed, bounced): a "
                              "CSV of ids; they are left out before anything else, the control "
                              "group included, and appear in no output (only their count)")
+    parser.add_argument("--contact-log", metavar="FILE", default=None,
+                        help="the contact history (customer_id, sent_at, campaign): read for "
+                             "--cap, and this run's mailed customers added to it (created when "
+                             "absent; rewritten whole or not at all)")
+    parser.add_argument("--cap", action="append", metavar="N/DAYS", default=None,
+                        help="at most N contacts in DAYS days, from --contact-log (repeat: "
+                             "--cap 1/7 --cap 4/30)")
+    parser.add_argument("--quiet-days", type=float, default=None, metavar="DAYS",
+                        help="leave out customers who bought in the last DAYS days (needs "
+                             "--time-col)")
+    parser.add_argument("--campaign", default=None,
+                        help="this run's name in --contact-log (default: --salt, else the "
+                             "--out file's name)")
     parser.add_argument("--suppress-col", default=None,
                         help="the id column of --suppress (default: the --user-col name, "
                              "customer_id, or the file's only column)")
@@ -176,6 +189,7 @@ def run(args) -> int:
     segments = table.set_index(customer)["segment"] if table is not None else None
     audience = _audience(args, segments, shop, customer)
     suppress = _suppressed(args, customer)
+    contact = _contact_rules(args, shop, columns)
     experiment = experiment_options(args)
     if experiment:  # the assignments must be writable before the mail file is written
         check_writable(_assignments_path(args), "--assignments")
@@ -212,11 +226,14 @@ def run(args) -> int:
                             segments=segments, backfill=not args.no_backfill, as_of=as_of,
                             chunk_size=args.chunk_size, out=args.out, format=args.format,
                             show_progress=progress_enabled(args),
-                            wording=_wording(args.reason), suppress=suppress, **experiment)
+                            wording=_wording(args.reason), suppress=suppress,
+                            contact=contact, **experiment)
     if result.assignments is not None:
         report_assignments(args, result, shop, as_of)
         model = next(iter(model.values())) if isinstance(model, dict) else model
     _print_summary(args, result.summary, model, constraints, products)
+    if args.contact_log:
+        _log_contacts(args, as_of)
     return 0
 
 
@@ -231,6 +248,9 @@ def _print_summary(args, s: dict, model, constraints, products) -> None:
     if args.new_items:
         again += (f"; the last {args.new_items} new arrivals where any ({s.get('new_picks', 0):,} "
                   f"picks, ranked by ContentBased)")
+    ruled = {rule: n for rule, n in s.get("contact_rules", {}).items()}
+    if ruled:
+        print("contact rules left out: " + "; ".join(f"{rule}: {n:,}" for rule, n in ruled.items()))
     if s.get("suppressed"):
         print(f"suppressed: {s['suppressed']:,} customers of the audience (--suppress), left out "
               f"before anything else: they are in no output")
@@ -354,6 +374,47 @@ def _suppressed(args, customer: str):
         raise DataError(f"--suppress {args.suppress}: which column holds the ids? It has "
                         f"{list(table.columns)}; name it with --suppress-col.")
     return table[column]
+
+
+def _contact_rules(args, shop, columns) -> ContactRules | None:
+    """The frequency caps (--cap over --contact-log) and the quiet period (--quiet-days)."""
+    if args.campaign and not args.contact_log:
+        raise InvalidParameterError("--campaign names this run in --contact-log: pass "
+                                    "--contact-log FILE, or leave --campaign out.")
+    caps = [_cap(text) for text in args.cap or ()]
+    if not caps and args.quiet_days is None:
+        return None
+    history = None
+    if caps:
+        if not args.contact_log:
+            raise InvalidParameterError("--cap counts earlier contacts: pass --contact-log FILE "
+                                        "(the history each run adds to).")
+        history = read_frame(args.contact_log, None, ["customer_id"]) \
+            if Path(args.contact_log).exists() else pd.DataFrame(columns=["customer_id", "sent_at"])
+    customer, _, timestamp = columns
+    if args.quiet_days is not None and timestamp is None:
+        raise InvalidParameterError("--quiet-days needs the orders' times: pass --time-col.")
+    return ContactRules(history=history, caps=caps, quiet_days=args.quiet_days,
+                        orders=shop.orders if args.quiet_days is not None else None,
+                        order_customer=customer, order_time=timestamp or "timestamp")
+
+
+def _cap(text: str) -> tuple[int, float]:
+    """``"4/30"`` -> (4, 30.0)."""
+    contacts, _, days = text.partition("/")
+    try:
+        return int(contacts), float(days)
+    except ValueError:
+        raise InvalidParameterError(f"--cap {text!r}: write N/DAYS, e.g. --cap 1/7 (one contact "
+                                    f"in 7 days).") from None
+
+
+def _log_contacts(args, as_of) -> None:
+    """Add this run's mailed customers (those in the picks file) to --contact-log."""
+    mailed = read_frame(args.out, None, ["customer_id"])["customer_id"]
+    campaign = args.campaign or args.salt or Path(args.out).stem
+    added = append_contacts(args.contact_log, mailed, as_of or pd.Timestamp.now(), campaign)
+    print(f"contact log {args.contact_log}: {added:,} contacts added (campaign {campaign!r})")
 
 
 def _assignments_path(args) -> str:

@@ -10,7 +10,7 @@ from scipy import stats
 
 import recsys
 from recsys import DataError
-from recsys.campaign import ExcludePurchased, make_picks
+from recsys.campaign import ContactRules, ExcludePurchased, append_contacts, make_picks
 from recsys.cli.main import main
 from recsys.experiment import assign
 
@@ -108,3 +108,65 @@ def test_the_command_line_suppresses_and_says_how_many(tmp_path, capsys):
     assert main(["picks", "-k", "3", "--suppress", str(tmp_path / "bad.csv"), "--out",
                  str(tmp_path / "p2.csv")]) == 1
     assert "no plain integer" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------- contact rules
+def test_caps_hold_over_a_series_of_sends(world, tmp_path):
+    """Eight sends two to six days apart, capped at one in 7 days and two in 21, the history
+    kept by append_contacts: a pandas count over the whole log finds no cap exceeded, and
+    customers who opted out between sends are never in it."""
+    shop, model = world
+    customers = shop.interactions.users.ids
+    log = tmp_path / "contacts.csv"
+    rng = np.random.default_rng(3)
+    day = np.datetime64("2026-01-05")
+    opted_out: set = set()
+    capped = 0
+    for week in range(8):
+        day = day + np.timedelta64(int(rng.integers(2, 7)), "D")
+        opted_out |= set(rng.choice(customers, 15, replace=False).tolist())
+        history = pd.read_csv(log) if log.exists() else pd.DataFrame(
+            columns=["customer_id", "sent_at"])
+        rules = ContactRules(history=history, caps=[(1, 7), (2, 21)])
+        audience = rng.choice(customers, 300, replace=False)
+        result = make_picks(model, audience, k=3, as_of=str(day), contact=rules,
+                            suppress=sorted(opted_out))
+        append_contacts(log, result.picks["customer_id"], day, f"send{week}")
+        assert not set(result.picks["customer_id"]) & opted_out
+        capped += sum(result.summary["contact_rules"].values())
+    assert capped > 0  # the caps had work to do
+    sent = pd.read_csv(log, parse_dates=["sent_at"])
+    for _, row in sent.iterrows():  # each contact: the ones before it in its windows
+        mine = sent[(sent["customer_id"] == row["customer_id"])
+                    & (sent["sent_at"] < row["sent_at"])]
+        age = (row["sent_at"] - mine["sent_at"]).dt.days
+        assert (age < 7).sum() < 1 and (age < 21).sum() < 2
+
+
+def test_the_quiet_period_leaves_out_recent_buyers(world):
+    shop, model = world
+    orders = shop.orders
+    as_of = pd.Timestamp(orders["timestamp"].max()) + pd.Timedelta(days=1)
+    recent = set(orders.loc[pd.to_datetime(orders["timestamp"]) > as_of - pd.Timedelta(days=10),
+                            "customer_id"])
+    rules = ContactRules(quiet_days=10, orders=orders)
+    result = make_picks(model, shop.interactions.users.ids, k=3, as_of=str(as_of), contact=rules)
+    assert recent and not set(result.picks["customer_id"]) & recent
+    assert result.summary["contact_rules"] == {"bought in the last 10 days": len(recent)}
+
+
+def test_contact_rules_refuse_what_they_cannot_apply(tmp_path, capsys):
+    with pytest.raises(recsys.InvalidParameterError, match="contact history"):
+        ContactRules(caps=[(1, 7)])
+    with pytest.raises(recsys.InvalidParameterError, match="orders"):
+        ContactRules(quiet_days=3)
+    with pytest.raises(recsys.InvalidParameterError, match="caps"):
+        ContactRules(history=pd.DataFrame(columns=["customer_id", "sent_at"]), caps=[(0, 7)])
+    assert main(["picks", "--cap", "1/7", "--out", str(tmp_path / "p.csv")]) == 1
+    assert "--contact-log" in capsys.readouterr().err
+    assert main(["picks", "--cap", "one a week", "--contact-log", str(tmp_path / "log.csv"),
+                 "--out", str(tmp_path / "p.csv")]) == 1
+    assert "N/DAYS" in capsys.readouterr().err
+    (tmp_path / "log.csv").write_text("who,when\n1,2026-01-01\n")
+    with pytest.raises(DataError, match="columns"):
+        append_contacts(tmp_path / "log.csv", [1, 2], "2026-01-02", "x")
