@@ -25,7 +25,7 @@ print(result[["model", "value", "baseline_value", "diff", "ci_low", "ci_high", "
 # The metrics one by one, on the same recommendations (per user on request).
 recs = models["EASE"].recommend(test.users.ids[sorted(set(test.user_index.tolist()))], k=10,
                                 on_unknown="skip")
-print("ndcg@10", round(recsys.evaluation.metrics.ndcg_at_k(recs, test, k=10), 4),
-      "map@10", round(recsys.evaluation.metrics.map_at_k(recs, test, k=10), 4),
+print("ndcg@10", round(recsys.metrics.ndcg_at_k(recs, test, k=10), 4),
+      "map@10", round(recsys.metrics.map_at_k(recs, test, k=10), 4),
       "map@10 (over |R|, as ranx)",
-      round(recsys.evaluation.metrics.map_at_k(recs, test, k=10, denominator="relevant"), 4))
+      round(recsys.metrics.map_at_k(recs, test, k=10, denominator="relevant"), 4))

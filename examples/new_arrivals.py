@@ -8,7 +8,7 @@ import recsys
 from recsys.campaign import ExcludePurchased, make_picks
 
 shop = recsys.make_shop(seed=0, new_product_share=0.25)
-train, later = recsys.evaluation.split.temporal_split(shop.interactions, last_days=45)
+train, later = recsys.split.temporal_split(shop.interactions, last_days=45)
 
 # products the shop sold only in the last 45 days are "new" at the send date
 sold_before = set(train.items.ids[train.item_index])

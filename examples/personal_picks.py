@@ -26,7 +26,7 @@ print(table.pivot(index="model", columns="metric", values="value").round(4))
 customer = int(shop.customers.loc[shop.customers["segment"] == "frequent", "customer_id"].iloc[0])
 model = models["EASE"]
 for item in model.recommend(customer, k=5).item_ids():
-    code, text = recsys.campaign.reasons.reason(model.explain(item, user=customer), names)
+    code, text = recsys.reasons.reason(model.explain(item, user=customer), names)
     print(f"  {names[item]:<42} {text}")
 
 # A customer who signed up after the model was fitted: picks from their first orders.

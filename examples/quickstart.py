@@ -33,7 +33,7 @@ print(frame)
 # 4. Why the first pick?
 first = frame.iloc[0]
 why = model.explain(first["item"], user=first["query"])
-print(recsys.campaign.reasons.reason(why, names)[1])
+print(recsys.reasons.reason(why, names)[1])
 
 # 5. A cart (or a customer the model has never seen, with a history).
 cart = ["P0001", "P0002"]

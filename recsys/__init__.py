@@ -32,6 +32,8 @@ _LAZY = {
     "campaign": "recsys.campaign", "experiment": "recsys.experiment", "rules": "recsys.rules",
     "metrics": "recsys.evaluation.metrics", "split": "recsys.evaluation.split",
     "reasons": "recsys.campaign.reasons", "segments": "recsys.campaign.segments",
+    **{name: f"recsys.{name}" for name in ("data", "evaluation", "models", "ranking", "tuning",
+                                           "reporting", "privacy", "testing", "spark")},
     "clone": "recsys._engine.params", "IdMap": "recsys.data", "Interactions": "recsys.data",
     "ItemFeatures": "recsys.data",
     **dict.fromkeys(("ShopData", "make_grocery", "make_shop", "read_fimi", "read_movielens",
@@ -40,7 +42,8 @@ _LAZY = {
     "load": "recsys.models.files", "save": "recsys.models.files", "tune": "recsys.tuning",
 }
 #: the modules among the names above (the rest are attributes of their module)
-_MODULES = ("campaign", "experiment", "rules", "metrics", "split", "reasons", "segments")
+_MODULES = ("campaign", "experiment", "rules", "metrics", "split", "reasons", "segments", "data",
+            "evaluation", "models", "ranking", "tuning", "reporting", "privacy", "testing", "spark")
 
 
 def __getattr__(name: str):

@@ -25,6 +25,9 @@ def configure_fit(parser) -> None:
     parser.add_argument("--param", action="append", metavar="KEY=VALUE",
                         help="a model parameter (repeat), e.g. --param factors=32")
     parser.add_argument("--out", required=True, help="where to write the model (.npz)")
+    parser.add_argument("--max-age-days", type=float, default=None, metavar="DAYS",
+                        help="retention: rows older than DAYS before the end of the data never "
+                             "enter the model (the window is recorded in the file)")
     add_data_options(parser)
 
 
@@ -32,11 +35,15 @@ def configure_fit(parser) -> None:
 def run_fit(args) -> int:
     model = build_model(args.model, parse_params(args.param))
     shop = load_data(args)
-    fit_model(model, shop.interactions, shop.items)
+    if args.max_age_days is not None:
+        options = {"items": shop.items} if model.uses_item_features and shop.items is not None \
+            else {}
+        model.fit(shop.interactions, max_age_days=args.max_age_days, **options)
+    else:
+        fit_model(model, shop.interactions, shop.items)
     path = model.save(args.out) or args.out
     print(f"fitted {model!r} on {shop.interactions} in {model.fit_seconds_:.2f} s -> {path}")
     return 0
-
 
 
 def configure_recommend(parser) -> None:

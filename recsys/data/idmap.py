@@ -40,7 +40,7 @@ class IdMap:
     ['b']
     """
 
-    __slots__ = ("_ids", "_lookup", "name")
+    __slots__ = ("_ids", "_lookup", "name", "pseudonymous")
 
     def __init__(self, ids: Iterable = (), *, name: str = "ids") -> None:
         values = clean_ids(ids, name)
@@ -51,6 +51,8 @@ class IdMap:
         self._ids = values
         self._lookup: pd.Index | None = None
         self.name = name
+        #: the ids are pseudonyms (keyed hashes of the shop's ids, see recsys.privacy)
+        self.pseudonymous = False
 
     @classmethod
     def from_sorted(cls, ids: np.ndarray, name: str = "ids") -> IdMap:
@@ -74,6 +76,7 @@ class IdMap:
         self._ids = ids
         self._lookup = None
         self.name = name
+        self.pseudonymous = False
         return self
 
     @property

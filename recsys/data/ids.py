@@ -276,6 +276,8 @@ def match_ids(known: np.ndarray, ids: np.ndarray, known_what: str = "the assignm
     >>> match_ids(np.array([10, 20]), np.array(["20", "30"])).tolist()
     [1, -1]
     """
+    if len(known) == 0 or len(ids) == 0:  # nothing to match (an empty list has no id type)
+        return np.full(len(ids), -1, np.int64)
     if known.dtype.kind != ids.dtype.kind:
         known, ids = (as_integers(known, known_what), ids) if known.dtype.kind == "U" else (
             known, as_integers(ids, ids_what))

@@ -21,6 +21,7 @@ from recsys.data.features import ItemFeatures
 from recsys.data.frames import as_pandas
 from recsys.data.idmap import IdMap
 from recsys.data.ids import clean_ids, is_scalar_id, preview
+from recsys.data.pseudonyms import pseudonyms_of
 from recsys.exceptions import DataError, DataWarning, InvalidParameterError
 
 __all__ = ["IdMap", "Interactions", "ItemFeatures"]
@@ -99,6 +100,7 @@ class Interactions:
         date_format: str | None = None,
         dayfirst: bool | None = None,
         time_unit: str | None = None,
+        pseudonymize: str | bytes | None = None,
     ) -> Interactions:
         """Build from a long DataFrame, one row an interaction.
 
@@ -133,6 +135,10 @@ class Interactions:
             default told by magnitude, and numbers that would read as times before 1980
             (sequence numbers, ``20240131``) are refused (see :func:`parse_timestamps`).
             Dates written as integers (``20240131``) read with ``date_format="%Y%m%d"``.
+        pseudonymize : str or bytes, optional
+            The shop's secret key: the customer ids are replaced by their keyed hashes
+            (:func:`recsys.privacy.pseudonymize`) before anything else, so models, picks and
+            files hold pseudonyms only (``users=``, when given, is pseudonymised alike).
 
         Returns
         -------
@@ -161,7 +167,13 @@ class Interactions:
         item_map, item_index = _encode(df[item], items, item)
         user_map = user_index = None
         if user is not None:
-            user_map, user_index = _encode(df[user], users, user)
+            ids, universe = df[user], users
+            if pseudonymize is not None:
+                ids = pd.Series(pseudonyms_of(ids, pseudonymize), index=df.index, name=user)
+                universe = None if users is None else pseudonyms_of(
+                    users.ids if isinstance(users, IdMap) else users, pseudonymize)
+            user_map, user_index = _encode(ids, universe, user)
+            user_map.pseudonymous = pseudonymize is not None
         basket_map = basket_index = None
         if basket_cols:
             basket_map, basket_index = _encode(basket_keys(df, basket_cols), None,

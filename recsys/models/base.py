@@ -49,9 +49,9 @@ import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
 from recsys._engine.arrays import row_lengths
-from recsys._engine.params import ParamsMixin, check_bool, check_choice, check_int
+from recsys._engine.params import ParamsMixin, check_bool, check_choice, check_float, check_int
 from recsys._engine.sparse import binary_rows, dense_scores, one_hot_rows, take_rows, topk
-from recsys.data.dates import far_after_the_rest, parse_date
+from recsys.data.dates import DAY_NS, data_end, far_after_the_rest, parse_date
 from recsys.data.features import ItemFeatures
 from recsys.data.idmap import IdMap
 from recsys.data.ids import clean_ids, is_scalar_id, preview
@@ -208,7 +208,7 @@ class Recommender(ParamsMixin):
 
     # ------------------------------------------------------------------ fit
     def fit(self, interactions: Interactions, items: ItemFeatures | None = None, *,
-            outlying_times: str = "drop") -> Recommender:
+            outlying_times: str = "drop", max_age_days: float | None = None) -> Recommender:
         """Learn from ``interactions`` (and item features, for models that use them).
 
         Fitting fully resets the model (no warm start) and returns ``self``.
@@ -218,6 +218,10 @@ class Recommender(ParamsMixin):
         make them every customer's newest purchase and every recency weight 0. ``"drop"`` (the
         default) leaves them out and says so in a :class:`~recsys.exceptions.DataWarning`;
         ``"raise"`` refuses the data; ``"keep"`` learns from them as they are.
+
+        ``max_age_days`` (retention): rows older than this many days before the end of the
+        data never enter the model. The window learnt from is kept (``data_window_``) and
+        recorded in the model file (``recsys info --personal-data``).
         """
         name = type(self).__name__
         check_choice(name, "outlying_times", outlying_times, ("drop", "raise", "keep"))
@@ -236,6 +240,7 @@ class Recommender(ParamsMixin):
         self._reset()
         self._check_params()
         interactions = _without_outlying_times(interactions, name, outlying_times)
+        interactions = _within_retention(interactions, name, max_age_days)
         start = time.perf_counter()
         try:
             self._fit_from(interactions, items)
@@ -244,6 +249,8 @@ class Recommender(ParamsMixin):
             raise
         freeze_fitted(self)
         self.fit_seconds_ = time.perf_counter() - start
+        self.data_window_ = _window_of(interactions)
+        self.max_age_days_ = max_age_days
         if self.checks_collapse:
             check_collapse(self, interactions)
         return self
@@ -771,6 +778,48 @@ class Recommender(ParamsMixin):
         return model
 
 # ---------------------------------------------------------------------- helpers
+def _within_retention(data: Interactions, owner: str, max_age_days: float | None) -> Interactions:
+    """``data`` without the rows older than ``max_age_days`` before its end (retention)."""
+    if max_age_days is None:
+        return data
+    check_float(owner, "max_age_days", max_age_days, minimum=0, exclusive_min=True)
+    if data.timestamps is None:
+        raise DataError(f"{owner}: max_age_days keeps the newest days of the log, and these "
+                        f"interactions have no times: build them with timestamp='<column>'.")
+    keep = data.timestamps >= data_end(data.timestamps) - np.timedelta64(
+        int(max_age_days * DAY_NS), "ns")
+    if not keep.any():
+        raise DataError(f"{owner}: no row lies within max_age_days={max_age_days:g} of the "
+                        f"end of the data.")
+    if keep.all():
+        return data
+    kept = data.select(keep)
+    # customers (and orders) seen only before the window leave the id maps too: their ids
+    # never enter the model
+    users, user_index = _compacted(kept.users, kept.user_index)
+    baskets, basket_index = _compacted(kept.baskets, kept.basket_index)
+    return Interactions(item_index=kept.item_index, items=kept.items, user_index=user_index,
+                        users=users, weights=kept.weights, timestamps=kept.timestamps,
+                        basket_index=basket_index, baskets=baskets)
+
+
+def _compacted(ids: IdMap | None, index: np.ndarray | None) -> tuple[IdMap | None, np.ndarray | None]:
+    """The id map narrowed to the ids ``index`` uses, and ``index`` renumbered to it."""
+    if ids is None or index is None:
+        return ids, index
+    used, renumbered = np.unique(index, return_inverse=True)
+    narrowed = IdMap.from_sorted(ids.ids[used], ids.name)
+    narrowed.pseudonymous = ids.pseudonymous
+    return narrowed, renumbered.astype(np.int32)
+
+
+def _window_of(data: Interactions) -> tuple[str, str] | None:
+    """The first and last day the model learnt from (None without times)."""
+    if data.timestamps is None or not len(data.timestamps):
+        return None
+    return str(data.timestamps.min())[:10], str(data.timestamps.max())[:10]
+
+
 def _without_outlying_times(data: Interactions, owner: str, policy: str) -> Interactions:
     """``data`` without its rows dated far after the rest (``policy`` "drop", with a warning),
     refused ("raise"), or as it is ("keep")."""

@@ -27,7 +27,8 @@ from recsys.io.persistence import (
 )
 from recsys.models.registry import REGISTRY
 
-__all__ = ["save", "load", "read_manifest", "model_to_arrays", "model_from_arrays"]
+__all__ = ["save", "load", "read_manifest", "model_to_arrays", "model_from_arrays",
+           "personal_data"]
 
 
 def save(model, path: str | os.PathLike, *, key: str | bytes | None = None) -> Path:
@@ -100,6 +101,7 @@ def model_to_arrays(model, prefix: str) -> tuple[dict[str, np.ndarray], dict[str
         "names": {"user": model.users_.name, "item": model.items_.name,
                   "user_kind": model.users_.kind, "item_kind": model.items_.kind},
         "fit_seconds": getattr(model, "fit_seconds_", None),
+        "personal_data": personal_data(model),
     }
     check_json(entry, type(model).__name__)
     return arrays, entry
@@ -122,6 +124,7 @@ def model_from_arrays(entry: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
                  if key.startswith(prefix)}
         model.set_state(state, entry.get("meta", {}), entry.get("names", {}))
         model.fit_seconds_ = entry.get("fit_seconds")
+        _restore_personal_data(model, entry.get("personal_data"), where)
     except PersistenceError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -139,3 +142,30 @@ def read_manifest(path: str | os.PathLike, *, key: str | bytes | None = None) ->
     manifest = dict(manifest)
     manifest["arrays"] = {k: list(v.shape) for k, v in arrays.items()}
     return manifest
+
+
+def personal_data(model) -> dict[str, Any]:
+    """What personal data a fitted model holds, for its manifest (never who): how many
+    customers, whether their ids are pseudonyms, the window of data learnt from and the
+    retention asked for, the erasures done."""
+    window = getattr(model, "data_window_", None)
+    return {"customers": len(model.users_),
+            "histories": bool(model.seen_.nnz),
+            "pseudonymous": bool(getattr(model.users_, "pseudonymous", False)),
+            "data_window": list(window) if window else None,
+            "max_age_days": getattr(model, "max_age_days_", None),
+            "erasures": []}
+
+
+def _restore_personal_data(model, facts: Any, where: str) -> None:
+    """The facts of :func:`personal_data` read back (files without them: unknown)."""
+    if facts is None:
+        return
+    window = facts.get("data_window") if isinstance(facts, dict) else "bad"
+    if not isinstance(facts, dict) or not isinstance(facts.get("pseudonymous", False), bool) \
+            or not (window is None or (isinstance(window, list) and len(window) == 2
+                                       and all(isinstance(day, str) for day in window))):
+        raise PersistenceError(f"{where}: the manifest's 'personal_data' is not what recsys "
+                               f"writes (a damaged or altered file). Re-save the model.")
+    model.users_.pseudonymous = facts.get("pseudonymous", False)
+    model.data_window_ = tuple(window) if window else None
