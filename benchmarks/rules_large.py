@@ -28,7 +28,8 @@ MIN_SUPPORT = 0.0005
 def worker(payload: dict) -> dict:
     import resource
 
-    from recsys.rules import association_rules, basket_matrix, frequent_itemsets
+    from recsys.rules import association_rules, frequent_itemsets
+    from recsys.rules.mining import basket_matrix
 
     baskets, products, rows = SIZES[payload["size"]]
     data = make_large(baskets, products, rows, seed=0)
