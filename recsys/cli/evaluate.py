@@ -24,6 +24,9 @@ def configure(parser) -> None:
                         help="comma-separated models with parameters, e.g. "
                              "'ALS(factors=32,alpha=10),ItemKNN(similarity=bm25),Popularity' "
                              f"(default: {DEFAULT_MODELS})")
+    parser.add_argument("--target-event", default=None, metavar="KIND",
+                        help="with --event-col: judge on this kind only (e.g. purchase) while "
+                             "training on every kind (--split temporal)")
     parser.add_argument("--split", choices=("temporal", "leave-last", "random"), default="temporal",
                         help="temporal: the last --test-days are test (default); leave-last: "
                              "each customer's last basket; random: 20%% of interactions")
@@ -39,10 +42,12 @@ def configure(parser) -> None:
     parser.add_argument("--out", default=None, help="write the tidy table (.csv/.parquet/.json)")
 
 
-def split_data(data, how: str, test_days: float):
-
+def split_data(data, how: str, test_days: float, target_event: str | None = None):
+    if target_event is not None and how != "temporal":
+        raise InvalidParameterError("--target-event goes with --split temporal (the test period "
+                                    "keeps that kind only).")
     if how == "temporal":
-        return temporal_split(data, last_days=test_days)
+        return temporal_split(data, last_days=test_days, target_event=target_event)
     if how == "leave-last":
         if data.timestamps is None:
             raise InvalidParameterError(
@@ -60,7 +65,7 @@ def run(args) -> int:
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     models = parse_models(args.models)
     shop = load_data(args)
-    train, test = split_data(shop.interactions, args.split, args.test_days)
+    train, test = split_data(shop.interactions, args.split, args.test_days, args.target_event)
     items = shop.items
     table = evaluate(models, train, test, k=ks, metrics=metrics, items=items,
                      n_bootstrap=args.bootstrap, exclude_seen=not args.include_seen)

@@ -13,7 +13,7 @@ from recsys.data.datasets import ShopData, make_shop, read_movielens, read_onlin
 from recsys.data.dates import EPOCH_UNITS, TIME_UNITS
 from recsys.data.features import ItemFeatures
 from recsys.data.interactions import Interactions
-from recsys.exceptions import DataError
+from recsys.exceptions import DataError, InvalidParameterError
 
 DATASETS = ("synthetic", "online-retail", "movielens")
 SEP_HELP = ("delimiter of text input files (a character, or tab, comma, semicolon, pipe, "
@@ -35,6 +35,12 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                             "a basket (e.g. member,date: one member on one day)")
     group.add_argument("--time-col", default=None, help="timestamp column of --orders")
     group.add_argument("--weight-col", default=None, help="weight column of --orders (e.g. quantity)")
+    group.add_argument("--event-col", default=None,
+                       help="event-kind column of --orders (view, cart, purchase: the shop's "
+                            "own names); needs --event-weights")
+    group.add_argument("--event-weights", default=None, metavar="KIND=W,...",
+                       help="the weight of each kind of --event-col, e.g. "
+                            "view=1,cart=4,purchase=10 (a cell sums its rows)")
     group.add_argument("--date-format", default=None,
                        help="strftime format of --time-col, e.g. %%d/%%m/%%Y (default: ISO, or "
                             "the one common format that reads every value)")
@@ -59,7 +65,8 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
 
 
 #: the column options of --orders and of --products
-ORDER_COLUMNS = ("--user-col", "--item-col", "--basket-col", "--time-col", "--weight-col")
+ORDER_COLUMNS = ("--user-col", "--item-col", "--basket-col", "--time-col", "--weight-col",
+                 "--event-col")
 PRODUCT_COLUMNS = ("--product-id-col", "--name-col", "--text-cols", "--category-cols",
                    "--numeric-cols")
 
@@ -79,7 +86,8 @@ def load_data(args) -> ShopData:
         interactions = Interactions.from_frame(
             orders, user=args.user_col, item=args.item_col, basket=basket_columns(args.basket_col),
             timestamp=args.time_col, weight=args.weight_col, date_format=args.date_format,
-            time_unit=args.time_unit)
+            time_unit=args.time_unit, event=args.event_col,
+            event_weights=_event_weights(args.event_weights))
         if interactions.timestamps is not None:  # parsed once: segments and constraints reuse it
             _say_how_numbers_were_read(orders[args.time_col], interactions.timestamps, args)
             orders = orders.assign(**{args.time_col: interactions.timestamps})
@@ -87,7 +95,8 @@ def load_data(args) -> ShopData:
         return ShopData(orders=orders, products=products, interactions=interactions,
                         items=items, name=args.orders)
     dataset = args.dataset or "synthetic"
-    refuse_unused_options(args, (*ORDER_COLUMNS, "--time-unit", "--date-format"),
+    refuse_unused_options(args, (*ORDER_COLUMNS, "--time-unit", "--date-format",
+                                 "--event-weights"),
                           f"these options describe an --orders file, and the built-in "
                           f"data set {dataset!r} is read with its own columns")
     if dataset == "synthetic":
@@ -95,6 +104,21 @@ def load_data(args) -> ShopData:
     if dataset == "online-retail":
         return read_online_retail(args.data_path)
     return read_movielens(args.data_path)
+
+
+def _event_weights(text: str | None) -> dict[str, float] | None:
+    """``"view=1,cart=4"`` -> {"view": 1.0, "cart": 4.0}."""
+    if text is None:
+        return None
+    weights = {}
+    for pair in [p.strip() for p in text.split(",") if p.strip()]:
+        kind, _, value = pair.partition("=")
+        try:
+            weights[kind.strip()] = float(value)
+        except ValueError:
+            raise InvalidParameterError(f"--event-weights {pair!r}: write KIND=WEIGHT pairs, e.g. "
+                                        f"view=1,cart=4,purchase=10.") from None
+    return weights
 
 
 def _say_how_numbers_were_read(column, times, args) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import signal
 import sys
 import threading
@@ -174,6 +175,7 @@ def in_cli_words(message: str, options: Sequence[str] = ()) -> str:
     command's own ``options``, where the advice names columns)."""
     for python, cli in CLI_WORDS:
         message = message.replace(python, cli)
+    message = re.sub(r"event_weights=\{([^}]*)\}", _event_weights_option, message)
     columns = [o for o in options if o.endswith("-col")]
     if _NAME_COLUMNS in message:
         message = message.replace(_NAME_COLUMNS, f"Name the columns with {', '.join(columns)}."
@@ -195,6 +197,12 @@ def set_by(error: RecsysError, options: Sequence[str]) -> str:
         return f" (set by --param {param}=...)"
     spec = next((o for o in ("--models", "--model") if o in options), None)
     return f" (set in {spec}, e.g. Name({param}=...))" if spec else ""
+
+
+def _event_weights_option(match: re.Match) -> str:
+    """``event_weights={'view': 1, 'cart': 2}`` as ``--event-weights view=1,cart=2``."""
+    pairs = re.findall(r"'([^']*)':\s*([^,]+)", match.group(1))
+    return "--event-weights " + ",".join(f"{kind}={value.strip()}" for kind, value in pairs)
 
 
 def command_options(parser: argparse.ArgumentParser, command: str) -> list[str]:

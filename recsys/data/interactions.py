@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from recsys._engine.arrays import dense_codes, unique
 from recsys.data.dates import parse_timestamps
+from recsys.data.events import code_events
 from recsys.data.features import ItemFeatures
 from recsys.data.frames import as_pandas
 from recsys.data.idmap import IdMap
@@ -67,6 +68,8 @@ class Interactions:
         timestamps: np.ndarray | None = None,
         basket_index: np.ndarray | None = None,
         baskets: IdMap | None = None,
+        event_index: np.ndarray | None = None,
+        events: tuple[str, ...] | None = None,
     ) -> None:
         n = len(item_index)
         self.items = items
@@ -79,8 +82,15 @@ class Interactions:
         self.timestamps = (
             None if timestamps is None else _frozen(timestamps, np.dtype("datetime64[ns]"))
         )
+        #: each row's event kind, a code into ``events`` (the shop's kind names); None for a
+        #: log of one kind (purchases)
+        self.event_index = None if event_index is None else _frozen(event_index, np.int8)
+        self.events = None if events is None else tuple(events)
+        if (self.event_index is None) != (self.events is None):
+            raise DataError("event_index and events go together: give both or neither.")
         for label, arr in (("user", self.user_index), ("basket", self.basket_index),
-                           ("weight", self.weights), ("timestamp", self.timestamps)):
+                           ("weight", self.weights), ("timestamp", self.timestamps),
+                           ("event", self.event_index)):
             if arr is not None and len(arr) != n:
                 raise DataError(f"{label} array has {len(arr)} rows, items have {n}.")
         self._cache: dict[str, sp.csr_matrix] = {}
@@ -101,6 +111,8 @@ class Interactions:
         dayfirst: bool | None = None,
         time_unit: str | None = None,
         pseudonymize: str | bytes | None = None,
+        event: str | None = None,
+        event_weights: Mapping[str, float] | None = None,
     ) -> Interactions:
         """Build from a long DataFrame, one row an interaction.
 
@@ -139,6 +151,14 @@ class Interactions:
             The shop's secret key: the customer ids are replaced by their keyed hashes
             (:func:`recsys.privacy.pseudonymize`) before anything else, so models, picks and
             files hold pseudonyms only (``users=``, when given, is pseudonymised alike).
+        event : str, optional
+            Column of event kinds (``"view"``, ``"cart"``, ``"purchase"``: the shop's own
+            names), kept per row as a small code (:attr:`events`, :attr:`event_index`).
+        event_weights : dict, optional
+            The weight of each kind (``{"view": 1, "cart": 4, "purchase": 10}``), needed with
+            ``event``: a row weighs its own weight (``weight=``, else 1) times its kind's, and
+            a customer x product cell is the sum of its rows (see :mod:`recsys.data.events`).
+            A kind with no weight, or a negative one, is refused.
 
         Returns
         -------
@@ -148,7 +168,7 @@ class Interactions:
         if user is None and basket is None:
             raise DataError("Interactions.from_frame needs a user column, a basket column or both.")
         basket_cols = _basket_columns(basket)
-        wanted = [c for c in (user, item, weight, timestamp) if c is not None] + basket_cols
+        wanted = [c for c in (user, item, weight, timestamp, event) if c is not None] + basket_cols
         absent = [c for c in wanted if c not in df.columns]
         if absent:
             raise DataError(
@@ -179,12 +199,21 @@ class Interactions:
             basket_map, basket_index = _encode(basket_keys(df, basket_cols), None,
                                                " + ".join(basket_cols))
         weights = None if weight is None else _check_weights(df[weight], weight)
+        event_index = kinds = None
+        if event is not None:
+            event_index, kinds, by_kind = code_events(df[event], event_weights, event)
+            weights = by_kind if weights is None else weights * by_kind
+        elif event_weights is not None:
+            raise InvalidParameterError("event_weights weigh the kinds of an event column: pass "
+                                        "event='<column>' too (--event-col on the command line).",
+                                        param="event_weights")
         times = None if timestamp is None else parse_timestamps(df[timestamp], timestamp,
                                                                  date_format, dayfirst,
                                                                  time_unit)
         data = cls(item_index=item_index, items=item_map, user_index=user_index,
                    users=user_map, weights=weights, timestamps=times,
-                   basket_index=basket_index, baskets=basket_map)
+                   basket_index=basket_index, baskets=basket_map, event_index=event_index,
+                   events=kinds)
         _warn_one_basket_each(data, user, basket_cols)
         return data
 
@@ -278,9 +307,24 @@ class Interactions:
             self._cache[kind] = _csr(rows, self.item_index, values, (n_rows, self.n_items))
         return self._cache[kind]
 
-    def select(self, mask: np.ndarray) -> Interactions:
-        """The rows where ``mask`` is true (or at the given positions), same id maps."""
-        mask = _row_selection(mask, len(self))
+    def select(self, mask: np.ndarray | None = None, *,
+               event: str | Sequence[str] | None = None) -> Interactions:
+        """The rows where ``mask`` is true (or at the given positions), and of the ``event``
+        kinds when given (``select(event="purchase")``), same id maps.
+
+        >>> log = pd.DataFrame({"user_id": [1, 1, 2], "item_id": ["a", "b", "a"],
+        ...                     "kind": ["view", "purchase", "view"]})
+        >>> data = Interactions.from_frame(log, event="kind",
+        ...                                event_weights={"view": 1, "purchase": 10})
+        >>> len(data.select(event="purchase")), data.matrix("user").toarray().tolist()
+        (1, [[1.0, 10.0], [1.0, 0.0]])
+        """
+        if mask is None and event is None:
+            raise InvalidParameterError("select needs a mask of rows, event=..., or both.")
+        mask = np.ones(len(self), bool) if mask is None else _row_selection(mask, len(self))
+        if event is not None:  # positions keep their order; a mask is narrowed
+            kinds = self._of_kinds(event)
+            mask = mask & kinds if mask.dtype == bool else mask[kinds[mask]]
 
         def take(arr: np.ndarray | None) -> np.ndarray | None:
             return None if arr is None else arr[mask]
@@ -288,7 +332,23 @@ class Interactions:
         return Interactions(item_index=self.item_index[mask], items=self.items,
                             user_index=take(self.user_index), users=self.users,
                             weights=self.weights[mask], timestamps=take(self.timestamps),
-                            basket_index=take(self.basket_index), baskets=self.baskets)
+                            basket_index=take(self.basket_index), baskets=self.baskets,
+                            event_index=take(self.event_index), events=self.events)
+
+    def _of_kinds(self, event: str | Sequence[str]) -> np.ndarray:
+        """The rows of the ``event`` kinds (a name or several), or a DataError naming the kinds
+        there are."""
+        wanted = [event] if isinstance(event, str) else list(event)
+        if self.events is None:
+            raise DataError(f"select(event={event!r}): these interactions have no event kinds; "
+                            f"build them with from_frame(..., event='<column>', "
+                            f"event_weights={{...}}).")
+        unknown = [kind for kind in wanted if kind not in self.events]
+        if unknown:
+            raise DataError(f"select(event=...): no kind {preview(unknown)} in the log; its kinds "
+                            f"are {list(self.events)}.")
+        codes = [self.events.index(kind) for kind in wanted]
+        return np.isin(self.event_index, codes)
 
     def to_frame(self) -> pd.DataFrame:
         """The rows with external ids: ``user_id``, ``item_id``, ``weight``,
@@ -302,6 +362,8 @@ class Interactions:
             cols["timestamp"] = self.timestamps.copy()
         if self.basket_index is not None:
             cols["basket_id"] = self.baskets.to_ids(self.basket_index)  # type: ignore[union-attr]
+        if self.event_index is not None:
+            cols["event"] = pd.Categorical.from_codes(self.event_index, self.events)
         return pd.DataFrame(cols)
 
 

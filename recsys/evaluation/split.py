@@ -26,6 +26,7 @@ def temporal_split(
     *,
     last_days: float | None = None,
     test_users: Literal["all", "known"] = "all",
+    target_event: str | None = None,
 ) -> tuple[Interactions, Interactions]:
     """Everything before ``cutoff`` is train, everything at or after it is test.
 
@@ -40,6 +41,9 @@ def temporal_split(
         before the newest timestamp.
     test_users : {"all", "known"}
         ``"known"`` keeps in test only users that have train interactions.
+    target_event : str, optional
+        With event kinds (``from_frame(..., event=...)``): the test keeps only rows of this
+        kind (``"purchase"``: what a model is judged on), while train keeps every kind.
 
     Examples
     --------
@@ -72,9 +76,26 @@ def temporal_split(
             f"{pd.Timestamp(first)} to {pd.Timestamp(last)}."
         )
     train, test = data.select(~is_test), data.select(is_test)
+    if target_event is not None:
+        test = _target_rows(test, target_event, "temporal_split")
     if test_users == "known":
         test = test.select(_known(test, train))
     return train, test
+
+
+def _target_rows(test: Interactions, target_event: str, owner: str) -> Interactions:
+    """The test rows of the ``target_event`` kind, or a DataError when there is none."""
+    if test.events is None:
+        raise DataError(f"{owner}: target_event={target_event!r} needs event kinds: build the "
+                        f"interactions with from_frame(..., event='<column>', event_weights=...).")
+    if target_event not in test.events:
+        raise DataError(f"{owner}: target_event={target_event!r} is none of the log's kinds "
+                        f"{list(test.events)}.")
+    kept = test.select(event=target_event)
+    if len(kept) == 0:
+        raise DataError(f"{owner}: the test period has no {target_event!r} row, so nothing to "
+                        f"judge a model on; move the cutoff or pick another target_event.")
+    return kept
 
 
 def leave_last_out(

@@ -800,7 +800,8 @@ def _within_retention(data: Interactions, owner: str, max_age_days: float | None
     baskets, basket_index = _compacted(kept.baskets, kept.basket_index)
     return Interactions(item_index=kept.item_index, items=kept.items, user_index=user_index,
                         users=users, weights=kept.weights, timestamps=kept.timestamps,
-                        basket_index=basket_index, baskets=baskets)
+                        basket_index=basket_index, baskets=baskets,
+                        event_index=kept.event_index, events=kept.events)
 
 
 def _compacted(ids: IdMap | None, index: np.ndarray | None) -> tuple[IdMap | None, np.ndarray | None]:
