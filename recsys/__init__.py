@@ -33,7 +33,8 @@ _LAZY = {
     "metrics": "recsys.evaluation.metrics", "split": "recsys.evaluation.split",
     "reasons": "recsys.campaign.reasons", "segments": "recsys.campaign.segments",
     **{name: f"recsys.{name}" for name in ("data", "evaluation", "models", "ranking", "tuning",
-                                           "reporting", "privacy", "testing", "spark")},
+                                           "reporting", "privacy", "testing", "spark",
+                                           "customers")},
     "clone": "recsys._engine.params", "IdMap": "recsys.data", "Interactions": "recsys.data",
     "ItemFeatures": "recsys.data",
     **dict.fromkeys(("ShopData", "make_grocery", "make_shop", "read_fimi", "read_movielens",
@@ -43,7 +44,8 @@ _LAZY = {
 }
 #: the modules among the names above (the rest are attributes of their module)
 _MODULES = ("campaign", "experiment", "rules", "metrics", "split", "reasons", "segments", "data",
-            "evaluation", "models", "ranking", "tuning", "reporting", "privacy", "testing", "spark")
+            "evaluation", "models", "ranking", "tuning", "reporting", "privacy", "testing", "spark",
+            "customers")
 
 
 def __getattr__(name: str):

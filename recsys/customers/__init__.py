@@ -1,0 +1,9 @@
+"""Customer value: the buy-till-you-die models of who is still a customer and what they will
+spend. :func:`summary` turns an order log into frequency, recency, age and spend per customer;
+:class:`BetaGeo` (BG/NBD) predicts repeat purchases and the probability a customer is alive;
+:class:`GammaGamma` the value of their purchases; :func:`clv` the two together over a horizon.
+"""
+from recsys.customers.models import BetaGeo, GammaGamma, clv
+from recsys.customers.summary import UNITS, summary
+
+__all__ = ["summary", "BetaGeo", "GammaGamma", "clv", "UNITS"]
