@@ -5,5 +5,6 @@ spend. :func:`summary` turns an order log into frequency, recency, age and spend
 """
 from recsys.customers.models import BetaGeo, GammaGamma, clv
 from recsys.customers.summary import UNITS, summary
+from recsys.customers.value import VALUE_SEGMENTS, value_table
 
-__all__ = ["summary", "BetaGeo", "GammaGamma", "clv", "UNITS"]
+__all__ = ["summary", "BetaGeo", "GammaGamma", "clv", "value_table", "VALUE_SEGMENTS", "UNITS"]
