@@ -14,6 +14,7 @@ from recsys.data.dates import EPOCH_UNITS, TIME_UNITS
 from recsys.data.features import ItemFeatures
 from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError, InvalidParameterError
+from recsys.io.database import is_database_url, read_query, shown
 
 DATASETS = ("synthetic", "online-retail", "movielens")
 SEP_HELP = ("delimiter of text input files (a character, or tab, comma, semicolon, pipe, "
@@ -27,7 +28,12 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--data-path", default=None,
                        help="file or folder of the public data set (default: from RECSYS_DATA_DIR)")
     group.add_argument("--orders", default=None,
-                       help="an order-lines CSV/Parquet file: one row per customer x product")
+                       help="an order-lines CSV/Parquet file: one row per customer x product; or "
+                            "a database URL (postgresql://user@host/shop, sqlite:///shop.db) "
+                            "with --query")
+    group.add_argument("--query", default=None,
+                       help="with a database --orders: the SQL that returns the order lines "
+                            "(credentials from the environment: PGPASSWORD, ~/.pgpass)")
     group.add_argument("--user-col", default="customer_id", help="customer id column of --orders")
     group.add_argument("--item-col", default="product_id", help="product id column of --orders")
     group.add_argument("--basket-col", default=None,
@@ -80,8 +86,7 @@ def load_data(args) -> ShopData:
     if args.orders:
         if args.dataset:
             raise DataError("pass --dataset or --orders, not both.")
-        orders = read_frame(args.orders, args.sep,
-                            [args.user_col, args.item_col, *column_list(args.basket_col)])
+        orders = read_orders(args, [args.user_col, args.item_col, *column_list(args.basket_col)])
         check_columns(orders, args, f"--orders {args.orders}", ORDER_COLUMNS)
         interactions = Interactions.from_frame(
             orders, user=args.user_col, item=args.item_col, basket=basket_columns(args.basket_col),
@@ -96,7 +101,7 @@ def load_data(args) -> ShopData:
                         items=items, name=args.orders)
     dataset = args.dataset or "synthetic"
     refuse_unused_options(args, (*ORDER_COLUMNS, "--time-unit", "--date-format",
-                                 "--event-weights"),
+                                 "--event-weights", "--query"),
                           f"these options describe an --orders file, and the built-in "
                           f"data set {dataset!r} is read with its own columns")
     if dataset == "synthetic":
@@ -104,6 +109,20 @@ def load_data(args) -> ShopData:
     if dataset == "online-retail":
         return read_online_retail(args.data_path)
     return read_movielens(args.data_path)
+
+
+def read_orders(args, id_columns):
+    """The --orders table: a file (``id_columns`` read as written) or a database query."""
+    if is_database_url(args.orders):
+        if not getattr(args, "query", None):
+            raise DataError(f"--orders {shown(args.orders)} is a database: pass --query "
+                            f"\"select ... from order_lines\" (the columns named by --user-col, "
+                            f"--item-col...).")
+        return read_query(args.orders, args.query)
+    if getattr(args, "query", None):
+        raise DataError("--query reads a database: give --orders a database URL "
+                        "(postgresql://user@host/shop, sqlite:///shop.db), or leave --query out.")
+    return read_frame(args.orders, args.sep, id_columns)
 
 
 def _event_weights(text: str | None) -> dict[str, float] | None:

@@ -6,7 +6,7 @@ import sys
 import warnings
 
 from recsys.cli.common import check_columns, command, read_frame, write_frame, write_text
-from recsys.cli.inputs import SEP_HELP, column_list
+from recsys.cli.inputs import SEP_HELP, column_list, read_orders
 from recsys.data.interactions import basket_keys
 from recsys.exceptions import SampleRatioMismatchWarning
 from recsys.experiment import analyze
@@ -22,6 +22,9 @@ def configure(parser) -> None:
                         help="the assignments file written by 'recsys picks --control/--arms'")
     parser.add_argument("--orders", required=True,
                         help="order lines (CSV/Parquet/JSON) covering the measurement window")
+    parser.add_argument("--query", default=None,
+                        help="with a database --orders (postgresql://..., sqlite:///...): the "
+                             "SQL that returns the order lines")
     parser.add_argument("--sep", default=None, help=SEP_HELP)
     parser.add_argument("--from", dest="start", required=True,
                         help="first day (or time) of the window, e.g. 2026-11-24 (included)")
@@ -60,7 +63,7 @@ def configure(parser) -> None:
 def run(args) -> int:
 
     assignments = read_frame(args.assignments, args.sep, ["customer_id"])
-    orders = read_frame(args.orders, args.sep, [args.user_col, args.item_col])
+    orders = read_orders(args, [args.user_col, args.item_col])
     check_columns(orders, args, f"--orders {args.orders}", COLUMNS,
                   optional=("--item-col", "--basket-col", "--price-col", "--quantity-col"))
     order_key = column_list(args.basket_col)

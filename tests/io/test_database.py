@@ -1,0 +1,86 @@
+"""Order lines from a database: recsys fit, picks and measure read `--orders URL --query SQL`
+and give what they give on the CSV export of the same table. SQLite always; PostgreSQL when
+RECSYS_TEST_POSTGRES names a server (.ci/run starts a throwaway cluster and sets it)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import recsys
+from recsys.cli.main import main
+
+sqlalchemy = pytest.importorskip("sqlalchemy")
+
+QUERY = "select * from order_lines"
+SERVERS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="module")
+def orders():
+    return recsys.make_shop(n_customers=500, n_products=80, seed=9).orders
+
+
+@pytest.fixture(params=SERVERS)
+def url(request, orders, tmp_path_factory):
+    if request.param == "sqlite":
+        address = f"sqlite:///{tmp_path_factory.mktemp('db') / 'shop.db'}"
+    else:
+        address = os.environ.get("RECSYS_TEST_POSTGRES")
+        if not address:
+            pytest.skip("no PostgreSQL server: set RECSYS_TEST_POSTGRES (.ci/run does)")
+    engine = sqlalchemy.create_engine(address)
+    orders.to_sql("order_lines", engine, if_exists="replace", index=False)
+    engine.dispose()
+    return address
+
+
+def _both(url, csv, argv):
+    """The command run on the database and on the CSV: exit codes, the rest of argv filled."""
+    return (main([*argv(["--orders", url, "--query", QUERY], "db")]),
+            main([*argv(["--orders", str(csv)], "csv")]))
+
+
+def test_fit_picks_and_measure_agree_with_the_csv_export(url, orders, tmp_path):
+    csv = tmp_path / "orders.csv"
+    orders.to_csv(csv, index=False)
+    data = ["--time-col", "timestamp", "--basket-col", "order_id"]
+    assert _both(url, csv, lambda src, tag: ["fit", "--model", "ItemKNN", *src, *data,
+                                             "--out", str(tmp_path / f"{tag}.npz")]) == (0, 0)
+    db, plain = recsys.load(tmp_path / "db.npz"), recsys.load(tmp_path / "csv.npz")
+    users = plain.users_.ids[:40]
+    pd.testing.assert_frame_equal(db.recommend(users, k=5).to_frame(),
+                                  plain.recommend(users, k=5).to_frame())
+    assert _both(url, csv, lambda src, tag: [
+        "picks", *src, *data, "-k", "3", "--control", "20%", "--salt", "s1",
+        "--as-of", "2025-10-01", "--out", str(tmp_path / f"picks_{tag}.csv")]) == (0, 0)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "picks_db.csv"),
+                                  pd.read_csv(tmp_path / "picks_csv.csv"))
+    assignments = str(tmp_path / "picks_csv.assignments.csv")
+    assert _both(url, csv, lambda src, tag: [
+        "measure", "--assignments", assignments, *src, "--from", "2025-10-01",
+        "--to", "2026-01-01", "--no-segments", "--out", str(tmp_path / f"m_{tag}.csv")]) == (0, 0)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "m_db.csv"),
+                                  pd.read_csv(tmp_path / "m_csv.csv"))
+
+
+def test_database_errors_name_the_source_and_the_fix_never_the_password(url, tmp_path, capsys):
+    out = ["--out", str(tmp_path / "m.npz")]
+    assert main(["fit", "--model", "ItemKNN", "--orders", url, "--query",
+                 "select * from no_such_table", *out]) == 1
+    assert "--query failed" in capsys.readouterr().err
+    assert main(["fit", "--model", "ItemKNN", "--orders", url, *out]) == 1
+    assert "pass --query" in capsys.readouterr().err
+    assert main(["fit", "--model", "ItemKNN", "--orders", url, "--query",
+                 "select customer_id as who, product_id from order_lines", *out]) == 1
+    assert "--user-col 'customer_id'" in capsys.readouterr().err
+    refused = "postgresql+psycopg://shop:s3cret-word@127.0.0.1:1/shop"
+    if url.startswith("postgresql"):
+        assert main(["fit", "--model", "ItemKNN", "--orders", refused, "--query", QUERY,
+                     *out]) == 1
+        said = capsys.readouterr().err
+        assert "refused" in said and "s3cret-word" not in said and "shop:***@" in said
+    assert np.isfinite(1.0)
