@@ -26,6 +26,12 @@ from recsys.io.atomic import atomic_path
 REGISTERED: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable]] = {}
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the command is so that unfinished outputs are removed on the way
+    out (a BaseException, like KeyboardInterrupt: no ``except Exception`` swallows it)."""
+
+
+
 def command(name: str, configure: Callable[[argparse.ArgumentParser], None]):
     """Register ``recsys <name>``: the decorated function gets ``args`` and returns an exit
     code; ``configure(parser)`` adds its options."""

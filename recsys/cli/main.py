@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from recsys._version import __version__
-from recsys.cli.common import REGISTERED
+from recsys.cli.common import REGISTERED, Terminated
 from recsys.exceptions import RecsysError
 from recsys.io.atomic import discard_pending
 
@@ -47,6 +47,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "measure": ("recsys.cli.measure",
             "Did the campaign work? Conversion, revenue, order value and uplift over the "
             "control group, with intervals."),
+    "serve": ("recsys.cli.serve",
+            "Serve picks over HTTP: a customer, a cart, a product page; hot model reload."),
     "info": ("recsys.cli.info",
             "Show what a saved model file holds (class, parameters, sizes)."),
 }
@@ -128,11 +130,6 @@ def explicit_options(argv: Sequence[str] | None) -> set[str]:
                 option.default = None if isinstance(option, collecting) else _UNSET
     return {dest for dest, value in vars(parser.parse_args(argv)).items()
             if value is not _UNSET and value is not None}
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised where the command is so that unfinished outputs are removed on the way
-    out (a BaseException, like KeyboardInterrupt: no ``except Exception`` swallows it)."""
 
 
 @contextmanager

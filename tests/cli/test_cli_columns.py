@@ -50,6 +50,7 @@ def _base(command: str, f) -> list[str]:
         "rules": ["rules", "--orders", str(f / "orders.csv"), "--basket-col", "order_id"],
         "recommend": ["recommend", "--model", str(f / "model.npz"), "--users-file",
                       str(f / "users.csv")],
+        "serve": ["serve", "--model", str(f / "model.npz"), *products],
     }[command]
 
 

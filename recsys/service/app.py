@@ -1,0 +1,243 @@
+"""The HTTP application: one customer's picks, a cart's add-ons, a product's neighbours and an
+explanation, as JSON with the shop's own ids; health, readiness and Prometheus metrics.
+
+Every bad request is a 4xx with the library's own message (never a 500 with a traceback); an
+optional bearer token guards every endpoint but ``/healthz``; ``k`` and the request size are
+bounded. Models are read through their :class:`~recsys.service.slots.ModelSlot`, so a file
+replaced on disk is served as soon as it has loaded, and never before.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections.abc import Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+try:  # the serve extra is optional: make_app says how to install it
+    from fastapi import FastAPI, Query, Request
+    from fastapi.responses import JSONResponse, PlainTextResponse
+    from pydantic import BaseModel, Field
+except ImportError:
+    FastAPI = Query = Request = JSONResponse = PlainTextResponse = None
+    BaseModel = object
+
+    def Field(**options: Any) -> Any:  # noqa: N802  (pydantic's name; unused without it)
+        return None
+
+from recsys.campaign.reasons import batch_reasons, item_names, reason_texts
+from recsys.data.ids import as_id_kind
+from recsys.exceptions import DataError, InvalidParameterError, RecsysError, UnknownIdError
+from recsys.service.metrics import Metrics
+from recsys.service.slots import ModelSlot
+
+__all__ = ["make_app", "MAX_K", "MAX_BODY_BYTES"]
+
+#: the largest k a request may ask for
+MAX_K = 1000
+#: the largest request body, bytes
+MAX_BODY_BYTES = 1 << 20
+Id = int | str
+
+
+class RecommendRequest(BaseModel):
+    """The body of ``POST /recommend``."""
+
+    customer: Id
+    k: int = 10
+    model: str | None = None
+    exclude: list[Id] = Field(default_factory=list)
+    reasons: bool = False
+    on_unknown: str = "fallback"
+
+
+class CartRequest(BaseModel):
+    """The body of ``POST /cart``."""
+
+    items: list[Id]
+    k: int = 10
+    model: str | None = None
+
+
+def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = None,
+             token: str | None = None, reload_seconds: float = 2.0,
+             product_id: str = "product_id") -> FastAPI:
+    """The service over ``slots`` (name -> model file; the first is the default model).
+
+    ``products`` (one row per product) gives names to reasons; ``token`` (a bearer token)
+    guards every endpoint but ``/healthz``; the files are checked for changes every
+    ``reload_seconds`` (0: never).
+    """
+    if FastAPI is None:
+        raise DataError('recsys serve needs the serve extra: python -m pip install -e ".[serve]" '
+                        '(FastAPI and uvicorn).')
+    if not slots:
+        raise InvalidParameterError("serve: give at least one model file.", param="model")
+    slots = dict(slots)
+    default = next(iter(slots))
+    names = item_names(products, item=product_id) if products is not None else {}
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        stop = threading.Event()
+        watcher = threading.Thread(target=_watch, args=(slots, reload_seconds, stop),
+                                   daemon=True, name="recsys-model-reload")
+        if reload_seconds > 0:
+            watcher.start()
+        yield
+        stop.set()
+
+    app = FastAPI(title="recsys", summary="Recommendations for a shop, with its own ids.",
+                  lifespan=lifespan)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        start = time.perf_counter()
+        endpoint = request.url.path
+        response = _refused(request, token)
+        if response is None:
+            try:
+                response = await call_next(request)
+            except RecsysError as exc:  # the library's message, as the client's fault
+                response = _error(exc)
+        metrics.observe(endpoint, response.status_code, time.perf_counter() - start)
+        return response
+
+    def slot_of(name: str | None) -> ModelSlot:
+        if name is not None and name not in slots:
+            raise InvalidParameterError(f"no model {name!r} here; the models are "
+                                        f"{', '.join(slots)}.", param="model")
+        return slots[name or default]
+
+    def answer(recs, loaded, query: Any, reasons: bool, users: np.ndarray | None) -> dict:
+        n = int(recs.lengths[0])
+        items = recs.item_ids(0)
+        scores = recs.scores[0, :n].astype(float).tolist()
+        out = [{"item": _plain(item), "score": score} for item, score in zip(items, scores,
+                                                                          strict=True)]
+        if reasons and n:
+            texts = _reasons(loaded.model, recs, users, names)
+            for row, text in zip(out, texts, strict=True):
+                row["reason"] = text
+        return {"query": query, "items": out, "source": str(recs.source[0]),
+                "model": loaded.version}
+
+    @app.get("/recommend", summary="Picks for one customer")
+    def recommend_get(customer: str, k: int = 10, model: str | None = None,
+                      exclude: str | None = Query(None, description="comma-separated item ids"),
+                      reasons: bool = False, on_unknown: str = "fallback") -> dict:
+        excluded = [e for e in (exclude or "").split(",") if e.strip()]
+        return recommend(customer, k, model, excluded, reasons, on_unknown)
+
+    @app.post("/recommend", summary="Picks for one customer (JSON body)")
+    def recommend_post(body: RecommendRequest) -> dict:
+        return recommend(body.customer, body.k, body.model, body.exclude, body.reasons,
+                         body.on_unknown)
+
+    def recommend(customer: Id, k: int, model: str | None, exclude: list, reasons: bool,
+                  on_unknown: str) -> dict:
+        loaded = slot_of(model).current
+        fitted = loaded.model
+        who = as_id_kind(customer, fitted.users_.kind)
+        recs = fitted.recommend([who], k=_k(k), on_unknown=on_unknown,
+                                exclude=[as_id_kind(e, fitted.items_.kind) for e in exclude]
+                                or None)
+        known = fitted.users_.to_index([who], missing="mask") if len(recs) else None
+        users = known if known is not None and known[0] >= 0 else None
+        return {"customer": _plain(who), **answer(recs, loaded, _plain(who), reasons, users)}
+
+    @app.post("/cart", summary="Add-ons for a cart (or a new visitor's products)")
+    def cart(body: CartRequest) -> dict:
+        loaded = slot_of(body.model).current
+        fitted = loaded.model
+        basket = [as_id_kind(i, fitted.items_.kind) for i in body.items]
+        recs = fitted.recommend_for_basket(basket, k=_k(body.k), on_unknown="skip")
+        return answer(recs, loaded, [_plain(i) for i in basket], False, None)
+
+    @app.get("/similar", summary="Products like a product (a product page)")
+    def similar(item: str, k: int = 10, model: str | None = None) -> dict:
+        loaded = slot_of(model).current
+        fitted = loaded.model
+        product = as_id_kind(item, fitted.items_.kind)
+        return answer(fitted.similar_items([product], k=_k(k)), loaded, _plain(product), False,
+                      None)
+
+    @app.get("/explain", summary="Why a product scores as it does for a customer")
+    def explain(customer: str, item: str, model: str | None = None) -> dict:
+        loaded = slot_of(model).current
+        fitted = loaded.model
+        why = fitted.explain(as_id_kind(item, fitted.items_.kind),
+                             user=as_id_kind(customer, fitted.users_.kind))
+        return {"item": _plain(why.item), "score": float(why.score), "method": why.method,
+                "contributions": [[_plain(label), float(weight)]
+                                  for label, weight in why.contributions],
+                "text": str(why), "model": loaded.version}
+
+    @app.get("/healthz", summary="The process answers")
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="Every model is loaded")
+    def readyz() -> dict:
+        return {"status": "ready", "models": {name: slot.current.version
+                                              for name, slot in slots.items()}}
+
+    @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
+    def prometheus() -> str:
+        return metrics.text(slots)
+
+    return app
+
+
+def _watch(slots: Mapping[str, ModelSlot], seconds: float, stop: threading.Event) -> None:
+    """Reload each model whose file changed, every ``seconds``, until ``stop``."""
+    while not stop.wait(seconds):
+        for slot in slots.values():
+            slot.refresh()
+
+
+def _refused(request: Request, token: str | None) -> JSONResponse | None:
+    """A 401 without the bearer token (``/healthz`` is open), a 413 for an oversized body."""
+    size = request.headers.get("content-length")
+    if size is not None and (not size.isdigit() or int(size) > MAX_BODY_BYTES):
+        return JSONResponse({"error": f"the request body is larger than {MAX_BODY_BYTES:,} "
+                                      f"bytes."}, status_code=413)
+    if token is None or request.url.path == "/healthz":
+        return None
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return JSONResponse({"error": "a bearer token is required (Authorization: Bearer ...)."},
+                            status_code=401)
+    return None
+
+
+def _error(exc: RecsysError) -> JSONResponse:
+    status = 404 if isinstance(exc, UnknownIdError) else 400
+    return JSONResponse({"error": str(exc).splitlines()[0], "kind": type(exc).__name__},
+                        status_code=status)
+
+
+def _k(k: int) -> int:
+    if not 1 <= k <= MAX_K:
+        raise InvalidParameterError(f"k must be between 1 and {MAX_K}, got {k}.", param="k")
+    return k
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value JSON writes."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _reasons(model, recs, users: np.ndarray | None, names: Mapping) -> list[str]:
+    """A reason for each pick of a known customer; "popular" for the others."""
+    n = int(recs.lengths[0])
+    if users is None:
+        return ["Popular right now"] * n
+    codes, anchors = batch_reasons(model, users, recs.item_index[:1])
+    return [str(text) for text in reason_texts(codes, anchors, names)[0, :n]]
