@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 try:  # the serve extra is optional: make_app says how to install it
-    from fastapi import FastAPI, Query, Request
+    from fastapi import FastAPI, Query
     from fastapi.responses import JSONResponse, PlainTextResponse
     from pydantic import BaseModel, Field
 except ImportError:
-    FastAPI = Query = Request = JSONResponse = PlainTextResponse = None
+    FastAPI = Query = JSONResponse = PlainTextResponse = None
     BaseModel = object
 
     def Field(**options: Any) -> Any:  # noqa: N802  (pydantic's name; unused without it)
@@ -96,18 +96,8 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
     app = FastAPI(title="recsys", summary="Recommendations for a shop, with its own ids.",
                   lifespan=lifespan)
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        start = time.perf_counter()
-        endpoint = request.url.path
-        response = _refused(request, token)
-        if response is None:
-            try:
-                response = await call_next(request)
-            except RecsysError as exc:  # the library's message, as the client's fault
-                response = _error(exc)
-        metrics.observe(endpoint, response.status_code, time.perf_counter() - start)
-        return response
+    app.add_exception_handler(RecsysError, lambda request, exc: _error(exc))
+    app.add_middleware(_Guard, token=token, metrics=metrics)
 
     def slot_of(name: str | None) -> ModelSlot:
         if name is not None and name not in slots:
@@ -133,12 +123,12 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
                       exclude: str | None = Query(None, description="comma-separated item ids"),
                       reasons: bool = False, on_unknown: str = "fallback") -> dict:
         excluded = [e for e in (exclude or "").split(",") if e.strip()]
-        return recommend(customer, k, model, excluded, reasons, on_unknown)
+        return JSONResponse(recommend(customer, k, model, excluded, reasons, on_unknown))
 
     @app.post("/recommend", summary="Picks for one customer (JSON body)")
-    def recommend_post(body: RecommendRequest) -> dict:
-        return recommend(body.customer, body.k, body.model, body.exclude, body.reasons,
-                         body.on_unknown)
+    def recommend_post(body: RecommendRequest) -> JSONResponse:
+        return JSONResponse(recommend(body.customer, body.k, body.model, body.exclude,
+                                      body.reasons, body.on_unknown))
 
     def recommend(customer: Id, k: int, model: str | None, exclude: list, reasons: bool,
                   on_unknown: str) -> dict:
@@ -153,40 +143,40 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
         return {"customer": _plain(who), **answer(recs, loaded, _plain(who), reasons, users)}
 
     @app.post("/cart", summary="Add-ons for a cart (or a new visitor's products)")
-    def cart(body: CartRequest) -> dict:
+    def cart(body: CartRequest) -> JSONResponse:
         loaded = slot_of(body.model).current
         fitted = loaded.model
         basket = [as_id_kind(i, fitted.items_.kind) for i in body.items]
         recs = fitted.recommend_for_basket(basket, k=_k(body.k), on_unknown="skip")
-        return answer(recs, loaded, [_plain(i) for i in basket], False, None)
+        return JSONResponse(answer(recs, loaded, [_plain(i) for i in basket], False, None))
 
     @app.get("/similar", summary="Products like a product (a product page)")
-    def similar(item: str, k: int = 10, model: str | None = None) -> dict:
+    def similar(item: str, k: int = 10, model: str | None = None) -> JSONResponse:
         loaded = slot_of(model).current
         fitted = loaded.model
         product = as_id_kind(item, fitted.items_.kind)
-        return answer(fitted.similar_items([product], k=_k(k)), loaded, _plain(product), False,
-                      None)
+        return JSONResponse(answer(fitted.similar_items([product], k=_k(k)), loaded,
+                                   _plain(product), False, None))
 
     @app.get("/explain", summary="Why a product scores as it does for a customer")
-    def explain(customer: str, item: str, model: str | None = None) -> dict:
+    def explain(customer: str, item: str, model: str | None = None) -> JSONResponse:
         loaded = slot_of(model).current
         fitted = loaded.model
         why = fitted.explain(as_id_kind(item, fitted.items_.kind),
                              user=as_id_kind(customer, fitted.users_.kind))
-        return {"item": _plain(why.item), "score": float(why.score), "method": why.method,
-                "contributions": [[_plain(label), float(weight)]
-                                  for label, weight in why.contributions],
-                "text": str(why), "model": loaded.version}
+        return JSONResponse({"item": _plain(why.item), "score": float(why.score),
+                             "method": why.method, "text": str(why), "model": loaded.version,
+                             "contributions": [[_plain(label), float(weight)]
+                                               for label, weight in why.contributions]})
 
     @app.get("/healthz", summary="The process answers")
-    def healthz() -> dict:
-        return {"status": "ok"}
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
 
     @app.get("/readyz", summary="Every model is loaded")
-    def readyz() -> dict:
-        return {"status": "ready", "models": {name: slot.current.version
-                                              for name, slot in slots.items()}}
+    def readyz() -> JSONResponse:
+        return JSONResponse({"status": "ready", "models": {
+            name: slot.current.version for name, slot in slots.items()}})
 
     @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
     def prometheus() -> str:
@@ -202,19 +192,41 @@ def _watch(slots: Mapping[str, ModelSlot], seconds: float, stop: threading.Event
             slot.refresh()
 
 
-def _refused(request: Request, token: str | None) -> JSONResponse | None:
-    """A 401 without the bearer token (``/healthz`` is open), a 413 for an oversized body."""
-    size = request.headers.get("content-length")
-    if size is not None and (not size.isdigit() or int(size) > MAX_BODY_BYTES):
-        return JSONResponse({"error": f"the request body is larger than {MAX_BODY_BYTES:,} "
-                                      f"bytes."}, status_code=413)
-    if token is None or request.url.path == "/healthz":
+class _Guard:
+    """ASGI middleware (not Starlette's BaseHTTPMiddleware, which costs a task a request): the
+    bearer token (``/healthz`` is open), the body size, and each request's metrics."""
+
+    def __init__(self, app, token: str | None, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+        self.expected = None if token is None else f"Bearer {token}".encode()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), [500]
+
+        async def sent(message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        refusal = self._refusal(scope)
+        await (refusal or self.app)(scope, receive, sent)
+        self.metrics.observe(scope["path"], status[0], time.perf_counter() - start)
+
+    def _refusal(self, scope) -> JSONResponse | None:
+        headers = dict(scope["headers"])
+        size = headers.get(b"content-length")
+        if size is not None and (not size.isdigit() or int(size) > MAX_BODY_BYTES):
+            return JSONResponse({"error": f"the request body is larger than {MAX_BODY_BYTES:,} "
+                                          f"bytes."}, status_code=413)
+        if self.expected is None or scope["path"] == "/healthz":
+            return None
+        if not hmac.compare_digest(headers.get(b"authorization", b""), self.expected):
+            return JSONResponse({"error": "a bearer token is required (Authorization: Bearer "
+                                          "...)."}, status_code=401)
         return None
-    given = request.headers.get("authorization", "")
-    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        return JSONResponse({"error": "a bearer token is required (Authorization: Bearer ...)."},
-                            status_code=401)
-    return None
 
 
 def _error(exc: RecsysError) -> JSONResponse:

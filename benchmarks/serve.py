@@ -1,0 +1,199 @@
+"""The HTTP service under load: `recsys serve` answering /recommend for one customer at a time,
+at fixed request rates, beside a bare FastAPI endpoint that returns a constant on the same
+stack (the ceiling of the stack on this machine), both on 127.0.0.1.
+
+Each server runs in its own process (one uvicorn worker); the load comes from this process:
+keep-alive connections in threads, requests sent at a fixed rate (open loop: a slow answer
+does not slow the schedule, its lateness counts in its latency) for a bounded time. Then the
+saturation throughput: as many requests as 8 connections get answered in a bounded time.
+Every answer is checked (status 200, the customer asked for, k items); an error fails the run.
+
+    python benchmarks/serve.py --data-dir ../shared/data --json benchmarks/results/serve.json
+    python benchmarks/serve.py --quick      # CI: the synthetic shop, 200 requests/s for 2 s
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import data_dir, finish
+
+BARE = '''
+from fastapi import FastAPI
+app = FastAPI()
+@app.get("/recommend")
+def recommend(customer: str, k: int = 10) -> dict:
+    return {"customer": customer, "items": [{"item": "x", "score": 1.0}] * k}
+'''
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start(argv: list[str], port: int) -> subprocess.Popen:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=env)
+    for _ in range(300):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"the server on port {port} did not start")
+
+
+def _one(connection, customer, k: int) -> tuple[float, bool]:
+    start = time.perf_counter()
+    connection.request("GET", f"/recommend?customer={customer}&k={k}")
+    response = connection.getresponse()
+    body = response.read()
+    ok = response.status == 200
+    if ok:
+        answer = json.loads(body)
+        ok = str(answer["customer"]) == str(customer) and len(answer["items"]) == k
+    return time.perf_counter() - start, ok
+
+
+def at_rate(port: int, customers: np.ndarray, rate: float, seconds: float,
+            threads: int = 8) -> dict:
+    """Open-loop load: ``rate`` requests a second for ``seconds``, from ``threads`` keep-alive
+    connections; latency measured from each request's scheduled time."""
+    n = int(rate * seconds)
+    schedule = time.perf_counter() + 0.2 + np.arange(n) / rate
+    latencies = np.full(n, np.nan)
+    errors = [0]
+
+    def work(offset: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for i in range(offset, n, threads):
+            wait = schedule[i] - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                _, ok = _one(connection, customers[i % len(customers)], 10)
+            except (OSError, http.client.HTTPException):
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                ok = False
+            latencies[i] = time.perf_counter() - schedule[i]
+            errors[0] += not ok
+
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    ms = latencies * 1000
+    return {"requests": n, "p50 ms": float(np.nanmedian(ms)),
+            "p99 ms": float(np.nanquantile(ms, 0.99)), "errors": int(errors[0])}
+
+
+def saturation(port: int, customers: np.ndarray, seconds: float, threads: int = 8) -> float:
+    """Requests answered per second by ``threads`` connections asking as fast as they can."""
+    done = [0] * threads
+    stop = time.perf_counter() + seconds
+
+    def work(t: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        i = t
+        while time.perf_counter() < stop:
+            _one(connection, customers[i % len(customers)], 10)
+            done[t] += 1
+            i += threads
+
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(done) / (time.perf_counter() - start)
+
+
+def _model_files(quick: bool, root: Path, folder: Path) -> tuple[dict[str, Path], np.ndarray]:
+    import recsys
+
+    shop = recsys.make_shop(seed=0) if quick or not (root / "online-retail.csv.gz").exists() \
+        else recsys.read_online_retail(root / "online-retail.csv.gz")
+    files = {}
+    for name, model in (("ALS", recsys.ALS(random_state=0)), ("Hybrid", recsys.Hybrid())):
+        fit = model.fit(shop.interactions, items=shop.items) if model.uses_item_features \
+            and shop.items is not None else model.fit(shop.interactions)
+        fit.save(folder / f"{name}.npz")
+        files[name] = folder / f"{name}.npz"
+        if quick:
+            break
+    return files, shop.interactions.users.ids
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        print("serve: skipped (the serve extra is not installed: pip install -e '.[serve]')")
+        return 0
+    rates = (200,) if args.quick else (200, 500, 1000)
+    seconds = 2.0 if args.quick else args.seconds
+    folder = Path(tempfile.mkdtemp())
+    files, customers = _model_files(args.quick, data_dir(args.data_dir), folder)
+    customers = np.random.default_rng(0).permutation(customers)
+    rows, failures = [], []
+    (folder / "bare.py").write_text(BARE)
+    port = _port()
+    bare = _start([sys.executable, "-m", "uvicorn", "--app-dir", str(folder), "bare:app",
+                   "--port", str(port), "--no-access-log", "--log-level", "warning"], port)
+    try:
+        ceiling = saturation(port, customers, seconds)
+    finally:
+        bare.terminate()
+        bare.wait()
+    rows.append({"server": "bare FastAPI endpoint (a constant)", "saturation rps": ceiling})
+    for name, path in files.items():
+        port = _port()
+        server = _start([sys.executable, "-m", "recsys", "serve", "--model", str(path),
+                         "--port", str(port), "--reload-seconds", "0"], port)
+        try:
+            for rate in rates:
+                row = {"server": f"recsys serve {name}", "rate": rate,
+                       **at_rate(port, customers, rate, seconds)}
+                rows.append(row)
+                if row["errors"]:
+                    failures.append(f"{name} at {rate}/s: {row['errors']} failed requests")
+            best = saturation(port, customers, seconds)
+            rows.append({"server": f"recsys serve {name}", "saturation rps": best,
+                         "x bare": best / ceiling})
+        finally:
+            server.terminate()
+            server.wait()
+    columns = [("server", "server"), ("rate", "requests/s"), ("requests", "requests"),
+               ("p50 ms", "p50 ms"), ("p99 ms", "p99 ms"), ("errors", "errors"),
+               ("saturation rps", "saturation rps"), ("x bare", "x bare")]
+    return finish("serve", args, rows, columns, failures)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
