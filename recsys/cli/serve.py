@@ -51,17 +51,17 @@ def _slots(specs: list[str]) -> dict:
 
 @command("serve", configure)
 def run(args) -> int:
-    try:  # uvicorn is optional (the serve extra): a clear word when it is missing
-        import uvicorn
-    except ImportError:
-        raise DataError('recsys serve needs the serve extra: python -m pip install -e ".[serve]" '
-                        '(FastAPI and uvicorn).') from None
-    products = None
+    products = None  # the options are checked first: a typo is named with or without the extra
     if args.products:
         products = read_frame(args.products, None, [args.product_id_col])
         check_columns(products, args, f"--products {args.products}", ["--product-id-col"])
     else:
         refuse_unused_options(args, ["--product-id-col"], "no --products file is given")
+    try:  # uvicorn is optional (the serve extra): a clear word when it is missing
+        import uvicorn
+    except ImportError:
+        raise DataError('recsys serve needs the serve extra: python -m pip install -e ".[serve]" '
+                        '(FastAPI and uvicorn).') from None
     app = make_app(_slots(args.model), products=products, token=args.token,
                    reload_seconds=args.reload_seconds, product_id=args.product_id_col)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
