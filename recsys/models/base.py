@@ -538,12 +538,80 @@ class Recommender(ParamsMixin):
         return self._assemble(queries, filled, k, allowed, lambda: self.rank(
             Query.of_histories(answered), k, filt, show_progress=show_progress))
 
-    def _basket_matrix(self, baskets: Any, on_unknown: str) -> tuple[np.ndarray, sp.csr_matrix]:
-        """Queries and a binary baskets x items CSR matrix from the accepted shapes."""
+    @_one_state
+    def recommend_for_session(
+        self,
+        sessions: Any,
+        k: int = 10,
+        *,
+        decay: float = 0.5,
+        exclude_session: bool = True,
+        candidates: Iterable | None = None,
+        exclude: Iterable | None = None,
+        on_unknown: OnUnknown = "skip",
+        show_progress: bool = False,
+    ) -> Recommendations:
+        """Top-``k`` items for anonymous visitors' sessions: the products each one viewed,
+        carted or bought, in the order they came, newest last (no customer id).
+
+        A session is scored as a cart whose products weigh ``decay ** steps``, ``steps`` the
+        number of products seen after the product's last appearance: the newest counts 1, the
+        one before ``decay``... (``decay=1``: every product alike, as a cart). Products the
+        model does not know are left out (``on_unknown="skip"``, the default: a visitor's
+        session often holds new products) or refused (``"raise"``).
+
+        Parameters
+        ----------
+        sessions : list of item ids, list of lists, or dict
+            One session (``["tea", "mug", "jam"]``, newest last), many, or
+            ``{session_id: [item ids]}``.
+        k : int, default 10
+        decay : float, default 0.5
+            Between 0 (exclusive: the newest product only, in effect) and 1.
+        exclude_session : bool, default True
+            Leave out the products of the session itself.
+        candidates, exclude, on_unknown, show_progress
+            As in :meth:`recommend_for_basket`.
+
+        Returns
+        -------
+        Recommendations
+
+        Examples
+        --------
+        >>> from recsys import ItemKNN, make_shop
+        >>> shop = make_shop(n_customers=300, n_products=50, seed=0)
+        >>> model = ItemKNN().fit(shop.interactions)
+        >>> len(model.recommend_for_session(["P0001", "P0007", "P0003"], k=3).item_ids())
+        3
+        """
+        self._check_fitted()
+        name = type(self).__name__
+        if not self.supports_baskets:
+            raise UnsupportedError(f"{name} cannot recommend for sessions (supports_baskets="
+                                   f"False): use a model that scores carts.")
+        k = self._check_k(k)
+        decay = check_float(name, "decay", decay, minimum=0, maximum=1, exclusive_min=True)
+        exclude_session = check_bool(name, "exclude_session", exclude_session)
+        check_choice(name, "on_unknown", on_unknown, ("raise", "skip", "fallback"))
+        queries, histories = self._basket_matrix(sessions, on_unknown, decay=decay)
+        allowed = self._item_filter(candidates, exclude)
+        filled = row_lengths(histories.indptr) > 0
+        answered = histories if filled.all() else take_rows(histories, np.flatnonzero(filled))
+        filt = Filter(allowed, answered if exclude_session else None)
+        return self._assemble(queries, filled, k, allowed, lambda: self.rank(
+            Query.of_histories(answered), k, filt, show_progress=show_progress))
+
+    def _basket_matrix(self, baskets: Any, on_unknown: str,
+                       decay: float | None = None) -> tuple[np.ndarray, sp.csr_matrix]:
+        """Queries and a baskets x items CSR matrix from the accepted shapes: binary, or with
+        ``decay`` (sessions) each item weighing ``decay ** steps since its last position``."""
         queries, lists = _parse_baskets(baskets)
         sizes = np.fromiter((len(b) for b in lists), np.int64, count=len(lists))
         flat = [i for b in lists for i in b]
         rows = np.repeat(np.arange(len(lists)), sizes)
+        # steps from each position to its session's end: 0 for the newest product
+        steps = np.repeat(np.cumsum(sizes), sizes) - np.arange(len(flat)) - 1
         if flat:
             ids = clean_ids(flat, "basket items")
             index = self.items_.to_index(ids, missing="mask", kind="item")
@@ -554,10 +622,12 @@ class Recommender(ParamsMixin):
                     f"{type(self).__name__} (first: {preview(ids[unknown].tolist())}). "
                     f"Pass on_unknown='skip' to drop them from the baskets.",
                     ids=ids[unknown].tolist(), kind="item")
-            rows, index = rows[~unknown], index[~unknown]
+            rows, index, steps = rows[~unknown], index[~unknown], steps[~unknown]
         else:
             index = np.empty(0, np.int32)
-        return queries, binary_rows(rows, index, len(lists), len(self.items_))
+        if decay is None:
+            return queries, binary_rows(rows, index, len(lists), len(self.items_))
+        return queries, _newest_weights(rows, index, steps, decay, len(lists), len(self.items_))
 
     @_one_state
     def similar_items(
@@ -855,6 +925,19 @@ def freeze_fitted(model: Recommender) -> None:
                 array = getattr(value, part, None)
                 if isinstance(array, np.ndarray):
                     array.setflags(write=False)
+
+
+def _newest_weights(rows: np.ndarray, index: np.ndarray, steps: np.ndarray, decay: float,
+                    n_rows: int, n_items: int) -> sp.csr_matrix:
+    """Each (row, item) once, weighing ``decay ** steps`` of its newest position."""
+    order = np.lexsort((steps, index, rows))  # per cell, the fewest steps (newest) first
+    rows, index, steps = rows[order], index[order], steps[order]
+    first = np.ones(len(rows), bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (index[1:] != index[:-1])
+    weights = (decay ** steps[first]).astype(np.float32)
+    matrix = sp.csr_matrix((weights, (rows[first], index[first])), shape=(n_rows, n_items))
+    matrix.sort_indices()
+    return matrix
 
 
 def _as_list(values: Any, name: str) -> list | np.ndarray:

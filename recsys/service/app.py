@@ -57,11 +57,12 @@ class RecommendRequest(BaseModel):
 
 
 class CartRequest(BaseModel):
-    """The body of ``POST /cart``."""
+    """The body of ``POST /cart`` (and of ``POST /session``: ``items`` newest last)."""
 
     items: list[Id]
     k: int = 10
     model: str | None = None
+    decay: float = 0.5
 
 
 def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = None,
@@ -149,6 +150,14 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
         basket = [as_id_kind(i, fitted.items_.kind) for i in body.items]
         recs = fitted.recommend_for_basket(basket, k=_k(body.k), on_unknown="skip")
         return JSONResponse(answer(recs, loaded, [_plain(i) for i in basket], False, None))
+
+    @app.post("/session", summary="Picks for an anonymous visitor's session (newest last)")
+    def session(body: CartRequest) -> JSONResponse:
+        loaded = slot_of(body.model).current
+        fitted = loaded.model
+        seen = [as_id_kind(i, fitted.items_.kind) for i in body.items]
+        recs = fitted.recommend_for_session(seen, k=_k(body.k), decay=body.decay)
+        return JSONResponse(answer(recs, loaded, [_plain(i) for i in seen], False, None))
 
     @app.get("/similar", summary="Products like a product (a product page)")
     def similar(item: str, k: int = 10, model: str | None = None) -> JSONResponse:

@@ -98,6 +98,9 @@ def test_carts_product_pages_and_explanations(server):
     status, cart = _call(base, "/cart", {"items": items, "k": 3})
     assert status == 200 and len(cart["items"]) == 3
     assert not {r["item"] for r in cart["items"]} & set(items)
+    status, visit = _call(base, "/session", {"items": items + ["never-sold"], "k": 3})
+    assert status == 200 and len(visit["items"]) == 3
+    assert _call(base, "/session", {"items": items, "decay": 2.0})[0] == 400
     status, similar = _call(base, f"/similar?item={items[0]}&k=3")
     assert status == 200 and len(similar["items"]) == 3
     customer = int(shop.interactions.users.ids[0])
