@@ -49,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "control group, with intervals."),
     "serve": ("recsys.cli.serve",
             "Serve picks over HTTP: a customer, a cart, a product page; hot model reload."),
+    "forget": ("recsys.cli.forget",
+            "Erase customers from a model file: it then equals a fit without them."),
     "info": ("recsys.cli.info",
             "Show what a saved model file holds (class, parameters, sizes)."),
 }

@@ -335,6 +335,22 @@ class Interactions:
                             basket_index=take(self.basket_index), baskets=self.baskets,
                             event_index=take(self.event_index), events=self.events)
 
+    def without_unused_ids(self) -> Interactions:
+        """The same rows, the customer (and basket) id maps narrowed to the ids the rows use:
+        after :meth:`select`, ids of customers with no row left vanish (the item map, the
+        catalogue, is kept).
+
+        >>> log = pd.DataFrame({"user_id": [1, 2, 3], "item_id": ["a", "b", "a"]})
+        >>> Interactions.from_frame(log).select([0, 2]).without_unused_ids().users.ids.tolist()
+        [1, 3]
+        """
+        users, user_index = _narrowed(self.users, self.user_index)
+        baskets, basket_index = _narrowed(self.baskets, self.basket_index)
+        return Interactions(item_index=self.item_index, items=self.items, user_index=user_index,
+                            users=users, weights=self.weights, timestamps=self.timestamps,
+                            basket_index=basket_index, baskets=baskets,
+                            event_index=self.event_index, events=self.events)
+
     def _of_kinds(self, event: str | Sequence[str]) -> np.ndarray:
         """The rows of the ``event`` kinds (a name or several), or a DataError naming the kinds
         there are."""
@@ -408,6 +424,16 @@ def _row_selection(mask: object, n: int) -> np.ndarray:
         raise DataError(f"select: row position(s) {preview(bad.tolist())} are outside "
                         f"0..{n - 1} (the interactions have {n} rows).")
     return values.astype(np.int64, copy=False)
+
+
+def _narrowed(ids: IdMap | None, index: np.ndarray | None) -> tuple[IdMap | None, np.ndarray | None]:
+    """The id map narrowed to the ids ``index`` uses, and ``index`` renumbered to it."""
+    if ids is None or index is None:
+        return ids, index
+    used, renumbered = np.unique(index, return_inverse=True)
+    narrowed = IdMap.from_sorted(ids.ids[used], ids.name)
+    narrowed.pseudonymous = ids.pseudonymous
+    return narrowed, renumbered.astype(np.int32)
 
 
 def _basket(basket: object, position: int) -> Sequence:

@@ -65,6 +65,7 @@ from recsys.exceptions import (
     UnsupportedError,
 )
 from recsys.models._collapse import check_collapse
+from recsys.models.erasure import forget
 from recsys.models.files import load as load_file
 from recsys.models.files import save as save_file
 from recsys.models.params import Distribution, Param
@@ -192,6 +193,9 @@ class Recommender(ParamsMixin):
     #: a personal model that checks after fit whether it learnt anything (scores collapsed,
     #: every customer the same list) and warns with the cause (see ``models/_collapse.py``)
     checks_collapse: ClassVar[bool] = False
+    #: ``forget`` can refit from the model's own seen-items matrix (its fit reads nothing else,
+    #: when no time parameter is set); otherwise it needs the training data (exact either way)
+    forgets_from_state: ClassVar[bool] = False
     #: every constructor parameter: what it accepts (checked at fit) and its search space
     #: (see :mod:`recsys.models.params`)
     parameters: ClassVar[dict[str, Param]] = {}
@@ -602,6 +606,23 @@ class Recommender(ParamsMixin):
         return self._assemble(queries, filled, k, allowed, lambda: self.rank(
             Query.of_histories(answered), k, filt, show_progress=show_progress))
 
+    def forget(self, customers: Iterable, *, data: Interactions | None = None,
+               items: ItemFeatures | None = None, unknown: str = "report") -> dict[str, Any]:
+        """Erase ``customers`` from this fitted model: afterwards it equals a fit on the data
+        without them (see :mod:`recsys.models.erasure`; ``data`` is needed by models that learn
+        from times, baskets or order). The erasure is recorded, never who.
+
+        Examples
+        --------
+        >>> from recsys import ItemKNN, make_shop
+        >>> shop = make_shop(n_customers=200, n_products=40, seed=0)
+        >>> model = ItemKNN().fit(shop.interactions)
+        >>> model.forget(shop.interactions.users.ids[:3])["forgotten"], len(model.users_)
+        (3, 194)
+        """
+        self._check_fitted()
+        return forget(self, customers, data=data, items=items, unknown=unknown)
+
     def _basket_matrix(self, baskets: Any, on_unknown: str,
                        decay: float | None = None) -> tuple[np.ndarray, sp.csr_matrix]:
         """Queries and a baskets x items CSR matrix from the accepted shapes: binary, or with
@@ -863,25 +884,9 @@ def _within_retention(data: Interactions, owner: str, max_age_days: float | None
                         f"end of the data.")
     if keep.all():
         return data
-    kept = data.select(keep)
     # customers (and orders) seen only before the window leave the id maps too: their ids
     # never enter the model
-    users, user_index = _compacted(kept.users, kept.user_index)
-    baskets, basket_index = _compacted(kept.baskets, kept.basket_index)
-    return Interactions(item_index=kept.item_index, items=kept.items, user_index=user_index,
-                        users=users, weights=kept.weights, timestamps=kept.timestamps,
-                        basket_index=basket_index, baskets=baskets,
-                        event_index=kept.event_index, events=kept.events)
-
-
-def _compacted(ids: IdMap | None, index: np.ndarray | None) -> tuple[IdMap | None, np.ndarray | None]:
-    """The id map narrowed to the ids ``index`` uses, and ``index`` renumbered to it."""
-    if ids is None or index is None:
-        return ids, index
-    used, renumbered = np.unique(index, return_inverse=True)
-    narrowed = IdMap.from_sorted(ids.ids[used], ids.name)
-    narrowed.pseudonymous = ids.pseudonymous
-    return narrowed, renumbered.astype(np.int32)
+    return data.select(keep).without_unused_ids()
 
 
 def _window_of(data: Interactions) -> tuple[str, str] | None:

@@ -51,6 +51,7 @@ class CoOccurrence(_ItemToItem):
     """
 
     demo_params: ClassVar[dict[str, Any]] = {}
+    forgets_from_state: ClassVar[bool] = True  # its fit reads who bought what only
     parameters: ClassVar[dict[str, Param]] = {
         "measure": Param(OneOf(MEASURES), Choice(list(MEASURES))),
         "k": Param(Int(minimum=1), Integer(20, 1000, log=True)),

@@ -129,6 +129,7 @@ class EASE(_ItemToItem):
     l2_: float
     demo_params: ClassVar[dict[str, Any]] = {"l2": 200.0}
 
+    forgets_from_state: ClassVar[bool] = True  # its fit reads who bought what only
     parameters: ClassVar[dict[str, Param]] = {
         "l2": Param(AutoOr(Float(minimum=0, exclusive_min=True)), Uniform(1.0, 10_000.0, log=True)),
         "max_items": Param(Int(minimum=1)),

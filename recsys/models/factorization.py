@@ -261,6 +261,7 @@ class ALS(WeightedInput, _Factorization):
     regularization_: float
     alpha_: float
 
+    forgets_from_state: ClassVar[bool] = True  # its fit reads who bought what only
     parameters: ClassVar[dict[str, Param]] = {
         "factors": Param(Int(minimum=1), Choice([32, 64, 128])),
         "regularization": Param(AutoOr(Float(minimum=0)), Uniform(1e-3, 10.0, log=True)),
@@ -389,6 +390,7 @@ class BPR(_Factorization):
                                               "learning_rate": 0.05, "random_state": 0,
                                               "num_threads": 1}
 
+    forgets_from_state: ClassVar[bool] = True  # its fit reads who bought what only
     parameters: ClassVar[dict[str, Param]] = {
         "factors": Param(Int(minimum=1), Choice([32, 64, 128])),
         "learning_rate": Param(Float(minimum=0, exclusive_min=True), Uniform(1e-3, 0.1, log=True)),

@@ -154,7 +154,7 @@ def personal_data(model) -> dict[str, Any]:
             "pseudonymous": bool(getattr(model.users_, "pseudonymous", False)),
             "data_window": list(window) if window else None,
             "max_age_days": getattr(model, "max_age_days_", None),
-            "erasures": []}
+            "erasures": list(getattr(model, "erasures_", []))}
 
 
 def _restore_personal_data(model, facts: Any, where: str) -> None:
@@ -167,5 +167,12 @@ def _restore_personal_data(model, facts: Any, where: str) -> None:
                                        and all(isinstance(day, str) for day in window))):
         raise PersistenceError(f"{where}: the manifest's 'personal_data' is not what recsys "
                                f"writes (a damaged or altered file). Re-save the model.")
+    erasures = facts.get("erasures", [])
+    if not isinstance(erasures, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("customers"), int) for e in erasures):
+        raise PersistenceError(f"{where}: the manifest's 'personal_data' erasures are not what "
+                               f"recsys writes (a damaged or altered file). Re-save the model.")
     model.users_.pseudonymous = facts.get("pseudonymous", False)
     model.data_window_ = tuple(window) if window else None
+    model.max_age_days_ = facts.get("max_age_days")
+    model.erasures_ = erasures

@@ -64,6 +64,7 @@ class RP3beta(_ItemToItem):
     demo_params: ClassVar[dict[str, Any]] = {}
     num_threads: int = 0
 
+    forgets_from_state: ClassVar[bool] = True  # its fit reads who bought what only
     parameters: ClassVar[dict[str, Param]] = {
         "alpha": Param(Float(minimum=0, exclusive_min=True), Uniform(0.3, 1.5)),
         "beta": Param(Float(minimum=0), Uniform(0.0, 1.0)),

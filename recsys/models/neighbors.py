@@ -126,6 +126,7 @@ class ItemKNN(_ItemToItem):
     #: the neighbours per product the fit kept (``k``, or read from the data)
     k_: int
 
+    forgets_from_state: ClassVar[bool] = True  # its fit reads who bought what only
     parameters: ClassVar[dict[str, Param]] = {
         "similarity": Param(OneOf(("cosine", "bm25", "tfidf")), Choice(["cosine", "bm25", "tfidf"])),
         "k": Param(AutoOr(Int(minimum=1)), Integer(10, 1000, log=True)),

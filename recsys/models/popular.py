@@ -49,6 +49,7 @@ class Popularity(Recommender):
 
     supports_similar_items: ClassVar[bool] = False
 
+    forgets_from_state: ClassVar[bool] = True  # its fit reads who bought what only
     parameters: ClassVar[dict[str, Param]] = {
         "window_days": Param(Float(minimum=0, exclusive_min=True, none=True),
                              Choice([None, 7, 14, 30, 90, 365])),

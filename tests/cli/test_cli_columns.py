@@ -26,6 +26,7 @@ def files(tmp_path_factory):
     orders.to_csv(folder / "orders.csv", index=False)
     shop.products.to_csv(folder / "products.csv", index=False)
     recsys.Popularity().fit(shop.interactions).save(folder / "model.npz")
+    recsys.Popularity().fit(shop.interactions).save(folder / "forget.npz")
     customers = shop.interactions.users.ids
     pd.DataFrame({"customer_id": customers[:20]}).to_csv(folder / "users.csv", index=False)
     pd.DataFrame({"customer_id": customers, "group": ["treatment", "control"] * (
@@ -51,6 +52,8 @@ def _base(command: str, f) -> list[str]:
         "recommend": ["recommend", "--model", str(f / "model.npz"), "--users-file",
                       str(f / "users.csv")],
         "serve": ["serve", "--model", str(f / "model.npz"), *products],
+        "forget": ["forget", "--model", str(f / "forget.npz"), "--customers",
+                   str(f / "users.csv"), *orders, *products],
     }[command]
 
 

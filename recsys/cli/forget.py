@@ -1,0 +1,54 @@
+"""``recsys forget``: erase customers from a model file (rewritten whole or not at all)."""
+
+from __future__ import annotations
+
+from recsys.cli.common import check_columns, command, read_frame, refuse_unused_options
+from recsys.cli.inputs import ORDER_COLUMNS, PRODUCT_COLUMNS, add_data_options, load_data
+from recsys.exceptions import DataError
+from recsys.models.erasure import needs_training_data
+from recsys.models.files import load
+
+
+def configure(parser) -> None:
+    parser.add_argument("--model", required=True, help="the model file to erase customers from "
+                                                       "(rewritten in place, atomically)")
+    parser.add_argument("--customers", required=True,
+                        help="a CSV of the customer ids to erase")
+    parser.add_argument("--customers-col", default=None,
+                        help="the id column of --customers (default: the --user-col name, "
+                             "customer_id, or the file's only column)")
+    parser.add_argument("--unknown", choices=("report", "raise"), default="report",
+                        help="ids the model never saw: counted (report) or an error (raise)")
+    add_data_options(parser)
+
+
+@command("forget", configure)
+def run(args) -> int:
+    table = read_frame(args.customers, args.sep, [c for c in (args.customers_col, args.user_col,
+                                                              "customer_id") if c])
+    if args.customers_col:
+        check_columns(table, args, f"--customers {args.customers}", ["--customers-col"])
+        column = args.customers_col
+    else:
+        column = next((c for c in (args.user_col, "customer_id") if c in table.columns),
+                      table.columns[0] if len(table.columns) == 1 else None)
+        if column is None:
+            raise DataError(f"--customers {args.customers}: which column holds the ids? It has "
+                            f"{list(table.columns)}; name it with --customers-col.")
+    model = load(args.model)
+    data = items = None
+    if args.orders or args.dataset:  # read (and its column options checked) whenever given
+        shop = load_data(args)
+        data, items = shop.interactions, shop.items
+    else:
+        refuse_unused_options(args, (*ORDER_COLUMNS, *PRODUCT_COLUMNS),
+                              "no --orders (nor --dataset) is given")
+        if needs_training_data(model) is not None:
+            raise DataError(f"{type(model).__name__} cannot forget from its own state "
+                            f"({needs_training_data(model)}): pass the training data with "
+                            f"--orders (and its column options).")
+    done = model.forget(table[column], data=data, items=items, unknown=args.unknown)
+    model.save(args.model)
+    print(f"{args.model}: {done['forgotten']:,} customers erased ({done['how']}); "
+          f"{done['unknown']:,} of the ids were not in the model")
+    return 0

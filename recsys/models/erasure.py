@@ -1,0 +1,126 @@
+"""Erasure: a fitted model without some customers, equal to a fit on the data without them.
+
+A model whose fit reads nothing but the customers x products matrix (no times, no baskets,
+no order: ItemKNN, EASE, RP3beta, CoOccurrence, ALS, BPR, Popularity without a window or a
+decay) is refitted from its own seen-items matrix without the customers' rows: the matrix a
+fit on the remaining data would build, cell for cell, so the model is the one that fit gives
+(ALS and BPR too: the same seed on the same matrix). Any other model (times: a decay or a
+window; baskets: association rules; order: sequential rules, SLIST; repeat purchases:
+BuyAgain, NextBasket; features: ContentBased; a Hybrid's components) needs the training data
+and is refitted on it without those customers. Either way the result is exact; the first
+costs one fit on data the model already holds.
+
+The erasure is recorded on the model (``erasures_``: when and how many, never who) and in its
+file's manifest (``recsys info --personal-data``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from recsys.data.ids import clean_ids
+from recsys.data.interactions import Interactions
+from recsys.exceptions import DataError, InvalidParameterError
+from recsys.ranking import fit_model
+
+__all__ = ["forget", "needs_training_data"]
+
+#: parameters that make a fit read the interactions' times: set, the state is not enough
+TIME_PARAMETERS = ("half_life_days", "history_half_life", "window_days", "trend_days")
+
+
+def needs_training_data(model: Any) -> str | None:
+    """Why ``model`` cannot be refitted from its own state (None when it can)."""
+    if not getattr(model, "forgets_from_state", False):
+        return f"{type(model).__name__} learns from more than who bought what"
+    timed = [p for p in TIME_PARAMETERS if getattr(model, p, None) is not None]
+    if timed:
+        return f"its {timed[0]} reads the purchases' times"
+    return None
+
+
+def forget(model: Any, customers: Iterable, *, data: Interactions | None = None,
+           items: Any = None, unknown: str = "report") -> dict[str, Any]:
+    """Remove ``customers`` from the fitted ``model`` (in place); what was done.
+
+    Parameters
+    ----------
+    customers : ids
+        The customers to erase (each once; repeated ids are counted once).
+    data : Interactions, optional
+        The training data, for models that cannot be refitted from their own state (see the
+        module); their rows of ``customers`` are left out before the refit.
+    items : ItemFeatures, optional
+        The product features a model that uses them was fitted with.
+    unknown : {"report", "raise"}
+        Ids the model never saw are counted in the answer (``"report"``) or refused.
+
+    Returns
+    -------
+    dict
+        ``forgotten`` (customers removed), ``unknown`` (ids it never saw), ``how``
+        (``"refit from the model's state"`` or ``"refit on the data"``).
+    """
+    if unknown not in ("report", "raise"):
+        raise InvalidParameterError(f"forget: unknown must be 'report' or 'raise', got "
+                                    f"{unknown!r}.", param="unknown")
+    ids = np.unique(clean_ids(customers, "customers to forget"))
+    position = model.users_.to_index(ids, missing="mask")
+    absent = int((position < 0).sum())
+    if absent and unknown == "raise":
+        raise DataError(f"forget: {absent:,} of the {len(ids):,} customers are unknown to this "
+                        f"{type(model).__name__}; pass unknown='report' to count them instead.")
+    gone = np.zeros(len(model.users_), bool)
+    gone[position[position >= 0]] = True
+    why = needs_training_data(model)
+    if not gone.any():  # nobody the model holds: nothing to refit or record
+        return {"forgotten": 0, "unknown": absent, "how": "nothing to forget"}
+    if why is None:
+        remaining = _from_state(model, gone)
+        how = "refit from the model's state"
+    else:
+        if data is None:
+            raise DataError(f"forget: {type(model).__name__} cannot forget from its own state "
+                            f"({why}); pass the training data: forget(ids, data=interactions) "
+                            f"(--orders on the command line).")
+        remaining = _from_data(data, ids)
+        how = "refit on the data"
+    erasures = [*getattr(model, "erasures_", []), {
+        "at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "customers": int(gone.sum())}]
+    window, kept = getattr(model, "data_window_", None), getattr(model, "max_age_days_", None)
+    if kept is not None and why is not None:  # the retention the model was fitted with
+        options = {"items": items} if items is not None and model.uses_item_features else {}
+        model.fit(remaining, max_age_days=kept, **options)
+    else:
+        fit_model(model, remaining, items)
+    model.erasures_ = erasures
+    model.data_window_, model.max_age_days_ = window, kept
+    return {"forgotten": int(gone.sum()), "unknown": absent, "how": how}
+
+
+def _from_state(model: Any, gone: np.ndarray) -> Interactions:
+    """The interactions the remaining customers' rows of ``seen_`` hold, one row a cell."""
+    seen = model.seen_.tocsr()
+    keep = np.flatnonzero(~gone)
+    kept = seen[keep].tocoo()
+    users = model.users_.ids[keep]
+    cells = pd.DataFrame({"user_id": users[kept.row], "item_id": model.items_.ids[kept.col],
+                          "weight": kept.data})
+    return Interactions.from_frame(cells, user="user_id", item="item_id", weight="weight",
+                                   items=model.items_.ids)
+
+
+def _from_data(data: Interactions, ids: np.ndarray) -> Interactions:
+    if data.users is None:
+        raise DataError("forget: these interactions have no customers.")
+    position = data.users.to_index(ids, missing="mask")
+    drop = np.zeros(data.n_users, bool)
+    drop[position[position >= 0]] = True
+    # the forgotten customers leave the id map too: their ids must not reach the model
+    return data.select(~drop[data.user_index]).without_unused_ids()
