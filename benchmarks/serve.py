@@ -167,6 +167,7 @@ def main() -> int:
     bare = _start([sys.executable, "-m", "uvicorn", "--app-dir", str(folder), "bare:app",
                    "--port", str(port), "--no-access-log", "--log-level", "warning"], port)
     try:
+        saturation(port, customers, 1.0)  # warm-up
         ceiling = saturation(port, customers, seconds)
     finally:
         bare.terminate()
@@ -177,6 +178,7 @@ def main() -> int:
         server = _start([sys.executable, "-m", "recsys", "serve", "--model", str(path),
                          "--port", str(port), "--reload-seconds", "0"], port)
         try:
+            saturation(port, customers, 1.0)  # warm-up: connections, first calls, caches
             for rate in rates:
                 row = {"server": f"recsys serve {name}", "rate": rate,
                        **at_rate(port, customers, rate, seconds)}
