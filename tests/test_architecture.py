@@ -30,13 +30,19 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-def _imports(name: str, path: Path):
-    """(target module, imported name, at module level?) of every ``from recsys... import``."""
-    tree = ast.parse(path.read_text())
+def _module_level(tree: ast.Module) -> set[int]:
+    """The ids of the nodes that run at import: the module's body, its ifs and trys included."""
     top = {id(node) for node in tree.body}
     for block in tree.body:
         if isinstance(block, ast.If | ast.Try):
             top |= {id(node) for node in ast.walk(block)}
+    return top
+
+
+def _imports(name: str, path: Path):
+    """(target module, imported name, at module level?) of every ``from recsys... import``."""
+    tree = ast.parse(path.read_text())
+    top = _module_level(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("recsys"):
             assert node.level == 0, f"{name}: relative import"
@@ -138,10 +144,7 @@ def test_imports_inside_functions_are_few_and_say_why():
     for name, path in MODULES.items():
         lines = path.read_text().splitlines()
         tree = ast.parse(path.read_text())
-        top = {id(node) for node in tree.body}
-        for block in tree.body:
-            if isinstance(block, ast.If | ast.Try):
-                top |= {id(node) for node in ast.walk(block)}
+        top = _module_level(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top:
                 here, above = lines[node.lineno - 1], lines[node.lineno - 2].strip()

@@ -535,10 +535,18 @@ class Recommender(ParamsMixin):
         exclude_basket = check_bool(name, "exclude_basket", exclude_basket)
         check_choice(name, "on_unknown", on_unknown, ("raise", "skip", "fallback"))
         queries, histories = self._basket_matrix(baskets, on_unknown)
+        return self._rank_histories(queries, histories, k, candidates, exclude, exclude_basket,
+                                    show_progress)
+
+    def _rank_histories(self, queries: np.ndarray, histories: sp.csr_matrix, k: int,
+                        candidates: Iterable | None, exclude: Iterable | None,
+                        exclude_own: bool, show_progress: bool) -> Recommendations:
+        """Top-k of each history row (carts, sessions), its own items left out when
+        ``exclude_own``; an empty row gets the popular items."""
         allowed = self._item_filter(candidates, exclude)
         filled = row_lengths(histories.indptr) > 0
         answered = histories if filled.all() else take_rows(histories, np.flatnonzero(filled))
-        filt = Filter(allowed, answered if exclude_basket else None)
+        filt = Filter(allowed, answered if exclude_own else None)
         return self._assemble(queries, filled, k, allowed, lambda: self.rank(
             Query.of_histories(answered), k, filt, show_progress=show_progress))
 
@@ -599,12 +607,8 @@ class Recommender(ParamsMixin):
         exclude_session = check_bool(name, "exclude_session", exclude_session)
         check_choice(name, "on_unknown", on_unknown, ("raise", "skip", "fallback"))
         queries, histories = self._basket_matrix(sessions, on_unknown, decay=decay)
-        allowed = self._item_filter(candidates, exclude)
-        filled = row_lengths(histories.indptr) > 0
-        answered = histories if filled.all() else take_rows(histories, np.flatnonzero(filled))
-        filt = Filter(allowed, answered if exclude_session else None)
-        return self._assemble(queries, filled, k, allowed, lambda: self.rank(
-            Query.of_histories(answered), k, filt, show_progress=show_progress))
+        return self._rank_histories(queries, histories, k, candidates, exclude, exclude_session,
+                                    show_progress)
 
     def forget(self, customers: Iterable, *, data: Interactions | None = None,
                items: ItemFeatures | None = None, unknown: str = "report") -> dict[str, Any]:
