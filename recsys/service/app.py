@@ -79,61 +79,56 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
                         '(FastAPI and uvicorn).')
     if not slots:
         raise InvalidParameterError("serve: give at least one model file.", param="model")
-    slots = dict(slots)
-    default = next(iter(slots))
-    names = item_names(products, item=product_id) if products is not None else {}
+    service = _Service(dict(slots), item_names(products, item=product_id)
+                       if products is not None else {})
     metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         stop = threading.Event()
-        watcher = threading.Thread(target=_watch, args=(slots, reload_seconds, stop),
-                                   daemon=True, name="recsys-model-reload")
         if reload_seconds > 0:
-            watcher.start()
+            threading.Thread(target=_watch, args=(service.slots, reload_seconds, stop),
+                             daemon=True, name="recsys-model-reload").start()
         yield
         stop.set()
 
     app = FastAPI(title="recsys", summary="Recommendations for a shop, with its own ids.",
                   lifespan=lifespan)
-
     app.add_exception_handler(RecsysError, lambda request, exc: _error(exc))
     app.add_middleware(_Guard, token=token, metrics=metrics)
+    _model_routes(app, service)
+    _operation_routes(app, service.slots, metrics)
+    return app
 
-    def slot_of(name: str | None) -> ModelSlot:
-        if name is not None and name not in slots:
+
+class _Service:
+    """What the endpoints do, on the model slot a request names (the first by default)."""
+
+    def __init__(self, slots: dict[str, ModelSlot], names: Mapping) -> None:
+        self.slots, self.default, self.names = slots, next(iter(slots)), names
+
+    def loaded(self, name: str | None):
+        if name is not None and name not in self.slots:
             raise InvalidParameterError(f"no model {name!r} here; the models are "
-                                        f"{', '.join(slots)}.", param="model")
-        return slots[name or default]
+                                        f"{', '.join(self.slots)}.", param="model")
+        return self.slots[name or self.default].current
 
-    def answer(recs, loaded, query: Any, reasons: bool, users: np.ndarray | None) -> dict:
+    def answer(self, recs, loaded, query: Any, reasons: bool = False,
+               users: np.ndarray | None = None) -> dict:
         n = int(recs.lengths[0])
-        items = recs.item_ids(0)
         scores = recs.scores[0, :n].astype(float).tolist()
-        out = [{"item": _plain(item), "score": score} for item, score in zip(items, scores,
-                                                                          strict=True)]
+        out = [{"item": _plain(item), "score": score}
+               for item, score in zip(recs.item_ids(0), scores, strict=True)]
         if reasons and n:
-            texts = _reasons(loaded.model, recs, users, names)
-            for row, text in zip(out, texts, strict=True):
+            for row, text in zip(out, _reasons(loaded.model, recs, users, self.names),
+                                 strict=True):
                 row["reason"] = text
         return {"query": query, "items": out, "source": str(recs.source[0]),
                 "model": loaded.version}
 
-    @app.get("/recommend", summary="Picks for one customer")
-    def recommend_get(customer: str, k: int = 10, model: str | None = None,
-                      exclude: str | None = Query(None, description="comma-separated item ids"),
-                      reasons: bool = False, on_unknown: str = "fallback") -> dict:
-        excluded = [e for e in (exclude or "").split(",") if e.strip()]
-        return JSONResponse(recommend(customer, k, model, excluded, reasons, on_unknown))
-
-    @app.post("/recommend", summary="Picks for one customer (JSON body)")
-    def recommend_post(body: RecommendRequest) -> JSONResponse:
-        return JSONResponse(recommend(body.customer, body.k, body.model, body.exclude,
-                                      body.reasons, body.on_unknown))
-
-    def recommend(customer: Id, k: int, model: str | None, exclude: list, reasons: bool,
-                  on_unknown: str) -> dict:
-        loaded = slot_of(model).current
+    def recommend(self, customer: Id, k: int, model: str | None, exclude: list,
+                  reasons: bool, on_unknown: str) -> dict:
+        loaded = self.loaded(model)
         fitted = loaded.model
         who = as_id_kind(customer, fitted.users_.kind)
         recs = fitted.recommend([who], k=_k(k), on_unknown=on_unknown,
@@ -141,35 +136,52 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
                                 or None)
         known = fitted.users_.to_index([who], missing="mask") if len(recs) else None
         users = known if known is not None and known[0] >= 0 else None
-        return {"customer": _plain(who), **answer(recs, loaded, _plain(who), reasons, users)}
+        return {"customer": _plain(who), **self.answer(recs, loaded, _plain(who), reasons, users)}
+
+    def products_of(self, body: CartRequest, how: str) -> dict:
+        """A cart's (``how="cart"``) or a session's picks."""
+        loaded = self.loaded(body.model)
+        fitted = loaded.model
+        seen = [as_id_kind(i, fitted.items_.kind) for i in body.items]
+        recs = fitted.recommend_for_basket(seen, k=_k(body.k), on_unknown="skip") \
+            if how == "cart" else fitted.recommend_for_session(seen, k=_k(body.k),
+                                                                decay=body.decay)
+        return self.answer(recs, loaded, [_plain(i) for i in seen])
+
+
+def _model_routes(app: FastAPI, service: _Service) -> None:
+    """The endpoints that ask a model."""
+
+    @app.get("/recommend", summary="Picks for one customer")
+    def recommend_get(customer: str, k: int = 10, model: str | None = None,
+                      exclude: str | None = Query(None, description="comma-separated item ids"),
+                      reasons: bool = False, on_unknown: str = "fallback") -> JSONResponse:
+        excluded = [e for e in (exclude or "").split(",") if e.strip()]
+        return JSONResponse(service.recommend(customer, k, model, excluded, reasons, on_unknown))
+
+    @app.post("/recommend", summary="Picks for one customer (JSON body)")
+    def recommend_post(body: RecommendRequest) -> JSONResponse:
+        return JSONResponse(service.recommend(body.customer, body.k, body.model, body.exclude,
+                                              body.reasons, body.on_unknown))
 
     @app.post("/cart", summary="Add-ons for a cart (or a new visitor's products)")
     def cart(body: CartRequest) -> JSONResponse:
-        loaded = slot_of(body.model).current
-        fitted = loaded.model
-        basket = [as_id_kind(i, fitted.items_.kind) for i in body.items]
-        recs = fitted.recommend_for_basket(basket, k=_k(body.k), on_unknown="skip")
-        return JSONResponse(answer(recs, loaded, [_plain(i) for i in basket], False, None))
+        return JSONResponse(service.products_of(body, "cart"))
 
     @app.post("/session", summary="Picks for an anonymous visitor's session (newest last)")
     def session(body: CartRequest) -> JSONResponse:
-        loaded = slot_of(body.model).current
-        fitted = loaded.model
-        seen = [as_id_kind(i, fitted.items_.kind) for i in body.items]
-        recs = fitted.recommend_for_session(seen, k=_k(body.k), decay=body.decay)
-        return JSONResponse(answer(recs, loaded, [_plain(i) for i in seen], False, None))
+        return JSONResponse(service.products_of(body, "session"))
 
     @app.get("/similar", summary="Products like a product (a product page)")
     def similar(item: str, k: int = 10, model: str | None = None) -> JSONResponse:
-        loaded = slot_of(model).current
-        fitted = loaded.model
-        product = as_id_kind(item, fitted.items_.kind)
-        return JSONResponse(answer(fitted.similar_items([product], k=_k(k)), loaded,
-                                   _plain(product), False, None))
+        loaded = service.loaded(model)
+        product = as_id_kind(item, loaded.model.items_.kind)
+        return JSONResponse(service.answer(loaded.model.similar_items([product], k=_k(k)),
+                                           loaded, _plain(product)))
 
     @app.get("/explain", summary="Why a product scores as it does for a customer")
     def explain(customer: str, item: str, model: str | None = None) -> JSONResponse:
-        loaded = slot_of(model).current
+        loaded = service.loaded(model)
         fitted = loaded.model
         why = fitted.explain(as_id_kind(item, fitted.items_.kind),
                              user=as_id_kind(customer, fitted.users_.kind))
@@ -177,6 +189,10 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
                              "method": why.method, "text": str(why), "model": loaded.version,
                              "contributions": [[_plain(label), float(weight)]
                                                for label, weight in why.contributions]})
+
+
+def _operation_routes(app: FastAPI, slots: Mapping[str, ModelSlot], metrics: Metrics) -> None:
+    """Health, readiness and metrics."""
 
     @app.get("/healthz", summary="The process answers")
     def healthz() -> JSONResponse:
@@ -190,8 +206,6 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
     @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
     def prometheus() -> str:
         return metrics.text(slots)
-
-    return app
 
 
 def _watch(slots: Mapping[str, ModelSlot], seconds: float, stop: threading.Event) -> None:
