@@ -17,6 +17,9 @@ from recsys.exceptions import DataError, InvalidParameterError
 from recsys.service.app import make_app
 from recsys.service.slots import ModelSlot
 
+#: the column options of --products
+COLUMNS = ["--product-id-col", "--category-col", "--price-col", "--available-col"]
+
 
 def configure(parser) -> None:
     parser.add_argument("--model", action="append", required=True, metavar="[NAME=]FILE",
@@ -31,6 +34,14 @@ def configure(parser) -> None:
     parser.add_argument("--products", default=None, help="a product table: names in reasons")
     parser.add_argument("--product-id-col", default="product_id",
                         help="the product id column of --products")
+    parser.add_argument("--category-col", default="category",
+                        help="the category column of --products, for ?category= and "
+                             "?exclude_category= filters (default category, when present)")
+    parser.add_argument("--price-col", default="price",
+                        help="the price column of --products, for ?min_price= and ?max_price= "
+                             "(default price, when present)")
+    parser.add_argument("--available-col", default=None,
+                        help="the in-stock column of --products (true/false), for ?in_stock=true")
     parser.add_argument("--reload-seconds", type=float, default=2.0,
                         help="check the model files for a new version this often (0: never)")
     parser.add_argument("--log-requests", action="store_true",
@@ -54,16 +65,19 @@ def run(args) -> int:
     products = None  # the options are checked first: a typo is named with or without the extra
     if args.products:
         products = read_frame(args.products, None, [args.product_id_col])
-        check_columns(products, args, f"--products {args.products}", ["--product-id-col"])
+        check_columns(products, args, f"--products {args.products}", COLUMNS,
+                      optional=["--category-col", "--price-col"])
     else:
-        refuse_unused_options(args, ["--product-id-col"], "no --products file is given")
+        refuse_unused_options(args, COLUMNS, "no --products file is given")
     try:  # uvicorn is optional (the serve extra): a clear word when it is missing
         import uvicorn
     except ImportError:
         raise DataError('recsys serve needs the serve extra: python -m pip install -e ".[serve]" '
                         '(FastAPI and uvicorn).') from None
     app = make_app(_slots(args.model), products=products, token=args.token,
-                   reload_seconds=args.reload_seconds, product_id=args.product_id_col)
+                   reload_seconds=args.reload_seconds, product_id=args.product_id_col,
+                   category=args.category_col, price=args.price_col,
+                   available=args.available_col)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     print(f"recsys serve: http://{args.host}:{args.port} (docs at /docs; Ctrl-C stops)")
     # uvicorn re-raises the SIGTERM it stopped on: a stop asked for, not a failure

@@ -33,6 +33,7 @@ except ImportError:
 from recsys.campaign.reasons import batch_reasons, item_names, reason_texts
 from recsys.data.ids import as_id_kind
 from recsys.exceptions import DataError, InvalidParameterError, RecsysError, UnknownIdError
+from recsys.service.filters import Asked, ProductFilters
 from recsys.service.metrics import Metrics
 from recsys.service.slots import ModelSlot
 
@@ -45,7 +46,21 @@ MAX_BODY_BYTES = 1 << 20
 Id = int | str
 
 
-class RecommendRequest(BaseModel):
+class Filters(BaseModel):
+    """Business filters a request may carry (over the ``--products`` table)."""
+
+    category: list[str] = Field(default_factory=list)
+    exclude_category: list[str] = Field(default_factory=list)
+    min_price: float | None = None
+    max_price: float | None = None
+    in_stock: bool = False
+
+    def asked(self) -> Asked:
+        return Asked(tuple(self.category), tuple(self.exclude_category), self.min_price,
+                     self.max_price, self.in_stock)
+
+
+class RecommendRequest(Filters):
     """The body of ``POST /recommend``."""
 
     customer: Id
@@ -56,7 +71,7 @@ class RecommendRequest(BaseModel):
     on_unknown: str = "fallback"
 
 
-class CartRequest(BaseModel):
+class CartRequest(Filters):
     """The body of ``POST /cart`` (and of ``POST /session``: ``items`` newest last)."""
 
     items: list[Id]
@@ -67,10 +82,12 @@ class CartRequest(BaseModel):
 
 def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = None,
              token: str | None = None, reload_seconds: float = 2.0,
-             product_id: str = "product_id") -> FastAPI:
+             product_id: str = "product_id", category: str | None = "category",
+             price: str | None = "price", available: str | None = None) -> FastAPI:
     """The service over ``slots`` (name -> model file; the first is the default model).
 
-    ``products`` (one row per product) gives names to reasons; ``token`` (a bearer token)
+    ``products`` (one row per product) gives names to reasons and the ``category``,
+    ``price`` and ``available`` columns to the request filters; ``token`` (a bearer token)
     guards every endpoint but ``/healthz``; the files are checked for changes every
     ``reload_seconds`` (0: never).
     """
@@ -80,7 +97,8 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
     if not slots:
         raise InvalidParameterError("serve: give at least one model file.", param="model")
     service = _Service(dict(slots), item_names(products, item=product_id)
-                       if products is not None else {})
+                       if products is not None else {},
+                       ProductFilters(products, product_id, category, price, available))
     metrics = Metrics()
 
     @asynccontextmanager
@@ -104,8 +122,10 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
 class _Service:
     """What the endpoints do, on the model slot a request names (the first by default)."""
 
-    def __init__(self, slots: dict[str, ModelSlot], names: Mapping) -> None:
+    def __init__(self, slots: dict[str, ModelSlot], names: Mapping,
+                 filters: ProductFilters) -> None:
         self.slots, self.default, self.names = slots, next(iter(slots)), names
+        self.filters = filters
 
     def loaded(self, name: str | None):
         if name is not None and name not in self.slots:
@@ -127,13 +147,15 @@ class _Service:
                 "model": loaded.version}
 
     def recommend(self, customer: Id, k: int, model: str | None, exclude: list,
-                  reasons: bool, on_unknown: str) -> dict:
+                  reasons: bool, on_unknown: str, asked: Asked | None = None) -> dict:
         loaded = self.loaded(model)
         fitted = loaded.model
         who = as_id_kind(customer, fitted.users_.kind)
         recs = fitted.recommend([who], k=_k(k), on_unknown=on_unknown,
                                 exclude=[as_id_kind(e, fitted.items_.kind) for e in exclude]
-                                or None)
+                                or None,
+                                candidates=self.filters.candidates(fitted, loaded.version,
+                                                                   asked or Asked()))
         known = fitted.users_.to_index([who], missing="mask") if len(recs) else None
         users = known if known is not None and known[0] >= 0 else None
         return {"customer": _plain(who), **self.answer(recs, loaded, _plain(who), reasons, users)}
@@ -143,9 +165,12 @@ class _Service:
         loaded = self.loaded(body.model)
         fitted = loaded.model
         seen = [as_id_kind(i, fitted.items_.kind) for i in body.items]
-        recs = fitted.recommend_for_basket(seen, k=_k(body.k), on_unknown="skip") \
+        allowed = self.filters.candidates(fitted, loaded.version, body.asked())
+        recs = fitted.recommend_for_basket(seen, k=_k(body.k), on_unknown="skip",
+                                           candidates=allowed) \
             if how == "cart" else fitted.recommend_for_session(seen, k=_k(body.k),
-                                                                decay=body.decay)
+                                                                decay=body.decay,
+                                                                candidates=allowed)
         return self.answer(recs, loaded, [_plain(i) for i in seen])
 
 
@@ -155,14 +180,19 @@ def _model_routes(app: FastAPI, service: _Service) -> None:
     @app.get("/recommend", summary="Picks for one customer")
     def recommend_get(customer: str, k: int = 10, model: str | None = None,
                       exclude: str | None = Query(None, description="comma-separated item ids"),
-                      reasons: bool = False, on_unknown: str = "fallback") -> JSONResponse:
-        excluded = [e for e in (exclude or "").split(",") if e.strip()]
-        return JSONResponse(service.recommend(customer, k, model, excluded, reasons, on_unknown))
+                      reasons: bool = False, on_unknown: str = "fallback",
+                      category: str | None = None, exclude_category: str | None = None,
+                      min_price: float | None = None, max_price: float | None = None,
+                      in_stock: bool = False) -> JSONResponse:
+        asked = Asked(_listed(category), _listed(exclude_category), min_price, max_price,
+                      in_stock)
+        return JSONResponse(service.recommend(customer, k, model, list(_listed(exclude)),
+                                              reasons, on_unknown, asked))
 
     @app.post("/recommend", summary="Picks for one customer (JSON body)")
     def recommend_post(body: RecommendRequest) -> JSONResponse:
         return JSONResponse(service.recommend(body.customer, body.k, body.model, body.exclude,
-                                              body.reasons, body.on_unknown))
+                                              body.reasons, body.on_unknown, body.asked()))
 
     @app.post("/cart", summary="Add-ons for a cart (or a new visitor's products)")
     def cart(body: CartRequest) -> JSONResponse:
@@ -256,6 +286,11 @@ def _error(exc: RecsysError) -> JSONResponse:
     status = 404 if isinstance(exc, UnknownIdError) else 400
     return JSONResponse({"error": str(exc).splitlines()[0], "kind": type(exc).__name__},
                         status_code=status)
+
+
+def _listed(text: str | None) -> tuple[str, ...]:
+    """``"a,b"`` -> ("a", "b")."""
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
 def _k(k: int) -> int:

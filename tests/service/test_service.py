@@ -59,11 +59,13 @@ def server(tmp_path_factory):
     text_ids = shop.orders.assign(customer_id="c" + shop.orders["customer_id"].astype(str))
     recsys.Popularity().fit(recsys.Interactions.from_frame(
         text_ids, user="customer_id", item="product_id")).save(folder / "pop.npz")
+    shop.products.to_csv(folder / "products.csv", index=False)
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "recsys", "serve", "--model", str(folder / "knn.npz"),
          "--model", f"pop={folder / 'pop.npz'}", "--port", str(port), "--token", TOKEN,
-         "--reload-seconds", "0.2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+         "--reload-seconds", "0.2", "--products", str(folder / "products.csv"),
+         "--available-col", "in_stock"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -90,6 +92,42 @@ def test_picks_for_customers_with_ids_of_both_kinds(server):
                                                  for r in answer["items"]]
     status, text = _call(base, f"/recommend?customer=c{customer}&k=3&model=pop")
     assert status == 200 and text["customer"] == f"c{customer}" and len(text["items"]) == 3
+
+
+def test_business_filters_at_request_time(server):
+    base, _, shop, _ = server
+    products = shop.products.set_index("product_id")
+    customer = int(shop.interactions.users.ids[2])
+    category = products["category"].value_counts().index[0]
+    status, kept = _call(base, f"/recommend?customer={customer}&k=5&category={category}")
+    assert status == 200 and kept["items"]
+    assert {products.loc[r["item"], "category"] for r in kept["items"]} == {category}
+    status, banded = _call(base, f"/recommend?customer={customer}&k=8&min_price=5&max_price=20"
+                                 f"&in_stock=true&exclude_category={category}")
+    assert status == 200 and banded["items"]
+    for row in banded["items"]:
+        product = products.loc[row["item"]]
+        assert 5 <= product["price"] <= 20 and product["in_stock"]
+        assert product["category"] != category
+    status, posted = _call(base, "/recommend", {"customer": customer, "k": 5,
+                                                "category": [category]})
+    assert status == 200 and [r["item"] for r in posted["items"]] == \
+        [r["item"] for r in kept["items"]]
+    items = shop.interactions.items.ids[:2].tolist()
+    status, cart = _call(base, "/cart", {"items": items, "k": 4, "in_stock": True})
+    assert status == 200 and all(products.loc[r["item"], "in_stock"] for r in cart["items"])
+
+
+def test_a_filter_without_its_column_is_refused_naming_the_option(shop):
+    from recsys.exceptions import InvalidParameterError
+    from recsys.service.filters import Asked, ProductFilters
+
+    model = recsys.Popularity().fit(shop.interactions)
+    filters = ProductFilters(shop.products, "product_id", "category", "price", None)
+    with pytest.raises(InvalidParameterError, match="--available-col") as error:
+        filters.candidates(model, "v1", Asked(in_stock=True))
+    assert error.value.param == "in_stock"
+    assert filters.candidates(model, "v1", Asked()) is None
 
 
 def test_carts_product_pages_and_explanations(server):
