@@ -44,6 +44,11 @@ def data_end(times: np.ndarray) -> np.datetime64:
     return times[~outlying].max() if outlying.any() else times.max()
 
 
+def _arrow_timestamp(dtype: object) -> bool:
+    """Whether ``dtype`` is an Arrow timestamp (a column of a polars or pyarrow frame)."""
+    return isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype).startswith("timestamp")
+
+
 def parse_timestamps(column: pd.Series, name: str = "timestamp",
                      format: str | None = None, dayfirst: bool | None = None,
                      unit: str | None = None) -> np.ndarray:
@@ -93,6 +98,10 @@ def parse_timestamps(column: pd.Series, name: str = "timestamp",
                 _refuse_implausible_epoch(parsed, numbers, name)
         elif isinstance(dtype, pd.DatetimeTZDtype):
             parsed = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif _arrow_timestamp(dtype):  # polars and pyarrow times: converted, never parsed
+            zone = getattr(dtype.pyarrow_dtype, "tz", None)
+            parsed = (series.astype(pd.DatetimeTZDtype("ns", zone)).dt.tz_convert("UTC")
+                      .dt.tz_localize(None) if zone else series.astype("datetime64[ns]"))
         else:
             if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
                 _refuse_mixed_zones(series, name)  # datetime64 columns have one zone

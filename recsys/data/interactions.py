@@ -164,11 +164,11 @@ class Interactions:
         -------
         Interactions
         """
-        df = as_pandas(df, "Interactions.from_frame")
         if user is None and basket is None:
             raise DataError("Interactions.from_frame needs a user column, a basket column or both.")
         basket_cols = _basket_columns(basket)
         wanted = [c for c in (user, item, weight, timestamp, event) if c is not None] + basket_cols
+        df = as_pandas(df, "Interactions.from_frame", wanted)
         absent = [c for c in wanted if c not in df.columns]
         if absent:
             raise DataError(
