@@ -1,10 +1,13 @@
 """Customer value: the buy-till-you-die models of who is still a customer and what they will
 spend. :func:`summary` turns an order log into frequency, recency, age and spend per customer;
 :class:`BetaGeo` (BG/NBD) predicts repeat purchases and the probability a customer is alive;
-:class:`GammaGamma` the value of their purchases; :func:`clv` the two together over a horizon.
+:class:`GammaGamma` the value of their purchases; :func:`clv` the two together over a horizon;
+:func:`send_times` when to mail each customer.
 """
 from recsys.customers.models import BetaGeo, GammaGamma, clv
+from recsys.customers.send_time import send_times
 from recsys.customers.summary import UNITS, summary
 from recsys.customers.value import VALUE_SEGMENTS, value_table
 
-__all__ = ["summary", "BetaGeo", "GammaGamma", "clv", "value_table", "VALUE_SEGMENTS", "UNITS"]
+__all__ = ["summary", "BetaGeo", "GammaGamma", "clv", "value_table", "VALUE_SEGMENTS", "UNITS",
+           "send_times"]
