@@ -64,6 +64,22 @@ def check_columns(frame, args, source: str, options: Sequence[str],
                     f"{list(frame.columns)}.{hint}")
 
 
+def read_ids(args, path: str, option: str, column: str | None, customer: str):
+    """The customer ids of the file ``path`` (given by ``option``), read as text ('0010' is
+    never customer 10): the ``column`` named by ``option``'s ``-col`` option, else the
+    ``customer`` column (the --user-col name), ``customer_id``, or the file's only column."""
+    table = read_frame(path, args.sep, [c for c in (column, customer, "customer_id") if c])
+    if column:
+        check_columns(table, args, f"{option} {path}", [f"{option}-col"])
+        return table[column]
+    found = next((c for c in (customer, "customer_id") if c in table.columns),
+                 table.columns[0] if len(table.columns) == 1 else None)
+    if found is None:
+        raise DataError(f"{option} {path}: which column holds the ids? It has "
+                        f"{list(table.columns)}; name it with {option}-col.")
+    return table[found]
+
+
 def check_writable(path: str, option: str) -> None:
     """A DataError naming ``option`` when ``path`` cannot be written (its folder is missing or
     read-only): checked before the work whose result it would hold."""

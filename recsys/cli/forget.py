@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recsys.cli.common import check_columns, command, read_frame, refuse_unused_options
+from recsys.cli.common import command, read_ids, refuse_unused_options
 from recsys.cli.inputs import ORDER_COLUMNS, PRODUCT_COLUMNS, add_data_options, load_data
 from recsys.exceptions import DataError
 from recsys.models.erasure import needs_training_data
@@ -24,17 +24,7 @@ def configure(parser) -> None:
 
 @command("forget", configure)
 def run(args) -> int:
-    table = read_frame(args.customers, args.sep, [c for c in (args.customers_col, args.user_col,
-                                                              "customer_id") if c])
-    if args.customers_col:
-        check_columns(table, args, f"--customers {args.customers}", ["--customers-col"])
-        column = args.customers_col
-    else:
-        column = next((c for c in (args.user_col, "customer_id") if c in table.columns),
-                      table.columns[0] if len(table.columns) == 1 else None)
-        if column is None:
-            raise DataError(f"--customers {args.customers}: which column holds the ids? It has "
-                            f"{list(table.columns)}; name it with --customers-col.")
+    customers = read_ids(args, args.customers, "--customers", args.customers_col, args.user_col)
     model = load(args.model)
     data = items = None
     if args.orders or args.dataset:  # read (and its column options checked) whenever given
@@ -47,7 +37,7 @@ def run(args) -> int:
             raise DataError(f"{type(model).__name__} cannot forget from its own state "
                             f"({needs_training_data(model)}): pass the training data with "
                             f"--orders (and its column options).")
-    done = model.forget(table[column], data=data, items=items, unknown=args.unknown)
+    done = model.forget(customers, data=data, items=items, unknown=args.unknown)
     model.save(args.model)
     print(f"{args.model}: {done['forgotten']:,} customers erased ({done['how']}); "
           f"{done['unknown']:,} of the ids were not in the model")

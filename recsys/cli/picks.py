@@ -19,6 +19,7 @@ from recsys.cli.common import (
     parse_params,
     progress_enabled,
     read_frame,
+    read_ids,
     refuse_unused_options,
     split_specs,
     write_frame,
@@ -363,17 +364,7 @@ def _suppressed(args, customer: str):
     if args.suppress is None:
         refuse_unused_options(args, ["--suppress-col"], "no --suppress file is given")
         return None
-    table = read_frame(args.suppress, args.sep, [c for c in (args.suppress_col, customer,
-                                                             "customer_id") if c])
-    if args.suppress_col:
-        check_columns(table, args, f"--suppress {args.suppress}", ["--suppress-col"])
-        return table[args.suppress_col]
-    column = next((c for c in (customer, "customer_id") if c in table.columns),
-                  table.columns[0] if len(table.columns) == 1 else None)
-    if column is None:
-        raise DataError(f"--suppress {args.suppress}: which column holds the ids? It has "
-                        f"{list(table.columns)}; name it with --suppress-col.")
-    return table[column]
+    return read_ids(args, args.suppress, "--suppress", args.suppress_col, customer)
 
 
 def _contact_rules(args, shop, columns) -> ContactRules | None:
