@@ -8,7 +8,7 @@ leaves the previous file byte-identical, never a shorter file that reads cleanly
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -33,15 +33,23 @@ def temporary_beside(target: str | os.PathLike) -> Path:
         what = "is a file" if folder.exists() else "does not exist"
         raise DataError(f"cannot write {str(target)!r}: its folder {str(folder)!r} {what}. "
                         f"Create the folder first (mkdir -p), or check the path.")
-    try:
-        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                        suffix=".part")
+    for _ in range(100):  # a name taken by another run: draw again
+        name = str(folder / f".{target.name}.{secrets.token_hex(6)}.part")
+        # registered before it exists: an interruption landing anywhere after the file's
+        # creation (even inside the call that creates it) finds it in the pending set
         _PENDING.add(name)
-    except OSError as exc:
-        raise DataError(f"cannot write {str(target)!r}: {exc.strerror or exc}. Check that its "
-                        f"folder can be created and written to.") from None
-    os.close(handle)
-    return Path(name)
+        try:
+            handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            _PENDING.discard(name)
+            continue
+        except OSError as exc:
+            _PENDING.discard(name)
+            raise DataError(f"cannot write {str(target)!r}: {exc.strerror or exc}. Check that "
+                            f"its folder can be created and written to.") from None
+        os.close(handle)
+        return Path(name)
+    raise DataError(f"cannot write {str(target)!r}: no free temporary name in its folder.")
 
 
 def publish(temporary: Path, target: str | os.PathLike) -> None:

@@ -133,6 +133,26 @@ def test_an_interrupted_command_removes_temporary_files_wherever_it_landed(tmp_p
     assert made and not made[0].exists() and _leftovers(tmp_path) == []
 
 
+def test_an_interruption_inside_the_creating_call_still_removes_the_file(tmp_path, monkeypatch):
+    """Ctrl-C landing right after the operating system created the temporary file, before
+    the call that creates it returned: the file is already known and removed on the way out."""
+    from recsys.io import atomic as _atomic
+
+    real_open = os.open
+
+    def open_then_interrupted(*args, **kwargs):
+        real_open(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "open", open_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _atomic.temporary_beside(tmp_path / "picks.csv")
+    monkeypatch.undo()
+    assert len(_leftovers(tmp_path)) == 1  # created, then interrupted
+    _atomic.discard_pending()
+    assert _leftovers(tmp_path) == []
+
+
 def test_a_chunk_written_after_an_abort_creates_no_file(tmp_path):
     """A thread still finishing a chunk when an interrupted run cleans up writes nothing."""
     from recsys.campaign._output import Writer
