@@ -42,6 +42,7 @@ import scipy.sparse as sp
 
 from recsys._engine.sparse import chunk_rows, drop_entries, mask_rows, take_rows, topk, topk_sparse
 from recsys.data.features import ItemFeatures
+from recsys.data.frames import to_kind
 from recsys.data.idmap import IdMap
 from recsys.data.interactions import Interactions
 from recsys.exceptions import NotFittedError
@@ -294,8 +295,13 @@ class Recommendations:
     def __repr__(self) -> str:
         return f"Recommendations({len(self)} queries, k={self.k}, {int(self.lengths.sum())} items)"
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, kind: str | None = None) -> Any:
         """Long format: ``query``, ``item``, ``score``, ``rank`` (1-based), ``source``.
+
+        Parameters
+        ----------
+        kind : {"pandas", "polars", "pyarrow"}, optional
+            The kind of table returned (default pandas).
 
         Examples
         --------
@@ -307,13 +313,13 @@ class Recommendations:
         """
         valid = self.item_index >= 0
         rows = np.nonzero(valid)[0]
-        return pd.DataFrame({
+        return to_kind(pd.DataFrame({
             "query": self.queries[rows],
             "item": self.items.to_ids(self.item_index[valid]),
             "score": self.scores[valid].astype(np.float64),
             "rank": (np.nonzero(valid)[1] + 1).astype(np.int64),
             "source": self.source[rows],
-        })
+        }), kind)
 
     def to_dict(self) -> dict[Any, list]:
         """``{query: [item ids, best first]}``."""

@@ -35,7 +35,7 @@ from recsys._engine.arrays import unique
 from recsys._engine.params import check_int
 from recsys.data.amounts import parse_amounts
 from recsys.data.dates import DAY_NS, data_end, parse_date, parse_timestamps
-from recsys.data.frames import as_pandas
+from recsys.data.frames import as_pandas, like
 from recsys.data.ids import clean_ids
 from recsys.exceptions import DataError, InvalidParameterError
 
@@ -127,7 +127,7 @@ def rfm(
     1            2          30.0          1  4  2
     2            3         275.0          1  2  2
     """
-    orders = as_pandas(orders, "rfm: orders")
+    given, orders = orders, as_pandas(orders, "rfm: orders")
     needed = [customer, order, timestamp] + ([amount] if amount else [])
     absent = [c for c in needed if c not in orders.columns]
     if absent:
@@ -173,7 +173,7 @@ def rfm(
         table.attrs["notes"].append(
             f"{int((~keep).sum()):,} order line(s) dated after {str(edge)[:10]} (from "
             f"{str(times[~keep].min())[:10]}) are left out")
-    return table
+    return like(table, given)
 
 
 def behaviour_clusters(

@@ -9,7 +9,7 @@ import pandas as pd
 
 from recsys._engine.params import check_float
 from recsys.data.dates import parse_timestamps
-from recsys.data.frames import as_pandas
+from recsys.data.frames import as_pandas, like
 from recsys.data.ids import clean_ids
 from recsys.exceptions import DataError
 
@@ -38,7 +38,7 @@ def send_times(orders: pd.DataFrame, *, customer: str = "customer_id",
     >>> table.loc[1, "weekday_name"], int(table.loc[1, "hour"]), int(table.loc[2, "hour"])
     ('Monday', 20, 9)
     """
-    orders = as_pandas(orders, "send_times", [customer, timestamp])
+    given, orders = orders, as_pandas(orders, "send_times", [customer, timestamp])
     strength = check_float("send_times", "strength", strength, minimum=0)
     absent = [c for c in (customer, timestamp) if c not in orders.columns]
     if absent:
@@ -53,7 +53,7 @@ def send_times(orders: pd.DataFrame, *, customer: str = "customer_id",
     out = pd.DataFrame({"weekday": weekday, "weekday_name": np.asarray(WEEKDAYS)[weekday],
                         "hour": hour, "orders": np.bincount(code)},
                        index=pd.Index(customers, name=customer))
-    return out
+    return like(out, given)
 
 
 def _preferred(code: np.ndarray, bins: np.ndarray, n_bins: int, strength: float) -> np.ndarray:

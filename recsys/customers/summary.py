@@ -10,7 +10,7 @@ import pandas as pd
 
 from recsys.data.amounts import parse_amounts
 from recsys.data.dates import parse_date, parse_timestamps
-from recsys.data.frames import as_pandas
+from recsys.data.frames import as_pandas, like
 from recsys.data.ids import clean_ids
 from recsys.exceptions import DataError, InvalidParameterError
 
@@ -67,7 +67,7 @@ def summary(orders: pd.DataFrame, *, customer: str = "customer_id",
     >>> table.loc[1].tolist(), table.loc[2].tolist()
     ([2.0, 2.0, 4.0, 25.0], [0.0, 0.0, 3.0, 0.0])
     """
-    orders = as_pandas(orders, "summary")
+    given, orders = orders, as_pandas(orders, "summary")
     if unit not in UNITS:
         raise InvalidParameterError(f"summary: unit must be one of {', '.join(UNITS)} (days, "
                                     f"weeks, months, years); got {unit!r}.", param="unit")
@@ -88,7 +88,7 @@ def summary(orders: pd.DataFrame, *, customer: str = "customer_id",
     frame = pd.DataFrame({"customer": ids[keep], "day": days[keep]})
     if amount is not None:
         frame["amount"] = parse_amounts(orders[amount], amount)[keep]
-    return _per_customer(frame, edge, UNITS[unit], customer, amount is not None)
+    return like(_per_customer(frame, edge, UNITS[unit], customer, amount is not None), given)
 
 
 def _per_customer(frame: pd.DataFrame, edge: int, unit_days: float, name: str,

@@ -10,7 +10,7 @@ import pandas as pd
 from recsys._engine.params import check_float
 from recsys.customers.models import BetaGeo, GammaGamma, clv
 from recsys.customers.summary import summary
-from recsys.data.frames import as_pandas
+from recsys.data.frames import as_pandas, like
 from recsys.exceptions import DataError
 
 __all__ = ["value_table", "VALUE_SEGMENTS", "TOP_SHARE", "GONE_BELOW", "SLIPPING_BELOW"]
@@ -50,7 +50,7 @@ def value_table(orders: pd.DataFrame, *, customer: str = "customer_id",
     >>> set(table["value_segment"]) <= set(VALUE_SEGMENTS)
     True
     """
-    orders = as_pandas(orders, "value_table")
+    given, orders = orders, as_pandas(orders, "value_table")
     check_float("value_table", "horizon_days", horizon_days, minimum=0, exclusive_min=True)
     money = _amounts(orders, amount, price, quantity)
     frame = orders if money is None else orders.assign(_amount=money)
@@ -70,7 +70,7 @@ def value_table(orders: pd.DataFrame, *, customer: str = "customer_id",
     out["value_segment"] = _segments(ranked.to_numpy(), out["probability_alive"].to_numpy())
     out.attrs["params"] = {"BetaGeo": purchases.params_,
                            **({"GammaGamma": value.params_} if money is not None else {})}
-    return out
+    return like(out, given)
 
 
 def _amounts(orders: pd.DataFrame, amount: str | None, price: str | None,

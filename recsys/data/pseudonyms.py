@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from recsys.data.frames import as_pandas
+from recsys.data.frames import as_pandas, like
 from recsys.data.ids import clean_ids
 from recsys.exceptions import DataError, InvalidParameterError
 
@@ -95,12 +95,12 @@ def pseudonymize(frame: pd.DataFrame, key: str | bytes,
     >>> safe["customer_id"].nunique(), orders["customer_id"].tolist()
     (2, [1, 2, 1])
     """
-    frame = as_pandas(frame, "pseudonymize")
+    given, frame = frame, as_pandas(frame, "pseudonymize")
     absent = [c for c in columns if c not in frame.columns]
     if absent:
         raise DataError(f"pseudonymize: no column {absent[0]!r} in the frame; it has "
                         f"{list(frame.columns)}. Pass columns=[...] naming the id columns.")
-    return frame.assign(**{c: pseudonyms_of(frame[c], key) for c in columns})
+    return like(frame.assign(**{c: pseudonyms_of(frame[c], key) for c in columns}), given)
 
 
 def reidentify(frame: pd.DataFrame, key: str | bytes, known_ids: Iterable,
@@ -117,7 +117,7 @@ def reidentify(frame: pd.DataFrame, key: str | bytes, known_ids: Iterable,
     >>> reidentify(picks, key, known_ids=[7, 8, 9])["customer_id"].tolist()
     [7, 9]
     """
-    frame = as_pandas(frame, "reidentify")
+    given, frame = frame, as_pandas(frame, "reidentify")
     known = clean_ids(known_ids, "known_ids")
     back = pd.Series(known, index=pseudonyms_of(known, key))
     out = {}
@@ -131,4 +131,4 @@ def reidentify(frame: pd.DataFrame, key: str | bytes, known_ids: Iterable,
             found, mapped.to_numpy(dtype=object), frame[column].to_numpy(dtype=object))
         if found.all() and known.dtype.kind in "iu":
             out[column] = out[column].astype(known.dtype)
-    return frame.assign(**out)
+    return like(frame.assign(**out), given)
