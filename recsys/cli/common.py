@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import gzip
 import json
 import os
 import re
@@ -14,12 +13,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from recsys.data.files import reading
-from recsys.data.ids import PLAIN_INT
 from recsys.exceptions import DataError, InvalidParameterError
 from recsys.io.atomic import atomic_path
+from recsys.io.tables import read_table
 
 #: command name -> (configure, run) of every command module imported so far (the list of all
 #: commands, with their modules and help, is :data:`recsys.cli.main.COMMANDS`)
@@ -55,13 +51,15 @@ def check_columns(frame, args, source: str, options: Sequence[str],
         value = getattr(args, dest, None)
         if value in (None, "") or (option in optional and dest not in given):
             continue
+        # a table read in part (only its used columns) knows all of its source's columns
+        every = list(frame.attrs.get("source_columns", frame.columns))
         for column in [c.strip() for c in str(value).split(",") if c.strip()]:
             if column not in frame.columns:
-                close = difflib.get_close_matches(column, [str(c) for c in frame.columns], 1)
+                close = difflib.get_close_matches(column, [str(c) for c in every], 1)
                 hint = f" Did you mean {option} {close[0]}?" if close else ""
                 raise DataError(
                     f"{option} {column!r}: {source} has no such column; its columns are "
-                    f"{list(frame.columns)}.{hint}")
+                    f"{every}.{hint}")
 
 
 def read_ids(args, path: str, option: str, column: str | None, customer: str):
@@ -172,83 +170,11 @@ def write_text(text: str, path: str) -> None:
         temporary.write_text(text, encoding="utf-8")
 
 
-#: delimiters a text table may use, in the order ties are broken
-DELIMITERS = (",", "\t", ";", "|")
-_SEP_WORDS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|",
-              "space": " "}
-
-
-def read_frame(path: str, sep: str | None = None, id_columns: Sequence[str] = ()):
-    """Read a delimited text table (gz or not), Parquet or JSON.
-
-    ``sep`` is the delimiter (``--sep``: a character, or ``tab``, ``comma``, ``semicolon``,
-    ``pipe``, ``space``); by default the header line tells: the most frequent of comma, tab,
-    semicolon and pipe (a comma when it holds none). ``id_columns`` of a text table are read
-    as written (see :func:`text_ids`): ``0010001`` stays ``"0010001"``, ``17850`` becomes
-    the int 17850, a 20-digit id stays text.
-    """
-
-    target = Path(path)
-    if not target.exists():
-        raise DataError(f"no file at {path!r}.")
-    with reading(path, "a table"):
-        frame = _read_table(target, sep, [c for c in id_columns if c])
-    for column in id_columns:
-        if column in frame.columns and frame[column].dtype.kind not in "iu":
-            frame[column] = text_ids(frame[column])
-    return frame
-
-
-
-
-def text_ids(values):
-    """Ids read as text, as the ids they are: ints when every one is a plain integer that
-    int64 holds exactly (``17850``), else the text itself (``0010001``, ``P0001``, 20-digit
-    numbers), so ids round-trip through files unchanged.
-
-    >>> import pandas as pd
-    >>> text_ids(pd.Series(["17850", "13047"])).tolist(), text_ids(pd.Series(["0010", "7"])).tolist()
-    ([17850, 13047], ['0010', '7'])
-    """
-
-    if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
-        return values
-    text = values.astype("string")
-    if text.isna().any() or not text.str.fullmatch(PLAIN_INT).all():
-        return values
-    return text.astype("int64")
-
-
-def _read_table(target: Path, sep: str | None, id_columns: list[str]):
-
-    as_text = dict.fromkeys(id_columns, str)
-
-    name = target.name.lower()
-    if name.endswith(".parquet"):
-        return pd.read_parquet(target)
-    if name.endswith(".json"):
-        return pd.read_json(target)
-    delimiter = _SEP_WORDS.get(sep.lower(), sep) if sep else _sniff_delimiter(target)
-    if len(delimiter) != 1 and delimiter != "::":
-        raise InvalidParameterError(f"--sep takes one character, '::' or tab/comma/semicolon/"
-                                    f"pipe/space, got {sep!r}.")
-    if delimiter == "::":  # MovieLens' .dat files; pandas reads two-character separators slowly
-        return pd.read_csv(target, sep="::", engine="python", dtype=as_text)
-    return pd.read_csv(target, sep=delimiter, dtype=as_text)
-
-
-def _sniff_delimiter(target: Path) -> str:
-    """The delimiter of a text table, from its first line."""
-
-    opener = gzip.open if target.name.lower().endswith(".gz") else open
-    with opener(target, "rt", encoding="utf-8", errors="replace") as handle:
-        header = handle.readline()
-    if target.name.lower().removesuffix(".gz").endswith((".tsv", ".tab")):
-        return "\t"
-    if "::" in header:
-        return "::"
-    counts = [header.count(d) for d in DELIMITERS]
-    return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
+def read_frame(path: str, sep: str | None = None, id_columns: Sequence[str] = (), *,
+               columns: Sequence[str] | None = None, since: object = None,
+               time: str | None = None):
+    """The table at ``path`` (see :func:`recsys.io.tables.read_table`)."""
+    return read_table(path, sep, id_columns, columns=columns, since=since, time=time)
 
 
 def progress_enabled(args) -> bool:

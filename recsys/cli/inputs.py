@@ -10,7 +10,7 @@ import pandas as pd
 
 from recsys.cli.common import check_columns, read_frame, refuse_unused_options
 from recsys.data.datasets import ShopData, make_shop, read_movielens, read_online_retail
-from recsys.data.dates import EPOCH_UNITS, TIME_UNITS
+from recsys.data.dates import EPOCH_UNITS, TIME_UNITS, parse_date, parse_timestamps
 from recsys.data.features import ItemFeatures
 from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError, InvalidParameterError
@@ -55,6 +55,9 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                             "1970-01-01; a sequence number read as days); default: told by "
                             "magnitude, and numbers that would be times before 1980 refused. "
                             "Dates written as 20240131: --date-format %%Y%%m%%d")
+    group.add_argument("--since", default=None, metavar="DATE",
+                       help="learn from the order lines on or after DATE only (with --time-col; "
+                            "a Parquet source reads only those)")
     group.add_argument("--sep", default=None, help=SEP_HELP)
     group.add_argument("--products", default=None,
                        help="a product table (one row per product) for content features and names")
@@ -69,6 +72,10 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                        help="comma-separated numeric columns of --products")
     group.add_argument("--seed", type=int, default=0, help="seed of the synthetic shop")
 
+
+#: columns read from --orders when present without an option naming them: the money of RFM
+#: segments and customer value (amount, or price x quantity)
+MONEY_COLUMNS = ("amount", "price", "quantity")
 
 #: the column options of --orders and of --products
 ORDER_COLUMNS = ("--user-col", "--item-col", "--basket-col", "--time-col", "--weight-col",
@@ -88,6 +95,8 @@ def load_data(args) -> ShopData:
             raise DataError("pass --dataset or --orders, not both.")
         orders = read_orders(args, [args.user_col, args.item_col, *column_list(args.basket_col)])
         check_columns(orders, args, f"--orders {args.orders}", ORDER_COLUMNS)
+        if args.since is not None:
+            orders = _since(orders, args)
         interactions = Interactions.from_frame(
             orders, user=args.user_col, item=args.item_col, basket=basket_columns(args.basket_col),
             timestamp=args.time_col, weight=args.weight_col, date_format=args.date_format,
@@ -101,7 +110,7 @@ def load_data(args) -> ShopData:
                         items=items, name=args.orders)
     dataset = args.dataset or "synthetic"
     refuse_unused_options(args, (*ORDER_COLUMNS, "--time-unit", "--date-format",
-                                 "--event-weights", "--query"),
+                                 "--event-weights", "--query", "--since"),
                           f"these options describe an --orders file, and the built-in "
                           f"data set {dataset!r} is read with its own columns")
     if dataset == "synthetic":
@@ -122,7 +131,35 @@ def read_orders(args, id_columns):
     if getattr(args, "query", None):
         raise DataError("--query reads a database: give --orders a database URL "
                         "(postgresql://user@host/shop, sqlite:///shop.db), or leave --query out.")
-    return read_frame(args.orders, args.sep, id_columns)
+    return read_frame(args.orders, args.sep, id_columns, columns=used_columns(args),
+                      since=getattr(args, "since", None), time=args.time_col)
+
+
+def used_columns(args) -> list[str]:
+    """The columns of --orders a command can use: every column its ``--*-col`` and
+    ``--*-cols`` options name, and the money columns (read only what is used: a wide export
+    costs what these columns do)."""
+    named = [column for dest, value in sorted(vars(args).items())
+             if dest.endswith(("_col", "_cols")) and isinstance(value, str)
+             for column in column_list(value)]
+    return [*named, *MONEY_COLUMNS]
+
+
+def _since(orders: pd.DataFrame, args) -> pd.DataFrame:
+    """The order lines on or after --since, their times parsed (once: the container reads
+    them as they are)."""
+    if not args.time_col:
+        raise InvalidParameterError("--since needs the order times: pass --time-col.")
+    edge = parse_date(args.since, "--since")
+    times = parse_timestamps(orders[args.time_col], args.time_col, args.date_format,
+                             unit=args.time_unit)
+    _say_how_numbers_were_read(orders[args.time_col], times, args)
+    keep = times >= edge
+    if not keep.any():
+        raise DataError(f"--since {args.since}: no order line is on or after it (the "
+                        f"orders end on {pd.Timestamp(times.max()):%Y-%m-%d}). Give an earlier "
+                        f"date.")
+    return orders.loc[keep].assign(**{args.time_col: times[keep]}).reset_index(drop=True)
 
 
 def _event_weights(text: str | None) -> dict[str, float] | None:

@@ -81,10 +81,9 @@ def to_kind(result: pd.DataFrame, kind: str | None) -> Any:
         return result
     if kind not in KINDS:
         raise InvalidParameterError(f"kind must be one of {list(KINDS)}, got {kind!r}.")
-    import narwhals as nw  # measured: 28 ms, paid only by callers of other frame kinds
-
+    nw = _narwhals()
     try:
-        import pyarrow as pa  # the bridge to every other kind
+        import pyarrow as pa  # optional (the parquet extra): the bridge to every other kind
     except ImportError:
         raise DataError(f"a {kind} result needs pyarrow: python -m pip install pyarrow.") \
             from None
@@ -96,15 +95,19 @@ def to_kind(result: pd.DataFrame, kind: str | None) -> Any:
 
 def _narwhals_frame(frame: object, what: str):
     """``frame`` wrapped by narwhals, or a DataError saying what a table must be."""
-    import narwhals as nw  # measured: 28 ms, paid only by callers of other frame kinds
-
     try:
-        return nw.from_native(frame)
+        return _narwhals().from_native(frame)
     except TypeError:
         raise DataError(
             f"{what} must be a table of rows (a pandas, polars or pyarrow table, or another "
             f"frame narwhals knows), got {_kind_name(frame)}. Build one first, e.g. "
             f"pandas.DataFrame(...).") from None
+
+
+def _narwhals():
+    import narwhals  # measured: 28 ms, paid only by callers of other frame kinds
+
+    return narwhals
 
 
 def _kind_name(frame: object) -> str:
