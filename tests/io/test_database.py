@@ -84,3 +84,46 @@ def test_database_errors_name_the_source_and_the_fix_never_the_password(url, tmp
         said = capsys.readouterr().err
         assert "refused" in said and "s3cret-word" not in said and "shop:***@" in said
     assert np.isfinite(1.0)
+
+
+@pytest.mark.postgres
+def test_postgres_copy_reads_every_type_as_fetching_rows_does(monkeypatch):
+    """The COPY path (Arrow parses PostgreSQL's CSV text) gives what fetching rows gives:
+    NULLs and empty texts apart, text ids with leading zeros, numeric, booleans, dates, times
+    with and without a zone, quotes and commas inside text."""
+    from recsys.io import database
+
+    address = os.environ.get("RECSYS_TEST_POSTGRES")
+    if not address:
+        pytest.skip("no PostgreSQL server: set RECSYS_TEST_POSTGRES (.ci/run does)")
+    engine = sqlalchemy.create_engine(address)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("drop table if exists typed_lines")
+        connection.exec_driver_sql(
+            "create table typed_lines (id text, n numeric, i int, b bool, d date, "
+            "t timestamp, tz timestamptz, note varchar(20))")
+        connection.exec_driver_sql(
+            "insert into typed_lines values "
+            "('0010', 17850, 1, true, '2026-01-02', '2026-01-02 10:00:00.123456', "
+            "'2026-01-02 10:00:00+03', ''), "
+            "(NULL, 1.5, NULL, false, NULL, '2026-01-03', '2026-06-02 10:00:00.5-07', NULL), "
+            "('a,\"b\"', NULL, 3, NULL, '2026-02-01', NULL, NULL, 'x y')")
+    engine.dispose()
+    copied = {}
+    real = database.postgres_copy
+
+    def spy(*args):
+        copied["frame"] = real(*args)
+        return copied["frame"]
+
+    monkeypatch.setattr(database, "postgres_copy", spy)
+    fast = database.read_query(address, "select * from typed_lines order by i;")
+    assert copied["frame"] is not None  # the COPY path answered
+    monkeypatch.setattr(database, "postgres_copy", lambda *args: None)
+    slow = database.read_query(address, "select * from typed_lines order by i")
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast.loc[0, "id"] == "0010" and fast.loc[0, "note"] == ""  # not NULL
+    assert fast["note"].isna().sum() == 1 and fast["id"].isna().sum() == 1
+    monkeypatch.setattr(database, "postgres_copy", real)
+    with pytest.raises(recsys.DataError, match="--query failed.*division by zero"):
+        database.read_query(address, "select i / 0 as x from typed_lines")
