@@ -97,11 +97,7 @@ def load_data(args) -> ShopData:
         check_columns(orders, args, f"--orders {args.orders}", ORDER_COLUMNS)
         if args.since is not None:
             orders = _since(orders, args)
-        interactions = Interactions.from_frame(
-            orders, user=args.user_col, item=args.item_col, basket=basket_columns(args.basket_col),
-            timestamp=args.time_col, weight=args.weight_col, date_format=args.date_format,
-            time_unit=args.time_unit, event=args.event_col,
-            event_weights=_event_weights(args.event_weights))
+        interactions = _interactions(orders, args)
         if interactions.timestamps is not None:  # parsed once: segments and constraints reuse it
             _say_how_numbers_were_read(orders[args.time_col], interactions.timestamps, args)
             orders = orders.assign(**{args.time_col: interactions.timestamps})
@@ -118,6 +114,19 @@ def load_data(args) -> ShopData:
     if dataset == "online-retail":
         return read_online_retail(args.data_path)
     return read_movielens(args.data_path)
+
+
+def _interactions(orders: pd.DataFrame, args) -> Interactions:
+    """The container of the --orders lines; its errors name the source (a file or a database,
+    its password hidden)."""
+    try:
+        return Interactions.from_frame(
+            orders, user=args.user_col, item=args.item_col, basket=basket_columns(args.basket_col),
+            timestamp=args.time_col, weight=args.weight_col, date_format=args.date_format,
+            time_unit=args.time_unit, event=args.event_col,
+            event_weights=_event_weights(args.event_weights))
+    except DataError as exc:
+        raise type(exc)(f"--orders {shown(args.orders)}: {exc}") from None
 
 
 def read_orders(args, id_columns):

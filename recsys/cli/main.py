@@ -164,6 +164,8 @@ CLI_WORDS = (
      "again."),
     ("timestamp='<column>' (--time-col on the command line)", "--time-col"),
     ("with timestamp='<column>'", "with --time-col"),
+    ("drop those rows (df.dropna(subset=[...])) before building the data.",
+     "drop those rows first (in a database --query: where <column> is not null)."),
 )
 #: the advice of a missing column: the command's own column options say it
 _NAME_COLUMNS = "Pass the right names, e.g. from_frame(df, user='customer_id', item='product_id')."

@@ -77,6 +77,12 @@ def test_database_errors_name_the_source_and_the_fix_never_the_password(url, tmp
     assert main(["fit", "--model", "ItemKNN", "--orders", url, "--query",
                  "select customer_id as who, product_id from order_lines", *out]) == 1
     assert "--user-col 'customer_id'" in capsys.readouterr().err
+    assert main(["fit", "--model", "ItemKNN", "--orders", url, "--query",
+                 "select case when order_id % 7 = 0 then null else customer_id end as "
+                 "customer_id, product_id from order_lines", *out]) == 1
+    said = capsys.readouterr().err
+    assert f"--orders {url.split('://')[0]}" in said and "missing" in said
+    assert "where <column> is not null" in said and "Traceback" not in said
     refused = "postgresql+psycopg://shop:s3cret-word@127.0.0.1:1/shop"
     if url.startswith("postgresql"):
         assert main(["fit", "--model", "ItemKNN", "--orders", refused, "--query", QUERY,
@@ -127,3 +133,30 @@ def test_postgres_copy_reads_every_type_as_fetching_rows_does(monkeypatch):
     monkeypatch.setattr(database, "postgres_copy", real)
     with pytest.raises(recsys.DataError, match="--query failed.*division by zero"):
         database.read_query(address, "select i / 0 as x from typed_lines")
+
+
+@pytest.mark.postgres
+def test_times_of_another_zone_give_the_model_of_the_same_instants_in_utc(tmp_path, orders):
+    address = os.environ.get("RECSYS_TEST_POSTGRES")
+    if not address:
+        pytest.skip("no PostgreSQL server: set RECSYS_TEST_POSTGRES (.ci/run does)")
+    engine = sqlalchemy.create_engine(address)
+    orders.to_sql("order_lines", engine, if_exists="replace", index=False)
+    engine.dispose()
+    common = ["fit", "--model", "BuyAgain", "--orders", address, "--time-col", "ts",
+              "--basket-col", "order_id", "--since", "2025-06-01 02:30"]
+    naive = "select customer_id, product_id, order_id, timestamp as ts from order_lines"
+    zoned = ("select customer_id, product_id, order_id, timestamp at time zone 'UTC' as ts "
+             "from order_lines")  # timestamptz
+    shifted = ("select customer_id, product_id, order_id, to_char(timestamp - interval "
+               "'5 hours', 'YYYY-MM-DD\"T\"HH24:MI:SS') || '-05:00' as ts from order_lines")
+    outputs = []
+    for name, query in (("naive", naive), ("zoned", zoned), ("shifted", shifted)):
+        outputs.append(tmp_path / f"{name}.npz")
+        assert main([*common, "--query", query, "--out", str(outputs[-1])]) == 0
+    models = [recsys.load(path) for path in outputs]
+    users = models[0].users_.ids[:30]
+    for other in models[1:]:  # the same instants: the same lines kept, the same model
+        assert other.users_.ids.tolist() == models[0].users_.ids.tolist()
+        pd.testing.assert_frame_equal(other.recommend(users, k=5).to_frame(),
+                                      models[0].recommend(users, k=5).to_frame())
