@@ -24,6 +24,7 @@ from recsys.campaign._output import CampaignResult, Writer, to_wide
 from recsys.campaign._suppress import without_suppressed
 from recsys.campaign.reasons import check_wording, item_names
 from recsys.data.dates import parse_date
+from recsys.data.frames import as_pandas, kind_of, to_kind
 from recsys.data.ids import clean_ids, preview
 from recsys.exceptions import DataError, InvalidParameterError
 from recsys.experiment._assign import CONTROL, assign, check_arms, one_label_each
@@ -62,6 +63,7 @@ def make_picks(
     new_products: Iterable | None = None,
     suppress: Iterable | None = None,
     contact: ContactRules | None = None,
+    kind: str | None = None,
 ) -> CampaignResult:
     """k picks per customer under ``constraints``, each with a score, source and reason.
 
@@ -143,6 +145,8 @@ def make_picks(
         Frequency caps across campaigns (from the contact history) and a quiet period after
         a purchase: the customers they rule out are left out after suppression, before the
         control group; ``summary["contact_rules"]`` counts them per rule.
+    kind : {"pandas", "polars", "pyarrow"}, optional
+        The kind of the ``picks`` table (default: the kind of ``products``, pandas without).
 
     Returns
     -------
@@ -153,6 +157,9 @@ def make_picks(
         ``"|"``-joined product ids picked; for control, those they would have got).
     """
     k = check_int("make_picks", "k", k, minimum=1)
+    if products is not None:  # a polars or Arrow table: read as pandas, answered in its kind
+        kind = kind or kind_of(products)
+        products = as_pandas(products, "make_picks: products")
     opts = Options(
         k, _constraints(constraints),
         check_int("make_picks", "oversample", oversample, minimum=1),
@@ -176,8 +183,8 @@ def make_picks(
                                          arms)
         picks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         summary.update(suppressed=suppressed, contact_rules=contacted)
-        return CampaignResult(to_wide(picks, k) if format == "wide" else picks, summary,
-                              assignments)
+        return CampaignResult(to_kind(to_wide(picks, k) if format == "wide" else picks, kind),
+                              summary, assignments)
     writer = None
     try:  # the file appears whole when the run ends, or not at all
         writer = Writer(out, format, k)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from recsys.exceptions import DataError, InvalidParameterError
 
-__all__ = ["as_pandas", "kind_of", "like", "to_kind", "KINDS"]
+__all__ = ["as_pandas", "as_series", "kind_of", "like", "to_kind", "KINDS"]
 
 #: the kinds a returned table can be asked for
 KINDS = ("pandas", "polars", "pyarrow")
@@ -50,6 +50,22 @@ def as_pandas(frame: object, what: str, columns: Sequence[str] | None = None) ->
     except ImportError as exc:  # polars converts through pyarrow
         raise DataError(f"{what}: reading a {_kind_name(frame)} needs pyarrow ({exc}); "
                         f"python -m pip install pyarrow, or pass a pandas DataFrame.") from None
+
+
+def as_series(values: object) -> object:
+    """A column of another library (a polars Series, a pyarrow Array or ChunkedArray) as a
+    pandas Series with its Arrow type kept; anything else as it is.
+
+    >>> import pyarrow as pa
+    >>> as_series(pa.array(["a", "b"])).tolist()
+    ['a', 'b']
+    """
+    module = type(values).__module__.split(".")[0]
+    if module == "pyarrow" and hasattr(values, "to_pandas"):
+        return values.to_pandas(types_mapper=pd.ArrowDtype)
+    if module == "polars" and type(values).__name__ == "Series":
+        return values.to_frame().to_arrow().column(0).to_pandas(types_mapper=pd.ArrowDtype)
+    return values
 
 
 def kind_of(frame: object) -> str:

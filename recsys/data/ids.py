@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from recsys.data.frames import as_series
 from recsys.exceptions import DataError
 
 __all__ = ["clean_ids", "preview", "is_scalar_id", "as_id_kind", "PLAIN_INT", "match_ids", "as_integers"]
@@ -68,6 +69,7 @@ def clean_ids(values: object, name: str = "ids") -> np.ndarray:
     few = _few_plain_ids(values)
     if few is not None:
         return few
+    values = as_series(values)  # a polars Series or an Arrow array: as a pandas Series
     series = values if isinstance(values, pd.Series) else pd.Series(_listify(values))
     if len(series) == 0:
         return np.asarray([], dtype=np.int64)

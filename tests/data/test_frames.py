@@ -155,3 +155,22 @@ def test_recommendations_come_as_the_kind_asked():
 def test_a_frame_no_library_knows_is_refused_by_name():
     with pytest.raises(DataError, match="must be a table of rows.*got builtins.dict"):
         Interactions.from_frame({"customer_id": [1]}, user="customer_id", item="product_id")
+
+
+def test_picks_for_a_polars_or_arrow_audience_and_catalogue_come_back_in_their_kind():
+    from recsys.campaign import make_picks
+
+    polars = pytest.importorskip("polars")
+    shop = recsys.make_shop(n_customers=100, n_products=30, seed=2)
+    model = recsys.Popularity().fit(shop.interactions)
+    who = shop.interactions.users.ids[:6]
+    plain = make_picks(model, who, k=3, products=shop.products).picks
+    as_polars = make_picks(model, polars.Series("c", who), k=3,
+                           products=polars.from_pandas(shop.products)).picks
+    as_arrow = make_picks(model, pa.array(who), k=3,
+                          products=pa.Table.from_pandas(shop.products)).picks
+    assert isinstance(as_polars, polars.DataFrame) and isinstance(as_arrow, pa.Table)
+    pd.testing.assert_frame_equal(as_polars.to_pandas(), plain)
+    pd.testing.assert_frame_equal(as_arrow.to_pandas(), plain)
+    assert model.recommend(pa.chunked_array([who]), k=3).to_dict() == \
+        model.recommend(who, k=3).to_dict()
