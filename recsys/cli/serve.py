@@ -77,7 +77,7 @@ def run(args) -> int:
     app = make_app(_slots(args.model), products=products, token=args.token,
                    reload_seconds=args.reload_seconds, product_id=args.product_id_col,
                    category=args.category_col, price=args.price_col,
-                   available=args.available_col)
+                   available=args.available_col, products_file=args.products)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     print(f"recsys serve: http://{args.host}:{args.port} (docs at /docs; Ctrl-C stops)")
     # uvicorn re-raises the SIGTERM it stopped on: a stop asked for, not a failure

@@ -10,10 +10,12 @@ replaced on disk is served as soon as it has loaded, and never before.
 from __future__ import annotations
 
 import hmac
+import logging
 import threading
 import time
 from collections.abc import Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,16 +35,20 @@ except ImportError:
 from recsys.campaign.reasons import batch_reasons, item_names, reason_texts
 from recsys.data.ids import as_id_kind
 from recsys.exceptions import DataError, InvalidParameterError, RecsysError, UnknownIdError
+from recsys.io.tables import read_table
 from recsys.service.filters import Asked, ProductFilters
 from recsys.service.metrics import Metrics
 from recsys.service.slots import ModelSlot
 
 __all__ = ["make_app", "MAX_K", "MAX_BODY_BYTES"]
 
+log = logging.getLogger("recsys.service")
+
 #: the largest k a request may ask for
 MAX_K = 1000
-#: the largest request body, bytes
+#: the largest request body, bytes (a POST /products table: MAX_PRODUCTS_BYTES)
 MAX_BODY_BYTES = 1 << 20
+MAX_PRODUCTS_BYTES = 256 << 20
 Id = int | str
 
 
@@ -54,10 +60,14 @@ class Filters(BaseModel):
     min_price: float | None = None
     max_price: float | None = None
     in_stock: bool = False
+    max_per_category: int | None = None
+    promoted: list[Id] = Field(default_factory=list)
+    promoted_slots: int = 1
 
     def asked(self) -> Asked:
         return Asked(tuple(self.category), tuple(self.exclude_category), self.min_price,
-                     self.max_price, self.in_stock)
+                     self.max_price, self.in_stock, self.max_per_category,
+                     tuple(str(p) for p in self.promoted), self.promoted_slots)
 
 
 class RecommendRequest(Filters):
@@ -69,6 +79,12 @@ class RecommendRequest(Filters):
     exclude: list[Id] = Field(default_factory=list)
     reasons: bool = False
     on_unknown: str = "fallback"
+
+
+class ProductsRequest(BaseModel):
+    """The body of ``POST /products``: the new product table, one object per product."""
+
+    products: list[dict[str, Any]] = Field(max_length=1_000_000)
 
 
 class CartRequest(Filters):
@@ -83,29 +99,32 @@ class CartRequest(Filters):
 def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = None,
              token: str | None = None, reload_seconds: float = 2.0,
              product_id: str = "product_id", category: str | None = "category",
-             price: str | None = "price", available: str | None = None) -> FastAPI:
+             price: str | None = "price", available: str | None = None,
+             products_file: str | None = None) -> FastAPI:
     """The service over ``slots`` (name -> model file; the first is the default model).
 
     ``products`` (one row per product) gives names to reasons and the ``category``,
     ``price`` and ``available`` columns to the request filters; ``token`` (a bearer token)
-    guards every endpoint but ``/healthz``; the files are checked for changes every
-    ``reload_seconds`` (0: never).
+    guards every endpoint but ``/healthz``; the model files (and ``products_file``, where
+    ``products`` came from) are checked for changes every ``reload_seconds`` (0: never).
+    With a token, ``POST /products`` replaces the product table without touching the models.
     """
     if FastAPI is None:
         raise DataError('recsys serve needs the serve extra: python -m pip install -e ".[serve]" '
                         '(FastAPI and uvicorn).')
     if not slots:
         raise InvalidParameterError("serve: give at least one model file.", param="model")
-    service = _Service(dict(slots), item_names(products, item=product_id)
-                       if products is not None else {},
-                       ProductFilters(products, product_id, category, price, available))
+    service = _Service(dict(slots), ProductFilters(None, product_id, category, price,
+                                                   available))
+    service.use_products(products)
+    watched = _WatchedFile(products_file, product_id) if products_file else None
     metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         stop = threading.Event()
         if reload_seconds > 0:
-            threading.Thread(target=_watch, args=(service.slots, reload_seconds, stop),
+            threading.Thread(target=_watch, args=(service, reload_seconds, stop, watched),
                              daemon=True, name="recsys-model-reload").start()
         yield
         stop.set()
@@ -116,16 +135,25 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
     app.add_middleware(_Guard, token=token, metrics=metrics)
     _model_routes(app, service)
     _operation_routes(app, service.slots, metrics)
+    _product_routes(app, service, token is not None)
     return app
 
 
 class _Service:
     """What the endpoints do, on the model slot a request names (the first by default)."""
 
-    def __init__(self, slots: dict[str, ModelSlot], names: Mapping,
-                 filters: ProductFilters) -> None:
-        self.slots, self.default, self.names = slots, next(iter(slots)), names
+    def __init__(self, slots: dict[str, ModelSlot], filters: ProductFilters) -> None:
+        self.slots, self.default, self.names = slots, next(iter(slots)), {}
         self.filters = filters
+        self.product_updates = 0
+
+    def use_products(self, products: pd.DataFrame | None) -> None:
+        """Serve ``products`` (names in reasons, the filters' columns) from now on; the
+        models stay as they are. A table without the id column is refused."""
+        self.filters.replace(products)
+        self.names = item_names(products, item=self.filters.item) if products is not None \
+            else {}
+        self.product_updates += 1
 
     def loaded(self, name: str | None):
         if name is not None and name not in self.slots:
@@ -135,43 +163,105 @@ class _Service:
 
     def answer(self, recs, loaded, query: Any, reasons: bool = False,
                users: np.ndarray | None = None) -> dict:
-        n = int(recs.lengths[0])
-        scores = recs.scores[0, :n].astype(float).tolist()
-        out = [{"item": _plain(item), "score": score}
-               for item, score in zip(recs.item_ids(0), scores, strict=True)]
-        if reasons and n:
-            for row, text in zip(out, _reasons(loaded.model, recs, users, self.names),
-                                 strict=True):
-                row["reason"] = text
-        return {"query": query, "items": out, "source": str(recs.source[0]),
-                "model": loaded.version}
+        n = int(recs.lengths[0]) if len(recs) else 0
+        index = recs.item_index[0, :n] if n else np.zeros(0, np.int64)
+        scores = recs.scores[0, :n] if n else np.zeros(0)
+        return self.listed(loaded, query, index, scores, np.zeros(len(index), bool),
+                           str(recs.source[0]) if len(recs) else "none",
+                           users if reasons else None, reasons)
+
+    def listed(self, loaded, query: Any, index: np.ndarray, scores: np.ndarray,
+               promoted: np.ndarray, source: str, users: np.ndarray | None,
+               reasons: bool) -> dict:
+        """The JSON answer: the products at ``index`` (best first) with their scores; the
+        ``promoted`` ones marked, and a reason for each when asked."""
+        items = loaded.model.items_.to_ids(index)
+        out = [{"item": _plain(item), "score": float(score)}
+               for item, score in zip(items, scores, strict=True)]
+        for row in np.flatnonzero(promoted):
+            out[row]["source"] = "promoted"
+        if reasons and len(out):
+            texts = _reasons(loaded.model, index, users, self.names)
+            for row, text, pushed in zip(out, texts, promoted, strict=True):
+                row["reason"] = "Featured product" if pushed else text
+        return {"query": query, "items": out, "source": source, "model": loaded.version}
 
     def recommend(self, customer: Id, k: int, model: str | None, exclude: list,
                   reasons: bool, on_unknown: str, asked: Asked | None = None) -> dict:
+        asked, k = asked or Asked(), _k(k)
         loaded = self.loaded(model)
         fitted = loaded.model
         who = as_id_kind(customer, fitted.users_.kind)
-        recs = fitted.recommend([who], k=_k(k), on_unknown=on_unknown,
-                                exclude=[as_id_kind(e, fitted.items_.kind) for e in exclude]
-                                or None,
-                                candidates=self.filters.candidates(fitted, loaded.version,
-                                                                   asked or Asked()))
+        excluded = [as_id_kind(e, fitted.items_.kind) for e in exclude]
+        allowed = self.filters.candidates(fitted, loaded.version, asked)
+        first, first_scores = self._promoted(fitted, who, asked, allowed, excluded, on_unknown)
+        # a per-category cap drops some of the ranked products: rank more, keep k
+        wanted = k if asked.max_per_category is None else min(len(fitted.items_), 4 * k + 20)
+        recs = fitted.recommend([who], k=wanted, on_unknown=on_unknown,
+                                exclude=excluded + list(fitted.items_.to_ids(first)) or None,
+                                candidates=allowed)
+        n = int(recs.lengths[0]) if len(recs) else 0
+        index = np.r_[first, recs.item_index[0, :n] if n else []].astype(np.int64)
+        scores = np.r_[first_scores, recs.scores[0, :n] if n else []]
+        pushed = np.arange(len(index)) < len(first)
+        if asked.max_per_category is not None and len(index):
+            keep = self.filters.capped(fitted, loaded.version, index, asked.max_per_category)
+            index, scores, pushed = index[keep], scores[keep], pushed[keep]
         known = fitted.users_.to_index([who], missing="mask") if len(recs) else None
         users = known if known is not None and known[0] >= 0 else None
-        return {"customer": _plain(who), **self.answer(recs, loaded, _plain(who), reasons, users)}
+        return {"customer": _plain(who), **self.listed(
+            loaded, _plain(who), index[:k], scores[:k], pushed[:k],
+            str(recs.source[0]) if len(recs) else "none", users, reasons)}
+
+    def _promoted(self, fitted, who, asked: Asked, allowed, excluded: list, on_unknown: str):
+        """The promoted products placed first: up to ``promoted_slots`` of those asked, in the
+        order asked, that the filters allow and the customer has not bought (their scores
+        the model's). Ids the catalogue lacks are refused: a promotion never silently
+        promotes nothing."""
+        if not asked.promoted:
+            return np.zeros(0, np.int64), np.zeros(0)
+        if asked.promoted_slots < 1:
+            raise InvalidParameterError(f"promoted_slots must be at least 1, got "
+                                        f"{asked.promoted_slots}.", param="promoted_slots")
+        ids = [as_id_kind(p, fitted.items_.kind) for p in asked.promoted]
+        index = fitted.items_.to_index(ids, missing="mask")
+        if (index < 0).any():
+            unknown = [i for i, at in zip(ids, index, strict=True) if at < 0]
+            raise UnknownIdError(f"promoted product(s) {unknown[:5]} are not in the model's "
+                                 f"catalogue; check the ids.")
+        barred = set(excluded) | (set() if allowed is None else
+                                  set(ids) - set(allowed.tolist()))
+        pool = [i for i in ids if i not in barred]  # the few ids of one request
+        if not pool:
+            return np.zeros(0, np.int64), np.zeros(0)
+        recs = fitted.recommend([who], k=len(pool), candidates=pool, on_unknown=on_unknown)
+        n = int(recs.lengths[0]) if len(recs) else 0
+        got, scores = recs.item_index[0, :n], recs.scores[0, :n]
+        asked_at = {int(at): rank for rank, at in enumerate(index)}
+        order = np.argsort([asked_at[int(at)] for at in got], kind="stable")  # as asked
+        return got[order][:asked.promoted_slots], scores[order][:asked.promoted_slots]
 
     def products_of(self, body: CartRequest, how: str) -> dict:
         """A cart's (``how="cart"``) or a session's picks."""
         loaded = self.loaded(body.model)
         fitted = loaded.model
         seen = [as_id_kind(i, fitted.items_.kind) for i in body.items]
-        allowed = self.filters.candidates(fitted, loaded.version, body.asked())
-        recs = fitted.recommend_for_basket(seen, k=_k(body.k), on_unknown="skip",
+        asked, k = body.asked(), _k(body.k)
+        allowed = self.filters.candidates(fitted, loaded.version, asked)
+        wanted = k if asked.max_per_category is None else min(len(fitted.items_), 4 * k + 20)
+        recs = fitted.recommend_for_basket(seen, k=wanted, on_unknown="skip",
                                            candidates=allowed) \
-            if how == "cart" else fitted.recommend_for_session(seen, k=_k(body.k),
+            if how == "cart" else fitted.recommend_for_session(seen, k=wanted,
                                                                 decay=body.decay,
                                                                 candidates=allowed)
-        return self.answer(recs, loaded, [_plain(i) for i in seen])
+        n = int(recs.lengths[0]) if len(recs) else 0
+        index, scores = recs.item_index[0, :n], recs.scores[0, :n]
+        if asked.max_per_category is not None and n:
+            keep = self.filters.capped(fitted, loaded.version, index, asked.max_per_category)
+            index, scores = index[keep], scores[keep]
+        return self.listed(loaded, [_plain(i) for i in seen], index[:k], scores[:k],
+                           np.zeros(min(k, len(index)), bool),
+                           str(recs.source[0]) if len(recs) else "none", None, False)
 
 
 def _model_routes(app: FastAPI, service: _Service) -> None:
@@ -183,9 +273,11 @@ def _model_routes(app: FastAPI, service: _Service) -> None:
                       reasons: bool = False, on_unknown: str = "fallback",
                       category: str | None = None, exclude_category: str | None = None,
                       min_price: float | None = None, max_price: float | None = None,
-                      in_stock: bool = False) -> JSONResponse:
+                      in_stock: bool = False, max_per_category: int | None = None,
+                      promoted: str | None = Query(None, description="comma-separated ids"),
+                      promoted_slots: int = 1) -> JSONResponse:
         asked = Asked(_listed(category), _listed(exclude_category), min_price, max_price,
-                      in_stock)
+                      in_stock, max_per_category, _listed(promoted), promoted_slots)
         return JSONResponse(service.recommend(customer, k, model, list(_listed(exclude)),
                                               reasons, on_unknown, asked))
 
@@ -238,11 +330,59 @@ def _operation_routes(app: FastAPI, slots: Mapping[str, ModelSlot], metrics: Met
         return metrics.text(slots)
 
 
-def _watch(slots: Mapping[str, ModelSlot], seconds: float, stop: threading.Event) -> None:
-    """Reload each model whose file changed, every ``seconds``, until ``stop``."""
+def _product_routes(app: FastAPI, service: _Service, guarded: bool) -> None:
+    """Replacing the product table while the models keep serving."""
+
+    @app.post("/products", summary="Replace the product table (needs the service's token)")
+    def products(body: ProductsRequest) -> JSONResponse:
+        if not guarded:  # an open service never lets a caller change what it sells
+            return JSONResponse({"error": "product updates need a token: start recsys serve "
+                                          "with --token."}, status_code=403)
+        service.use_products(pd.DataFrame(body.products))
+        return JSONResponse({"products": len(body.products),
+                             "updates": service.product_updates})
+
+
+class _WatchedFile:
+    """The products file: read again when it changes (a bad file leaves the table served)."""
+
+    def __init__(self, path: str, product_id: str) -> None:
+        self.path, self.product_id = Path(path), product_id
+        self.stat = self._stat()
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            info = self.path.stat()
+        except OSError:
+            return None
+        return info.st_ino, info.st_size, info.st_mtime_ns
+
+    def changed(self) -> pd.DataFrame | None:
+        stat = self._stat()
+        if stat is None or stat == self.stat:
+            return None
+        self.stat = stat
+        try:
+            return read_table(self.path, None, [self.product_id])
+        except RecsysError as exc:
+            log.warning("products file %s is not loaded (%s); the previous table stays",
+                        self.path, str(exc).splitlines()[0])
+            return None
+
+
+def _watch(service: _Service, seconds: float, stop: threading.Event,
+           products: _WatchedFile | None) -> None:
+    """Reload each model whose file changed, and the products file, every ``seconds``, until
+    ``stop``."""
     while not stop.wait(seconds):
-        for slot in slots.values():
+        for slot in service.slots.values():
             slot.refresh()
+        fresh = products.changed() if products is not None else None
+        if fresh is not None:
+            try:
+                service.use_products(fresh)
+            except RecsysError as exc:
+                log.warning("products file not used (%s)", str(exc).splitlines()[0])
 
 
 class _Guard:
@@ -271,8 +411,9 @@ class _Guard:
     def _refusal(self, scope) -> JSONResponse | None:
         headers = dict(scope["headers"])
         size = headers.get(b"content-length")
-        if size is not None and (not size.isdigit() or int(size) > MAX_BODY_BYTES):
-            return JSONResponse({"error": f"the request body is larger than {MAX_BODY_BYTES:,} "
+        limit = MAX_PRODUCTS_BYTES if scope["path"] == "/products" else MAX_BODY_BYTES
+        if size is not None and (not size.isdigit() or int(size) > limit):
+            return JSONResponse({"error": f"the request body is larger than {limit:,} "
                                           f"bytes."}, status_code=413)
         if self.expected is None or scope["path"] == "/healthz":
             return None
@@ -304,10 +445,10 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _reasons(model, recs, users: np.ndarray | None, names: Mapping) -> list[str]:
-    """A reason for each pick of a known customer; "popular" for the others."""
-    n = int(recs.lengths[0])
+def _reasons(model, index: np.ndarray, users: np.ndarray | None, names: Mapping) -> list[str]:
+    """A reason for each pick (``index``, best first) of a known customer; "popular" for the
+    others."""
     if users is None:
-        return ["Popular right now"] * n
-    codes, anchors = batch_reasons(model, users, recs.item_index[:1])
-    return [str(text) for text in reason_texts(codes, anchors, names)[0, :n]]
+        return ["Popular right now"] * len(index)
+    codes, anchors = batch_reasons(model, users, index[None, :])
+    return [str(text) for text in reason_texts(codes, anchors, names)[0, :len(index)]]

@@ -1,6 +1,8 @@
-"""Business filters at request time, from the product table: categories to keep or leave out,
-a price band, in stock only. The table's columns are aligned once per model version to the
-model's products; a request's filter is a few vectorised comparisons over them."""
+"""Business rules at request time, from the product table: categories to keep or leave out, a
+price band, in stock only, at most n picks per category, promoted products first. The table's
+columns are aligned once per model version (and per product table: it can be replaced while
+the service runs) to the model's products; a request's rules are a few vectorised operations
+over them."""
 
 from __future__ import annotations
 
@@ -23,8 +25,12 @@ class Asked:
     min_price: float | None = None
     max_price: float | None = None
     in_stock: bool = False
+    max_per_category: int | None = None
+    promoted: tuple[str, ...] = ()
+    promoted_slots: int = 1
 
     def any(self) -> bool:
+        """Whether a filter of the candidates is asked (caps and promotions are not)."""
         return bool(self.category or self.exclude_category or self.in_stock
                     or self.min_price is not None or self.max_price is not None)
 
@@ -36,8 +42,22 @@ class ProductFilters:
     def __init__(self, products: pd.DataFrame | None, item: str, category: str | None,
                  price: str | None, available: str | None) -> None:
         self.columns = {"category": category, "price": price, "available": available}
-        self.table = None if products is None else products.drop_duplicates(item).set_index(item)
-        self._aligned: dict[str, dict[str, np.ndarray]] = {}
+        self.item = item
+        self._products: tuple[int, pd.DataFrame | None] = (0, None)  # (generation, table)
+        self._aligned: dict[tuple, dict[str, np.ndarray]] = {}
+        self.replace(products)
+
+    def replace(self, products: pd.DataFrame | None) -> None:
+        """Serve ``products`` from now on (the model stays): one assignment, so a request
+        aligns either the old table or the new one. A table without the id column is
+        refused and the old one stays."""
+        if products is not None and self.item not in products.columns:
+            raise InvalidParameterError(f"the products have no {self.item!r} column (the "
+                                        f"product id); they have {list(products.columns)}.",
+                                        param="products")
+        table = None if products is None else \
+            products.drop_duplicates(self.item).set_index(self.item)
+        self._products = (self._products[0] + 1, table)  # one assignment: never half of each
 
     def candidates(self, model, version: str, asked: Asked) -> np.ndarray | None:
         """The model's product ids that pass ``asked`` (None when nothing is asked)."""
@@ -58,9 +78,28 @@ class ProductFilters:
             keep &= self._need(columns, "available", "in_stock")
         return model.items_.ids[keep]
 
+    def capped(self, model, version: str, index: np.ndarray, most: int) -> np.ndarray:
+        """Which of the ranked product ``index`` (best first) stay when at most ``most``
+        come from one category: the first ``most`` of each, in rank order."""
+        if most < 1:
+            raise InvalidParameterError(f"max_per_category must be at least 1, got {most}.",
+                                        param="max_per_category")
+        columns = self._columns(model, version)
+        self._need(columns, "category", "max_per_category")
+        labels = columns["category_code"][index]
+        order = np.argsort(labels, kind="stable")  # rank order kept within a category
+        ranked = labels[order]
+        starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+        sizes = np.diff(np.r_[starts, len(ranked)])
+        seen = np.empty(len(index), np.int64)  # how many of its category rank above it
+        seen[order] = np.arange(len(ranked)) - np.repeat(starts, sizes)
+        return seen < most
+
     def _columns(self, model, version: str) -> dict[str, np.ndarray]:
-        if version not in self._aligned:  # once per model version: a few vector reads
-            rows = None if self.table is None else self.table.reindex(model.items_.ids)
+        generation, table = self._products
+        key = (version, generation)
+        if key not in self._aligned:  # once per model version and table: a few vector reads
+            rows = None if table is None else table.reindex(model.items_.ids)
             aligned = {}
             for role, column in self.columns.items():
                 if rows is None or column is None or column not in rows.columns:
@@ -70,8 +109,10 @@ class ProductFilters:
                                  if role == "category" else
                                  pd.to_numeric(values, errors="coerce").to_numpy(np.float64)
                                  if role == "price" else _truthy(values))
-            self._aligned = {version: aligned}  # the newest version only: memory stays flat
-        return self._aligned[version]
+                if role == "category":  # small ints for the per-category cap
+                    aligned["category_code"] = pd.factorize(aligned[role])[0]
+            self._aligned = {key: aligned}  # the newest only: memory stays flat
+        return self._aligned[key]
 
     def _need(self, columns: dict[str, np.ndarray], role: str, asked: str) -> np.ndarray:
         if role not in columns:

@@ -58,9 +58,16 @@ class ModelSlot:
         self.current = self._load()
 
     def _load(self) -> Loaded:
-        stat = _stat(self.path)
-        model = load(self.path, key=self.key)
-        return Loaded(model, _version(self.path), stat)
+        """The file loaded, with the version of the very bytes loaded: a file replaced while
+        it was read (a new inode: recsys replaces files atomically) is read again."""
+        for _ in range(5):
+            stat = _stat(self.path)
+            model = load(self.path, key=self.key)
+            version = _version(self.path)
+            if _stat(self.path) == stat:
+                return Loaded(model, version, stat)
+        raise RecsysError(f"{self.path} kept changing while it was read; try again when the "
+                          f"writer is done.")
 
     def refresh(self) -> bool:
         """Load the file again when it changed since it was loaded; True when swapped. A file

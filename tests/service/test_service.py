@@ -208,3 +208,64 @@ def test_a_replaced_model_file_is_served_once_loaded_and_a_damaged_one_refused(s
     status, still = _call(base, f"/recommend?customer={customer}&k=3")
     assert status == 200 and still["model"] == answer["model"]
     assert 'recsys_model_failed_reloads_total{model="default"} 1' in _call(base, "/metrics")[1]
+
+
+def test_category_caps_and_promoted_products_at_request_time(server):
+    base, _, shop, _ = server
+    products = shop.products.set_index("product_id")
+    customer = int(shop.interactions.users.ids[3])
+    status, capped = _call(base, f"/recommend?customer={customer}&k=8&max_per_category=1")
+    assert status == 200 and len(capped["items"]) >= 2
+    categories = [products.loc[r["item"], "category"] for r in capped["items"]]
+    assert len(categories) == len(set(categories))  # one per category
+    plain = _call(base, f"/recommend?customer={customer}&k=40")[1]["items"]
+    firsts = []  # the model's order, each category's best only
+    for row in plain:
+        if products.loc[row["item"], "category"] not in {products.loc[i, "category"]
+                                                         for i in firsts}:
+            firsts.append(row["item"])
+    assert [r["item"] for r in capped["items"]] == firsts[:len(capped["items"])]
+    bought = set(shop.orders.loc[shop.orders["customer_id"] == customer, "product_id"])
+    fresh = [i for i in shop.interactions.items.ids.tolist() if i not in bought]
+    promoted = [fresh[-1], fresh[-2], fresh[-3]]
+    status, pushed = _call(base, f"/recommend?customer={customer}&k=5&promoted="
+                                 f"{','.join(promoted)}&promoted_slots=2&reasons=true")
+    assert status == 200 and [r["item"] for r in pushed["items"][:2]] == promoted[:2]
+    assert [r.get("source") for r in pushed["items"][:3]] == ["promoted", "promoted", None]
+    assert pushed["items"][0]["reason"] == "Featured product"
+    rest = [r["item"] for r in pushed["items"][2:]]
+    unpushed = _call(base, f"/recommend?customer={customer}&k=8")[1]["items"]
+    assert rest == [r["item"] for r in unpushed if r["item"] not in promoted[:2]][:3]
+    status, posted = _call(base, "/recommend", {"customer": customer, "k": 5,
+                                                "promoted": promoted, "promoted_slots": 2})
+    assert [r["item"] for r in posted["items"]] == [r["item"] for r in pushed["items"]]
+    status, error = _call(base, f"/recommend?customer={customer}&promoted=no-such-product")
+    assert status == 404 and "no-such-product" in error["error"]
+    assert _call(base, f"/recommend?customer={customer}&max_per_category=0")[0] == 400
+
+
+def test_the_product_table_is_replaced_without_touching_the_model(server):
+    base, folder, shop, _ = server
+    customer = int(shop.interactions.users.ids[2])
+    model_before = _call(base, "/readyz")[1]["models"]["default"]
+    renamed = shop.products.assign(category="all-in-one")
+    rows = json.loads(renamed.to_json(orient="records", date_format="iso"))
+    assert _call(base, "/products", {"products": rows}, token=None)[0] == 401
+    status, done = _call(base, "/products", {"products": rows})
+    assert status == 200 and done["products"] == len(rows)
+    status, kept = _call(base, f"/recommend?customer={customer}&k=5&category=all-in-one")
+    assert status == 200 and len(kept["items"]) == 5 and kept["model"] == model_before
+    assert _call(base, "/products", {"products": [{"sku": 1}]})[0] == 400  # no id column
+    # the products file replaced on disk is read again (as recsys writes files: one rename)
+    staged = folder / "products.next.csv"
+    shop.products.assign(category="from-the-file").to_csv(staged, index=False)
+    os.replace(staged, folder / "products.csv")
+    for _ in range(50):
+        status, answer = _call(base, f"/recommend?customer={customer}&k=3&category=from-the-file")
+        if answer["items"]:
+            break
+        time.sleep(0.1)
+    assert status == 200 and len(answer["items"]) == 3
+    shop.products.to_csv(staged, index=False)  # as it was, for the other tests
+    os.replace(staged, folder / "products.csv")
+    time.sleep(0.5)
