@@ -1,6 +1,8 @@
 """The HTTP service under load: `recsys serve` answering /recommend for one customer at a time,
 at fixed request rates, beside a bare FastAPI endpoint that returns a constant on the same
-stack (the ceiling of the stack on this machine), both on 127.0.0.1.
+stack (the ceiling of the stack on this machine: as a plain ``def`` endpoint, which FastAPI
+runs in its thread pool, and as an ``async def`` one, on the event loop, as recsys serve's
+are), all on 127.0.0.1.
 
 Each server runs in its own process (one uvicorn worker); the load comes from this process:
 keep-alive connections in threads, requests sent at a fixed rate (open loop: a slow answer
@@ -10,6 +12,7 @@ Every answer is checked (status 200, the customer asked for, k items); an error 
 
     python benchmarks/serve.py --data-dir ../shared/data --json benchmarks/results/serve.json
     python benchmarks/serve.py --quick      # CI: the synthetic shop, 200 requests/s for 2 s
+    python benchmarks/serve.py --data-dir ../shared/data --soak 1000000   # memory over 1M requests
 """
 
 from __future__ import annotations
@@ -127,6 +130,49 @@ def saturation(port: int, customers: np.ndarray, seconds: float, threads: int = 
     return sum(done) / (time.perf_counter() - start)
 
 
+def _rss(pid: int) -> int:
+    """The resident memory of process ``pid``, bytes (Linux)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def soak(port: int, pid: int, customers: np.ndarray, total: int, threads: int = 8) -> dict:
+    """``total`` requests from ``threads`` connections as fast as they are answered; the
+    server's resident memory after the first tenth (the warm-up) and at the end."""
+    warm = total // 10
+    sent = [0]
+    lock = threading.Lock()
+    marks: dict[str, int] = {}
+    errors = [0]
+
+    def work(t: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while True:
+            with lock:
+                if sent[0] >= total:
+                    return
+                sent[0] += 1
+                i = sent[0]
+                if i == warm:
+                    marks["warm"] = _rss(pid)
+            _, ok = _one(connection, customers[i % len(customers)], 10)
+            errors[0] += not ok
+
+    start = time.perf_counter()
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    end = _rss(pid)
+    return {"requests": total, "seconds": time.perf_counter() - start, "errors": errors[0],
+            "rss after warm-up MiB": marks["warm"] / 2**20, "rss at end MiB": end / 2**20,
+            "growth": end / marks["warm"] - 1}
+
+
 def _model_files(quick: bool, root: Path, folder: Path) -> tuple[dict[str, Path], np.ndarray]:
     import recsys
 
@@ -149,6 +195,8 @@ def main() -> int:
     parser.add_argument("--json", default=None)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--soak", type=int, default=0,
+                        help="only the soak: this many requests to ALS, memory before and after")
     args = parser.parse_args()
     try:
         import fastapi  # noqa: F401
@@ -161,18 +209,23 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp())
     files, customers = _model_files(args.quick, data_dir(args.data_dir), folder)
     customers = np.random.default_rng(0).permutation(customers)
+    if args.soak:
+        return _soak_only(args, files["ALS"], customers)
     rows, failures = [], []
-    (folder / "bare.py").write_text(BARE)
-    port = _port()
-    bare = _start([sys.executable, "-m", "uvicorn", "--app-dir", str(folder), "bare:app",
-                   "--port", str(port), "--no-access-log", "--log-level", "warning"], port)
-    try:
-        saturation(port, customers, 1.0)  # warm-up
-        ceiling = saturation(port, customers, seconds)
-    finally:
-        bare.terminate()
-        bare.wait()
-    rows.append({"server": "bare FastAPI endpoint (a constant)", "saturation rps": ceiling})
+    ceilings = {}
+    for style in ("def", "async def"):  # a thread-pool endpoint, and one on the event loop
+        (folder / "bare.py").write_text(BARE.replace("def recommend", f"{style} recommend"))
+        port = _port()
+        bare = _start([sys.executable, "-m", "uvicorn", "--app-dir", str(folder), "bare:app",
+                       "--port", str(port), "--no-access-log", "--log-level", "warning"], port)
+        try:
+            saturation(port, customers, 1.0)  # warm-up
+            ceilings[style] = saturation(port, customers, seconds)
+        finally:
+            bare.terminate()
+            bare.wait()
+        rows.append({"server": f"bare FastAPI endpoint (a constant, {style})",
+                     "saturation rps": ceilings[style]})
     for name, path in files.items():
         port = _port()
         server = _start([sys.executable, "-m", "recsys", "serve", "--model", str(path),
@@ -187,14 +240,32 @@ def main() -> int:
                     failures.append(f"{name} at {rate}/s: {row['errors']} failed requests")
             best = saturation(port, customers, seconds)
             rows.append({"server": f"recsys serve {name}", "saturation rps": best,
-                         "x bare": best / ceiling})
+                         "x bare def": best / ceilings["def"],
+                         "x bare async": best / ceilings["async def"]})
         finally:
             server.terminate()
             server.wait()
     columns = [("server", "server"), ("rate", "requests/s"), ("requests", "requests"),
                ("p50 ms", "p50 ms"), ("p99 ms", "p99 ms"), ("errors", "errors"),
-               ("saturation rps", "saturation rps"), ("x bare", "x bare")]
+               ("saturation rps", "saturation rps"), ("x bare def", "x bare (def)"),
+               ("x bare async", "x bare (async def)")]
     return finish("serve", args, rows, columns, failures)
+
+
+def _soak_only(args, path: Path, customers: np.ndarray) -> int:
+    port = _port()
+    server = _start([sys.executable, "-m", "recsys", "serve", "--model", str(path),
+                     "--port", str(port), "--reload-seconds", "0"], port)
+    try:
+        row = {"server": "recsys serve ALS", **soak(port, server.pid, customers, args.soak)}
+    finally:
+        server.terminate()
+        server.wait()
+    failures = [f"{row['errors']} failed requests"] if row["errors"] else []
+    if row["growth"] > 0.05:
+        failures.append(f"memory grew {row['growth']:.1%} after warm-up (more than 5%)")
+    columns = [(key, key) for key in row]
+    return finish("serve-soak", args, [row], columns, failures)
 
 
 if __name__ == "__main__":
