@@ -46,8 +46,15 @@ from recsys.campaign._contacts import ContactRules, append_contacts
 from recsys.campaign._grid import PickKind
 from recsys.campaign._output import CampaignResult, to_wide
 from recsys.campaign._run import make_picks
+from recsys.campaign.triggers import (
+    abandoned_browsing,
+    abandoned_carts,
+    interested_in,
+    trigger_picks,
+)
 
 __all__ = ["make_picks", "CampaignResult", "Constraint", "ExcludePurchased",
            "ExcludeRecentlySent", "OnlyAvailable", "PriceBand", "CategoryCap", "MustInclude",
            "constraints_from_config", "CONSTRAINTS", "Context", "PickKind", "to_wide", "ContactRules",
-           "append_contacts"]
+           "append_contacts", "abandoned_carts", "abandoned_browsing", "interested_in",
+           "trigger_picks"]

@@ -1,0 +1,328 @@
+"""Trigger audiences: who to mail now because of what they just did.
+
+From an event log (views, carts, purchases: the shop's own kind names), the customers to
+remind and the product(s) each reminder is about, its *anchors*:
+
+- :func:`abandoned_carts`: added to the cart within the window and not bought since;
+- :func:`abandoned_browsing`: viewed at least ``min_views`` times within the window and not
+  bought since;
+- :func:`interested_in`: viewed or carted one of given products (back in stock, price
+  dropped) within the window and not bought since.
+
+"Not bought since" is per product: a purchase of that product at or after the customer's last
+triggering event of it takes it off their list (buying something else does not). Events newer
+than ``wait`` are left for later (give a visitor the time to finish the purchase). Rows without
+a customer id (anonymous visitors) cannot be mailed and are left out, counted in
+``frame.attrs["anonymous_rows"]``.
+
+Each function returns one row per (customer, anchor), the newest first (``rank`` 1 is the
+main anchor), with the time of the triggering event, the number of such events and the
+reason in words; :func:`trigger_picks` turns it into picks (the anchor itself first for a
+cart reminder, then products that go with the anchors). Everything is vectorised over the log:
+10,000,000 events in a few seconds (``benchmarks/triggers.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from recsys.data.dates import data_end, parse_date, parse_timestamps
+from recsys.data.frames import as_pandas, like
+from recsys.data.ids import clean_ids
+from recsys.exceptions import DataError, InvalidParameterError
+
+__all__ = ["abandoned_carts", "abandoned_browsing", "interested_in", "trigger_picks",
+           "TRIGGER_WORDING", "duration"]
+
+#: the reason of each trigger; ``{item}`` is the anchor's name (or id)
+TRIGGER_WORDING = {
+    "abandoned_cart": "You left {item} in your cart",
+    "abandoned_browse": "Still thinking about {item}?",
+    "back_in_stock": "{item} is back in stock",
+    "price_drop": "{item} now costs less",
+}
+
+_UNITS = {"min": "min", "m": "min", "h": "h", "d": "D", "w": "W", "s": "s"}
+
+
+def duration(value: object, name: str) -> pd.Timedelta:
+    """``"24h"``, ``"7d"``, ``"90min"``, ``"2w"``, a number of days, or a Timedelta.
+
+    >>> duration("36h", "within"), duration(2, "within")
+    (Timedelta('1 days 12:00:00'), Timedelta('2 days 00:00:00'))
+    """
+    if isinstance(value, pd.Timedelta):
+        found = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        found = pd.Timedelta(days=float(value))
+    else:
+        text = str(value).strip().lower()
+        number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+        unit = _UNITS.get(text[len(number):].strip())
+        try:
+            found = pd.Timedelta(float(number), unit=unit) if unit else None
+        except ValueError:
+            found = None
+        if found is None:
+            raise InvalidParameterError(f"{name} must be a duration such as 24h, 7d, 90min or "
+                                        f"2w (or a number of days), got {value!r}.", param=name)
+    if found < pd.Timedelta(0):
+        raise InvalidParameterError(f"{name} must not be negative, got {value!r}.", param=name)
+    return found
+
+
+def abandoned_carts(events, *, within: object = "7d", wait: object = "1h", as_of: object = None,
+                    kind: str = "cart", bought: str = "purchase", anchors: int = 3,
+                    customer: str = "customer_id", item: str = "product_id",
+                    event: str = "event", timestamp: str = "timestamp",
+                    names: Mapping | None = None):
+    """Customers with products added to the cart within ``within`` before ``as_of`` (and
+    at least ``wait`` before it) and not bought since.
+
+    Parameters
+    ----------
+    events : DataFrame (pandas, polars, pyarrow)
+        One row per event: ``customer``, ``item``, ``event`` (the kind), ``timestamp``.
+    within, wait : duration
+        The window (``"7d"``) and the grace time (``"1h"``) before ``as_of``.
+    as_of : date-like, optional
+        When the mail goes out (default: the log's last event).
+    kind, bought : str
+        The event kinds of a cart add and of a purchase, as the log names them.
+    anchors : int, default 3
+        Products kept per customer, newest first.
+    customer, item, event, timestamp : str
+        The log's columns.
+    names : dict, optional
+        Product id -> name, for the reason text.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` (the ``customer`` column's name), ``rank``, ``product_id`` (the
+        ``item`` column's name), ``at``, ``events``, ``reason_code``, ``reason``; in the
+        kind of ``events``.
+
+    Raises
+    ------
+    DataError
+        A column is missing, or the log has no event of ``kind``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"customer_id": [1, 1, 2, 2], "product_id": ["tea", "mug", "tea", "tea"],
+    ...                     "event": ["cart", "cart", "cart", "purchase"],
+    ...                     "timestamp": ["2026-03-01 10:00", "2026-03-01 11:00",
+    ...                                   "2026-03-01 10:00", "2026-03-01 12:00"]})
+    >>> carts = abandoned_carts(log, as_of="2026-03-02")
+    >>> carts[["customer_id", "rank", "product_id"]].values.tolist()
+    [[1, 1, 'mug'], [1, 2, 'tea']]
+    >>> carts["reason"].iloc[0]
+    'You left mug in your cart'
+    """
+    return _triggered(events, (kind,), bought, 1, "abandoned_cart", within, wait, as_of,
+                      anchors, (customer, item, event, timestamp), names, None)
+
+
+def abandoned_browsing(events, *, min_views: int = 2, within: object = "3d",
+                       wait: object = "1h", as_of: object = None, kind: str = "view",
+                       bought: str = "purchase", anchors: int = 3,
+                       customer: str = "customer_id", item: str = "product_id",
+                       event: str = "event", timestamp: str = "timestamp",
+                       names: Mapping | None = None):
+    """Customers who viewed a product at least ``min_views`` times within ``within`` before
+    ``as_of`` and have not bought it since (the parameters and the result as in
+    :func:`abandoned_carts`; the product viewed last ranks first).
+
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"customer_id": [1, 1, 1], "product_id": ["tea", "tea", "mug"],
+    ...                     "event": ["view"] * 3,
+    ...                     "timestamp": ["2026-03-01 10:00", "2026-03-01 11:00", "2026-03-01 12:00"]})
+    >>> abandoned_browsing(log, as_of="2026-03-02")["product_id"].tolist()
+    ['tea']
+    """
+    if isinstance(min_views, bool) or not isinstance(min_views, int | np.integer) \
+            or min_views < 1:
+        raise InvalidParameterError(f"min_views must be a whole number >= 1, got "
+                                    f"{min_views!r}.", param="min_views")
+    return _triggered(events, (kind,), bought, int(min_views), "abandoned_browse", within,
+                      wait, as_of, anchors, (customer, item, event, timestamp), names, None)
+
+
+def interested_in(events, products: Iterable, *, reason: str = "back_in_stock",
+                  kinds: Sequence[str] = ("view", "cart"), within: object = "30d",
+                  wait: object = "0h", as_of: object = None, bought: str = "purchase",
+                  anchors: int = 3, customer: str = "customer_id", item: str = "product_id",
+                  event: str = "event", timestamp: str = "timestamp",
+                  names: Mapping | None = None):
+    """Customers who viewed or carted (``kinds``) one of ``products`` (back in stock, price
+    dropped) within ``within`` before ``as_of`` and have not bought it since; ``reason`` is
+    ``"back_in_stock"`` or ``"price_drop"`` (the rest as in :func:`abandoned_carts`).
+
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"customer_id": [1, 2], "product_id": ["tea", "mug"],
+    ...                     "event": ["view", "cart"],
+    ...                     "timestamp": ["2026-03-01 10:00", "2026-03-01 11:00"]})
+    >>> interested_in(log, ["mug"], as_of="2026-03-02")[["customer_id", "reason"]].values.tolist()
+    [[2, 'mug is back in stock']]
+    """
+    if reason not in ("back_in_stock", "price_drop"):
+        raise InvalidParameterError(f"reason must be 'back_in_stock' or 'price_drop', got "
+                                    f"{reason!r}.", param="reason")
+    return _triggered(events, tuple(kinds), bought, 1, reason, within, wait, as_of, anchors,
+                      (customer, item, event, timestamp), names, list(products))
+
+
+def _triggered(events, kinds: tuple[str, ...], bought: str, least: int, code: str,
+               within: object, wait: object, as_of: object, anchors: int,
+               columns: tuple[str, str, str, str], names: Mapping | None,
+               products: list | None):
+    """The shared core: per (customer, product), the triggering events in the window, the
+    newest of them, and whether a purchase came at or after it."""
+    if isinstance(anchors, bool) or not isinstance(anchors, int | np.integer) or anchors < 1:
+        raise InvalidParameterError(f"anchors must be a whole number >= 1, got {anchors!r}.",
+                                    param="anchors")
+    customer, item, event, timestamp = columns
+    log, anonymous = _read(events, columns, kinds)
+    kind = log[event].astype("string")
+    times = parse_timestamps(log[timestamp], timestamp)
+    edge = data_end(times) if as_of is None else parse_date(as_of, "as_of")
+    start = edge - duration(within, "within").to_timedelta64()
+    latest = edge - duration(wait, "wait").to_timedelta64()
+    users, user_ids = pd.factorize(pd.Series(clean_ids(log[customer], customer)))
+    things, item_ids = pd.factorize(pd.Series(clean_ids(log[item], item)))
+    key = users.astype(np.int64) * max(len(item_ids), 1) + things
+    trigger = kind.isin(kinds).to_numpy(bool) & (times >= start) & (times <= latest)
+    if products is not None:
+        wanted = item_ids.get_indexer(pd.Index(clean_ids(products, "products")))
+        trigger &= np.isin(things, wanted[wanted >= 0])
+    cells, last, count = _newest(key[trigger], times[trigger])
+    sold = kind.eq(bought).fillna(False).to_numpy(bool)
+    bought_cells, bought_last, _ = _newest(key[sold], times[sold])
+    at = np.searchsorted(bought_cells, cells)
+    found = at < len(bought_cells)
+    purchased = np.zeros(len(cells), bool)
+    purchased[found] = (bought_cells[at[found]] == cells[found]) & \
+        (bought_last[at[found]] >= last[found])
+    keep = ~purchased & (count >= least)
+    out = _ranked(cells[keep], last[keep], count[keep], len(item_ids), anchors)
+    result = pd.DataFrame({
+        customer: user_ids[out["user"]], "rank": out["rank"], item: item_ids[out["item"]],
+        "at": out["at"], "events": out["count"], "reason_code": code})
+    result["reason"] = _reasons(result[item], code, names)
+    result.attrs["anonymous_rows"] = anonymous
+    return like(result, events)
+
+
+def _read(events, columns: tuple[str, str, str, str],
+          kinds: tuple[str, ...]) -> tuple[pd.DataFrame, int]:
+    """The log's four columns, rows without a customer id left out (and counted); the
+    caller's frame is never changed. A log without any event of ``kinds`` is refused."""
+    log = as_pandas(events, "events", list(columns))
+    absent = [c for c in columns if c not in log.columns]
+    if absent:
+        raise DataError(f"events: no column {absent[0]!r}; the log has {list(log.columns)}. "
+                        f"Name the columns with customer=, item=, event=, timestamp= "
+                        f"(--user-col, --item-col, --event-col, --time-col).")
+    _check_kinds(log[columns[2]].astype("string"), kinds, columns[2])
+    anonymous = log[columns[0]].isna().to_numpy()
+    if anonymous.all():
+        raise DataError(f"events: every row's {columns[0]!r} is empty: anonymous visitors "
+                        f"cannot be mailed; a trigger needs the customers' ids.")
+    return (log.loc[~anonymous, list(columns)] if anonymous.any() else log), \
+        int(anonymous.sum())
+
+
+def _check_kinds(kind: pd.Series, kinds: tuple[str, ...], event: str) -> None:
+    there = set(kind.dropna().unique().tolist())
+    if not there & set(kinds):
+        raise DataError(f"events: column {event!r} has no {' or '.join(map(repr, kinds))} "
+                        f"event; its kinds are {sorted(there)[:10]}. Name the log's own kind "
+                        f"(kind=..., --kind).")
+
+
+def _newest(key: np.ndarray, times: np.ndarray):
+    """Sorted unique ``key``s, the newest time of each and how many rows each has."""
+    if not len(key):
+        return key, times, np.zeros(0, np.int64)
+    order = np.lexsort((times, key))
+    key, times = key[order], times[order]
+    ends = np.flatnonzero(np.r_[key[1:] != key[:-1], True])
+    starts = np.r_[0, ends[:-1] + 1]
+    return key[ends], times[ends], ends - starts + 1
+
+
+def _ranked(cells: np.ndarray, last: np.ndarray, count: np.ndarray, n_items: int,
+            anchors: int) -> dict[str, np.ndarray]:
+    """Each customer's products, newest first, the first ``anchors`` of them."""
+    user, thing = np.divmod(cells, max(n_items, 1))
+    order = np.lexsort((-last.astype(np.int64), user))
+    user, thing, last, count = user[order], thing[order], last[order], count[order]
+    starts = np.flatnonzero(np.r_[True, user[1:] != user[:-1]])
+    rank = np.arange(len(user)) - np.repeat(starts, np.diff(np.r_[starts, len(user)])) + 1
+    keep = rank <= anchors
+    return {"user": user[keep], "item": thing[keep], "at": last[keep], "count": count[keep],
+            "rank": rank[keep]}
+
+
+def _reasons(anchors: pd.Series, code: str, names: Mapping | None) -> np.ndarray:
+    """The reason of each row, its anchor named (by ``names``, else by id)."""
+    shown = anchors.map(names).fillna(anchors.astype(str)) if names else anchors.astype(str)
+    template = TRIGGER_WORDING[code]
+    head, _, tail = template.partition("{item}")
+    return (head + shown.astype(str) + tail).to_numpy(dtype=object)
+
+
+def trigger_picks(model, triggered, k: int = 4, *, include_anchor: bool | None = None,
+                  customer: str = "customer_id", item: str = "product_id",
+                  names: Mapping | None = None) -> pd.DataFrame:
+    """Picks for a trigger audience (from :func:`abandoned_carts` and the others): the main
+    anchor itself first when ``include_anchor`` (default: for cart reminders and back in
+    stock, not for browsing), then the products ``model`` puts with the customer's anchors
+    (:meth:`recommend_for_basket`), the anchors left out. One row per pick: ``customer``,
+    ``rank``, ``item``, ``score``, ``source``, ``reason_code``, ``reason``.
+
+    >>> import recsys, pandas as pd
+    >>> shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
+    >>> model = recsys.ItemKNN().fit(shop.interactions)
+    >>> product = shop.interactions.items.ids[0]
+    >>> log = pd.DataFrame({"customer_id": [7], "product_id": [product], "event": ["cart"],
+    ...                     "timestamp": ["2026-03-01 10:00"]})
+    >>> picks = trigger_picks(model, abandoned_carts(log, as_of="2026-03-02"), k=3)
+    >>> picks["product_id"].iloc[0] == product, len(picks)
+    (True, 3)
+    """
+    table = as_pandas(triggered, "triggered")
+    if not len(table):
+        return pd.DataFrame(columns=[customer, "rank", item, "score", "source", "reason_code",
+                                     "reason"])
+    code = str(table["reason_code"].iloc[0])
+    anchor_first = code != "abandoned_browse" if include_anchor is None else include_anchor
+    first = table[table["rank"] == 1]
+    known = model.items_.to_index(first[item].to_numpy(), missing="mask") >= 0
+    baskets = table.groupby(customer, sort=False)[item].agg(list).to_dict()
+    related = model.recommend_for_basket(baskets, k=k, on_unknown="skip").to_frame()
+    related = related.rename(columns={"query": customer, "item": item})
+    related["reason_code"], related["reason"] = "goes_with_anchor", _goes_with(
+        related, first, customer, item, names)
+    heads = first[known] if anchor_first else first.iloc[:0]
+    head = pd.DataFrame({customer: heads[customer].to_numpy(), item: heads[item].to_numpy(),
+                         "score": np.inf, "source": "anchor", "reason_code": code,
+                         "reason": heads["reason"].to_numpy()})
+    picks = pd.concat([head, related[[customer, item, "score", "source", "reason_code",
+                                      "reason"]]], ignore_index=True)
+    picks["rank"] = picks.groupby(customer, sort=False).cumcount() + 1
+    picks = picks[picks["rank"] <= k].sort_values([customer, "rank"], kind="stable")
+    return like(picks[[customer, "rank", item, "score", "source", "reason_code", "reason"]]
+                .reset_index(drop=True), triggered)
+
+
+def _goes_with(related: pd.DataFrame, first: pd.DataFrame, customer: str, item: str,
+               names: Mapping | None) -> np.ndarray:
+    anchor = related[customer].map(first.set_index(customer)[item])
+    shown = anchor.map(names).fillna(anchor.astype(str)) if names else anchor.astype(str)
+    return ("Goes with " + shown.astype(str)).to_numpy(dtype=object)
