@@ -31,7 +31,7 @@ import pandas as pd
 
 from recsys.data.dates import data_end, parse_date, parse_timestamps
 from recsys.data.frames import as_pandas, like
-from recsys.data.ids import clean_ids
+from recsys.data.ids import clean_ids, match_ids
 from recsys.exceptions import DataError, InvalidParameterError
 
 __all__ = ["abandoned_carts", "abandoned_browsing", "interested_in", "trigger_picks",
@@ -78,7 +78,7 @@ def abandoned_carts(events, *, within: object = "7d", wait: object = "1h", as_of
                     kind: str = "cart", bought: str = "purchase", anchors: int = 3,
                     customer: str = "customer_id", item: str = "product_id",
                     event: str = "event", timestamp: str = "timestamp",
-                    names: Mapping | None = None):
+                    names: Mapping | None = None, suppress: Iterable | None = None):
     """Customers with products added to the cart within ``within`` before ``as_of`` (and
     at least ``wait`` before it) and not bought since.
 
@@ -98,6 +98,9 @@ def abandoned_carts(events, *, within: object = "7d", wait: object = "1h", as_of
         The log's columns.
     names : dict, optional
         Product id -> name, for the reason text.
+    suppress : ids, optional
+        Customers who must not be contacted (unsubscribed, objected, bounced): never in the
+        result; ``frame.attrs["suppressed"]`` counts them.
 
     Returns
     -------
@@ -125,7 +128,7 @@ def abandoned_carts(events, *, within: object = "7d", wait: object = "1h", as_of
     'You left mug in your cart'
     """
     return _triggered(events, (kind,), bought, 1, "abandoned_cart", within, wait, as_of,
-                      anchors, (customer, item, event, timestamp), names, None)
+                      anchors, (customer, item, event, timestamp), names, None, suppress)
 
 
 def abandoned_browsing(events, *, min_views: int = 2, within: object = "3d",
@@ -133,7 +136,7 @@ def abandoned_browsing(events, *, min_views: int = 2, within: object = "3d",
                        bought: str = "purchase", anchors: int = 3,
                        customer: str = "customer_id", item: str = "product_id",
                        event: str = "event", timestamp: str = "timestamp",
-                       names: Mapping | None = None):
+                       names: Mapping | None = None, suppress: Iterable | None = None):
     """Customers who viewed a product at least ``min_views`` times within ``within`` before
     ``as_of`` and have not bought it since (the parameters and the result as in
     :func:`abandoned_carts`; the product viewed last ranks first).
@@ -150,7 +153,8 @@ def abandoned_browsing(events, *, min_views: int = 2, within: object = "3d",
         raise InvalidParameterError(f"min_views must be a whole number >= 1, got "
                                     f"{min_views!r}.", param="min_views")
     return _triggered(events, (kind,), bought, int(min_views), "abandoned_browse", within,
-                      wait, as_of, anchors, (customer, item, event, timestamp), names, None)
+                      wait, as_of, anchors, (customer, item, event, timestamp), names, None,
+                      suppress)
 
 
 def interested_in(events, products: Iterable, *, reason: str = "back_in_stock",
@@ -158,7 +162,7 @@ def interested_in(events, products: Iterable, *, reason: str = "back_in_stock",
                   wait: object = "0h", as_of: object = None, bought: str = "purchase",
                   anchors: int = 3, customer: str = "customer_id", item: str = "product_id",
                   event: str = "event", timestamp: str = "timestamp",
-                  names: Mapping | None = None):
+                  names: Mapping | None = None, suppress: Iterable | None = None):
     """Customers who viewed or carted (``kinds``) one of ``products`` (back in stock, price
     dropped) within ``within`` before ``as_of`` and have not bought it since; ``reason`` is
     ``"back_in_stock"`` or ``"price_drop"`` (the rest as in :func:`abandoned_carts`).
@@ -174,34 +178,33 @@ def interested_in(events, products: Iterable, *, reason: str = "back_in_stock",
         raise InvalidParameterError(f"reason must be 'back_in_stock' or 'price_drop', got "
                                     f"{reason!r}.", param="reason")
     return _triggered(events, tuple(kinds), bought, 1, reason, within, wait, as_of, anchors,
-                      (customer, item, event, timestamp), names, list(products))
+                      (customer, item, event, timestamp), names, list(products), suppress)
 
 
 def _triggered(events, kinds: tuple[str, ...], bought: str, least: int, code: str,
                within: object, wait: object, as_of: object, anchors: int,
                columns: tuple[str, str, str, str], names: Mapping | None,
-               products: list | None):
+               products: list | None, suppress: Iterable | None = None):
     """The shared core: per (customer, product), the triggering events in the window, the
-    newest of them, and whether a purchase came at or after it."""
+    newest of them, and whether a purchase came at or after it. Only the rows that can
+    matter (triggering events in the window, purchases since its start) are coded."""
     if isinstance(anchors, bool) or not isinstance(anchors, int | np.integer) or anchors < 1:
         raise InvalidParameterError(f"anchors must be a whole number >= 1, got {anchors!r}.",
                                     param="anchors")
-    customer, item, event, timestamp = columns
+    customer, item, _, _ = columns
     log, anonymous = _read(events, columns, kinds)
-    kind = log[event].astype("string")
-    times = parse_timestamps(log[timestamp], timestamp)
-    edge = data_end(times) if as_of is None else parse_date(as_of, "as_of")
-    start = edge - duration(within, "within").to_timedelta64()
-    latest = edge - duration(wait, "wait").to_timedelta64()
-    users, user_ids = pd.factorize(pd.Series(clean_ids(log[customer], customer)))
-    things, item_ids = pd.factorize(pd.Series(clean_ids(log[item], item)))
+    window = (duration(within, "within").to_timedelta64(),
+              duration(wait, "wait").to_timedelta64())
+    rows, times, sold, edge = _rows_that_matter(log, kinds, bought, as_of, window, columns)
+    users, user_ids = pd.factorize(pd.Series(clean_ids(log[customer].iloc[rows], customer)),
+                                   sort=True)
+    things, item_ids = pd.factorize(pd.Series(clean_ids(log[item].iloc[rows], item)))
     key = users.astype(np.int64) * max(len(item_ids), 1) + things
-    trigger = kind.isin(kinds).to_numpy(bool) & (times >= start) & (times <= latest)
+    trigger = ~sold & (times <= edge - window[1])
     if products is not None:
         wanted = item_ids.get_indexer(pd.Index(clean_ids(products, "products")))
         trigger &= np.isin(things, wanted[wanted >= 0])
     cells, last, count = _newest(key[trigger], times[trigger])
-    sold = kind.eq(bought).fillna(False).to_numpy(bool)
     bought_cells, bought_last, _ = _newest(key[sold], times[sold])
     at = np.searchsorted(bought_cells, cells)
     found = at < len(bought_cells)
@@ -209,13 +212,48 @@ def _triggered(events, kinds: tuple[str, ...], bought: str, least: int, code: st
     purchased[found] = (bought_cells[at[found]] == cells[found]) & \
         (bought_last[at[found]] >= last[found])
     keep = ~purchased & (count >= least)
+    suppressed = 0
+    if suppress is not None:  # before anything is ranked: a suppressed customer is never listed
+        keep, suppressed = _without(keep, cells // max(len(item_ids), 1), user_ids, suppress)
     out = _ranked(cells[keep], last[keep], count[keep], len(item_ids), anchors)
     result = pd.DataFrame({
         customer: user_ids[out["user"]], "rank": out["rank"], item: item_ids[out["item"]],
         "at": out["at"], "events": out["count"], "reason_code": code})
     result["reason"] = _reasons(result[item], code, names)
-    result.attrs["anonymous_rows"] = anonymous
+    result.attrs.update(anonymous_rows=anonymous, suppressed=suppressed)
     return like(result, events)
+
+
+def _rows_that_matter(log: pd.DataFrame, kinds: tuple[str, ...], bought: str, as_of: object,
+                      window: tuple, columns: tuple[str, str, str, str]):
+    """The positions of the triggering events from the window's start on and of the
+    purchases from then on (an older purchase cannot follow a trigger in the window), their
+    times, which of them are purchases, and ``as_of`` (default: the log's last event)."""
+    _, _, event, timestamp = columns
+    is_trigger = log[event].isin(kinds).to_numpy(bool)
+    is_sold = log[event].isin([bought]).to_numpy(bool)
+    if as_of is None:  # the log's end: every row's time is needed once
+        every = parse_timestamps(log[timestamp], timestamp)
+        edge = data_end(every)
+        rows = np.flatnonzero(is_trigger | is_sold)
+        times = every[rows]
+    else:
+        edge = parse_date(as_of, "as_of")
+        rows = np.flatnonzero(is_trigger | is_sold)
+        times = parse_timestamps(log[timestamp].iloc[rows], timestamp)
+    recent = times >= edge - window[0]
+    return rows[recent], times[recent], is_sold[rows[recent]], edge
+
+
+def _without(keep: np.ndarray, user: np.ndarray, user_ids: pd.Index, suppress: Iterable):
+    """``keep`` with the suppressed customers' cells dropped, and how many customers."""
+    present = np.unique(user[keep])
+    barred = clean_ids(suppress, "suppress")
+    if not len(barred) or not len(present):
+        return keep, 0
+    allowed = match_ids(barred, np.asarray(user_ids[present]), "the suppression list's "
+                        "customer ids", "the log's customer ids") < 0
+    return keep & np.isin(user, present[allowed]), int((~allowed).sum())
 
 
 def _read(events, columns: tuple[str, str, str, str],
@@ -228,21 +266,17 @@ def _read(events, columns: tuple[str, str, str, str],
         raise DataError(f"events: no column {absent[0]!r}; the log has {list(log.columns)}. "
                         f"Name the columns with customer=, item=, event=, timestamp= "
                         f"(--user-col, --item-col, --event-col, --time-col).")
-    _check_kinds(log[columns[2]].astype("string"), kinds, columns[2])
+    if not log[columns[2]].isin(kinds).any():
+        there = sorted(map(str, log[columns[2]].dropna().unique().tolist()))
+        raise DataError(f"events: column {columns[2]!r} has no "
+                        f"{' or '.join(map(repr, kinds))} event; its kinds are {there[:10]}. "
+                        f"Name the log's own kind (kind=..., --kind).")
     anonymous = log[columns[0]].isna().to_numpy()
     if anonymous.all():
         raise DataError(f"events: every row's {columns[0]!r} is empty: anonymous visitors "
                         f"cannot be mailed; a trigger needs the customers' ids.")
     return (log.loc[~anonymous, list(columns)] if anonymous.any() else log), \
         int(anonymous.sum())
-
-
-def _check_kinds(kind: pd.Series, kinds: tuple[str, ...], event: str) -> None:
-    there = set(kind.dropna().unique().tolist())
-    if not there & set(kinds):
-        raise DataError(f"events: column {event!r} has no {' or '.join(map(repr, kinds))} "
-                        f"event; its kinds are {sorted(there)[:10]}. Name the log's own kind "
-                        f"(kind=..., --kind).")
 
 
 def _newest(key: np.ndarray, times: np.ndarray):
@@ -311,7 +345,7 @@ def trigger_picks(model, triggered, k: int = 4, *, include_anchor: bool | None =
         related, first, customer, item, names)
     heads = first[known] if anchor_first else first.iloc[:0]
     head = pd.DataFrame({customer: heads[customer].to_numpy(), item: heads[item].to_numpy(),
-                         "score": np.inf, "source": "anchor", "reason_code": code,
+                         "score": np.nan, "source": "anchor", "reason_code": code,
                          "reason": heads["reason"].to_numpy()})
     picks = pd.concat([head, related[[customer, item, "score", "source", "reason_code",
                                       "reason"]]], ignore_index=True)

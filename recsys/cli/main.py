@@ -44,6 +44,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "RFM scores and named segments (champions, at risk, ...) of every customer."),
     "picks": ("recsys.cli.picks",
             "Campaign picks: k products per customer under business constraints, with reasons."),
+    "triggers": ("recsys.cli.triggers",
+            "Who to mail now: abandoned carts, abandoned browsing, products back in stock; "
+            "with --model, their picks."),
     "measure": ("recsys.cli.measure",
             "Did the campaign work? Conversion, revenue, order value and uplift over the "
             "control group, with intervals."),

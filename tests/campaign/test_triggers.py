@@ -143,3 +143,11 @@ def test_cart_reminders_put_the_anchor_first_then_what_goes_with_it():
     assert picks["reason"].iloc[1].startswith("Goes with ")
     browse = abandoned_browsing(log, min_views=1, as_of=START + pd.Timedelta(days=1))
     assert products[2] not in trigger_picks(model, browse, k=3)["product_id"].tolist()
+
+
+def test_a_suppressed_customer_is_never_listed():
+    log = _log([(1, 1, "cart", 2900), (2, 2, "cart", 2900), (3, 3, "view", 2900),
+                (3, 3, "view", 2950)])
+    found = abandoned_carts(log, as_of=AS_OF, suppress=["2"])
+    assert found["customer_id"].tolist() == [1] and found.attrs["suppressed"] == 1
+    assert abandoned_browsing(log, as_of=AS_OF, suppress=[3]).empty

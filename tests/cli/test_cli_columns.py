@@ -32,6 +32,7 @@ def files(tmp_path_factory):
     pd.DataFrame({"customer_id": customers, "group": ["treatment", "control"] * (
         len(customers) // 2) + ["treatment"] * (len(customers) % 2)}).to_csv(
         folder / "assignments.csv", index=False)
+    orders.assign(event="cart").to_csv(folder / "events.csv", index=False)
     return folder
 
 
@@ -54,6 +55,8 @@ def _base(command: str, f) -> list[str]:
         "serve": ["serve", "--model", str(f / "model.npz"), *products],
         "forget": ["forget", "--model", str(f / "forget.npz"), "--customers",
                    str(f / "users.csv"), *orders, *products],
+        "triggers": ["triggers", "--events", str(f / "events.csv"), "--suppress",
+                     str(f / "users.csv"), "--out", str(f / "audience.csv")],
     }[command]
 
 
@@ -68,7 +71,7 @@ def test_a_column_option_naming_no_column_stops_the_command(files, capsys, comma
 
 def test_the_command_line_runs_with_the_right_columns(files, capsys):
     """The base lines themselves are right: the failures above are the option's doing."""
-    for command in ("fit", "rules", "recommend", "measure"):
+    for command in ("fit", "rules", "recommend", "measure", "triggers"):
         assert main(_base(command, files)) == 0, capsys.readouterr().err
 
 
