@@ -39,6 +39,7 @@ _LAZY = {
     "ItemFeatures": "recsys.data",
     **dict.fromkeys(("ShopData", "make_grocery", "make_shop", "read_fimi", "read_movielens",
                      "read_online_retail"), "recsys.data.datasets"),
+    "make_events": "recsys.data.funnel",
     "compare": "recsys.evaluation", "evaluate": "recsys.evaluation",
     "load": "recsys.models.files", "save": "recsys.models.files", "tune": "recsys.tuning",
 }
@@ -75,7 +76,8 @@ _PUBLIC = [
     "__version__",
     # data
     "IdMap", "Interactions", "ItemFeatures", "ShopData",
-    "make_shop", "make_grocery", "read_online_retail", "read_fimi", "read_movielens",
+    "make_shop", "make_grocery", "make_events", "read_online_retail", "read_fimi",
+    "read_movielens",
     # fitting, saving, judging
     "clone", "load", "save", "evaluate", "compare", "tune",
     # modules

@@ -25,6 +25,7 @@ from recsys.data import ItemFeatures as ItemFeatures
 from recsys.data.datasets import ShopData as ShopData
 from recsys.data.datasets import make_grocery as make_grocery
 from recsys.data.datasets import make_shop as make_shop
+from recsys.data.funnel import make_events as make_events
 from recsys.data.datasets import read_fimi as read_fimi
 from recsys.data.datasets import read_movielens as read_movielens
 from recsys.data.datasets import read_online_retail as read_online_retail

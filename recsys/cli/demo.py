@@ -6,10 +6,11 @@ import time
 
 import numpy as np
 
-from recsys.campaign import ExcludePurchased, make_picks
+from recsys.campaign import ExcludePurchased, abandoned_carts, make_picks, trigger_picks
 from recsys.campaign.reasons import item_names, reason
 from recsys.cli.common import command
 from recsys.data.datasets import make_shop
+from recsys.data.funnel import make_events
 from recsys.evaluation.evaluator import evaluate
 from recsys.evaluation.split import temporal_split
 from recsys.experiment import analyze, simulate_response
@@ -92,6 +93,7 @@ def run(args) -> int:
 
     _show_repeats(models, best_name, train, test, shop, names, args.k)
     _show_cart(models, shop, names, args.k, reason)
+    _show_abandoned_carts(models.get("ItemKNN", best), shop, names)
     _show_campaign(best, shop)
     print(f"\nDone in {time.perf_counter() - start:.1f} s. Next: docs/index.md, "
           f"examples/, and 'recsys --help'.")
@@ -146,6 +148,27 @@ def _show_cart(models, shop, names, k, reason) -> None:
         _, text = reason(basket_model.explain(item, basket=cart), names)
         print(f"    {rank}. {names[item]:<42} {text}")
 
+
+
+def _show_abandoned_carts(model, shop, names) -> None:
+    """The web shop's events behind the orders (make_events), and the abandoned-cart mail of
+    the last week: who left what in the cart, and the reminder's picks."""
+    log = make_events(shop.orders, shop.products, seed=0)
+    carts = abandoned_carts(log, within="7d", names=names)
+    kinds = log["event"].value_counts()
+    print(f"\nThe event log behind the orders: {len(log):,} events ("
+          f"{', '.join(f'{n:,} {kind}s' for kind, n in kinds.items())}; "
+          f"{int(log['customer_id'].isna().sum()):,} anonymous)")
+    if carts.empty:
+        return
+    picks = trigger_picks(model, carts, k=3, names=names)
+    customer = picks["customer_id"].iloc[0]
+    print(f"Abandoned carts in the last week: {carts['customer_id'].nunique():,} customers. "
+          f"The reminder for customer {customer}:")
+    for row in picks[picks["customer_id"] == customer].itertuples():
+        print(f"    {row.rank}. {names.get(row.product_id, row.product_id):<42} {row.reason}")
+    print("  (recsys triggers --events log.csv --within 7d --model m.npz --picks-out "
+          "reminders.csv: docs/events.md)")
 
 
 def _show_campaign(model, shop) -> None:

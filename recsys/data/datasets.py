@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from recsys.data import fimi as _fimi
 from recsys.data.dates import parse_timestamps
 from recsys.data.features import ItemFeatures
 from recsys.data.files import reading
+from recsys.data.funnel import make_events
 from recsys.data.grocery import grocery_frames
 from recsys.data.idmap import IdMap
 from recsys.data.interactions import Interactions
@@ -52,6 +53,10 @@ class ShopData:
     customers : pandas.DataFrame or None
         One row per customer where known (``segment`` for the synthetic shop).
     name : str
+    events : pandas.DataFrame or None
+        The web shop's event log behind the orders (views, cart adds, purchases, in
+        sessions, some anonymous): ``make_shop(..., events=True)``, see
+        :func:`recsys.data.funnel.make_events`.
     """
 
     orders: pd.DataFrame
@@ -60,6 +65,7 @@ class ShopData:
     items: ItemFeatures
     customers: pd.DataFrame | None = None
     name: str = "shop"
+    events: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, object]:
         """Counts and date range, for printing."""
@@ -139,6 +145,7 @@ def make_shop(
     mean_orders: float = 4.0,
     complement_rate: float = 0.45,
     new_product_share: float = 0.12,
+    events: bool = False,
 ) -> ShopData:
     """A synthetic gift-and-homeware shop with a year of orders.
 
@@ -172,6 +179,10 @@ def make_shop(
         Chance that an item brings a complementary piece of its collection.
     new_product_share : float
         Share of products launched during the year instead of before it.
+    events : bool, default False
+        Also generate the event log behind the orders (``shop.events``: views, cart adds and
+        purchases in sessions, abandoned carts, anonymous visitors), with
+        :func:`recsys.data.funnel.make_events`.
 
     Returns
     -------
@@ -200,8 +211,11 @@ def make_shop(
     lines = _make_orders(products, customers, prefs, fav_colour, rng, t0, span, mean_orders,
                          complement_rate)
     shop_products = products.drop(columns=["colour_code", "popularity", "category_code"])
-    return _shop_from_frames(lines, shop_products, customers[["customer_id", "segment"]],
+    shop = _shop_from_frames(lines, shop_products, customers[["customer_id", "segment"]],
                              name="synthetic shop")
+    if events:
+        shop = replace(shop, events=make_events(shop.orders, shop.products, seed=seed))
+    return shop
 
 
 def _make_products(n: int, rng: np.random.Generator, t0: int, span: int,
