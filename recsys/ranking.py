@@ -67,6 +67,8 @@ def rows_of(matrix: sp.csr_matrix, rows: Rows) -> sp.csr_matrix:
 def chunk_slices(n: int, step: int, show_progress: bool = False, desc: str | None = None):
     """Slices of ``step`` rows covering ``n``, with a tqdm progress bar when asked.
 
+    Examples
+    --------
     >>> [(s.start, s.stop) for s in chunk_slices(5, 2)]
     [(0, 2), (2, 4), (4, 5)]
     """

@@ -16,6 +16,8 @@ Where things live: ``_constraints`` (the constraint classes and the config file 
 ``_grid`` (one chunk: candidates, constraints, caps, reasons), ``_run`` (``make_picks`` over
 the audience, with or without a control group), ``_output`` (result, wide layout, writer).
 
+Examples
+--------
 >>> import recsys
 >>> from recsys.campaign import CategoryCap, ExcludePurchased, OnlyAvailable, make_picks
 >>> shop = recsys.make_shop(n_customers=300, n_products=80, seed=0)

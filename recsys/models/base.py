@@ -320,6 +320,8 @@ class Recommender(ParamsMixin):
         """What ``recsys.tune`` tries for each parameter when given no space: the declared
         ones (:attr:`parameters` with a space).
 
+        Examples
+        --------
         >>> from recsys import ALS
         >>> sorted(ALS.search_space())[:3]
         ['alpha', 'factors', 'half_life_days']

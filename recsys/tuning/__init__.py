@@ -1,6 +1,8 @@
 """Choose by measurement: search each model's parameters on a validation split carved out of
 the training data, refit the best on all of it.
 
+Examples
+--------
 >>> import recsys
 >>> from recsys.tuning import Uniform, tune
 >>> shop = recsys.make_shop(n_customers=400, n_products=60, seed=2)
