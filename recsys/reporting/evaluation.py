@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recsys.reporting.page import SCRIPT, STYLE, png, pyplot
+from recsys.reporting.page import SCRIPT, STYLE, png, pyplot, scrolling
 
 __all__ = ["evaluation_report"]
 
@@ -25,26 +25,9 @@ def _plots(table: pd.DataFrame, popularity: Mapping[str, np.ndarray]) -> list[tu
     out = []
     ranking = table[table["metric"].isin(["precision", "recall", "ndcg", "map", "mrr",
                                           "hit_rate"])]
-    metrics = list(dict.fromkeys(ranking["metric"]))
-    if metrics and ranking["k"].nunique() >= 1:
-        cols = min(3, len(metrics))
-        rows = (len(metrics) + cols - 1) // cols
-        fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
-        for ax, metric in zip(axes.ravel(), metrics, strict=False):
-            part = ranking[ranking["metric"] == metric]
-            for model, rows_ in part.groupby("model", sort=False):
-                rows_ = rows_.sort_values("k")
-                ax.plot(rows_["k"], rows_["value"], marker="o", label=model)
-                if rows_["ci_low"].notna().all():
-                    ax.fill_between(rows_["k"], rows_["ci_low"], rows_["ci_high"], alpha=0.15)
-            ax.set_title(f"{metric}@k")
-            ax.set_xlabel("k")
-            ax.grid(alpha=0.3)
-        for ax in axes.ravel()[len(metrics):]:
-            ax.axis("off")
-        axes.ravel()[0].legend(fontsize=8)
-        fig.tight_layout()
-        out.append(("Metrics at each k (shaded: 95% bootstrap interval)", png(fig)))
+    if len(ranking):
+        out.append(_bars_at_one_k(plt, ranking) if ranking["k"].nunique() == 1
+                   else _lines_over_k(plt, ranking))
     k_max = table["k"].max()
     acc = table[(table["metric"] == "ndcg") & (table["k"] == k_max)].set_index("model")["value"]
     cov = table[(table["metric"] == "coverage") & (table["k"] == k_max)].set_index("model")["value"]
@@ -70,10 +53,66 @@ def _plots(table: pd.DataFrame, popularity: Mapping[str, np.ndarray]) -> list[tu
         ax.set_yscale("log")
         ax.set_xlabel("share of recommended slots (most popular first)")
         ax.set_ylabel("training buyers of the recommended item")
-        ax.legend(fontsize=8)
+        _legend_outside(ax, len(popularity))
         ax.grid(alpha=0.3)
+        fig.tight_layout()
         out.append(("Popularity of the recommended items", png(fig)))
     return out
+
+
+def _bars_at_one_k(plt, ranking: pd.DataFrame) -> tuple[str, str]:
+    """One k: a group of bars per metric, one bar per model, its interval as a whisker (a
+    line over a single k would be dots on a meaningless axis)."""
+    metrics = list(dict.fromkeys(ranking["metric"]))
+    models = list(dict.fromkeys(ranking["model"]))
+    k = int(ranking["k"].iloc[0])
+    width = 0.8 / len(models)
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(metrics) * max(1, len(models)) ** 0.5),
+                                    3.6))
+    for offset, model in enumerate(models):
+        part = ranking[ranking["model"] == model].set_index("metric").reindex(metrics)
+        where = np.arange(len(metrics)) + (offset - (len(models) - 1) / 2) * width
+        error = None
+        if part["ci_low"].notna().all():
+            error = np.vstack([part["value"] - part["ci_low"], part["ci_high"] - part["value"]])
+        ax.bar(where, part["value"], width, yerr=error, capsize=2, label=str(model))
+    ax.set_xticks(np.arange(len(metrics)), [f"{m}@{k}" for m in metrics])
+    ax.grid(alpha=0.3, axis="y")
+    _legend_outside(ax, len(models))
+    fig.tight_layout()
+    return f"Metrics at k={k} (whiskers: 95% bootstrap interval)", png(fig)
+
+
+def _lines_over_k(plt, ranking: pd.DataFrame) -> tuple[str, str]:
+    """Several k: a panel per metric, a line per model over k."""
+    metrics = list(dict.fromkeys(ranking["metric"]))
+    cols = min(3, len(metrics))
+    rows = (len(metrics) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    for ax, metric in zip(axes.ravel(), metrics, strict=False):
+        part = ranking[ranking["metric"] == metric]
+        for model, rows_ in part.groupby("model", sort=False):
+            rows_ = rows_.sort_values("k")
+            ax.plot(rows_["k"], rows_["value"], marker="o", label=model)
+            if rows_["ci_low"].notna().all():
+                ax.fill_between(rows_["k"], rows_["ci_low"], rows_["ci_high"], alpha=0.15)
+        ax.set_title(f"{metric}@k")
+        ax.set_xlabel("k")
+        ax.set_xticks(sorted(part["k"].unique()))
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(metrics):]:
+        ax.axis("off")
+    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 4), fontsize=8,
+               bbox_to_anchor=(0.5, 0.0), frameon=False)  # below the panels, over no data
+    fig.tight_layout()
+    return "Metrics at each k (shaded: 95% bootstrap interval)", png(fig)
+
+
+def _legend_outside(ax, n: int) -> None:
+    """The legend right of the axes: never over the data."""
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              ncol=1 if n <= 12 else 2)
 
 
 def _wide(table: pd.DataFrame) -> str:
@@ -98,7 +137,7 @@ def _wide(table: pd.DataFrame) -> str:
                     ci = f'<br><span class="ci">[{row["ci_low"]:.4f}, {row["ci_high"]:.4f}]</span>'
                 cells.append(f"<td>{row['value']:.4f}{ci}</td>")
             rows.append(f"<tr><td>{html.escape(str(model))}</td>{''.join(cells)}</tr>")
-        out.append(f"<table><tr><th>model</th>{head}</tr>{''.join(rows)}</table><br>")
+        out.append(scrolling(f"<table><tr><th>model</th>{head}</tr>{''.join(rows)}</table>"))
     return "".join(out)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recsys.reporting.page import SCRIPT, STYLE, png, pyplot
+from recsys.reporting.page import SCRIPT, STYLE, png, pyplot, scrolling
 
 __all__ = ["experiment_report"]
 
@@ -63,8 +63,8 @@ def _plots(result: Any) -> list[tuple[str, str]]:
 
 
 def _table(frame: pd.DataFrame, index: bool = False) -> str:
-    return frame.to_html(index=index, border=0, float_format=lambda v: f"{v:,.4g}",
-                         na_rep="", escape=True)
+    return scrolling(frame.to_html(index=index, border=0, float_format=lambda v: f"{v:,.4g}",
+                                   na_rep="", escape=True))
 
 
 def _compact(rows: pd.DataFrame, alpha: float) -> pd.DataFrame:

@@ -9,16 +9,23 @@ import io
 
 #: the style sheet of every report page
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1em; max-width: 1100px; color: #222; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 2em; }
 table { border-collapse: collapse; font-size: 0.9em; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; vertical-align: top; }
 .facts td { text-align: left; }
 th:first-child, td:first-child { text-align: left; }
 .ci { color: #777; font-size: 0.85em; }
-.plots img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0; }
+.plots img { max-width: 100%; box-sizing: border-box; border: 1px solid #eee; margin: 0.5em 0; }
 .note { color: #555; }
+.scroll { overflow-x: auto; max-width: 100%; margin: 0.5em 0; }
 """
+
+
+def scrolling(table_html: str) -> str:
+    """A table in its own horizontally scrolling box: a wide table never widens the page."""
+    return f'<div class="scroll">{table_html}</div>'
+
 
 #: marks the page once every image has loaded (or failed), so headless checks can read it
 SCRIPT = """
