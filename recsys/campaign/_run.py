@@ -25,7 +25,7 @@ from recsys.campaign._suppress import without_suppressed
 from recsys.campaign.reasons import check_wording, item_names
 from recsys.data.dates import parse_date
 from recsys.data.frames import as_pandas, kind_of, to_kind
-from recsys.data.ids import clean_ids, preview
+from recsys.data.ids import clean_ids, customer_preview
 from recsys.exceptions import DataError, InvalidParameterError
 from recsys.experiment._assign import CONTROL, assign, check_arms, one_label_each
 from recsys.experiment._picks import arm_models, check_pick_ids, joined_picks
@@ -293,9 +293,9 @@ def _check_known(model: object, audience: np.ndarray) -> None:
     kind = "int" if audience.dtype.kind in "iu" else "str"
     if kind != users.kind:
         warnings.warn(
-            f"make_picks: the audience's customer ids are {kind}s (e.g. "
-            f"{preview(audience[:2].tolist())}) and the model's are {users.kind}s (e.g. "
-            f"{preview(users.ids[:2].tolist())}): no customer is known, every pick is "
+            f"make_picks: the audience's customer ids are {kind}s and the model's are "
+            f"{users.kind}s ({customer_preview(audience[:2].tolist())}; the model's: "
+            f"{customer_preview(users.ids[:2].tolist())}): no customer is known, every pick is "
             f"back-fill. Convert the audience's ids to {users.kind} first.", UserWarning,
             stacklevel=3)
         return

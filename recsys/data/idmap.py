@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from recsys._engine.arrays import locate, unique
-from recsys.data.ids import clean_ids, is_scalar_id, preview
+from recsys.data.ids import clean_ids, customer_preview, is_scalar_id, preview
 from recsys.exceptions import DataError, InvalidParameterError, UnknownIdError
 
 __all__ = ["IdMap"]
@@ -179,7 +179,10 @@ def _unknown_message(unknown: np.ndarray, total: int, kind: str, idmap: IdMap) -
     hint = ""
     if len(idmap) and unknown.dtype.kind != idmap.ids.dtype.kind:
         hint = f" The known {kind}s are {idmap.kind}s; convert the query ids to {idmap.kind}."
-    return (
-        f"{len(unknown)} of {total} {kind} id(s) are unknown "
-        f"(first: {preview(unknown.tolist())}).{hint}"
-    )
+    shown = customer_preview(unknown.tolist()) if kind in PERSONAL_KINDS else \
+        f"first: {preview(unknown.tolist())}"
+    return f"{len(unknown)} of {total} {kind} id(s) are unknown ({shown}).{hint}"
+
+
+#: the id kinds that name people: their ids are left out of messages (RECSYS_SHOW_IDS=1 shows)
+PERSONAL_KINDS = ("user", "customer")

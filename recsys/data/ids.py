@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 import numpy as np
@@ -10,11 +11,29 @@ import pandas as pd
 from recsys.data.frames import as_series
 from recsys.exceptions import DataError
 
-__all__ = ["clean_ids", "preview", "is_scalar_id", "as_id_kind", "PLAIN_INT", "match_ids", "as_integers"]
+__all__ = ["clean_ids", "preview", "customer_preview", "SHOW_IDS_VARIABLE", "is_scalar_id",
+           "as_id_kind", "PLAIN_INT", "match_ids", "as_integers"]
 
 #: an integer as a program writes it: no sign but minus, no leading zero, no separators; text
 #: ids that match are the integers they spell (files, the readout), others stay text
 PLAIN_INT = r"-?(?:0|[1-9][0-9]{0,17})"
+
+
+#: the environment variable that lets messages and logs name customer ids ("1"); without it
+#: they say how many and that they are hidden: customer ids are personal data
+SHOW_IDS_VARIABLE = "RECSYS_SHOW_IDS"
+
+
+def customer_preview(values: Iterable, n: int = 3) -> str:
+    """Customer ids for a message: as :func:`preview` writes them when ``RECSYS_SHOW_IDS=1``,
+    else a note that they are hidden (messages end up in logs, tickets and chats).
+
+    >>> customer_preview([17850, 13047]) if not os.environ.get("RECSYS_SHOW_IDS") else ""
+    'ids hidden: RECSYS_SHOW_IDS=1 shows them'
+    """
+    if os.environ.get(SHOW_IDS_VARIABLE) == "1":
+        return preview(values, n)
+    return f"ids hidden: {SHOW_IDS_VARIABLE}=1 shows them"
 
 
 def preview(values: Iterable, n: int = 3) -> str:
@@ -295,7 +314,8 @@ def as_integers(text: np.ndarray, what: str) -> np.ndarray:
         raise DataError(
             f"{what} are text and the other side's are integers, and "
             f"{int((~plain).sum()):,} of them are no plain integer (e.g. "
-            f"{preview(values[~plain].unique()[:3].tolist())}): '0010' and 10 may or may not be "
+            f"{customer_preview(values[~plain].unique()[:3].tolist())}): '0010' and 10 may or "
+            f"may not be "
             f"the same customer. Read both files' ids the same way (as text: "
             f"pd.read_csv(..., dtype={{'customer_id': str}}) for both).")
     return values.astype("int64").to_numpy()

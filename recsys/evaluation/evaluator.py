@@ -13,7 +13,7 @@ from scipy import stats
 from recsys._engine.arrays import unique
 from recsys._engine.params import check_float, check_int
 from recsys.data.features import ItemFeatures
-from recsys.data.ids import preview
+from recsys.data.ids import customer_preview, preview
 from recsys.data.interactions import Interactions
 from recsys.evaluation.metrics import (
     RANKING_METRICS,
@@ -55,6 +55,11 @@ def _named(models: Any) -> dict[str, Model]:
     return named
 
 
+def _shown(ids, what: str) -> str:
+    """Example ids for a message: product ids as they are, customer ids hidden unless asked."""
+    return customer_preview(ids) if what == "user" else preview(ids)
+
+
 def _same_id_types(train: Interactions, test: Interactions) -> None:
     """Int ids never equal str ids: a test built with the other type would score 0 without
     a word, so it is refused."""
@@ -62,7 +67,8 @@ def _same_id_types(train: Interactions, test: Interactions) -> None:
         if mine is not None and theirs is not None and mine.kind != theirs.kind:
             raise DataError(
                 f"evaluate: train has {mine.kind} {what} ids and test {theirs.kind} ones (e.g. "
-                f"{preview(mine.ids[:2])} and {preview(theirs.ids[:2])}); none could match, so "
+                f"{_shown(mine.ids[:2], what)} and {_shown(theirs.ids[:2], what)}); none could "
+                f"match, so "
                 f"every metric would read 0. Build both with the same id type (split one "
                 f"Interactions with recsys.evaluation.split, or convert one column with .astype).")
 

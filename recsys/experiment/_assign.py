@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from recsys.data.ids import clean_ids, preview
+from recsys.data.ids import clean_ids, customer_preview
 from recsys.exceptions import DataError, InvalidParameterError
 
 __all__ = ["assign", "hash_unit", "check_arms", "CONTROL"]
@@ -216,6 +216,6 @@ def one_label_each(segments: pd.Series, who: str) -> pd.Series:
     if twice.any():
         raise DataError(
             f"{who}: segments holds {int(twice.sum())} customer(s) more than once "
-            f"({preview(segments.index[twice].unique().tolist())}), so their segment is not "
+            f"({customer_preview(segments.index[twice].unique().tolist())}), so their segment is not "
             f"one label. Keep one row per customer: segments[~segments.index.duplicated()].")
     return segments

@@ -54,7 +54,7 @@ from recsys._engine.sparse import binary_rows, dense_scores, one_hot_rows, take_
 from recsys.data.dates import DAY_NS, data_end, far_after_the_rest, parse_date
 from recsys.data.features import ItemFeatures
 from recsys.data.idmap import IdMap
-from recsys.data.ids import clean_ids, is_scalar_id, preview
+from recsys.data.ids import clean_ids, customer_preview, is_scalar_id, preview
 from recsys.data.interactions import Interactions
 from recsys.exceptions import (
     DataError,
@@ -481,7 +481,7 @@ class Recommender(ParamsMixin):
                 hint = f" This model's user ids are {self.users_.kind}s."
             raise UnknownIdError(
                 f"{int(unknown.sum())} of {len(ids)} user ids are unknown to this "
-                f"{type(self).__name__} (first: {preview(ids[unknown].tolist())}).{hint} "
+                f"{type(self).__name__} ({customer_preview(ids[unknown].tolist())}).{hint} "
                 f"Pass on_unknown='skip' or 'fallback' to continue, or recommend_for_basket "
                 f"with their history.",
                 ids=ids[unknown].tolist(), kind="user")
