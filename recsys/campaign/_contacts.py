@@ -1,6 +1,8 @@
-"""How often a customer may be contacted: frequency caps across campaigns ("at most 1 mail in
-7 days, 4 in 30") read from a contact history, and a quiet period after a purchase. Applied to
-the audience before the control group, like suppression; counted per rule, never named."""
+"""Whether and how often a customer may be contacted: consent per channel (email, sms,
+push: opt-in, the customer's latest word counts), frequency caps across campaigns ("at most 1
+mail in 7 days, 4 in 30") read from a contact history, and a quiet period after a purchase.
+Applied to the audience before the control group, like suppression; counted per rule, never
+named."""
 
 from __future__ import annotations
 
@@ -40,6 +42,14 @@ class ContactRules:
     orders : DataFrame, optional
         Purchases (``customer_id`` and ``timestamp`` columns, or those named by
         ``order_customer``/``order_time``), for ``quiet_days``.
+    consent : DataFrame, optional
+        Consent per channel: ``customer_id``, ``channel`` and ``consent`` columns (yes/no,
+        true/false, 1/0, granted/withdrawn, opt-in/opt-out), one row per change; the last row
+        of a customer and channel counts (the latest by ``updated_at`` when there is such a
+        column). With ``channel``, only customers whose latest word for it is yes are
+        contacted: consent is opt-in, so a customer with no row for the channel is not.
+    channel : str, optional
+        The channel this campaign uses (``"email"``), as the consent table names it.
 
     Examples
     --------
@@ -58,6 +68,8 @@ class ContactRules:
     orders: pd.DataFrame | None = None
     order_customer: str = "customer_id"
     order_time: str = "timestamp"
+    consent: pd.DataFrame | None = None
+    channel: str | None = None
 
     def __post_init__(self) -> None:
         caps = tuple(tuple(cap) for cap in self.caps)
@@ -77,6 +89,10 @@ class ContactRules:
         if self.quiet_days is not None and self.orders is None:
             raise InvalidParameterError("ContactRules: quiet_days needs the orders (orders=...).",
                                         param="quiet_days")
+        if (self.consent is None) != (self.channel is None):
+            raise InvalidParameterError("ContactRules: consent (the table) and channel (this "
+                                        "campaign's, e.g. 'email') go together (--consent and "
+                                        "--channel on the command line).", param="channel")
 
     def keep(self, audience: np.ndarray, as_of: np.datetime64) -> tuple[np.ndarray, dict[str, int]]:
         """The audience that may be contacted at ``as_of``, in its order, and how many each
@@ -84,6 +100,10 @@ class ContactRules:
         out = np.zeros(len(audience), bool)
         counts: dict[str, int] = {}
         now = np.datetime64(as_of, "ns")
+        if self.consent is not None:
+            refused = ~self._consented(audience)
+            counts[f"no consent for {self.channel}"] = int(refused.sum())
+            out |= refused
         if self.caps:
             where, times = self._events(audience, self.history, "customer_id", "sent_at",
                                         "the contact history")
@@ -101,6 +121,32 @@ class ContactRules:
             counts[f"bought in the last {self.quiet_days:g} days"] = int((bought & ~out).sum())
             out |= bought
         return audience[~out], counts
+
+    def _consented(self, audience: np.ndarray) -> np.ndarray:
+        """Whether each customer of the audience said yes, last, to this channel."""
+        table = self.consent
+        needed = {"customer_id", "channel", "consent"}
+        if not isinstance(table, pd.DataFrame) or not needed <= set(table.columns):
+            have = list(table.columns) if isinstance(table, pd.DataFrame) else type(table).__name__
+            raise DataError(f"ContactRules: the consent table needs customer_id, channel and "
+                            f"consent columns; got {have}.")
+        channels = table["channel"].astype("string").str.strip().str.lower()
+        mine = table[(channels == str(self.channel).strip().lower()).fillna(False).to_numpy()]
+        if not len(mine):
+            there = sorted(channels.dropna().unique().tolist())
+            raise DataError(f"ContactRules: the consent table has no row for channel "
+                            f"{self.channel!r}; its channels are {there[:10]}. Name the "
+                            f"channel as the table does (--channel).")
+        if "updated_at" in mine.columns:  # the latest word counts
+            order = np.argsort(parse_timestamps(mine["updated_at"], "updated_at"), kind="stable")
+            mine = mine.iloc[order]
+        said = _yes_or_no(mine["consent"])
+        position = match_ids(audience, clean_ids(mine["customer_id"], "consent['customer_id']"),
+                             "the audience's customer ids", "the consent table's customer ids")
+        known = position >= 0
+        latest = np.zeros(len(audience), bool)
+        latest[position[known]] = said[known]  # later rows overwrite earlier ones
+        return latest
 
     @staticmethod
     def _events(audience: np.ndarray, table: pd.DataFrame, customer: str, time: str,
@@ -136,3 +182,23 @@ def append_contacts(path: str | Path, customers: Iterable, sent_at: object,
     with atomic_path(target) as temporary:
         rows.to_csv(temporary, index=False)
     return len(ids)
+
+
+_YES = {"yes", "y", "true", "t", "1", "granted", "opt-in", "optin", "opted in", "subscribed"}
+_NO = {"no", "n", "false", "f", "0", "withdrawn", "opt-out", "optout", "opted out",
+       "unsubscribed", "refused", "revoked"}
+
+
+def _yes_or_no(column: pd.Series) -> np.ndarray:
+    """A consent column as booleans; a value that says neither is refused (a misread consent
+    column would mail people who said no)."""
+    if pd.api.types.is_bool_dtype(column):
+        return column.fillna(False).to_numpy(bool)
+    text = column.astype("string").str.strip().str.lower()
+    yes, no = text.isin(_YES).fillna(False).to_numpy(), text.isin(_NO).fillna(False).to_numpy()
+    unread = ~(yes | no)
+    if unread.any():
+        raise DataError(f"ContactRules: {int(unread.sum()):,} consent value(s) say neither yes "
+                        f"nor no (e.g. {sorted(set(text[unread].fillna('<empty>')))[:3]}); "
+                        f"write yes/no, true/false, 1/0, granted/withdrawn or opt-in/opt-out.")
+    return yes

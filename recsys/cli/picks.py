@@ -62,6 +62,12 @@ def configure(parser) -> None:
     parser.add_argument("--campaign", default=None,
                         help="this run's name in --contact-log (default: --salt, else the "
                              "--out file's name)")
+    parser.add_argument("--consent", metavar="FILE", default=None,
+                        help="consent per channel (customer_id, channel, consent yes/no, "
+                             "optional updated_at; the latest row counts): with --channel, "
+                             "only customers who said yes to it are picked (opt-in)")
+    parser.add_argument("--channel", default=None,
+                        help="this campaign's channel as --consent names it (email, sms...)")
     parser.add_argument("--suppress-col", default=None,
                         help="the id column of --suppress (default: the --user-col name, "
                              "customer_id, or the file's only column)")
@@ -368,12 +374,17 @@ def _suppressed(args, customer: str):
 
 
 def _contact_rules(args, shop, columns) -> ContactRules | None:
-    """The frequency caps (--cap over --contact-log) and the quiet period (--quiet-days)."""
+    """Consent per channel (--consent, --channel), the frequency caps (--cap over
+    --contact-log) and the quiet period (--quiet-days)."""
     if args.campaign and not args.contact_log:
         raise InvalidParameterError("--campaign names this run in --contact-log: pass "
                                     "--contact-log FILE, or leave --campaign out.")
     caps = [_cap(text) for text in args.cap or ()]
-    if not caps and args.quiet_days is None:
+    if (args.consent is None) != (args.channel is None):
+        raise InvalidParameterError("--consent (the consent table) and --channel (this "
+                                    "campaign's, e.g. email) go together.")
+    consent = read_frame(args.consent, args.sep, ["customer_id"]) if args.consent else None
+    if not caps and args.quiet_days is None and consent is None:
         return None
     history = None
     if caps:
@@ -387,7 +398,8 @@ def _contact_rules(args, shop, columns) -> ContactRules | None:
         raise InvalidParameterError("--quiet-days needs the orders' times: pass --time-col.")
     return ContactRules(history=history, caps=caps, quiet_days=args.quiet_days,
                         orders=shop.orders if args.quiet_days is not None else None,
-                        order_customer=customer, order_time=timestamp or "timestamp")
+                        order_customer=customer, order_time=timestamp or "timestamp",
+                        consent=consent, channel=args.channel)
 
 
 def _cap(text: str) -> tuple[int, float]:

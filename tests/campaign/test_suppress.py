@@ -170,3 +170,51 @@ def test_contact_rules_refuse_what_they_cannot_apply(tmp_path, capsys):
     (tmp_path / "log.csv").write_text("who,when\n1,2026-01-01\n")
     with pytest.raises(DataError, match="columns"):
         append_contacts(tmp_path / "log.csv", [1, 2], "2026-01-02", "x")
+
+
+def _consent_table(customers, rng):
+    """Consent changes over time per channel: granted, some withdrawn later, some never."""
+    first = pd.DataFrame({"customer_id": customers, "channel": "email",
+                          "consent": rng.choice(["yes", "no"], len(customers), p=[0.8, 0.2]),
+                          "updated_at": "2026-01-01"})
+    later = first.sample(frac=0.3, random_state=1).assign(
+        consent=lambda f: np.where(f["consent"] == "yes", "withdrawn", "granted"),
+        updated_at="2026-02-01")
+    sms = first.assign(channel="sms", consent="yes")
+    return pd.concat([later, first, sms], ignore_index=True)  # out of time order on purpose
+
+
+def test_only_customers_whose_latest_word_is_yes_for_the_channel_are_picked(world):
+    shop, model = world
+    customers = shop.interactions.users.ids
+    table = _consent_table(customers, np.random.default_rng(2))
+    latest = table[table["channel"] == "email"].sort_values("updated_at", kind="stable") \
+        .groupby("customer_id")["consent"].last()
+    allowed = set(latest[latest.isin(["yes", "granted"])].index)  # the pandas reading
+    newcomer = np.append(customers, 999_999_999)  # no consent row at all: never mailed
+    result = make_picks(model, newcomer, k=3, control=0.1, salt="consent",
+                        contact=ContactRules(consent=table, channel="email"))
+    mailed = set(result.assignments["customer_id"])
+    assert mailed == allowed
+    assert result.summary["contact_rules"]["no consent for email"] == len(newcomer) - len(allowed)
+
+
+def test_consent_that_cannot_be_read_is_refused(world, tmp_path, capsys):
+    shop, model = world
+    customers = shop.interactions.users.ids[:5]
+    table = pd.DataFrame({"customer_id": customers, "channel": "email", "consent": "maybe"})
+    with pytest.raises(DataError, match="say neither yes nor no"):
+        make_picks(model, customers, k=2, contact=ContactRules(consent=table, channel="email"))
+    with pytest.raises(DataError, match="no row for channel 'e-mail'.*'email'"):
+        make_picks(model, customers, k=2,
+                   contact=ContactRules(consent=table.assign(consent="yes"), channel="e-mail"))
+    with pytest.raises(recsys.InvalidParameterError, match="go together"):
+        ContactRules(consent=table)
+    shop.orders.to_csv(tmp_path / "orders.csv", index=False)
+    table.assign(consent="yes").to_csv(tmp_path / "consent.csv", index=False)
+    base = ["picks", "--orders", str(tmp_path / "orders.csv"), "--model", "Popularity",
+            "-k", "2", "--out", str(tmp_path / "picks.csv")]
+    assert main([*base, "--consent", str(tmp_path / "consent.csv")]) == 1
+    assert "--channel" in capsys.readouterr().err
+    assert main([*base, "--consent", str(tmp_path / "consent.csv"), "--channel", "email"]) == 0
+    assert set(pd.read_csv(tmp_path / "picks.csv")["customer_id"]) == set(customers)
