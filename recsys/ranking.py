@@ -271,6 +271,12 @@ class Recommendations:
     allowed items has a shorter row (``lengths``; unused cells hold index -1 and
     score NaN). Ties are broken by item index, so results are deterministic.
 
+    Parameters
+    ----------
+    queries, item_index, scores, lengths, items, source
+        As the attributes below (models build it; callers read it).
+    k : int, default 10
+
     Attributes
     ----------
     queries : numpy.ndarray
@@ -281,6 +287,15 @@ class Recommendations:
     items : IdMap
     source : numpy.ndarray of str, shape (n,)
         Which model answered each query (``"popularity"`` for the fallback).
+
+    Examples
+    --------
+    >>> import recsys
+    >>> shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
+    >>> recs = recsys.Popularity().fit(shop.interactions).recommend(
+    ...     shop.interactions.users.ids[:2], k=3)
+    >>> recs.lengths.tolist(), len(recs.to_frame())
+    ([3, 3], 6)
     """
 
     queries: np.ndarray

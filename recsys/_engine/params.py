@@ -93,6 +93,16 @@ def _same(a: Any, b: Any) -> bool:
 def clone(model: Any) -> Any:
     """A new unfitted model with the same parameters (components cloned too).
 
+    Parameters
+    ----------
+    model : Recommender
+        Fitted or not; it is not changed.
+
+    Returns
+    -------
+    Recommender
+        Of the same class, unfitted.
+
     Examples
     --------
     >>> from recsys import Popularity

@@ -39,6 +39,15 @@ __all__ = ["ShopData", "make_shop", "make_grocery", "read_online_retail", "read_
 class ShopData:
     """A shop's data: raw frames plus the containers the models take.
 
+    Parameters
+    ----------
+    orders, products : pandas.DataFrame
+    interactions : Interactions
+    items : ItemFeatures
+    customers : pandas.DataFrame, optional
+    name : str, default "shop"
+    events : pandas.DataFrame, optional
+
     Attributes
     ----------
     orders : pandas.DataFrame
@@ -57,6 +66,13 @@ class ShopData:
         The web shop's event log behind the orders (views, cart adds, purchases, in
         sessions, some anonymous): ``make_shop(..., events=True)``, see
         :func:`recsys.data.funnel.make_events`.
+
+    Examples
+    --------
+    >>> from recsys import make_shop
+    >>> shop = make_shop(n_customers=100, n_products=30, seed=0)
+    >>> sorted(shop.summary())[:3]
+    ['customers', 'density', 'from']
     """
 
     orders: pd.DataFrame
@@ -347,6 +363,11 @@ def make_grocery(n_customers: int = 4000, n_products: int = 160, seed: int = 0, 
     mean_basket_size : float, default 2.6
     loyalty : float, default 0.3
 
+    Returns
+    -------
+    ShopData
+        Orders (one basket a customer and day), products, interactions and features.
+
     Examples
     --------
     >>> from recsys.data.datasets import make_grocery
@@ -412,6 +433,15 @@ def read_online_retail(path: str | os.PathLike | None = None,
     weight : {"count", "quantity"}
         Interaction weight: 1 per order line, or the quantity bought.
 
+    Returns
+    -------
+    ShopData
+
+    Raises
+    ------
+    DataError
+        No such file, a file that does not read as the Online Retail CSV, missing columns.
+
     Examples
     --------
     >>> shop = read_online_retail()  # doctest: +SKIP
@@ -460,9 +490,23 @@ def read_online_retail(path: str | os.PathLike | None = None,
 def read_fimi(path: str | os.PathLike | None = None) -> Interactions:
     """FIMI-format baskets (one basket a line, item ids separated by spaces).
 
-    Returns basket-only :class:`~recsys.data.interactions.Interactions` (no users); basket
-    ids are the line numbers (from 0). Blank lines are empty baskets and are
+    Basket ids are the line numbers (from 0). Blank lines are empty baskets and are
     dropped.
+
+    Parameters
+    ----------
+    path : path, optional
+        The file, gzipped or not (default: ``fimi-retail.dat.gz`` under ``RECSYS_DATA_DIR``).
+
+    Returns
+    -------
+    Interactions
+        Basket-only (no users).
+
+    Raises
+    ------
+    DataError
+        No such file, or a token that is not an item id.
 
     Examples
     --------
@@ -510,6 +554,28 @@ def read_movielens(path: str | os.PathLike | None = None,
     the rating as its weight and no basket. ``min_rating`` keeps only ratings at
     or above it (the usual implicit-feedback reading). Products carry ``title``,
     ``genres`` (``|``-separated) and ``tags`` (all tags joined).
+
+    Parameters
+    ----------
+    path : path, optional
+        The folder (default: ``ml-latest-small`` under ``RECSYS_DATA_DIR``).
+    min_rating : float, optional
+        Keep ratings at or above this.
+
+    Returns
+    -------
+    ShopData
+
+    Raises
+    ------
+    DataError
+        No such folder, or files without MovieLens' columns.
+
+    Examples
+    --------
+    >>> shop = read_movielens(min_rating=4)  # doctest: +SKIP
+    >>> shop.interactions.weights.min()  # doctest: +SKIP
+    4.0
     """
     path = Path(path) if path is not None else data_dir() / "ml-latest-small"
     _exists(path / "ratings.csv", "MovieLens ratings.csv")

@@ -35,6 +35,16 @@ class ItemFeatures:
     :class:`~recsys.data.interactions.IdMap`); ``feature_names`` name the columns
     (``"name:ceramic"``, ``"category=kitchen"``, ``"price"``).
 
+    Parameters
+    ----------
+    items : IdMap
+        The products, one per row of ``matrix``.
+    matrix : scipy.sparse.csr_matrix
+        Products x features.
+    blocks : list of dict
+        One per source column: its kind, column, fitted vocabulary and feature names (what
+        :meth:`add` needs to encode new products the same way).
+
     Examples
     --------
     >>> import pandas as pd

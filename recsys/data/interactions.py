@@ -35,6 +35,23 @@ class Interactions:
     shared by everything derived from it (:meth:`select`, the splits), so train
     and test data speak the same indices.
 
+    Parameters
+    ----------
+    item_index : numpy.ndarray of int
+        Each row's item, an index into ``items``.
+    items : IdMap
+        The item ids.
+    user_index, users : numpy.ndarray of int and IdMap, optional
+        Each row's user and the user ids (None for basket-only data).
+    weights : numpy.ndarray of float, optional
+        Each row's weight (default 1).
+    timestamps : numpy.ndarray of datetime64, optional
+        Each row's time.
+    basket_index, baskets : numpy.ndarray of int and IdMap, optional
+        Each row's basket (order) and the basket ids.
+    event_index, events : numpy.ndarray of int and tuple of str, optional
+        Each row's event kind, a code into ``events`` (the shop's kind names).
+
     Attributes
     ----------
     users, items : IdMap

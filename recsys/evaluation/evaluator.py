@@ -265,11 +265,46 @@ def compare(
     p-value of a paired t-test on the differences, and how many users each
     model wins, loses and ties.
 
+    Parameters
+    ----------
+    models : dict of name -> Recommender, or a list of them
+        Fitted or not (unfitted ones are fitted on ``train``); one of them is ``baseline``.
+    train, test : Interactions
+    baseline : str
+        The name of the model the others are compared with.
+    metric : str, default "ndcg"
+        A ranking metric (``recsys.evaluation.metrics.RANKING_METRICS``).
+    k : int, default 10
+    items : ItemFeatures, optional
+        For models that use product features.
+    exclude_seen : bool, default True
+    test_users : {"known", "all"}, default "known"
+        Score only customers the training data knows, or everyone in ``test``.
+    n_bootstrap : int, default 1000
+    confidence : float, default 0.95
+    random_state : int, optional
+
     Returns
     -------
     pandas.DataFrame
         ``model, metric, k, value, baseline_value, diff, ci_low, ci_high, p_value,
         wins, losses, ties, n_users``.
+
+    Raises
+    ------
+    InvalidParameterError
+        An unknown metric or baseline name.
+
+    Examples
+    --------
+    >>> import recsys
+    >>> from recsys.evaluation.split import temporal_split
+    >>> shop = recsys.make_shop(n_customers=400, n_products=60, seed=0)
+    >>> train, test = temporal_split(shop.interactions, last_days=30)
+    >>> table = compare({"pop": recsys.Popularity(), "knn": recsys.ItemKNN()}, train, test,
+    ...                 baseline="pop", n_bootstrap=50)
+    >>> table["model"].tolist()
+    ['knn']
     """
 
     if metric not in RANKING_METRICS:

@@ -92,7 +92,17 @@ FALLBACK = "popularity"
 # ---------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class Explanation:
-    """Why a model scores an item as it does for a user or basket.
+    """Why a model scores an item as it does for a user or basket (what ``explain``
+    returns; its fields are also its parameters).
+
+    Parameters
+    ----------
+    item : id
+    score : float
+    contributions : list of (label, weight), default []
+    method : str, default ""
+    source : str, default ""
+    details : dict, default {}
 
     Attributes
     ----------
@@ -107,6 +117,17 @@ class Explanation:
         The model (or hybrid component) that answered.
     details : dict
         Model-specific facts (for a rule: its support, confidence and lift).
+
+    Examples
+    --------
+    >>> import recsys
+    >>> shop = recsys.make_shop(n_customers=300, n_products=50, seed=0)
+    >>> model = recsys.ItemKNN().fit(shop.interactions)
+    >>> customer = shop.interactions.users.ids[0]
+    >>> pick = model.recommend([customer], k=1).item_ids()[0]
+    >>> why = model.explain(pick, user=customer)
+    >>> why.method, why.item == pick
+    ('item neighbours', True)
     """
 
     item: Any
@@ -177,6 +198,17 @@ class Recommender(ParamsMixin):
     Subclasses set the capability flags and implement the hooks (see the module
     docstring). Parameters are keyword-only and only stored by ``__init__``;
     they are checked in ``fit``.
+
+    Each model's constructor takes its own parameters, keyword-only (declared in its
+    ``parameters``).
+
+    Examples
+    --------
+    >>> import recsys
+    >>> shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
+    >>> model = recsys.EASE().fit(shop.interactions)
+    >>> isinstance(model, recsys.Recommender), len(model.recommend(shop.interactions.users.ids[:2], k=3))
+    (True, 2)
     """
 
     #: ``recommend_for_basket`` and fold-in of customers unknown at fit time

@@ -38,6 +38,27 @@ def save(model, path: str | os.PathLike, *, key: str | bytes | None = None) -> P
     file with HMAC-SHA256 over its whole content; :func:`load` given the key then refuses any
     file the key did not sign (see "Model files" in ``docs/interface.md``).
 
+    Parameters
+    ----------
+    model : Recommender
+        A fitted model.
+    path : str or path
+        Where to write (a ``.npz`` file; its folder must exist).
+    key : str or bytes, optional
+        The signing key.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    NotFittedError
+        The model is not fitted.
+    DataError
+        The folder does not exist or cannot be written.
+
     Examples
     --------
     >>> import tempfile, os
@@ -69,12 +90,34 @@ def load(path: str | os.PathLike, *, key: str | bytes | None = None):
     file must carry that key's signature: unsigned files and files signed with another key
     are refused.
 
+    Parameters
+    ----------
+    path : str or path
+        A file :func:`save` wrote.
+    key : str or bytes, optional
+        The key the file must be signed with.
+
+    Returns
+    -------
+    Recommender
+        The fitted model, answering as the saved one did.
+
     Raises
     ------
     PersistenceError
         The file is missing, not a ``recsys`` model, damaged, altered, holds
         pickled objects, names a model outside the registry, holds a state that does not
         fit together, or lacks the signature of ``key``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from recsys import ItemKNN, make_shop
+    >>> shop = make_shop(n_customers=100, n_products=30, seed=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "knn.npz")
+    >>> _ = ItemKNN().fit(shop.interactions).save(path)
+    >>> load(path).is_fitted
+    True
     """
     manifest, arrays = read_file(path, REGISTRY)
     check_signature(manifest, signing_key(key), str(path))

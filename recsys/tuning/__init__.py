@@ -125,6 +125,21 @@ def tune(model_or_space, train: Interactions, *, items=None, validation=None,
     Returns
     -------
     TuneResult
+        ``model`` (the choice, refitted on all of ``train``), ``params``, ``results`` (every
+        trial), ``note`` (why this choice) and ``baselines``.
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad budget, metric, engine or search space.
+
+    Examples
+    --------
+    >>> import recsys
+    >>> shop = recsys.make_shop(n_customers=300, n_products=50, seed=1)
+    >>> found = tune(recsys.ItemKNN(), shop.interactions, budget=3, random_state=0)
+    >>> found.model.is_fitted
+    True
     """
     budget = check_int("tune", "budget", budget, minimum=1)
     check_float("tune", "time_limit (seconds)", time_limit, minimum=0, exclusive_min=True,
