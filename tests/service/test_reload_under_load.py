@@ -18,6 +18,7 @@ import time
 import pytest
 
 import recsys
+from tests.service.test_service import _free_port
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
@@ -25,16 +26,8 @@ pytest.importorskip("uvicorn")
 KEY = "a signing key of thirty-two bytes"
 
 
-def _port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _versions(folder, shop, customers):
-    """Seven good signed files (Popularity on different slices of the orders), a damaged
+    """Seven good signed files (ItemKNN on different slices of the customers), a damaged
     one and an unsigned one; the expected answers of each good version."""
     files, expected = [], {}
     users = shop.interactions.users.ids
@@ -82,7 +75,7 @@ def test_replacing_the_model_under_load_never_fails_a_request(tmp_path):
     files, damaged, unsigned, expected = _versions(tmp_path, shop, customers)
     served = tmp_path / "served.npz"
     served.write_bytes(files[0].read_bytes())
-    port = _port()
+    port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "recsys", "serve", "--model", str(served), "--port", str(port),
          "--reload-seconds", "0.05"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
