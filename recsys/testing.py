@@ -359,6 +359,12 @@ def check_model(model: type, shop: ShopData | None = None,
     -------
     str
         How many checks passed.
+
+    Examples
+    --------
+    >>> import recsys
+    >>> check_model(recsys.Popularity)
+    'Popularity: 19 checks passed'
     """
     contract = type(f"{model.__name__}Contract", (ModelContract,),
                     {"model": model, "variants": variants or [{}]})()

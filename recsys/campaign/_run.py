@@ -155,6 +155,25 @@ def make_picks(
         share, coverage, top products, exclusions per constraint) and, with a control group,
         ``assignments`` (``customer_id``, ``group``, ``share``, ``segment``, ``picks``: the
         ``"|"``-joined product ids picked; for control, those they would have got).
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad k, chunk size, format, arm plan, or salt without a control group.
+    DataError
+        Everyone suppressed or ruled out by the contact rules, ids of another type than the
+        model's that cannot be matched, an output that cannot be written.
+
+    Examples
+    --------
+    >>> import recsys
+    >>> from recsys.campaign import ExcludePurchased
+    >>> shop = recsys.make_shop(n_customers=300, n_products=60, seed=0)
+    >>> model = recsys.ItemKNN().fit(shop.interactions)
+    >>> result = make_picks(model, shop.customers["customer_id"][:4], k=3,
+    ...                     constraints=[ExcludePurchased()], products=shop.products)
+    >>> result.picks.groupby("customer_id").size().tolist(), "reason" in result.picks
+    ([3, 3, 3, 3], True)
     """
     k = check_int("make_picks", "k", k, minimum=1)
     if products is not None:  # a polars or Arrow table: read as pandas, answered in its kind

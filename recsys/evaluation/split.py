@@ -45,6 +45,11 @@ def temporal_split(
         With event kinds (``from_frame(..., event=...)``): the test keeps only rows of this
         kind (``"purchase"``: what a model is judged on), while train keeps every kind.
 
+    Returns
+    -------
+    train, test : Interactions
+        The rows before and from the cutoff, with the same id maps.
+
     Examples
     --------
     >>> from recsys import make_shop

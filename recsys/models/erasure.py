@@ -65,6 +65,15 @@ def forget(model: Any, customers: Iterable, *, data: Interactions | None = None,
     dict
         ``forgotten`` (customers removed), ``unknown`` (ids it never saw), ``how``
         (``"refit from the model's state"`` or ``"refit on the data"``).
+
+    Examples
+    --------
+    >>> import recsys
+    >>> shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
+    >>> model = recsys.Popularity().fit(shop.interactions)
+    >>> gone = shop.interactions.users.ids[:3]
+    >>> forget(model, gone)["forgotten"], gone[0] in model.users_
+    (3, False)
     """
     if unknown not in ("report", "raise"):
         raise InvalidParameterError(f"forget: unknown must be 'report' or 'raise', got "

@@ -155,6 +155,12 @@ def evaluation_report(table: pd.DataFrame, *, title: str = "recsys evaluation",
     popularity : dict, optional
         Per model, the training popularity of every recommended item (for the last plot).
 
+    Returns
+    -------
+    str
+        One self-contained HTML page (plots embedded as images; tables scroll in their own
+        box).
+
     Examples
     --------
     >>> import pandas as pd
