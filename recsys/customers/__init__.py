@@ -2,12 +2,14 @@
 spend. :func:`summary` turns an order log into frequency, recency, age and spend per customer;
 :class:`BetaGeo` (BG/NBD) predicts repeat purchases and the probability a customer is alive;
 :class:`GammaGamma` the value of their purchases; :func:`clv` the two together over a horizon;
-:func:`send_times` when to mail each customer.
+:func:`send_times` when to mail each customer; :class:`UpliftModel` who a mail changes, learnt
+from a past campaign with a control group (:func:`qini_curve` judges it).
 """
 from recsys.customers.models import BetaGeo, GammaGamma, clv
 from recsys.customers.send_time import send_times
 from recsys.customers.summary import UNITS, summary
+from recsys.customers.uplift import UpliftModel, qini_area, qini_curve, simulate_campaign
 from recsys.customers.value import VALUE_SEGMENTS, value_table
 
 __all__ = ["summary", "BetaGeo", "GammaGamma", "clv", "value_table", "VALUE_SEGMENTS", "UNITS",
-           "send_times"]
+           "send_times", "UpliftModel", "qini_curve", "qini_area", "simulate_campaign"]
