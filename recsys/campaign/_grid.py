@@ -379,6 +379,10 @@ def finish_picks(ctx: Context, opts: Options, staged: Staged, stats: Stats) -> p
     })
     if opts.names:
         frame.insert(3, "name", pd.Series(item_ids).map(opts.names).to_numpy())
+    if opts.per_customer is not None:  # a look-up per pick: the table is indexed by customer
+        joined = opts.per_customer.reindex(frame["customer_id"].to_numpy())
+        for column in joined.columns:
+            frame[column] = joined[column].to_numpy()
     stats.picks += len(frame)
     stats.backfilled += int((kind == PickKind.BACKFILL).sum())
     stats.again += int((kind == PickKind.AGAIN).sum())

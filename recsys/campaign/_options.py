@@ -35,3 +35,5 @@ class Options:
     new: Recommender | None = None
     k_new: int = 0
     new_products: Any = None
+    #: per-customer columns joined to every pick (indexed by customer id): a send time, a CLV
+    per_customer: pd.DataFrame | None = None

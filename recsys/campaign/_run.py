@@ -25,7 +25,7 @@ from recsys.campaign._suppress import without_suppressed
 from recsys.campaign.reasons import check_wording, item_names
 from recsys.data.dates import parse_date
 from recsys.data.frames import as_pandas, kind_of, to_kind
-from recsys.data.ids import clean_ids, customer_preview
+from recsys.data.ids import as_integers, clean_ids, customer_preview
 from recsys.exceptions import DataError, InvalidParameterError
 from recsys.experiment._assign import CONTROL, assign, check_arms, one_label_each
 from recsys.experiment._picks import arm_models, check_pick_ids, joined_picks
@@ -64,6 +64,7 @@ def make_picks(
     suppress: Iterable | None = None,
     contact: ContactRules | None = None,
     kind: str | None = None,
+    per_customer: pd.DataFrame | None = None,
 ) -> CampaignResult:
     """k picks per customer under ``constraints``, each with a score, source and reason.
 
@@ -147,6 +148,10 @@ def make_picks(
         control group; ``summary["contact_rules"]`` counts them per rule.
     kind : {"pandas", "polars", "pyarrow"}, optional
         The kind of the ``picks`` table (default: the kind of ``products``, pandas without).
+    per_customer : DataFrame, optional
+        Columns joined to each customer's picks, indexed by customer id: when to send
+        (:func:`recsys.customers.send_times`), a value segment, a CLV. Customers it lacks get
+        empty cells.
 
     Returns
     -------
@@ -192,6 +197,8 @@ def make_picks(
     # so the arms stay exchangeable (docs/campaigns.md, "Who is never mailed")
     audience, suppressed = without_suppressed(_audience(customers), suppress)
     audience, contacted = _contactable(audience, contact, opts.as_of)
+    if per_customer is not None:
+        opts = replace(opts, per_customer=_per_customer(per_customer, audience))
     _check_known(model, audience)
     if salt is not None and control is None and arms is None:
         raise InvalidParameterError("make_picks: salt= goes with control= or arms= (a "
@@ -223,6 +230,32 @@ def _dispatch(model, audience: np.ndarray, opts: Options, mail, control, salt, a
     if control is None and arms is None:
         return _run(_one_model(model), audience, opts, mail), None
     return _run_experiment(model, audience, opts, mail, control, salt, arms)
+
+
+def _per_customer(table: pd.DataFrame, audience: np.ndarray) -> pd.DataFrame:
+    """The per-customer columns, one row per customer id of the audience's id type (text
+    ids that spell integers read as those integers; other mismatches refused, never left
+    as empty cells), none named like a picks column."""
+    table = as_pandas(table, "make_picks: per_customer")
+    ids = clean_ids(table.index, "make_picks: per_customer's index (customer ids)")
+    if ids.dtype.kind != audience.dtype.kind:
+        if ids.dtype.kind != "U":
+            raise DataError("make_picks: per_customer is indexed by integer customer ids and "
+                            "the audience's are text; index it by the same ids.")
+        ids = as_integers(ids, "per_customer's customer ids")
+    table = table.set_axis(pd.Index(ids), axis=0)
+    if len(audience) and not table.index.isin(audience).any():
+        raise DataError("make_picks: per_customer holds none of the audience's customers; "
+                        "index it by customer id (e.g. send_times(orders)).")
+    if table.index.has_duplicates:
+        raise DataError("make_picks: per_customer holds a customer more than once; keep one "
+                        "row per customer (indexed by customer id).")
+    taken = {"customer_id", "rank", "product_id", "name", "score", "source", "reason_code",
+             "reason", "group"} & set(map(str, table.columns))
+    if taken:
+        raise DataError(f"make_picks: per_customer's column(s) {sorted(taken)} are the picks' "
+                        f"own; rename them.")
+    return table
 
 
 def _contactable(audience: np.ndarray, contact: ContactRules | None,

@@ -26,6 +26,7 @@ from recsys.cli.common import (
 )
 from recsys.cli.inputs import add_data_options, load_data, order_columns
 from recsys.cli.models import model_from_spec
+from recsys.customers.send_time import send_times
 from recsys.data.dates import data_end, days_before, parse_date
 from recsys.data.files import reading
 from recsys.exceptions import DataError, InvalidParameterError
@@ -66,6 +67,10 @@ def configure(parser) -> None:
                         help="consent per channel (customer_id, channel, consent yes/no, "
                              "optional updated_at; the latest row counts): with --channel, "
                              "only customers who said yes to it are picked (opt-in)")
+    parser.add_argument("--send-time", action="store_true",
+                        help="add each customer's preferred weekday and hour to the picks "
+                             "(send_weekday, send_hour: from their order times, shrunk towards "
+                             "the shop's when they have few; needs --time-col)")
     parser.add_argument("--channel", default=None,
                         help="this campaign's channel as --consent names it (email, sms...)")
     parser.add_argument("--suppress-col", default=None,
@@ -234,7 +239,8 @@ def run(args) -> int:
                             chunk_size=args.chunk_size, out=args.out, format=args.format,
                             show_progress=progress_enabled(args),
                             wording=_wording(args.reason), suppress=suppress,
-                            contact=contact, **experiment)
+                            contact=contact, per_customer=_send_time(args, shop, columns),
+                            **experiment)
     if result.assignments is not None:
         report_assignments(args, result, shop, as_of)
         model = next(iter(model.values())) if isinstance(model, dict) else model
@@ -400,6 +406,17 @@ def _contact_rules(args, shop, columns) -> ContactRules | None:
                         orders=shop.orders if args.quiet_days is not None else None,
                         order_customer=customer, order_time=timestamp or "timestamp",
                         consent=consent, channel=args.channel)
+
+
+def _send_time(args, shop, columns):
+    """--send-time: each customer's weekday and hour, as columns of their picks."""
+    if not args.send_time:
+        return None
+    customer, _, timestamp = columns
+    if timestamp is None:
+        raise InvalidParameterError("--send-time reads the order times: pass --time-col.")
+    when = send_times(shop.orders, customer=customer, timestamp=timestamp)
+    return when[["weekday_name", "hour"]].set_axis(["send_weekday", "send_hour"], axis=1)
 
 
 def _cap(text: str) -> tuple[int, float]:

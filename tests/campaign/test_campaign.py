@@ -362,3 +362,36 @@ def test_the_callers_constraints_are_never_changed(world):
     pd.testing.assert_frame_equal(
         make_picks(models["ItemKNN"], audience, k=4, constraints=given).picks, first.picks)
     assert len(again.picks)
+
+
+def test_per_customer_columns_join_each_customers_picks_and_mismatches_are_refused():
+    from recsys.customers import send_times
+
+    shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
+    model = recsys.Popularity().fit(shop.interactions)
+    when = send_times(shop.orders)[["weekday_name", "hour"]]
+    who = shop.customers["customer_id"][:5]
+    picks = make_picks(model, who, k=2, per_customer=when).picks
+    for row in picks.itertuples():
+        assert (row.weekday_name, row.hour) == tuple(when.loc[row.customer_id])
+    as_text = when.set_axis(when.index.astype(str))  # text ids spelling the same integers
+    pd.testing.assert_frame_equal(make_picks(model, who, k=2, per_customer=as_text).picks,
+                                  picks)
+    with pytest.raises(recsys.DataError, match="none of the audience"):
+        make_picks(model, who, k=2, per_customer=when.set_axis(when.index + 10**6))
+    with pytest.raises(recsys.DataError, match="picks' own"):
+        make_picks(model, who, k=2, per_customer=when.rename(columns={"hour": "score"}))
+
+
+def test_the_command_line_adds_the_send_time(tmp_path, capsys):
+    from recsys.cli.main import main
+
+    shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
+    shop.orders.to_csv(tmp_path / "orders.csv", index=False)
+    base = ["picks", "--orders", str(tmp_path / "orders.csv"), "--model", "Popularity", "-k",
+            "2", "--out", str(tmp_path / "picks.csv"), "--send-time"]
+    assert main(base) == 1 and "--time-col" in capsys.readouterr().err
+    assert main([*base, "--time-col", "timestamp"]) == 0
+    picks = pd.read_csv(tmp_path / "picks.csv")
+    assert {"send_weekday", "send_hour"} <= set(picks.columns)
+    assert picks["send_hour"].between(0, 23).all() and picks["send_weekday"].notna().all()
