@@ -12,9 +12,10 @@ from recsys._engine import state_checks as checks
 from recsys._engine.arrays import indptr_of, locate, row_ids
 from recsys._engine.sparse import csr, gather_cells
 from recsys.data.dates import DAY_NS
+from recsys.data.ids import clean_ids, is_scalar_id
 from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError
-from recsys.models.base import Anchors, Query, Recommender
+from recsys.models.base import Anchors, Query, Recommender, check_fitted
 from recsys.models.params import Choice, Float, HalfLife, Param, Uniform
 from recsys.models.trend import item_trend
 
@@ -200,6 +201,60 @@ class BuyAgain(Recommender):
             "You bought this before")
         out.codes[found], out.anchors[found] = "buy_again", texts
         return out
+
+    def next_purchases(self, customers: Any) -> pd.DataFrame:
+        """When each customer is expected to buy each product again: the products they bought
+        on two days or more, their last purchase, their own median interval between
+        purchases, and the day that falls due (a replenishment mail's "running low?").
+
+        Parameters
+        ----------
+        customers : id or list of ids
+            Customers the model knows (others are left out).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``customer_id``, ``product_id``, ``last_bought``, ``every_days``, ``expected``
+            (dates), soonest first within a customer.
+
+        Raises
+        ------
+        NotFittedError
+            Before fit.
+        DataError
+            The model was fitted without times (there are no intervals).
+
+        Examples
+        --------
+        >>> import recsys
+        >>> shop = recsys.make_grocery(n_customers=300, seed=0)
+        >>> model = recsys.BuyAgain().fit(shop.interactions)
+        >>> due = model.next_purchases(shop.interactions.users.ids[:5])
+        >>> bool((due["expected"] > due["last_bought"]).all())
+        True
+        """
+        check_fitted(self)
+        if not np.any(self.cycle_days_ > 0) and self.reference_day_ == 0.0:
+            raise DataError("BuyAgain.next_purchases: the model was fitted without timestamps, "
+                            "so it knows no intervals; fit it on dated orders.")
+        asked = [customers] if is_scalar_id(customers) else customers
+        index = self.users_.to_index(clean_ids(asked, "customers"), missing="mask")
+        users = index[index >= 0]
+        cells, indptr = gather_cells(self.frequency_.indptr, users)
+        repeat = self.cycle_days_[cells] > 0
+        owner = row_ids(indptr)[repeat]
+        cells = cells[repeat]
+        last = self.last_day_[cells]
+        every = self.cycle_days_[cells].astype(np.float64)
+        day_ns = np.timedelta64(int(DAY_NS), "ns")
+        out = pd.DataFrame({
+            "customer_id": self.users_.to_ids(users[owner]),
+            "product_id": self.items_.to_ids(self.frequency_.indices[cells]),
+            "last_bought": np.datetime64(0, "ns") + last.astype(np.int64) * day_ns,
+            "every_days": every,
+            "expected": np.datetime64(0, "ns") + np.round(last + every).astype(np.int64) * day_ns})
+        return out.sort_values(["customer_id", "expected"], kind="stable").reset_index(drop=True)
 
     def _cells(self, users: np.ndarray, picks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each pick (n, k) of ``users``, its cell in the fitted arrays (valid where

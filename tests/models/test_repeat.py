@@ -159,3 +159,23 @@ def test_next_basket_neighbours_come_from_the_pool(tmp_path):
 
 class TestBuyAgainContract(ModelContract):
     model = BuyAgain
+
+
+def test_next_purchases_equal_a_pandas_computation_of_each_cycle():
+    shop = recsys.make_grocery(n_customers=400, seed=3)
+    model = recsys.BuyAgain().fit(shop.interactions)
+    who = shop.interactions.users.ids[:60]
+    due = model.next_purchases(who)
+    frame = shop.interactions.to_frame()
+    frame = frame[frame["user_id"].isin(who)]
+    days = frame.assign(day=frame["timestamp"].dt.floor("D"))[["user_id", "item_id", "day"]] \
+        .drop_duplicates().sort_values("day")
+    cycles = days.groupby(["user_id", "item_id"])["day"].agg(
+        last="max", every=lambda d: d.diff().dt.days.median(), n="size")
+    cycles = cycles[cycles["n"] >= 2]
+    mine = due.set_index(["customer_id", "product_id"]).sort_index()
+    assert list(mine.index) == list(cycles.sort_index().index)
+    assert (mine["last_bought"].to_numpy() == cycles.sort_index()["last"].to_numpy()).all()
+    assert np.allclose(mine["every_days"], cycles.sort_index()["every"])
+    for _, rows in due.groupby("customer_id"):
+        assert rows["expected"].is_monotonic_increasing
