@@ -216,6 +216,29 @@ def clv(purchases: BetaGeo, value: GammaGamma, data: pd.DataFrame, horizon: floa
     purchases of each ``step`` times the expected value of a purchase, discounted by
     ``discount`` a step (0.01: one per cent).
 
+    Parameters
+    ----------
+    purchases : BetaGeo
+        Fitted.
+    value : GammaGamma
+        Fitted.
+    data : DataFrame
+        ``frequency``, ``recency``, ``T`` and ``monetary_value`` per customer (:func:`summary`).
+    horizon : float
+        In the summary's unit of time.
+    step : float, default 1.0
+    discount : float, default 0.0
+
+    Returns
+    -------
+    pandas.Series
+        Per customer, the expected value.
+
+    Raises
+    ------
+    InvalidParameterError
+        A horizon, step or discount that is not a positive finite number.
+
     Examples
     --------
     >>> import pandas as pd

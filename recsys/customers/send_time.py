@@ -28,6 +28,26 @@ def send_times(orders: pd.DataFrame, *, customer: str = "customer_id",
     share is the pick; with few orders the shop's busiest time wins, with many the
     customer's own. Times are read as the shop's local time (give local times).
 
+    Parameters
+    ----------
+    orders : DataFrame (pandas, polars, pyarrow)
+        One row per order line (or order).
+    customer, timestamp : str
+        Its customer id and time columns.
+    strength : float, default 5.0
+        How many orders' worth of the shop's pattern a customer's own is shrunk towards.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by customer id (a column in polars and pyarrow): ``weekday``,
+        ``weekday_name``, ``hour``, ``orders``; in the kind of ``orders``.
+
+    Raises
+    ------
+    DataError
+        A missing column, missing ids, times that do not parse.
+
     Examples
     --------
     >>> import pandas as pd

@@ -40,6 +40,26 @@ def value_table(orders: pd.DataFrame, *, customer: str = "customer_id",
     :data:`SLIPPING_BELOW` probability alive, else "active"), customers below
     :data:`GONE_BELOW` are "likely gone", the rest "steady".
 
+    Parameters
+    ----------
+    orders : DataFrame (pandas, polars, pyarrow)
+        One row per order line.
+    customer, timestamp : str
+        Its customer id and time columns.
+    amount, price, quantity : str, optional
+        The money: an amount column, else price x quantity.
+    as_of : date-like, optional
+        The end of the log the models learn from (default: its last order).
+    horizon_days : float, default 365
+    discount : float, default 0
+        A discount rate per step of the CLV sum.
+
+    Returns
+    -------
+    DataFrame
+        Per customer (indexed by id; a column in polars and pyarrow), in the kind of
+        ``orders``; ``attrs["params"]`` holds the fitted parameters.
+
     Examples
     --------
     >>> from recsys import make_shop

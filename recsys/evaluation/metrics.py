@@ -291,6 +291,22 @@ def precision_at_k(recs, truth, k: int = 10, *, per_user: bool = False):
     Binary relevance; mean over users with at least one relevant item (a user
     without picks scores 0); a list shorter than k still divides by k.
 
+    Parameters
+    ----------
+    recs : Recommendations or DataFrame
+        The lists: a ``Recommendations``, or a frame with ``query``, ``item`` and ``rank``.
+    truth : Interactions or DataFrame
+        What each user went on to buy: an ``Interactions`` (its test split), or a frame with
+        ``user_id`` and ``item_id`` (and ``weight`` for graded relevance).
+    k : int, default 10
+    per_user : bool, default False
+        Return each user's value instead of the mean.
+
+    Returns
+    -------
+    float or pandas.Series
+        The mean over users with at least one relevant item, or (``per_user``) each user's.
+
     Examples
     --------
     >>> import pandas as pd
@@ -309,6 +325,24 @@ def recall_at_k(recs, truth, k: int = 10, *, denominator: Literal["relevant", "m
     ``denominator="min"`` divides by :math:`\min(k, |R|)` instead (so a perfect
     list scores 1 even when a user has more than k relevant items). Binary
     relevance; mean over users with at least one relevant item.
+
+    Parameters
+    ----------
+    recs : Recommendations or DataFrame
+        The lists: a ``Recommendations``, or a frame with ``query``, ``item`` and ``rank``.
+    truth : Interactions or DataFrame
+        What each user went on to buy: an ``Interactions`` (its test split), or a frame with
+        ``user_id`` and ``item_id`` (and ``weight`` for graded relevance).
+    k : int, default 10
+    denominator : {"relevant", "min"}, default "relevant"
+        Divide by the relevant items, or by ``min(k, relevant)``.
+    per_user : bool, default False
+        Return each user's value instead of the mean.
+
+    Returns
+    -------
+    float or pandas.Series
+        The mean over users with at least one relevant item, or (``per_user``) each user's.
 
     Examples
     --------
@@ -330,6 +364,26 @@ def ndcg_at_k(recs, truth, k: int = 10, *, graded: bool = False,
     ``graded=True`` the gain is the truth weight (``gain="linear"``, as ranx's
     ``ndcg``) or :math:`2^{w}-1` (``"exponential"``, ranx's ``ndcg_burges``).
 
+    Parameters
+    ----------
+    recs : Recommendations or DataFrame
+        The lists: a ``Recommendations``, or a frame with ``query``, ``item`` and ``rank``.
+    truth : Interactions or DataFrame
+        What each user went on to buy: an ``Interactions`` (its test split), or a frame with
+        ``user_id`` and ``item_id`` (and ``weight`` for graded relevance).
+    k : int, default 10
+    graded : bool, default False
+        Gains from the truth's weights instead of 1 per relevant item.
+    gain : {"linear", "exponential"}, default "linear"
+        With ``graded``: the weight, or ``2 ** weight - 1``.
+    per_user : bool, default False
+        Return each user's value instead of the mean.
+
+    Returns
+    -------
+    float or pandas.Series
+        The mean over users with at least one relevant item, or (``per_user``) each user's.
+
     Examples
     --------
     >>> import pandas as pd
@@ -348,6 +402,24 @@ def map_at_k(recs, truth, k: int = 10, *, denominator: Literal["min", "relevant"
 
     ``denominator="relevant"`` divides by :math:`|R|` (ranx, trec_eval).
 
+    Parameters
+    ----------
+    recs : Recommendations or DataFrame
+        The lists: a ``Recommendations``, or a frame with ``query``, ``item`` and ``rank``.
+    truth : Interactions or DataFrame
+        What each user went on to buy: an ``Interactions`` (its test split), or a frame with
+        ``user_id`` and ``item_id`` (and ``weight`` for graded relevance).
+    k : int, default 10
+    denominator : {"min", "relevant"}, default "min"
+        Divide by ``min(k, relevant)``, or by the relevant items (ranx, trec_eval).
+    per_user : bool, default False
+        Return each user's value instead of the mean.
+
+    Returns
+    -------
+    float or pandas.Series
+        The mean over users with at least one relevant item, or (``per_user``) each user's.
+
     Examples
     --------
     >>> import pandas as pd
@@ -363,6 +435,22 @@ def map_at_k(recs, truth, k: int = 10, *, denominator: Literal["min", "relevant"
 def mrr_at_k(recs, truth, k: int = 10, *, per_user: bool = False):
     """MRR@k: 1 / rank of the first relevant item within k (0 when none).
 
+    Parameters
+    ----------
+    recs : Recommendations or DataFrame
+        The lists: a ``Recommendations``, or a frame with ``query``, ``item`` and ``rank``.
+    truth : Interactions or DataFrame
+        What each user went on to buy: an ``Interactions`` (its test split), or a frame with
+        ``user_id`` and ``item_id`` (and ``weight`` for graded relevance).
+    k : int, default 10
+    per_user : bool, default False
+        Return each user's value instead of the mean.
+
+    Returns
+    -------
+    float or pandas.Series
+        The mean over users with at least one relevant item, or (``per_user``) each user's.
+
     Examples
     --------
     >>> import pandas as pd
@@ -376,6 +464,22 @@ def mrr_at_k(recs, truth, k: int = 10, *, per_user: bool = False):
 
 def hit_rate_at_k(recs, truth, k: int = 10, *, per_user: bool = False):
     """Hit rate@k: the share of users with at least one relevant item in their top k.
+
+    Parameters
+    ----------
+    recs : Recommendations or DataFrame
+        The lists: a ``Recommendations``, or a frame with ``query``, ``item`` and ``rank``.
+    truth : Interactions or DataFrame
+        What each user went on to buy: an ``Interactions`` (its test split), or a frame with
+        ``user_id`` and ``item_id`` (and ``weight`` for graded relevance).
+    k : int, default 10
+    per_user : bool, default False
+        Return each user's value instead of the mean.
+
+    Returns
+    -------
+    float or pandas.Series
+        The mean over users with at least one relevant item, or (``per_user``) each user's.
 
     Examples
     --------
@@ -394,8 +498,22 @@ def ranking_metrics(recs, truth, k: int | Sequence[int] = 10,
                     options: Mapping[str, Mapping[str, Any]] | None = None):
     """Several ranking metrics at several k from one matching pass.
 
-    Returns ``{"ndcg@10": value, ...}`` (per-user Series with ``per_user``).
-    ``options`` passes per-metric options, e.g. ``{"map": {"denominator": "relevant"}}``.
+    Parameters
+    ----------
+    recs, truth
+        As in :func:`ndcg_at_k`.
+    k : int or sequence of int, default 10
+    metrics : sequence of str, default ("precision", "recall", "ndcg", "map")
+        Names among ``precision``, ``recall``, ``ndcg``, ``map``, ``mrr``, ``hit_rate``.
+    graded : bool, default False
+    per_user : bool, default False
+    options : dict, optional
+        Per-metric options, e.g. ``{"map": {"denominator": "relevant"}}``.
+
+    Returns
+    -------
+    dict
+        ``{"ndcg@10": value, ...}`` (per-user Series with ``per_user``).
 
     Examples
     --------
@@ -487,8 +605,17 @@ def _rec_items(recs: Recommendations | pd.DataFrame):
 def catalog_coverage(recs, catalogue: int | Sequence | Interactions) -> float:
     """Share of the catalogue that appears in at least one list.
 
-    ``catalogue`` is the catalogue size, a sequence of item ids, or the training
-    interactions (their item map).
+    Parameters
+    ----------
+    recs : Recommendations or DataFrame
+        As in :func:`ndcg_at_k`.
+    catalogue : int, sequence of ids, or Interactions
+        The catalogue size, its item ids, or the training interactions (their item map).
+
+    Returns
+    -------
+    float
+        In [0, 1].
 
     Examples
     --------
