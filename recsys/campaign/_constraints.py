@@ -21,7 +21,20 @@ __all__ = ["Constraint", "ExcludePurchased", "ExcludeRecentlySent", "OnlyAvailab
 
 
 class Constraint:
-    """A campaign constraint. Subclasses override one or more of the hooks below."""
+    """A campaign constraint. Subclasses override one or more of the hooks below: ``bind``
+    (prepare for a run), ``allowed`` (items anyone may get) and ``blocked`` (items a
+    customer may not get).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class NoBlueProducts(Constraint):
+    ...     name = "no blue"
+    ...     def allowed(self, ctx):
+    ...         return np.array(["blue" not in str(i) for i in ctx.item_ids])
+    >>> NoBlueProducts().name
+    'no blue'
+    """
 
     name = "constraint"
     #: the replenishment picks (``again=``) are past purchases by design: a constraint about
@@ -68,7 +81,29 @@ def _check_table(table: object, columns: tuple[str, ...], who: str, what: str,
 
 class ExcludePurchased(Constraint):
     """Never pick what the customer bought: ever (the model's training history), or within the
-    last ``within_days`` before ``as_of`` (then older purchases may come back; needs ``orders``)."""
+    last ``within_days`` before ``as_of`` (then older purchases may come back; needs ``orders``).
+
+    Parameters
+    ----------
+    within_days : float, optional
+        Only purchases this recent are excluded (default: every purchase the model knows).
+    orders : DataFrame, optional
+        The orders, for ``within_days``.
+    customer, item, timestamp : str
+        Their columns.
+
+    Examples
+    --------
+    >>> import recsys
+    >>> from recsys.campaign import make_picks
+    >>> shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
+    >>> model = recsys.ItemKNN().fit(shop.interactions)
+    >>> picks = make_picks(model, shop.customers["customer_id"][:3], k=3,
+    ...                    constraints=[ExcludePurchased()],
+    ...                    products=shop.products).picks
+    >>> bool(picks["product_id"].notna().all())
+    True
+    """
 
     name = "purchased"
     spares_repeats = True
@@ -103,7 +138,24 @@ class ExcludePurchased(Constraint):
 
 class ExcludeRecentlySent(Constraint):
     """Never pick a product mailed to the customer within the last ``cooldown_days``
-    (from a previous sends table: customer, product, sent_at)."""
+    (from a previous sends table: customer, product, sent_at).
+
+    Parameters
+    ----------
+    sends : DataFrame
+        Earlier picks that were sent (``customer_id``, ``product_id``, ``sent_at``).
+    cooldown_days : float, default 14
+    customer, item, timestamp : str
+        Its columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sends = pd.DataFrame({"customer_id": [1], "product_id": ["P1"],
+    ...                       "sent_at": ["2026-01-01"]})
+    >>> ExcludeRecentlySent(sends, cooldown_days=7).name
+    'recently sent'
+    """
 
     name = "recently sent"
 
@@ -128,7 +180,27 @@ class ExcludeRecentlySent(Constraint):
 
 
 class OnlyAvailable(Constraint):
-    """Only products whose ``column`` is true in the product table (in stock, active)."""
+    """Only products whose ``column`` is true in the product table (in stock, active).
+
+    Parameters
+    ----------
+    products : DataFrame
+        The product table.
+    column : str, default "in_stock"
+    item : str, default "product_id"
+
+    Examples
+    --------
+    >>> import recsys
+    >>> from recsys.campaign import make_picks
+    >>> shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
+    >>> model = recsys.ItemKNN().fit(shop.interactions)
+    >>> picks = make_picks(model, shop.customers["customer_id"][:3], k=3,
+    ...                    constraints=[OnlyAvailable(shop.products, column="in_stock")],
+    ...                    products=shop.products).picks
+    >>> bool(shop.products.set_index("product_id").loc[picks["product_id"], "in_stock"].all())
+    True
+    """
 
     name = "unavailable"
 
@@ -142,7 +214,29 @@ class OnlyAvailable(Constraint):
 
 
 class PriceBand(Constraint):
-    """Only products priced within [low, high]."""
+    """Only products priced within [low, high].
+
+    Parameters
+    ----------
+    products : DataFrame
+        The product table.
+    low, high : float, optional
+        The band (either may be left open).
+    column : str, default "price"
+    item : str, default "product_id"
+
+    Examples
+    --------
+    >>> import recsys
+    >>> from recsys.campaign import make_picks
+    >>> shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
+    >>> model = recsys.ItemKNN().fit(shop.interactions)
+    >>> picks = make_picks(model, shop.customers["customer_id"][:3], k=3,
+    ...                    constraints=[PriceBand(shop.products, low=5, high=30)],
+    ...                    products=shop.products).picks
+    >>> bool(shop.products.set_index("product_id").loc[picks["product_id"], "price"].between(5, 30).all())
+    True
+    """
 
     name = "price band"
 
@@ -164,7 +258,29 @@ class PriceBand(Constraint):
 
 
 class CategoryCap(Constraint):
-    """At most ``max_per_category`` picks from one category (``column`` of the product table)."""
+    """At most ``max_per_category`` picks from one category (``column`` of the product table).
+
+    Parameters
+    ----------
+    products : DataFrame
+        The product table.
+    column : str, default "category"
+    max_per_category : int, default 2
+    item : str, default "product_id"
+
+    Examples
+    --------
+    >>> import recsys
+    >>> from recsys.campaign import make_picks
+    >>> shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
+    >>> model = recsys.ItemKNN().fit(shop.interactions)
+    >>> picks = make_picks(model, shop.customers["customer_id"][:3], k=3,
+    ...                    constraints=[CategoryCap(shop.products, max_per_category=1)],
+    ...                    products=shop.products).picks
+    >>> per = picks.merge(shop.products, on="product_id").groupby(["customer_id", "category"])
+    >>> bool(per.size().max() == 1)
+    True
+    """
 
     name = "category cap"
 
@@ -182,7 +298,26 @@ class CategoryCap(Constraint):
 
 class MustInclude(Constraint):
     """Promoted products: each customer gets up to ``slots`` of them, placed first, among those
-    the other constraints allow (in the order given)."""
+    the other constraints allow (in the order given).
+
+    Parameters
+    ----------
+    items : sequence of ids
+        The promoted products, in order of preference.
+    slots : int, default 1
+
+    Examples
+    --------
+    >>> import recsys
+    >>> from recsys.campaign import make_picks
+    >>> shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
+    >>> model = recsys.ItemKNN().fit(shop.interactions)
+    >>> picks = make_picks(model, shop.customers["customer_id"][:3], k=3,
+    ...                    constraints=[MustInclude(["P0007"], slots=1)],
+    ...                    products=shop.products).picks
+    >>> set(picks[picks["rank"] == 1]["product_id"]) <= {"P0007"}
+    True
+    """
 
     name = "promoted"
 
