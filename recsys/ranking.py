@@ -85,7 +85,24 @@ def chunk_slices(n: int, step: int, show_progress: bool = False, desc: str | Non
 @dataclass(frozen=True)
 class Query:
     """Who is asking: exactly one of ``users``, ``histories`` or ``items`` is set; ``as_of``
-    is when (the send date), for models whose scores depend on time (``BuyAgain``)."""
+    is when (the send date), for models whose scores depend on time (``BuyAgain``).
+
+    Parameters
+    ----------
+    users : numpy.ndarray of int, optional
+        Customers' row indices in the model.
+    histories : scipy.sparse.csr_matrix, optional
+        Carts or unknown customers' histories (queries x items).
+    items : numpy.ndarray of int, optional
+        Products (for similar items).
+    as_of : numpy.datetime64, optional
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Query.of_users(np.array([0, 3])).users.tolist()
+    [0, 3]
+    """
 
     users: np.ndarray | None = None
     histories: sp.csr_matrix | None = None
@@ -136,6 +153,21 @@ class Filter:
     ``blocked`` (row ``i`` itself when ``rows`` is None). Keeping the row numbers instead of
     a gathered copy lets a one-customer request mask its seen items without building a
     matrix (scipy's constructor alone costs tens of microseconds).
+
+    Parameters
+    ----------
+    allowed : numpy.ndarray of bool
+        Over the model's items.
+    blocked : scipy.sparse.csr_matrix, optional
+        Cells no query may get (a customer's purchases).
+    rows : numpy.ndarray of int, optional
+        The row of ``blocked`` for each query row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Filter(np.array([True, False, True])).allowed.sum()
+    np.int64(2)
     """
 
     allowed: np.ndarray
@@ -166,7 +198,22 @@ class Filter:
 
 
 class TopK(NamedTuple):
-    """The ``k`` best items of each query row, best first; ties by lower item index."""
+    """The ``k`` best items of each query row, best first; ties by lower item index.
+
+    Parameters
+    ----------
+    index : numpy.ndarray of int, shape (n, k)
+        Item indices (-1 past a row's length).
+    scores : numpy.ndarray of float, shape (n, k)
+    lengths : numpy.ndarray of int, shape (n,)
+    source : numpy.ndarray of str, optional
+        The model that answered each row.
+
+    Examples
+    --------
+    >>> TopK.empty(2, 3).lengths.tolist()
+    [0, 0]
+    """
 
     index: np.ndarray
     scores: np.ndarray
@@ -183,7 +230,18 @@ class TopK(NamedTuple):
 class Anchors(NamedTuple):
     """Why each pick was made, for reasons: a code per cell (``bought_item``,
     ``bought_together``, ``similar_attributes``, ``popular``) and what it points at (an item
-    id, a tuple of item ids for a rule's antecedent, a feature label, or None)."""
+    id, a tuple of item ids for a rule's antecedent, a feature label, or None).
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of str, shape (n, k)
+    anchors : numpy.ndarray of object, shape (n, k)
+
+    Examples
+    --------
+    >>> Anchors.popular((1, 2)).codes.tolist()
+    [['popular', 'popular']]
+    """
 
     codes: np.ndarray
     anchors: np.ndarray
@@ -358,6 +416,8 @@ class Model(Protocol):
     engine's ``rank`` (every :class:`~recsys.models.base.Recommender` has them). The layers
     below the models know a model by this protocol only, never by its class.
 
+    Examples
+    --------
     >>> from recsys import Popularity
     >>> isinstance(Popularity(), Model), isinstance("ALS", Model)
     (True, False)
@@ -374,6 +434,15 @@ class Model(Protocol):
 
 def check_fitted(model: Any) -> None:
     """Raise :class:`NotFittedError` unless ``model`` is fitted.
+
+    Parameters
+    ----------
+    model : Recommender
+
+    Raises
+    ------
+    NotFittedError
+        The model is not fitted.
 
     Examples
     --------
@@ -394,6 +463,17 @@ def fit_model(model: Any, interactions: Interactions,
     """Fit ``model``, handing it ``items`` only when it uses item features (``fit`` itself
     refuses features a model cannot use, so that a mistake is never silent); for code that
     fits several kinds of model in turn (evaluation, hybrids, the command line).
+
+    Parameters
+    ----------
+    model : Recommender
+    interactions : Interactions
+    items : ItemFeatures, optional
+
+    Returns
+    -------
+    Recommender
+        ``model``, fitted.
 
     Examples
     --------
