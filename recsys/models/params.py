@@ -38,7 +38,17 @@ __all__ = ["Param", "Int", "Float", "OneOf", "Flag", "HalfLife", "AutoOr", "OwnR
 # ---------------------------------------------------------------------- what a parameter accepts
 @dataclass(frozen=True)
 class Int:
-    """An int within ``minimum``..``maximum`` (None: unbounded); ``none``: None too."""
+    """An int within ``minimum``..``maximum`` (None: unbounded); ``none``: None too.
+
+    Parameters
+    ----------
+    minimum, maximum : int, optional
+    none : bool, default False
+
+    Examples
+    --------
+    >>> Int(minimum=1).check("ALS", "factors", 64)
+    """
 
     minimum: int | None = None
     maximum: int | None = None
@@ -50,7 +60,21 @@ class Int:
 
 @dataclass(frozen=True)
 class Float:
-    """A finite number within bounds (``exclusive_min``: above ``minimum``); ``none``: None too."""
+    """A finite number within bounds (``exclusive_min``: above ``minimum``); ``none``: None too.
+
+    Parameters
+    ----------
+    minimum, maximum : float, optional
+    exclusive_min : bool, default False
+    none : bool, default False
+
+    Examples
+    --------
+    >>> Float(minimum=0, exclusive_min=True).check("EASE", "l2", 0.0)
+    Traceback (most recent call last):
+    ...
+    recsys.exceptions.InvalidParameterError: EASE: l2 must be > 0, got 0.0.
+    """
 
     minimum: float | None = None
     maximum: float | None = None
@@ -64,7 +88,16 @@ class Float:
 
 @dataclass(frozen=True)
 class OneOf:
-    """One of ``choices``."""
+    """One of ``choices``.
+
+    Parameters
+    ----------
+    choices : tuple
+
+    Examples
+    --------
+    >>> OneOf(("bm25", "cosine")).check("ItemKNN", "similarity", "bm25")
+    """
 
     choices: tuple
 
@@ -74,7 +107,12 @@ class OneOf:
 
 @dataclass(frozen=True)
 class Flag:
-    """True or False."""
+    """True or False.
+
+    Examples
+    --------
+    >>> Flag().check("Hybrid", "self_check", True)
+    """
 
     def check(self, owner: str, name: str, value: Any) -> None:
         check_bool(owner, name, value)
@@ -82,7 +120,12 @@ class Flag:
 
 @dataclass(frozen=True)
 class HalfLife:
-    """A decay's half-life: None (no decay) or a number in the range decays can hold."""
+    """A decay's half-life: None (no decay) or a number in the range decays can hold.
+
+    Examples
+    --------
+    >>> HalfLife().check("EASE", "half_life_days", None)
+    """
 
     def check(self, owner: str, name: str, value: Any) -> None:
         check_half_life(owner, name, value)
@@ -90,7 +133,16 @@ class HalfLife:
 
 @dataclass(frozen=True)
 class AutoOr:
-    """``"auto"`` (read from the data at fit) or what ``number`` accepts."""
+    """``"auto"`` (read from the data at fit) or what ``number`` accepts.
+
+    Parameters
+    ----------
+    number : Int or Float
+
+    Examples
+    --------
+    >>> AutoOr(Float(minimum=0)).check("ALS", "regularization", "auto")
+    """
 
     number: Int | Float
 
@@ -104,7 +156,17 @@ class AutoOr:
 @dataclass(frozen=True)
 class OwnRule:
     """Checked by the model's own ``_check_params`` (a rule across parameters: a Hybrid's
-    components and their weights); ``says`` what it accepts, for the docs."""
+    components and their weights); ``says`` what it accepts, for the docs.
+
+    Parameters
+    ----------
+    says : str
+
+    Examples
+    --------
+    >>> OwnRule("a list of (name, model)").says
+    'a list of (name, model)'
+    """
 
     says: str
 
@@ -129,7 +191,19 @@ def _numbers(kind: str, low: Any, high: Any, log: Any, types: tuple) -> None:
 
 @dataclass(frozen=True)
 class Uniform:
-    """A float between ``low`` and ``high`` (``log=True``: uniform in its logarithm)."""
+    """A float between ``low`` and ``high`` (``log=True``: uniform in its logarithm).
+
+    Parameters
+    ----------
+    low, high : float
+    log : bool, default False
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> 1 <= Uniform(1, 100, log=True).sample(np.random.default_rng(0)) <= 100
+    True
+    """
 
     low: float
     high: float
@@ -152,7 +226,19 @@ class Uniform:
 
 @dataclass(frozen=True)
 class Integer:
-    """An int between ``low`` and ``high`` inclusive (``log=True``: uniform in its logarithm)."""
+    """An int between ``low`` and ``high`` inclusive (``log=True``: uniform in its logarithm).
+
+    Parameters
+    ----------
+    low, high : int
+    log : bool, default False
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Integer(5, 5).sample(np.random.default_rng(0))
+    5
+    """
 
     low: int
     high: int
@@ -176,7 +262,18 @@ class Integer:
 
 @dataclass(frozen=True)
 class Choice:
-    """One of ``options`` (numbers, text, True/False, None, or lists such as blend weights)."""
+    """One of ``options`` (numbers, text, True/False, None, or lists such as blend weights).
+
+    Parameters
+    ----------
+    options : iterable
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Choice(["log", "bm25"]).sample(np.random.default_rng(0)) in ("log", "bm25")
+    True
+    """
 
     options: tuple
 
@@ -209,7 +306,18 @@ HALF_LIVES = Choice([None, 7, 14, 30, 60, 90, 180, 365])
 @dataclass(frozen=True)
 class Param:
     """One declared parameter: what it ``accepts``, and the ``space`` a tuner searches (None:
-    it is never searched, e.g. thread counts)."""
+    it is never searched, e.g. thread counts).
+
+    Parameters
+    ----------
+    accepts : Int, Float, OneOf, Flag, HalfLife, AutoOr or OwnRule
+    space : Uniform, Integer or Choice, optional
+
+    Examples
+    --------
+    >>> Param(Int(minimum=1), Choice([32, 64])).space.options
+    (32, 64)
+    """
 
     accepts: Constraint
     space: Distribution | None = None
