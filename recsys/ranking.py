@@ -200,7 +200,7 @@ class Filter:
 class TopK(NamedTuple):
     """The ``k`` best items of each query row, best first; ties by lower item index.
 
-    Parameters
+    Attributes
     ----------
     index : numpy.ndarray of int, shape (n, k)
         Item indices (-1 past a row's length).
@@ -232,7 +232,7 @@ class Anchors(NamedTuple):
     ``bought_together``, ``similar_attributes``, ``popular``) and what it points at (an item
     id, a tuple of item ids for a rule's antecedent, a feature label, or None).
 
-    Parameters
+    Attributes
     ----------
     codes : numpy.ndarray of str, shape (n, k)
     anchors : numpy.ndarray of object, shape (n, k)
