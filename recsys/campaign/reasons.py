@@ -93,6 +93,19 @@ def item_names(products: pd.DataFrame | None, item: str = "product_id",
     """Item id -> display name from a product (or order-line) table: the ``name`` column, else
     the first of ``name``, ``title``, ``description`` it has; ``{}`` when there is none.
 
+    Parameters
+    ----------
+    products : DataFrame, optional
+    item : str, default "product_id"
+        The id column.
+    name : str, optional
+        The name column (default: the first of name, title, description).
+
+    Returns
+    -------
+    dict
+        Item id -> name.
+
     Examples
     --------
     >>> item_names(pd.DataFrame({"product_id": ["P1", "P1"], "title": ["teapot", "teapot"]}))
@@ -124,6 +137,19 @@ def reason(explanation: Explanation, names: Mapping | None = None,
 
     ``names`` maps item ids to display names (product names); ``wording`` replaces texts of
     :data:`REASON_WORDING` (:data:`PLAYS_WORDING` for play counts).
+
+    Parameters
+    ----------
+    explanation : Explanation
+        What ``model.explain`` returned for the pick.
+    names : dict, optional
+    wording : dict, optional
+        Reason code -> text with ``{item}`` (and ``{items}``, ``{feature}``) placeholders.
+
+    Returns
+    -------
+    tuple of (str, str)
+        The reason code and its text.
 
     Examples
     --------
@@ -159,6 +185,20 @@ def batch_reasons(model, user_index: np.ndarray, picks: np.ndarray,
     (similar_attributes), or None. Each model says what lies behind its picks
     (:meth:`~recsys.models.base.Recommender.anchors`); ``source`` names the model that
     answered each row (a fallback hybrid's component).
+
+    Parameters
+    ----------
+    model : Recommender
+        Fitted.
+    user_index : numpy.ndarray of int
+        The customers' rows in the model.
+    picks : numpy.ndarray of int, shape (n, k)
+        Item indices, -1 for none.
+    source : numpy.ndarray of str, optional
+
+    Returns
+    -------
+    codes, anchors : numpy.ndarray, shape (n, k)
 
     Examples
     --------
