@@ -51,6 +51,23 @@ _UNITS = {"min": "min", "m": "min", "h": "h", "d": "D", "w": "W", "s": "s"}
 def duration(value: object, name: str) -> pd.Timedelta:
     """``"24h"``, ``"7d"``, ``"90min"``, ``"2w"``, a number of days, or a Timedelta.
 
+    Parameters
+    ----------
+    value : str, number or pandas.Timedelta
+    name : str
+        The parameter it is for (named in the error).
+
+    Returns
+    -------
+    pandas.Timedelta
+
+    Raises
+    ------
+    InvalidParameterError
+        Not a duration, or a negative one.
+
+    Examples
+    --------
     >>> duration("36h", "within"), duration(2, "within")
     (Timedelta('1 days 12:00:00'), Timedelta('2 days 00:00:00'))
     """
@@ -138,9 +155,37 @@ def abandoned_browsing(events, *, min_views: int = 2, within: object = "3d",
                        event: str = "event", timestamp: str = "timestamp",
                        names: Mapping | None = None, suppress: Iterable | None = None):
     """Customers who viewed a product at least ``min_views`` times within ``within`` before
-    ``as_of`` and have not bought it since (the parameters and the result as in
-    :func:`abandoned_carts`; the product viewed last ranks first).
+    ``as_of`` and have not bought it since (the product viewed last ranks first).
 
+    Parameters
+    ----------
+    events : DataFrame (pandas, polars, pyarrow)
+        One row per event: ``customer``, ``item``, ``event`` (the kind), ``timestamp``.
+    min_views : int, default 2
+        Views of a product within the window that make it an anchor.
+    within, wait : duration, default "3d", "1h"
+    as_of : date-like, optional
+        When the mail goes out (default: the log's last event).
+    kind, bought : str, default "view", "purchase"
+        The log's names of a view and of a purchase.
+    anchors : int, default 3
+    customer, item, event, timestamp : str
+    names : dict, optional
+    suppress : ids, optional
+        Customers never to contact.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`abandoned_carts`'s, reason code ``abandoned_browse``.
+
+    Raises
+    ------
+    DataError
+        A missing column, or no event of ``kind`` in the log.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> log = pd.DataFrame({"customer_id": [1, 1, 1], "product_id": ["tea", "tea", "mug"],
     ...                     "event": ["view"] * 3,
@@ -165,8 +210,37 @@ def interested_in(events, products: Iterable, *, reason: str = "back_in_stock",
                   names: Mapping | None = None, suppress: Iterable | None = None):
     """Customers who viewed or carted (``kinds``) one of ``products`` (back in stock, price
     dropped) within ``within`` before ``as_of`` and have not bought it since; ``reason`` is
-    ``"back_in_stock"`` or ``"price_drop"`` (the rest as in :func:`abandoned_carts`).
+    ``"back_in_stock"`` or ``"price_drop"``.
 
+    Parameters
+    ----------
+    events : DataFrame (pandas, polars, pyarrow)
+        One row per event: ``customer``, ``item``, ``event`` (the kind), ``timestamp``.
+    products : ids
+        The products back in stock (or cheaper).
+    reason : {"back_in_stock", "price_drop"}, default "back_in_stock"
+    kinds : sequence of str, default ("view", "cart")
+        The event kinds that show interest.
+    within, wait : duration, default "30d", "0h"
+    as_of : date-like, optional
+    bought : str, default "purchase"
+    anchors : int, default 3
+    customer, item, event, timestamp : str
+    names : dict, optional
+    suppress : ids, optional
+
+    Returns
+    -------
+    DataFrame
+        As :func:`abandoned_carts`'s, reason code ``back_in_stock`` or ``price_drop``.
+
+    Raises
+    ------
+    DataError
+        A missing column, or no event of ``kinds`` in the log.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> log = pd.DataFrame({"customer_id": [1, 2], "product_id": ["tea", "mug"],
     ...                     "event": ["view", "cart"],
@@ -317,9 +391,29 @@ def trigger_picks(model, triggered, k: int = 4, *, include_anchor: bool | None =
     """Picks for a trigger audience (from :func:`abandoned_carts` and the others): the main
     anchor itself first when ``include_anchor`` (default: for cart reminders and back in
     stock, not for browsing), then the products ``model`` puts with the customer's anchors
-    (:meth:`recommend_for_basket`), the anchors left out. One row per pick: ``customer``,
-    ``rank``, ``item``, ``score``, ``source``, ``reason_code``, ``reason``.
+    (:meth:`recommend_for_basket`), the anchors left out.
 
+    Parameters
+    ----------
+    model : Recommender
+        Fitted; it answers carts (``recommend_for_basket``).
+    triggered : DataFrame
+        What :func:`abandoned_carts`, :func:`abandoned_browsing` or :func:`interested_in`
+        returned.
+    k : int, default 4
+    include_anchor : bool, optional
+    customer, item : str
+        The columns of ``triggered``.
+    names : dict, optional
+
+    Returns
+    -------
+    DataFrame
+        One row per pick: ``customer``, ``rank``, ``item``, ``score``, ``source``,
+        ``reason_code``, ``reason``; in the kind of ``triggered``.
+
+    Examples
+    --------
     >>> import recsys, pandas as pd
     >>> shop = recsys.make_shop(n_customers=200, n_products=40, seed=0)
     >>> model = recsys.ItemKNN().fit(shop.interactions)

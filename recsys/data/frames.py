@@ -31,6 +31,25 @@ def as_pandas(frame: object, what: str, columns: Sequence[str] | None = None) ->
     through Arrow with Arrow types kept. Anything else is a DataError naming ``what``, the
     kind received and what to pass.
 
+    Parameters
+    ----------
+    frame : DataFrame of any kind narwhals knows
+    what : str
+        What the frame is (named in errors), e.g. ``"orders"``.
+    columns : sequence of str, optional
+        The columns the caller uses: only they are converted when the frame has them all.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataError
+        Not a frame, or a kind that needs pyarrow when it is missing.
+
+    Examples
+    --------
     >>> as_pandas(pd.DataFrame({"a": [1]}), "orders").shape
     (1, 1)
     >>> import pyarrow as pa
@@ -56,6 +75,16 @@ def as_series(values: object) -> object:
     """A column of another library (a polars Series, a pyarrow Array or ChunkedArray) as a
     pandas Series with its Arrow type kept; anything else as it is.
 
+    Parameters
+    ----------
+    values : polars Series, pyarrow Array or ChunkedArray, or anything else
+
+    Returns
+    -------
+    pandas.Series or the values as given
+
+    Examples
+    --------
     >>> import pyarrow as pa
     >>> as_series(pa.array(["a", "b"])).tolist()
     ['a', 'b']
@@ -73,6 +102,17 @@ def kind_of(frame: object) -> str:
     DataFrame or LazyFrame, ``"pyarrow"`` for a pyarrow Table, ``"pandas"`` for everything
     else (pandas, and the kinds that have no eager frame of their own).
 
+    Parameters
+    ----------
+    frame : any
+
+    Returns
+    -------
+    str
+        ``"pandas"``, ``"polars"`` or ``"pyarrow"``.
+
+    Examples
+    --------
     >>> kind_of(pd.DataFrame())
     'pandas'
     """
@@ -83,13 +123,47 @@ def kind_of(frame: object) -> str:
 def like(result: pd.DataFrame, original: object) -> Any:
     """``result`` (a pandas frame the library computed) in the kind of ``original`` (the
     table it was computed from): pandas unchanged, polars or pyarrow converted (a named
-    index becomes a column first: those kinds have none)."""
+    index becomes a column first: those kinds have none).
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+    original : any frame
+
+    Returns
+    -------
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> type(like(pd.DataFrame({"a": [1]}), pa.table({"b": [2]}))).__name__
+    'Table'
+    """
     return to_kind(result, kind_of(original))
 
 
 def to_kind(result: pd.DataFrame, kind: str | None) -> Any:
     """``result`` as a ``kind`` table (None or ``"pandas"``: unchanged).
 
+    Parameters
+    ----------
+    result : pandas.DataFrame
+    kind : {"pandas", "polars", "pyarrow"} or None
+
+    Returns
+    -------
+    pandas.DataFrame, polars.DataFrame or pyarrow.Table
+
+    Raises
+    ------
+    InvalidParameterError
+        An unknown kind.
+    DataError
+        pyarrow is missing for a polars or pyarrow result.
+
+    Examples
+    --------
     >>> to_kind(pd.DataFrame({"a": [1]}), "pyarrow").num_rows
     1
     """
