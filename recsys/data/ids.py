@@ -28,6 +28,17 @@ def customer_preview(values: Iterable, n: int = 3) -> str:
     """Customer ids for a message: as :func:`preview` writes them when ``RECSYS_SHOW_IDS=1``,
     else a note that they are hidden (messages end up in logs, tickets and chats).
 
+    Parameters
+    ----------
+    values : iterable of ids
+    n : int, default 3
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> customer_preview([17850, 13047]) if not os.environ.get("RECSYS_SHOW_IDS") else ""
     'ids hidden: RECSYS_SHOW_IDS=1 shows them'
     """
@@ -37,7 +48,22 @@ def customer_preview(values: Iterable, n: int = 3) -> str:
 
 
 def preview(values: Iterable, n: int = 3) -> str:
-    """Up to ``n`` values written as a caller would type them: ``'u17', 'u99', 3``."""
+    """Up to ``n`` values written as a caller would type them: ``'u17', 'u99', 3``.
+
+    Parameters
+    ----------
+    values : iterable
+    n : int, default 3
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> preview(["u17", "u99", 3, 4])
+    "'u17', 'u99', 3, ..."
+    """
     out = []
     for value in values:
         if len(out) == n:
@@ -50,7 +76,21 @@ def preview(values: Iterable, n: int = 3) -> str:
 
 
 def is_scalar_id(value: object) -> bool:
-    """True for one id (an int or a string), False for a collection of ids."""
+    """True for one id (an int or a string), False for a collection of ids.
+
+    Parameters
+    ----------
+    value : any
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_scalar_id("P1"), is_scalar_id(["P1"])
+    (True, False)
+    """
     return isinstance(value, (str, bytes, int, np.integer, np.str_)) and not isinstance(
         value, (bool, np.bool_)
     )
@@ -60,6 +100,18 @@ def as_id_kind(value: object, kind: str) -> object:
     """An id typed as text (on a command line, in a config file) as the ``kind`` of a model's
     ids: ``"17850"`` -> 17850 for int ids; anything else as it came.
 
+    Parameters
+    ----------
+    value : any
+    kind : {"int", "str"}
+        The model's id kind (``model.users_.kind``).
+
+    Returns
+    -------
+    int, str or the value as it came
+
+    Examples
+    --------
     >>> as_id_kind(" 17850", "int"), as_id_kind("P0001", "int"), as_id_kind("7", "str")
     (17850, 'P0001', '7')
     """
@@ -80,6 +132,27 @@ def clean_ids(values: object, name: str = "ids") -> np.ndarray:
     Integral floats (``17850.0``, as spreadsheets write customer numbers) become
     ints. NaN/None, booleans, non-integral floats and a mix of ints and strings
     are refused with a message naming ``name`` and the offending values.
+
+    Parameters
+    ----------
+    values : list, array, Series (pandas, polars) or Arrow array
+    name : str, default "ids"
+        What they are (named in errors).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 or unicode.
+
+    Raises
+    ------
+    DataError
+        Missing ids, booleans, non-integral floats, ints mixed with text, ids beyond int64.
+
+    Examples
+    --------
+    >>> clean_ids([17850.0, 13047]).tolist(), clean_ids(["P1", "P2"]).dtype.kind
+    ([17850, 13047], 'U')
     """
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
         return _int64(values, name)
@@ -294,6 +367,24 @@ def match_ids(known: np.ndarray, ids: np.ndarray, known_what: str = "the assignm
     text id that is not (``"0010"``, ``"C17"``) cannot be matched to integer ids, and is
     refused rather than silently dropped (``known_what``/``ids_what`` name the two sides).
 
+    Parameters
+    ----------
+    known, ids : numpy.ndarray
+    known_what, ids_what : str
+        What each side is (named in errors).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        For each of ``ids``, its position in ``known``, or -1.
+
+    Raises
+    ------
+    DataError
+        Text ids that spell no integer against integer ids.
+
+    Examples
+    --------
     >>> match_ids(np.array([10, 20]), np.array(["20", "30"])).tolist()
     [1, -1]
     """
@@ -307,7 +398,28 @@ def match_ids(known: np.ndarray, ids: np.ndarray, known_what: str = "the assignm
 
 def as_integers(text: np.ndarray, what: str) -> np.ndarray:
     """Text ids as the integers they spell, when every one is a plain integer; else a
-    DataError naming the ids that are not."""
+    DataError naming how many are not (customer ids themselves only with RECSYS_SHOW_IDS=1).
+
+    Parameters
+    ----------
+    text : numpy.ndarray of str
+    what : str
+        What the ids are (named in the error).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+
+    Raises
+    ------
+    DataError
+        An id that is no plain integer (``"0010"``, ``"C17"``).
+
+    Examples
+    --------
+    >>> as_integers(np.array(["17850", "7"]), "ids").tolist()
+    [17850, 7]
+    """
     values = pd.Series(text, dtype="string")
     plain = values.str.fullmatch(PLAIN_INT).fillna(False).to_numpy()
     if not plain.all():

@@ -40,6 +40,18 @@ def _key(key: str | bytes) -> bytes:
 def pseudonyms_of(ids: Iterable, key: str | bytes) -> np.ndarray:
     """The pseudonym of each id (text, 16 hex digits), in order.
 
+    Parameters
+    ----------
+    ids : iterable of ids
+    key : str or bytes
+        The secret (at least 16 bytes).
+
+    Returns
+    -------
+    numpy.ndarray of str
+
+    Examples
+    --------
     >>> key = "a secret of sixteen bytes"
     >>> pseudonyms_of([17850, 13047], key).tolist() == pseudonyms_of(["17850", "13047"], key).tolist()
     True
