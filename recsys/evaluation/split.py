@@ -128,6 +128,26 @@ def leave_last_out(
     the data go to test; users whose last one is older stay whole in train (a test period
     of one basket per returning customer).
 
+    Parameters
+    ----------
+    data : Interactions
+        With timestamps.
+    n : int, default 1
+    by : {"auto", "time", "basket"}, default "auto"
+    last_days : float, optional
+    share : float, optional
+
+    Returns
+    -------
+    train, test : Interactions
+
+    Raises
+    ------
+    DataError
+        No timestamps (or no baskets with ``by="basket"``).
+
+    Examples
+    --------
     >>> import pandas as pd, recsys
     >>> log = pd.DataFrame({"user": [1, 1, 2, 2], "item": ["a", "b", "a", "c"],
     ...                     "order": [1, 2, 3, 4],
@@ -206,7 +226,27 @@ def random_split(
     by: Literal["interaction", "user"] = "interaction",
     random_state: int | None = None,
 ) -> tuple[Interactions, Interactions]:
-    """A seeded random split of interactions, or of users (all of a user's rows together)."""
+    """A seeded random split of interactions, or of users (all of a user's rows together).
+
+    Parameters
+    ----------
+    data : Interactions
+    test_size : float, default 0.2
+    by : {"interaction", "user"}, default "interaction"
+    random_state : int, optional
+
+    Returns
+    -------
+    train, test : Interactions
+
+    Examples
+    --------
+    >>> from recsys import make_shop
+    >>> data = make_shop(n_customers=200, n_products=40).interactions
+    >>> train, test = random_split(data, 0.25, random_state=0)
+    >>> len(train) + len(test) == len(data)
+    True
+    """
     check_float("random_split", "test_size", test_size, minimum=0, maximum=1, exclusive_min=True)
     if test_size >= 1:
         raise InvalidParameterError(
@@ -232,6 +272,26 @@ def holdout_basket_items(
     Returns ``(carts, hidden)``: the visible items of those baskets, and the
     hidden ones (the truth for cart recommenders). Both keep basket ids, so
     ``carts`` grouped by basket are the queries for ``recommend_for_basket``.
+
+    Parameters
+    ----------
+    data : Interactions
+        With baskets.
+    n : int, default 1
+    min_size : int, default 2
+    random_state : int, optional
+
+    Returns
+    -------
+    carts, hidden : Interactions
+
+    Examples
+    --------
+    >>> from recsys import make_shop
+    >>> carts, hidden = holdout_basket_items(make_shop(n_customers=200, n_products=40).interactions,
+    ...                                      random_state=0)
+    >>> len(hidden) <= len(carts)
+    True
     """
     n = check_int("holdout_basket_items", "n", n, minimum=1)
     min_size = check_int("holdout_basket_items", "min_size", min_size, minimum=n + 1)
@@ -254,7 +314,26 @@ def holdout_basket_items(
 
 
 def new_item_mask(train: Interactions, test: Interactions) -> np.ndarray:
-    """True for test rows whose item has no interaction in ``train`` (cold-start items)."""
+    """True for test rows whose item has no interaction in ``train`` (cold-start items).
+
+    Parameters
+    ----------
+    train, test : Interactions
+        With the same item map (from one split).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One per row of ``test``.
+
+    Examples
+    --------
+    >>> from recsys import make_shop
+    >>> train, test = temporal_split(make_shop(n_customers=300, n_products=60).interactions,
+    ...                              last_days=30)
+    >>> new_item_mask(train, test).shape == (len(test),)
+    True
+    """
     if train.items != test.items:
         raise DataError("new_item_mask: train and test must share the item id map (split one data set).")
     seen = np.zeros(train.n_items, bool)
