@@ -167,7 +167,33 @@ def append_contacts(path: str | Path, customers: Iterable, sent_at: object,
                     campaign: str) -> int:
     """Add one row per customer (``customer_id``, ``sent_at``, ``campaign``) to the contact
     history at ``path`` (created when absent), rewritten whole or not at all; the rows added.
-    Ids are written as text, as read: a history never turns ``0010`` into ``10``."""
+    Ids are written as text, as read: a history never turns ``0010`` into ``10``.
+
+    Parameters
+    ----------
+    path : str or path
+    customers : ids
+        The customers mailed.
+    sent_at : date-like
+    campaign : str
+
+    Returns
+    -------
+    int
+        The rows added.
+
+    Raises
+    ------
+    DataError
+        The file exists with other columns.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "contacts.csv")
+    >>> append_contacts(path, ["0010", "0011"], "2026-12-01", "xmas")
+    2
+    """
     ids = pd.unique(np.asarray(clean_ids(customers, "customers")))
     rows = pd.DataFrame({"customer_id": ids.astype(str), "sent_at": str(sent_at)[:19],
                          "campaign": campaign})

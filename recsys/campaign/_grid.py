@@ -97,7 +97,13 @@ class Stats:
 
 
 class PickKind(IntEnum):
-    """Where a pick comes from; candidate columns are laid out in this order."""
+    """Where a pick comes from; candidate columns are laid out in this order.
+
+    Examples
+    --------
+    >>> PickKind.BACKFILL.name
+    'BACKFILL'
+    """
 
     PROMOTED = 0
     AGAIN = 1

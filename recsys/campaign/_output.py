@@ -19,7 +19,26 @@ __all__ = ["CampaignResult", "to_wide", "Writer"]
 
 @dataclass
 class CampaignResult:
-    """Picks (long format, unless written to a file) and a summary of the run."""
+    """Picks (long format, unless written to a file) and a summary of the run.
+
+    Parameters
+    ----------
+    picks : DataFrame or None
+        One row per pick (None when the picks went to a file).
+    summary : dict
+        Customers, picks, back-filled share, coverage, exclusions per constraint...
+    assignments : DataFrame, optional
+        With a control group: every customer's group.
+
+    Examples
+    --------
+    >>> import recsys
+    >>> from recsys.campaign import make_picks
+    >>> shop = recsys.make_shop(n_customers=100, n_products=30, seed=0)
+    >>> result = make_picks(recsys.Popularity().fit(shop.interactions), [10001, 10002], k=2)
+    >>> result.summary["customers"], len(result.picks)
+    (2, 4)
+    """
 
     picks: pd.DataFrame | None
     summary: dict[str, Any] = field(default_factory=dict)
@@ -36,7 +55,27 @@ class CampaignResult:
 def to_wide(picks: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
     """Long picks -> one row per customer with item_i, name_i (if present) and reason_i, for
     ranks 1..``k`` (default: the ranks present), so every chunk of a file has the same
-    columns, empty where a customer got fewer picks."""
+    columns, empty where a customer got fewer picks.
+
+    Parameters
+    ----------
+    picks : DataFrame
+        Long picks (``make_picks(...).picks``).
+    k : int, optional
+
+    Returns
+    -------
+    DataFrame
+        One row per customer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"customer_id": [1, 1], "rank": [1, 2], "product_id": ["a", "b"],
+    ...                      "reason": ["x", "y"]})
+    >>> to_wide(long).columns.tolist()
+    ['customer_id', 'item_1', 'reason_1', 'item_2', 'reason_2']
+    """
     values = ["product_id"] + (["name"] if "name" in picks.columns else []) + ["reason"]
     index = ["customer_id"] + (["group"] if "group" in picks.columns else [])
     ranks = range(1, k + 1) if k is not None else sorted(picks["rank"].unique())

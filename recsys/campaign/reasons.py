@@ -58,6 +58,23 @@ def check_wording(wording: Mapping[str, str] | None) -> dict[str, str]:
     """The reason texts with ``wording``'s replacing the defaults, each checked: a known code,
     text, and the code's one placeholder (``{item}`` for ``bought_item``...) exactly once.
 
+    Parameters
+    ----------
+    wording : dict, optional
+        Reason code -> text.
+
+    Returns
+    -------
+    dict
+        Every code's text.
+
+    Raises
+    ------
+    InvalidParameterError
+        An unknown code, a text that is not text, a missing or repeated placeholder.
+
+    Examples
+    --------
     >>> check_wording({"bought_item": "Because you watched {item}"})["bought_item"]
     'Because you watched {item}'
     """
@@ -219,7 +236,26 @@ def reason_texts(codes: np.ndarray, anchors: np.ndarray, names: Mapping | None =
                  segment: np.ndarray | None = None,
                  wording: Mapping[str, str] | None = None) -> np.ndarray:
     """Printable text for each (code, anchor); ``segment`` (same shape) labels back-fill picks;
-    ``wording`` replaces texts of :data:`REASON_WORDING`."""
+    ``wording`` replaces texts of :data:`REASON_WORDING`.
+
+    Parameters
+    ----------
+    codes, anchors : numpy.ndarray
+        From :func:`batch_reasons`.
+    names : dict, optional
+    segment : numpy.ndarray, optional
+    wording : dict, optional
+
+    Returns
+    -------
+    numpy.ndarray of str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reason_texts(np.array([["popular"]]), np.array([[None]]))[0, 0]
+    'Popular with our customers'
+    """
     texts = check_wording(wording)
     names = dict(names or {})
     flat_codes = pd.Series(np.asarray(codes, dtype=object).ravel(), dtype=object)

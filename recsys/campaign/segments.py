@@ -54,7 +54,22 @@ SEGMENTS = ("champions", "loyal", "potential loyalist", "new", "promising", "nee
 
 
 def segment_of(r: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """Segment names for R and F scores (1-5), from the grid in the module docstring."""
+    """Segment names for R and F scores (1-5), from the grid in the module docstring.
+
+    Parameters
+    ----------
+    r, f : numpy.ndarray of int
+        Recency and frequency scores, 1 to 5.
+
+    Returns
+    -------
+    numpy.ndarray of str
+
+    Examples
+    --------
+    >>> segment_of(np.array([5]), np.array([5]))[0]
+    'champions'
+    """
     grid = np.asarray(_GRID, dtype=object)
     return grid[np.asarray(r) - 1, np.asarray(f) - 1]
 
