@@ -98,7 +98,22 @@ def read_table(path: str | os.PathLike, sep: str | None = None, id_columns: Sequ
 
 
 def is_parquet(target: Path) -> bool:
-    """A Parquet file, or a folder holding Parquet files (a dataset)."""
+    """A Parquet file, or a folder holding Parquet files (a dataset).
+
+    Parameters
+    ----------
+    target : pathlib.Path
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> is_parquet(Path("orders.parquet")), is_parquet(Path("orders.csv"))
+    (True, False)
+    """
     if target.is_dir():
         return any(target.rglob("*.parquet"))
     return target.name.lower().endswith((".parquet", ".pq"))
@@ -109,6 +124,16 @@ def text_ids(values):
     int64 holds exactly (``17850``), else the text itself (``0010001``, ``P0001``, 20-digit
     numbers), so ids round-trip through files unchanged.
 
+    Parameters
+    ----------
+    values : pandas.Series
+
+    Returns
+    -------
+    pandas.Series
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> text_ids(pd.Series(["17850", "13047"])).tolist(), text_ids(pd.Series(["0010", "7"])).tolist()
     ([17850, 13047], ['0010', '7'])

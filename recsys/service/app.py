@@ -109,6 +109,39 @@ def make_app(slots: Mapping[str, ModelSlot], *, products: pd.DataFrame | None = 
     guards every endpoint but ``/healthz``; the model files (and ``products_file``, where
     ``products`` came from) are checked for changes every ``reload_seconds`` (0: never).
     With a token, ``POST /products`` replaces the product table without touching the models.
+
+    Parameters
+    ----------
+    slots : mapping of name -> ModelSlot
+    products : DataFrame, optional
+    token : str, optional
+    reload_seconds : float, default 2.0
+    product_id, category, price, available : str, optional
+        The product table's columns.
+    products_file : str, optional
+        Where ``products`` came from (re-read when it changes).
+
+    Returns
+    -------
+    fastapi.FastAPI
+        The ASGI application (``recsys serve`` runs it on uvicorn).
+
+    Raises
+    ------
+    DataError
+        The serve extra is not installed.
+    InvalidParameterError
+        No model.
+
+    Examples
+    --------
+    >>> import os, tempfile, recsys
+    >>> from recsys.service.slots import ModelSlot
+    >>> path = os.path.join(tempfile.mkdtemp(), "pop.npz")
+    >>> _ = recsys.Popularity().fit(recsys.make_shop(n_customers=50, n_products=10).interactions).save(path)
+    >>> app = make_app({"default": ModelSlot("default", path)}, reload_seconds=0)
+    >>> "/recommend" in {route.path for route in app.routes}
+    True
     """
     if FastAPI is None:
         raise DataError('recsys serve needs the serve extra: python -m pip install -e ".[serve]" '

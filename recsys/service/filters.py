@@ -18,7 +18,24 @@ __all__ = ["ProductFilters", "Asked"]
 
 @dataclass(frozen=True)
 class Asked:
-    """The filters of one request (empty: none asked)."""
+    """The rules of one request (empty: none asked).
+
+    Parameters
+    ----------
+    category, exclude_category : tuple of str
+        Categories to keep, or to leave out.
+    min_price, max_price : float, optional
+    in_stock : bool, default False
+    max_per_category : int, optional
+    promoted : tuple of ids
+        Promoted products, placed first.
+    promoted_slots : int, default 1
+
+    Examples
+    --------
+    >>> Asked().any(), Asked(category=("mugs",)).any()
+    (False, True)
+    """
 
     category: tuple[str, ...] = ()
     exclude_category: tuple[str, ...] = ()
@@ -37,7 +54,26 @@ class Asked:
 
 class ProductFilters:
     """The product table's filter columns (``None``: not configured), aligned to each model's
-    products on first use."""
+    products on first use.
+
+    Parameters
+    ----------
+    products : DataFrame, optional
+        One row per product.
+    item : str
+        Its id column.
+    category, price, available : str, optional
+        Its columns for the category, price and in-stock rules.
+
+    Examples
+    --------
+    >>> import recsys
+    >>> shop = recsys.make_shop(n_customers=100, n_products=30, seed=0)
+    >>> model = recsys.Popularity().fit(shop.interactions)
+    >>> rules = ProductFilters(shop.products, "product_id", "category", "price", "in_stock")
+    >>> len(rules.candidates(model, "v1", Asked(in_stock=True))) <= len(model.items_)
+    True
+    """
 
     def __init__(self, products: pd.DataFrame | None, item: str, category: str | None,
                  price: str | None, available: str | None) -> None:

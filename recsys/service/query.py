@@ -22,6 +22,13 @@ class QueryParams:
     """Typed reads of a query string's values (the last of a repeated name wins, as
     FastAPI's scalar parameters read it).
 
+    Parameters
+    ----------
+    values : mapping of str -> str
+        The query string's values (``request.query_params``).
+
+    Examples
+    --------
     >>> query = QueryParams({"k": "5", "in_stock": "true"})
     >>> query.integer("k", 10), query.flag("in_stock"), query.text("model")
     (5, True, None)

@@ -24,7 +24,19 @@ log = logging.getLogger("recsys.service")
 @dataclass(frozen=True)
 class Loaded:
     """One loaded model and what identifies it: ``version`` (the first 12 hex digits of the
-    file's SHA-256 as recorded in its manifest-checked bytes) and the file's stat."""
+    file's SHA-256 as recorded in its manifest-checked bytes) and the file's stat.
+
+    Parameters
+    ----------
+    model : Recommender
+    version : str
+    stat : tuple of (inode, size, mtime_ns)
+
+    Examples
+    --------
+    >>> Loaded(model=None, version="0123456789ab", stat=(1, 2, 3)).version
+    '0123456789ab'
+    """
 
     model: Any
     version: str
@@ -45,7 +57,25 @@ def _version(path: Path) -> str:
 
 
 class ModelSlot:
-    """A named model file, loaded, and reloaded by :meth:`refresh` when the file changes."""
+    """A named model file, loaded, and reloaded by :meth:`refresh` when the file changes.
+
+    Parameters
+    ----------
+    name : str
+    path : str or path
+        A model file :func:`recsys.save` wrote.
+    key : str or bytes, optional
+        The signing key files must carry (default: ``RECSYS_MODEL_KEY``).
+
+    Examples
+    --------
+    >>> import os, tempfile, recsys
+    >>> path = os.path.join(tempfile.mkdtemp(), "pop.npz")
+    >>> _ = recsys.Popularity().fit(recsys.make_shop(n_customers=50, n_products=10).interactions).save(path)
+    >>> slot = ModelSlot("default", path)
+    >>> slot.refresh(), len(slot.current.version)
+    (False, 12)
+    """
 
     def __init__(self, name: str, path: str | os.PathLike, key: str | bytes | None = None):
         self.name = name

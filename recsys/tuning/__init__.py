@@ -44,6 +44,16 @@ def default_space(model) -> dict[str, Distribution]:
     declares (:meth:`~recsys.models.base.Recommender.search_space`; {} for a model without
     one, which is then fitted once, as it is).
 
+    Parameters
+    ----------
+    model : Recommender
+
+    Returns
+    -------
+    dict of str -> Distribution
+
+    Examples
+    --------
     >>> from recsys import Popularity
     >>> sorted(default_space(Popularity()))
     ['half_life_days', 'window_days']
@@ -55,7 +65,7 @@ def default_space(model) -> dict[str, Distribution]:
 class TuneResult:
     """The best model refitted on all of train, and every trial.
 
-    Attributes
+    Parameters
     ----------
     model : Recommender
         Fitted on the whole of ``train`` with ``best_params``.
@@ -74,6 +84,14 @@ class TuneResult:
         and it beat Popularity beyond the noise, or Popularity is returned.
     baselines : dict
         Validation scores of the model as given (the best of them) and of Popularity.
+
+    Examples
+    --------
+    >>> import recsys
+    >>> shop = recsys.make_shop(n_customers=300, n_products=50, seed=1)
+    >>> found = tune(recsys.Popularity(), shop.interactions, budget=2, random_state=0)
+    >>> isinstance(found, TuneResult), found.metric
+    (True, 'ndcg@10')
     """
 
     model: Any
