@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import finish
+from _common import finish, peak_since
 
 USED = ["customer_id", "product_id", "order_id", "ordered_at"]
 SINCE = "2026-07-01"  # the newest quarter of the year the orders span
@@ -167,20 +166,9 @@ def worker(payload: dict) -> dict:
     matrix = data.matrix("user")
     return {"users": len(data.users), "items": len(data.items), "rows": len(data),
             "nnz": int(matrix.nnz), "sum": float(matrix.sum()),
-            "first_items": [str(i) for i in data.items.ids[:3]], "peak_bytes": _peak()}
-
-
-def _peak() -> int:
-    """This process's peak resident memory: VmHWM, which starts afresh at exec (ru_maxrss
-    keeps the forking parent's peak on Linux, which would charge the parent's data here)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            "first_items": [str(i) for i in data.items.ids[:3]],
+            # VmHWM starts afresh at exec; ru_maxrss (the fallback) keeps the forking parent's
+            "peak_bytes": peak_since(0)}
 
 
 def run_side(case: str, side: str, where: dict) -> dict:

@@ -306,14 +306,12 @@ def _rows_that_matter(log: pd.DataFrame, kinds: tuple[str, ...], bought: str, as
     _, _, event, timestamp = columns
     is_trigger = log[event].isin(kinds).to_numpy(bool)
     is_sold = log[event].isin([bought]).to_numpy(bool)
+    rows = np.flatnonzero(is_trigger | is_sold)
     if as_of is None:  # the log's end: every row's time is needed once
         every = parse_timestamps(log[timestamp], timestamp)
-        edge = data_end(every)
-        rows = np.flatnonzero(is_trigger | is_sold)
-        times = every[rows]
+        edge, times = data_end(every), every[rows]
     else:
         edge = parse_date(as_of, "as_of")
-        rows = np.flatnonzero(is_trigger | is_sold)
         times = parse_timestamps(log[timestamp].iloc[rows], timestamp)
     recent = times >= edge - window[0]
     return rows[recent], times[recent], is_sold[rows[recent]], edge

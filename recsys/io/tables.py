@@ -190,11 +190,12 @@ def _read_text(target: Path, sep: str | None, id_columns: list[str],
     as_text = dict.fromkeys(id_columns, str)
     if target.name.lower().endswith(".json"):
         return pd.read_json(target)
-    delimiter = _SEP_WORDS.get(sep.lower(), sep) if sep else _sniff_delimiter(target)
+    line = _first_line(target)  # read once: it tells the delimiter and names the columns
+    delimiter = _SEP_WORDS.get(sep.lower(), sep) if sep else _sniff_delimiter(target, line)
     if len(delimiter) != 1 and delimiter != "::":
         raise InvalidParameterError(f"--sep takes one character, '::' or tab/comma/semicolon/"
                                     f"pipe/space, got {sep!r}.")
-    header = _header(target, delimiter)
+    header = _header(line, delimiter)
     usecols = [c for c in header if c in wanted] if wanted else None
     if delimiter == "::":  # MovieLens' .dat files; pandas reads two-character separators slowly
         frame = pd.read_csv(target, sep="::", engine="python", dtype=as_text, usecols=usecols)
@@ -214,22 +215,22 @@ def _has_pyarrow() -> bool:
     return importlib.util.find_spec("pyarrow") is not None
 
 
-def _header(target: Path, delimiter: str) -> list[str]:
-    """The column names of a text table's header line (as pandas reads them)."""
+def _first_line(target: Path) -> str:
+    """A text table's header line (gz or not; a byte-order mark dropped, as pandas does)."""
     opener = gzip.open if target.name.lower().endswith(".gz") else open
     with opener(target, "rt", encoding="utf-8-sig", errors="replace") as handle:
-        line = handle.readline()
+        return handle.readline()
+
+
+def _header(line: str, delimiter: str) -> list[str]:
+    """The column names of a text table's header ``line`` (as pandas reads them)."""
     if delimiter == "::":
         return [c.strip() for c in line.rstrip("\r\n").split("::")]
     return pd.read_csv(io.StringIO(line), sep=delimiter, nrows=0).columns.tolist()
 
 
-def _sniff_delimiter(target: Path) -> str:
-    """The delimiter of a text table, from its first line."""
-
-    opener = gzip.open if target.name.lower().endswith(".gz") else open
-    with opener(target, "rt", encoding="utf-8", errors="replace") as handle:
-        header = handle.readline()
+def _sniff_delimiter(target: Path, header: str) -> str:
+    """The delimiter of the text table ``target``, from its first line ``header``."""
     if target.name.lower().removesuffix(".gz").endswith((".tsv", ".tab")):
         return "\t"
     if "::" in header:

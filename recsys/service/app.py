@@ -267,9 +267,13 @@ class _Service:
             unknown = [i for i, at in zip(ids, index, strict=True) if at < 0]
             raise UnknownIdError(f"promoted product(s) {unknown[:5]} are not in the model's "
                                  f"catalogue; check the ids.")
-        barred = set(excluded) | (set() if allowed is None else
-                                  set(ids) - set(allowed.tolist()))
-        pool = [i for i in ids if i not in barred]  # the few ids of one request
+        # the request's few promoted ids against the allowed and excluded arrays, in numpy:
+        # a filtered catalogue is never turned into a Python set per request
+        keep = ~np.isin(index, fitted.items_.to_index(excluded, missing="mask")) if excluded \
+            else np.ones(len(index), bool)
+        if allowed is not None:
+            keep &= np.isin(index, fitted.items_.to_index(allowed, missing="mask"))
+        pool = [i for i, kept in zip(ids, keep, strict=True) if kept]
         if not pool:
             return np.zeros(0, np.int64), np.zeros(0)
         recs = fitted.recommend([who], k=len(pool), candidates=pool, on_unknown=on_unknown)
