@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from recsys._engine.libraries import progress_bar
 from recsys._engine.sparse import chunk_rows, drop_entries, mask_rows, take_rows, topk, topk_sparse
 from recsys.data.features import ItemFeatures
 from recsys.data.frames import to_kind
@@ -74,10 +75,8 @@ def chunk_slices(n: int, step: int, show_progress: bool = False, desc: str | Non
     """
     starts = range(0, n, step)
     if show_progress:
-        # tqdm.auto probes for a notebook (11 ms): only when progress is shown
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, total=(n + step - 1) // step, unit="chunk", desc=desc)
+        starts = progress_bar(starts, total=(n + step - 1) // step, unit="chunk",
+                              desc=desc) or starts
     for start in starts:
         yield slice(start, min(n, start + step))
 

@@ -15,6 +15,8 @@ import threading
 import warnings
 from collections.abc import Iterator
 
+from recsys._engine.libraries import implicit_cpu
+
 _LOCK = threading.Lock()
 _CONTROLLER = None
 
@@ -23,8 +25,7 @@ def _controller():
     global _CONTROLLER
     with _LOCK:
         if _CONTROLLER is None:
-            import implicit.cpu.als  # noqa: F401  (its native libraries first)
-
+            implicit_cpu()  # its native libraries first
             # threadpoolctl after implicit's native libraries, once a process
             from threadpoolctl import ThreadpoolController
 

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
 from recsys._engine.arrays import row_lengths, unit_rows
+from recsys._engine.libraries import implicit_cpu
 from recsys._engine.sparse import padded_blocks
 from recsys._engine.threads import fit_threads, scoring_threads
 from recsys.data.interactions import Interactions
@@ -157,9 +158,6 @@ class _Factorization(Recommender):
                     show_progress: bool) -> TopK | None:
         if query.items is not None:
             return None
-        # implicit loads its native libraries (40 ms): only where a model fits or ranks with it
-        from implicit.cpu.topk import topk as implicit_topk
-
         n = len(query)
         out = TopK.empty(n, k)
         width = min(k, len(filt.allowed))
@@ -184,7 +182,7 @@ class _Factorization(Recommender):
             elif cells is not None:
                 cells = _RowCells(cells[:, subset].tocsr() if subset is not None else cells)
             vectors = np.ascontiguousarray(self._query_vectors(query.take(rows)), items.dtype)
-            ids, scores = implicit_topk(items, vectors, width, filter_query_items=cells,
+            ids, scores = implicit_cpu().topk(items, vectors, width, filter_query_items=cells,
                                         filter_items=row_blocked, num_threads=scoring_threads(
                                             len(vectors), self.num_threads))
             _store(out, rows, ids, scores, subset)
@@ -289,13 +287,10 @@ class ALS(WeightedInput, _Factorization):
         self.use_cg = use_cg
 
     def _fit(self, data: Interactions, features: Any) -> None:
-        # implicit loads its native libraries (40 ms): only where a model fits or ranks with it
-        from implicit.cpu.als import AlternatingLeastSquares
-
         train = self._weighted_training(data)
         self._resolve_scale(train)
         with fit_threads():
-            engine = AlternatingLeastSquares(
+            engine = implicit_cpu().AlternatingLeastSquares(
                 factors=self.factors, regularization=self.regularization_, alpha=self.alpha_,
                 iterations=self.iterations, num_threads=self.num_threads,
                 random_state=self.random_state, use_cg=self.use_cg)
@@ -411,11 +406,8 @@ class BPR(_Factorization):
         self.random_state = random_state
 
     def _fit(self, data: Interactions, features: Any) -> None:
-        # implicit loads its native libraries (40 ms): only where a model fits or ranks with it
-        from implicit.cpu.bpr import BayesianPersonalizedRanking
-
         with fit_threads():
-            engine = BayesianPersonalizedRanking(
+            engine = implicit_cpu().BayesianPersonalizedRanking(
                 factors=self.factors, learning_rate=self.learning_rate,
                 regularization=self.regularization, iterations=self.iterations,
                 num_threads=self.num_threads, random_state=self.random_state)
@@ -463,12 +455,9 @@ class BPR(_Factorization):
 def _fit_engine(engine, matrix: sp.csr_matrix, owner: str, fix: str) -> None:
     """``engine.fit(matrix)``; implicit's refusal of factors that diverged (NaN) becomes an
     InvalidParameterError saying which parameters to change."""
-    # implicit loads its native libraries (40 ms): only where a model fits or ranks with it
-    from implicit.recommender_base import ModelFitError
-
     try:
         engine.fit(matrix, show_progress=False)
-    except ModelFitError as exc:
+    except implicit_cpu().ModelFitError as exc:
         raise InvalidParameterError(
             f"{owner}: the fit diverged ({exc}): the parameters are too aggressive for this "
             f"data. {fix[0].upper()}{fix[1:]}.") from None

@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recsys._engine import state_checks as checks
+from recsys._engine.libraries import implicit_cpu
 from recsys._engine.sparse import dense_scores
 from recsys._engine.threads import fit_threads, quiet_implicit_fit
 from recsys.data.interactions import Interactions
@@ -157,9 +158,7 @@ class ItemKNN(_ItemToItem):
         self.k_ = int(checks.positive_number(meta, "k", self.k))
 
     def _engine(self, k: int):
-        # implicit loads its native libraries (40 ms): only where a model fits or ranks with it
-        from implicit import nearest_neighbours as nn
-
+        nn = implicit_cpu().nearest_neighbours
         if self.similarity == "bm25":
             return nn.BM25Recommender(K=k, K1=self.bm25_k1, B=self.bm25_b,
                                       num_threads=self.num_threads)

@@ -45,6 +45,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recsys._engine.arrays import locate
+from recsys._engine.libraries import progress_bar
 from recsys._engine.params import check_choice, check_float, check_int
 from recsys.data.dates import DAY_NS
 from recsys.data.idmap import IdMap
@@ -245,10 +246,7 @@ def basket_weights(data: Interactions, half_life_days: float) -> np.ndarray:
 def _progress(show: bool):
     if not show:
         return None
-    # tqdm.auto probes for a notebook (11 ms): only when progress is shown
-    from tqdm.auto import tqdm
-
-    return tqdm(desc="mining", unit="level")
+    return progress_bar(desc="mining", unit="level")
 
 
 def estimate_memory(data, min_support: float | None = None, *, min_count: int | None = None) -> dict:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from recsys._engine.libraries import progress_bar
 from recsys._engine.params import check_float, check_int, clone
 from recsys.data.idmap import IdMap
 from recsys.data.interactions import Interactions
@@ -340,14 +341,9 @@ def _refit(best, candidates, train: Interactions, items):
 
 def _bar(total: int, label: str, show: bool):
     """A progress bar (tqdm when shown and installed), else a counter that prints nothing."""
-    if show:
-        try:
-            # tqdm.auto probes for a notebook (11 ms): only when progress is shown
-            from tqdm.auto import tqdm
-
-            return tqdm(total=total, desc=f"tune {label}", unit="trial")
-        except ImportError:
-            pass
+    bar = progress_bar(total=total, desc=f"tune {label}", unit="trial") if show else None
+    if bar is not None:
+        return bar
 
     class _Silent:
         def update(self, n: int) -> None:
