@@ -48,7 +48,7 @@ from recsys.data.idmap import IdMap
 from recsys.data.interactions import Interactions
 from recsys.exceptions import NotFittedError
 
-__all__ = ["Query", "Filter", "TopK", "Anchors", "Recommendations", "Model", "rank_scores", "rows_of",
+__all__ = ["Query", "Filter", "TopK", "Anchors", "Recommendations", "Model", "rank_scores",
            "chunk_slices", "check_fitted", "fit_model"]
 
 Rows = slice | np.ndarray
@@ -67,6 +67,22 @@ def rows_of(matrix: sp.csr_matrix, rows: Rows) -> sp.csr_matrix:
 
 def chunk_slices(n: int, step: int, show_progress: bool = False, desc: str | None = None):
     """Slices of ``step`` rows covering ``n``, with a tqdm progress bar when asked.
+
+    Parameters
+    ----------
+    n : int
+        The number of rows.
+    step : int
+        Rows per slice.
+    show_progress : bool, default False
+        A progress bar over the slices.
+    desc : str, optional
+        The progress bar's label.
+
+    Yields
+    ------
+    slice
+        ``slice(start, stop)``, in order, the last one shorter when ``step`` does not divide ``n``.
 
     Examples
     --------
@@ -273,6 +289,38 @@ def rank_scores(scores_of: Callable[[Query], Scores], query: Query, k: int, filt
     An item scored exactly 0 is never returned, dense or sparse (a sparse score matrix stores
     no zeros): the model has nothing on it for that query (EASE and SLIST for a customer whose
     products nobody else bought), and a list is never padded with catalogue order.
+
+    Parameters
+    ----------
+    scores_of : callable
+        ``scores_of(query)``: a (rows x items) dense array or CSR matrix of scores for the
+        rows of ``query`` it is given (a chunk of the whole).
+    query : Query
+        Who is asking.
+    k : int
+        The length of each list.
+    filt : Filter
+        The items each row may receive.
+    n_items : int
+        The number of items (the scores' width).
+    show_progress : bool, default False
+        A progress bar over the chunks.
+    threads : int, default 1
+        Chunks scored at once (see above).
+
+    Returns
+    -------
+    TopK
+        Each row's items by descending score (ties by item index), ``lengths`` of each list.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores = np.array([[0.1, 0.9, 0.5, 0.0], [0.3, 0.2, 0.0, 0.8]], dtype=np.float32)
+    >>> top = rank_scores(lambda query: scores[query.users], Query.of_users(np.array([0, 1])),
+    ...                   k=2, filt=Filter(np.array([True, True, False, True])), n_items=4)
+    >>> top.index.tolist(), top.lengths.tolist()
+    ([[1, 0], [3, 0]], [2, 2])
     """
     n = len(query)
     out = TopK.empty(n, k)

@@ -48,18 +48,73 @@ __all__ = ["ModelContract", "check_model", "contract_shop", "top_customers", "sa
 
 
 def contract_shop() -> ShopData:
-    """The generated shop the contract runs on when the project has no ``shop`` fixture."""
+    """The generated shop the contract runs on when the project has no ``shop`` fixture.
+
+    Returns
+    -------
+    ShopData
+        :func:`~recsys.make_shop` with 300 customers, 80 products, seed 3.
+
+    Examples
+    --------
+    >>> shop = contract_shop()
+    >>> shop.interactions.n_items <= 80
+    True
+    """
     return make_shop(n_customers=300, n_products=80, seed=3)
 
 
 def top_customers(data: Interactions, n: int = 25) -> np.ndarray:
-    """The ids of the ``n`` customers with the most interactions (ties by index)."""
+    """The ids of the ``n`` customers with the most interactions (ties by index).
+
+    Parameters
+    ----------
+    data : Interactions
+        The data.
+    n : int, default 25
+        How many.
+
+    Returns
+    -------
+    numpy.ndarray
+        External ids, busiest first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from recsys.data.interactions import Interactions
+    >>> data = Interactions.from_frame(pd.DataFrame({"user_id": [5, 5, 7, 9, 9, 9],
+    ...                                              "item_id": list("abcabc")}))
+    >>> top_customers(data, 2).tolist()
+    [9, 5]
+    """
     counts = np.bincount(data.user_index, minlength=data.n_users)
     return data.users.ids[np.argsort(-counts, kind="stable")[:n]]
 
 
 def same_answers(a, b) -> None:
-    """Two :class:`~recsys.ranking.Recommendations` hold the same items, scores and lengths."""
+    """Two :class:`~recsys.ranking.Recommendations` hold the same items, scores and lengths.
+
+    Scores are compared with a float32 tolerance (``rtol=1e-5``).
+
+    Parameters
+    ----------
+    a, b : Recommendations
+        The answers compared.
+
+    Raises
+    ------
+    AssertionError
+        Naming the first difference.
+
+    Examples
+    --------
+    >>> import recsys
+    >>> shop = recsys.make_shop(n_customers=100, n_products=20, seed=0)
+    >>> model = recsys.Popularity().fit(shop.interactions)
+    >>> customers = model.users_.ids[:5]
+    >>> same_answers(model.recommend(customers, k=3), model.recommend(customers, k=3))
+    """
     np.testing.assert_array_equal(a.item_index, b.item_index)
     np.testing.assert_allclose(a.scores, b.scores, rtol=1e-5, atol=1e-6, equal_nan=True)
     np.testing.assert_array_equal(a.lengths, b.lengths)
@@ -93,6 +148,20 @@ class ModelContract:
     """Tests every model passes; subclass it with ``model`` and ``variants`` (see the module).
 
     Each test runs on every variant; a failure names the variant.
+
+    Examples
+    --------
+    In a model's test module (pytest collects the class and runs every check)::
+
+        class TestMyModelContract(ModelContract):
+            model = MyModel
+            variants = [{}, {"alpha": 0.5}]
+
+    The same checks outside pytest:
+
+    >>> import recsys
+    >>> check_model(recsys.Popularity, variants=[{}, {"window_days": 60.0}])
+    'Popularity: 19 checks passed'
     """
 
     #: the model class under test

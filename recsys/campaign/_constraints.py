@@ -351,6 +351,39 @@ def constraints_from_config(config: dict, *, products: pd.DataFrame | None = Non
          "only_available": "in_stock", "price_min": 2, "price_max": 50,
          "category_cap": 2, "category_column": "category",
          "cooldown_days": 14, "promoted": ["P0001"], "promoted_slots": 1}
+
+    ``exclude_purchased`` is on unless set to false; a key whose table is missing
+    (``cooldown_days`` without ``sends``) adds nothing.
+
+    Parameters
+    ----------
+    config : dict
+        The keys above (any subset).
+    products : pandas.DataFrame, optional
+        The product table the availability, price and category rules read.
+    orders : pandas.DataFrame, optional
+        The order log ``purchased_within_days`` reads.
+    sends : pandas.DataFrame, optional
+        The send history ``cooldown_days`` reads.
+
+    Returns
+    -------
+    list of Constraint
+        In the order of the keys above.
+
+    Raises
+    ------
+    InvalidParameterError
+        On an unknown key or a ``category_cap`` below 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> products = pd.DataFrame({"product_id": ["A", "B"], "price": [3.0, 80.0],
+    ...                          "in_stock": [True, False]})
+    >>> constraints_from_config({"only_available": "in_stock", "price_max": 50},
+    ...                         products=products)
+    [ExcludePurchased(), OnlyAvailable(), PriceBand()]
     """
     known = {"exclude_purchased", "purchased_within_days", "only_available", "price_min",
              "price_max", "category_cap", "category_column", "cooldown_days", "promoted",
@@ -381,7 +414,32 @@ def constraints_from_config(config: dict, *, products: pd.DataFrame | None = Non
 
 class Context:
     """What constraints see of a run: the model, the audience, the reference time; and what
-    they leave for it (whether to drop seen items, category caps, promoted products)."""
+    they leave for it (whether to drop seen items, category caps, promoted products).
+
+    :func:`~recsys.campaign.make_picks` builds one per run; a constraint's hooks read
+    ``model``, ``item_ids`` (the model's products, the order every ``allowed`` mask follows),
+    ``customers`` and ``as_of``.
+
+    Parameters
+    ----------
+    model : Recommender
+        The fitted model picking.
+    customers : numpy.ndarray
+        The audience's external ids.
+    as_of : numpy.datetime64
+        The reference time (the send date) of windows such as ``purchased_within_days``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import recsys
+    >>> shop = recsys.make_shop(n_customers=100, n_products=20, seed=0)
+    >>> model = recsys.Popularity().fit(shop.interactions)
+    >>> ctx = Context(model, model.users_.ids[:3], np.datetime64("2026-12-01"))
+    >>> pairs = ctx.pair_matrix(model.users_.ids[:2], model.items_.ids[:2])  # two pairs
+    >>> pairs.shape, pairs.nnz  # the audience x the model's products
+    ((3, 20), 2)
+    """
 
     def __init__(self, model: Recommender, customers: np.ndarray, as_of: np.datetime64) -> None:
         self.model = model

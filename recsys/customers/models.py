@@ -83,6 +83,14 @@ class BetaGeo:
     ``fit(summary)`` reads ``frequency``, ``recency`` and ``T`` (:func:`summary`); ``params_``
     and ``standard_errors_`` hold the estimates. Predictions are in the summary's unit of time.
 
+    Parameters
+    ----------
+    params_ : dict, optional
+        ``r``, ``alpha``, ``a``, ``b``: set by :meth:`fit`; give them to predict with a model
+        fitted elsewhere.
+    standard_errors_ : dict, optional
+        Each parameter's standard error from the Hessian of the likelihood, set by :meth:`fit`.
+
     Examples
     --------
     >>> import pandas as pd
@@ -159,6 +167,14 @@ class GammaGamma:
     """The Gamma-Gamma model of purchase value: a customer's purchases vary around their own
     mean (gamma, shape ``p``), and the means vary over customers (gamma: ``q``, ``gamma``).
     Fitted on the repeat buyers (``frequency > 0``) of a summary with ``monetary_value``.
+
+    Parameters
+    ----------
+    params_ : dict, optional
+        ``p``, ``q``, ``gamma``: set by :meth:`fit`; give them to predict with a model fitted
+        elsewhere.
+    standard_errors_ : dict, optional
+        Each parameter's standard error from the Hessian of the likelihood, set by :meth:`fit`.
 
     Examples
     --------

@@ -27,6 +27,25 @@ def parse_amounts(column: pd.Series, name: str) -> np.ndarray:
     value; a column that reads both ways with different amounts (only ``"1,234"``-like values)
     is refused as ambiguous, as are missing and unreadable values: never a silent 0.
 
+    Parameters
+    ----------
+    column : pandas.Series or array-like
+        The amounts, as numbers or text.
+    name : str
+        The column's name, for messages.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        One amount per value.
+
+    Raises
+    ------
+    DataError
+        On booleans, missing or unreadable values, or text that reads both ways.
+
+    Examples
+    --------
     >>> parse_amounts(pd.Series(["12,50 €", "3,00 €"]), "price").tolist()
     [12.5, 3.0]
     >>> parse_amounts(pd.Series(["£1,234.50", "£7"]), "price").tolist()

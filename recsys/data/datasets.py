@@ -98,7 +98,24 @@ class ShopData:
 
 
 def data_dir() -> Path:
-    """Where the public data sets are: ``$RECSYS_DATA_DIR``, else ``../shared/data``."""
+    """Where the public data sets are: ``$RECSYS_DATA_DIR``, else ``../shared/data``.
+
+    The readers (:func:`load_online_retail`, :func:`load_movielens`...) and the benchmarks
+    look there; nothing is downloaded.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (it may not exist: the readers say so, naming the variable).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["RECSYS_DATA_DIR"] = "/data/public"
+    >>> str(data_dir())
+    '/data/public'
+    >>> del os.environ["RECSYS_DATA_DIR"]
+    """
     return Path(os.environ.get("RECSYS_DATA_DIR", "../shared/data"))
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from recsys.data.ids import preview
 from recsys.exceptions import DataError, InvalidParameterError
 
-__all__ = ["code_events", "MAX_KINDS"]
+__all__ = ["MAX_KINDS"]
 
 #: distinct event kinds a log may hold (codes are int8)
 MAX_KINDS = 127

@@ -22,6 +22,26 @@ def reading(path: str | os.PathLike, what: str) -> Iterator[None]:
     an empty file, lines with too many fields) leave as a :class:`DataError` that names the
     file, what was expected and what came.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file read inside the block.
+    what : str
+        What it should hold, as the message says it (``"an orders table"``).
+
+    Yields
+    ------
+    None
+        The block runs as it is; only its exceptions change.
+
+    Raises
+    ------
+    DataError
+        For any exception of the block other than a :class:`RecsysError` (those pass
+        through as they are).
+
+    Examples
+    --------
     >>> with reading("missing.csv", "an orders table"):  # doctest: +ELLIPSIS
     ...     open("missing.csv")
     Traceback (most recent call last):

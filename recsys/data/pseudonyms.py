@@ -121,6 +121,28 @@ def reidentify(frame: pd.DataFrame, key: str | bytes, known_ids: Iterable,
     they stand for (the shop's own customer table); only the key's holder can. A pseudonym
     of none of them stays as it is.
 
+    Parameters
+    ----------
+    frame : DataFrame
+        A frame of any kind narwhals reads (the same kind comes back), such as a picks file
+        made from pseudonymous data.
+    key : str or bytes
+        The key the pseudonyms were made with.
+    known_ids : iterable
+        The shop's own customer ids to look among.
+    columns : sequence of str, default ("customer_id",)
+        The columns holding pseudonyms.
+
+    Returns
+    -------
+    DataFrame
+        A copy with the ids restored; ``frame`` is not changed.
+
+    Raises
+    ------
+    DataError
+        When a column is missing.
+
     Examples
     --------
     >>> import pandas as pd

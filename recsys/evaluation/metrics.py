@@ -547,6 +547,39 @@ def auc(model, test: Interactions, *, exclude_seen: bool = True, per_user: bool 
     :math:`\mathrm{AUC}_u = \frac{\sum_{p} \mathrm{rank}(p) - P(P+1)/2}{P N}` with
     ranks ascending and ties given their average rank (a tie counts 1/2).
     Users with no relevant item the model can score, or no negatives, are left out.
+
+    Parameters
+    ----------
+    model : Recommender
+        A fitted model; every item it can recommend is ranked.
+    test : Interactions
+        The held-out rows (with customers); its items are the relevant ones.
+    exclude_seen : bool, default True
+        Leave each customer's training items out of the ranking.
+    per_user : bool, default False
+        Return each customer's AUC instead of the mean.
+
+    Returns
+    -------
+    float or pandas.Series
+        The mean AUC (0.5 is a random ranking), or a Series indexed by customer id.
+
+    Raises
+    ------
+    DataError
+        When ``test`` is not an Interactions with customers.
+    NotFittedError
+        When the model is not fitted.
+
+    Examples
+    --------
+    >>> import recsys
+    >>> from recsys.evaluation.split import temporal_split
+    >>> shop = recsys.make_shop(n_customers=300, n_products=50, seed=1)
+    >>> train, test = temporal_split(shop.interactions, last_days=30)
+    >>> model = recsys.ItemKNN().fit(train)
+    >>> 0.5 < auc(model, test) <= 1.0
+    True
     """
 
 
@@ -649,6 +682,32 @@ def novelty(recs, train: Interactions) -> float:
     :math:`p(i)` is the share of training users who interacted with item i;
     items no training user touched count as if one had (:math:`p = 1/|U|`).
     Averaged over all recommended cells. Higher is more novel (less obvious).
+
+    Parameters
+    ----------
+    recs : Recommendations or pandas.DataFrame
+        The lists (a frame with ``query``, ``item`` and ``rank`` columns, or a model's answer).
+    train : Interactions
+        The data the popularity of an item is read from.
+
+    Returns
+    -------
+    float
+        Mean bits per recommended item (NaN for no lists).
+
+    See Also
+    --------
+    popularity_bias : the same popularity as a share instead of bits.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import recsys
+    >>> train = recsys.Interactions.from_frame(pd.DataFrame(
+    ...     {"user_id": [1, 1, 2, 2, 3], "item_id": ["a", "b", "a", "c", "a"]}))
+    >>> recs = pd.DataFrame({"query": [1, 1, 2], "item": ["a", "c", "b"], "rank": [1, 2, 1]})
+    >>> round(novelty(recs, train), 4)  # a: 0 bits, b and c: log2(3) bits each
+    1.0566
     """
     _, items = _rec_items(recs)
     pop = _popularity(train)
@@ -661,7 +720,34 @@ def novelty(recs, train: Interactions) -> float:
 def popularity_bias(recs, train: Interactions) -> float:
     """Average recommendation popularity: the mean share of training users that
     interacted with a recommended item (0 = only unseen items, 1 = only items
-    everyone has). Compare with the same figure for Popularity's lists."""
+    everyone has). Compare with the same figure for Popularity's lists.
+
+    Parameters
+    ----------
+    recs : Recommendations or pandas.DataFrame
+        The lists (a frame with ``query``, ``item`` and ``rank`` columns, or a model's answer).
+    train : Interactions
+        The data the popularity of an item is read from.
+
+    Returns
+    -------
+    float
+        The mean share, between 0 and 1 (NaN for no lists).
+
+    See Also
+    --------
+    novelty : the same popularity in bits of self-information.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import recsys
+    >>> train = recsys.Interactions.from_frame(pd.DataFrame(
+    ...     {"user_id": [1, 1, 2, 2, 3], "item_id": ["a", "b", "a", "c", "a"]}))
+    >>> recs = pd.DataFrame({"query": [1, 1, 2], "item": ["a", "c", "b"], "rank": [1, 2, 1]})
+    >>> round(popularity_bias(recs, train), 4)  # (3/3 + 1/3 + 1/3) / 3
+    0.5556
+    """
     _, items = _rec_items(recs)
     p = _popularity(train).reindex(items).fillna(0.0).to_numpy()
     return float(p.mean()) if len(p) else float("nan")
@@ -675,6 +761,32 @@ def intra_list_diversity(recs, features, *, per_user: bool = False):
     out), then the mean over lists. ``features`` is an
     :class:`~recsys.data.features.ItemFeatures`; items without features count as
     orthogonal to all others.
+
+    Parameters
+    ----------
+    recs : Recommendations or pandas.DataFrame
+        The lists (a frame with ``query``, ``item`` and ``rank`` columns, or a model's answer).
+    features : ItemFeatures
+        The products' attributes the distance is measured on.
+    per_user : bool, default False
+        Return each list's diversity instead of the mean.
+
+    Returns
+    -------
+    float or pandas.Series
+        The mean distance (0: every list holds alike items; 1: orthogonal ones), or one value
+        per list of two or more items.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import recsys
+    >>> features = recsys.ItemFeatures.from_frame(pd.DataFrame(
+    ...     {"item_id": ["a", "b", "c"], "colour": ["red", "red", "blue"]}),
+    ...     categorical=["colour"])
+    >>> recs = pd.DataFrame({"query": [1, 1, 2], "item": ["a", "c", "b"], "rank": [1, 2, 1]})
+    >>> intra_list_diversity(recs, features)  # one list of two: red and blue
+    1.0
     """
     rows, items = _rec_items(recs)
     pos = features.items.to_index(items, missing="mask")

@@ -26,6 +26,24 @@ def repeat_explore(recs, truth: Interactions, train: Interactions, k: int = 10) 
     """Recall on repeat and on explore items, the repeat share of the picks, and the personal
     hit rate (see the module docstring), all at ``k``.
 
+    Parameters
+    ----------
+    recs : Recommendations or pandas.DataFrame
+        The lists (a frame with ``query``, ``item`` and ``rank`` columns, or a model's answer).
+    truth : Interactions
+        What each customer bought in the test period.
+    train : Interactions
+        What each customer bought before: an item in it is a repeat, any other an explore item.
+    k : int, default 10
+        How many picks of each list count.
+
+    Returns
+    -------
+    dict
+        ``recall_repeat``, ``recall_explore`` (mean per customer, NaN when no customer has
+        that kind of relevant item), ``repeat_share`` (the share of picks the customer
+        bought before) and ``phr`` (the share of customers with at least one hit).
+
     Examples
     --------
     >>> import recsys

@@ -50,9 +50,9 @@ SMALL_ARM = 100
 
 @dataclass
 class ExperimentResult:
-    """The readout of a campaign experiment.
+    """The readout of a campaign experiment, as :func:`~recsys.experiment.analyze` returns it.
 
-    Attributes
+    Parameters
     ----------
     arms : pandas.DataFrame
         One row per arm: ``customers``, ``planned_share``, ``observed_share`` and each metric.
@@ -67,8 +67,24 @@ class ExperimentResult:
         Sample-ratio check: ``observed``, ``expected`` counts, ``p_value``, ``mismatch``.
     start, end : pandas.Timestamp
         The measured window, ``[start, end)``.
+    control : str, default "control"
+        The name of the control arm.
+    alpha : float, default 0.05
+        The significance level of the tests and ``1 - alpha`` intervals.
     notes : list of str
         How the data was read (what counted as an order, as revenue), and caveats.
+
+    Examples
+    --------
+    >>> from recsys.experiment import analyze, assign, simulate_response
+    >>> groups = assign(range(4000), salt="s", control=0.5)
+    >>> orders, _ = simulate_response(groups, start="2026-11-24", conversion_uplift=0.1,
+    ...                               seed=0)
+    >>> result = analyze(groups, orders, "2026-11-24", "2026-12-08")
+    >>> result.arms["customers"].sum(), result.control
+    (np.int64(4000), 'control')
+    >>> bool(result.uplift.query("metric == 'conversion_rate'")["significant"].iloc[0])
+    True
     """
 
     arms: pd.DataFrame

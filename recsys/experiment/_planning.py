@@ -110,6 +110,35 @@ def minimum_detectable_effect(n_treatment: int, n_control: int, baseline_rate: f
     deviation) for a mean such as revenue per customer. Returns ``inf`` when no effect within
     the rate's range is detectable.
 
+    Parameters
+    ----------
+    n_treatment, n_control : int
+        Customers in the treated arm and in control.
+    baseline_rate : float, optional
+        The control's conversion rate (for a rate metric).
+    alpha : float, default 0.05
+        The two-sided significance level.
+    power : float, default 0.8
+        The chance of detecting an effect of the returned size.
+    sd : float, optional
+        The per-customer standard deviation (for a mean metric); give this or
+        ``baseline_rate``.
+
+    Returns
+    -------
+    float
+        The absolute effect, in the metric's unit.
+
+    Raises
+    ------
+    InvalidParameterError
+        When both or neither of ``baseline_rate`` and ``sd`` are given, or a value is out of
+        range.
+
+    See Also
+    --------
+    sample_size : the customers needed for a given effect.
+
     Examples
     --------
     >>> round(minimum_detectable_effect(9000, 1000, baseline_rate=0.05), 4)

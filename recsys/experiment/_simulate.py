@@ -77,6 +77,40 @@ def simulate_response(assignments: pd.DataFrame, *, start: Any, days: float = 14
     tail). An order holds one of the customer's picks with probability ``pick_rate[0]``
     (control) or ``pick_rate[1]`` (treated), else a random product.
 
+    Parameters
+    ----------
+    assignments : pandas.DataFrame
+        ``customer_id`` and ``arm`` (as :func:`~recsys.experiment.assign` writes), with each
+        customer's picks in a ``picks`` column when ``pick_rate`` should matter (as the picks
+        file of ``recsys picks --control`` holds them).
+    start : date-like
+        When the send happened; orders fall in the ``days`` after it.
+    days : float, default 14
+        The window of the orders.
+    base_rate : float, default 0.1
+        Every customer's chance to convert without treatment.
+    segment_rates : dict, optional
+        A base rate per segment (the assignments' ``segment`` column).
+    conversion_uplift : float, default 0.0
+        The absolute rise of the chance to convert when treated.
+    extra_orders : float, default 0.3
+        The mean of the Poisson count of orders after the first.
+    order_value : float, default 40.0
+        The mean value of an order.
+    value_sigma : float, default 1.0
+        The lognormal sigma of order values (the tail).
+    value_uplift : float, default 0.0
+        The relative rise of order values when treated.
+    pick_rate : tuple of float, default (0.05, 0.3)
+        The chance an order holds one of the customer's picks, in control and when treated.
+    products : array-like, optional
+        The catalogue the products of orders without a pick are drawn from (default: 200
+        numbered products, ``X0001`` to ``X0200``).
+    control : str, default "control"
+        The control arm's name.
+    seed : int, optional
+        Seed of the draws.
+
     Returns
     -------
     orders : pandas.DataFrame

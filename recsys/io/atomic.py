@@ -26,7 +26,35 @@ _PENDING: set[str] = set()
 def temporary_beside(target: str | os.PathLike) -> Path:
     """A new empty temporary file in ``target``'s folder (the rename stays on one disk),
     readable and writable by its owner only (mode 0600: outputs hold personal data). A folder
-    that does not exist is an error: a mistyped path never creates folders."""
+    that does not exist is an error: a mistyped path never creates folders.
+
+    The file is pending until :func:`publish` or :func:`discard` (:func:`discard_pending`
+    removes what an interrupted command left).
+
+    Parameters
+    ----------
+    target : str or os.PathLike
+        The file the temporary will become.
+
+    Returns
+    -------
+    pathlib.Path
+        The temporary file, hidden (``.name.<random>.part``) beside ``target``.
+
+    Raises
+    ------
+    DataError
+        When ``target``'s folder does not exist or cannot be written to.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "picks.csv")
+    >>> temporary = temporary_beside(target)
+    >>> temporary.parent == __import__("pathlib").Path(target).parent, oct(temporary.stat().st_mode)[-3:]
+    (True, '600')
+    >>> discard(temporary)
+    """
     target = Path(target)
     folder = target.parent
     if not folder.is_dir():
@@ -53,7 +81,30 @@ def temporary_beside(target: str | os.PathLike) -> Path:
 
 
 def publish(temporary: Path, target: str | os.PathLike) -> None:
-    """Move the finished ``temporary`` over ``target`` in one step."""
+    """Move the finished ``temporary`` over ``target`` in one step.
+
+    Parameters
+    ----------
+    temporary : pathlib.Path
+        What :func:`temporary_beside` gave, written in full.
+    target : str or os.PathLike
+        The file it replaces (a reader sees the old file or the new one, never a part).
+
+    Raises
+    ------
+    DataError
+        When the rename fails (the temporary is removed).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "picks.csv")
+    >>> temporary = temporary_beside(target)
+    >>> _ = temporary.write_text("customer_id,product_id")
+    >>> publish(temporary, target)
+    >>> open(target).read(), temporary.exists()
+    ('customer_id,product_id', False)
+    """
     try:
         os.replace(temporary, target)
     except OSError as exc:
@@ -63,7 +114,22 @@ def publish(temporary: Path, target: str | os.PathLike) -> None:
 
 
 def discard(temporary: Path) -> None:
-    """Remove an unfinished temporary file (gone already is fine)."""
+    """Remove an unfinished temporary file (gone already is fine).
+
+    Parameters
+    ----------
+    temporary : pathlib.Path
+        What :func:`temporary_beside` gave.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "picks.csv")
+    >>> temporary = temporary_beside(target)
+    >>> discard(temporary)
+    >>> temporary.exists(), os.path.exists(target)
+    (False, False)
+    """
     with suppress(FileNotFoundError):
         os.unlink(temporary)
     _PENDING.discard(str(temporary))
@@ -71,7 +137,17 @@ def discard(temporary: Path) -> None:
 
 def discard_pending() -> None:
     """Remove every temporary file not yet published or discarded (the command line calls
-    this when a command is interrupted or terminated)."""
+    this when a command is interrupted or terminated).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "picks.csv")
+    >>> temporary = temporary_beside(target)
+    >>> discard_pending()
+    >>> temporary.exists()
+    False
+    """
     for name in list(_PENDING):
         discard(Path(name))
 
@@ -81,6 +157,23 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """A temporary path to write ``target`` to: renamed over it when the block ends normally,
     removed when it raises (an error, Ctrl-C, or the command line's SIGTERM handler).
 
+    Parameters
+    ----------
+    target : str or os.PathLike
+        The file to write.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary file to write to (it exists, empty).
+
+    Raises
+    ------
+    DataError
+        When ``target``'s folder does not exist or cannot be written to.
+
+    Examples
+    --------
     >>> import tempfile, os
     >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
     >>> with atomic_path(target) as tmp:

@@ -59,7 +59,40 @@ def write_file(path: str | os.PathLike, manifest: Mapping[str, Any],
                arrays: Mapping[str, np.ndarray], *, key: bytes | None = None) -> Path:
     """Write ``manifest`` (with the arrays' dtypes and shapes, the SHA-256 of it all and, with
     a ``key``, its signature added) and ``arrays`` to ``path``, whole or not at all. What
-    :func:`save` writes with."""
+    :func:`~recsys.models.files.save` writes with.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file, written as named (atomically: the old file or the new one, never a part).
+    manifest : dict
+        ``format``, ``model`` (a registry name), ``params``, ``meta``...: JSON values only.
+    arrays : dict of numpy.ndarray
+        The model's arrays (no object dtype: numpy refuses to write one without pickle).
+    key : bytes, optional
+        Signs the file (HMAC-SHA-256) so a loader holding the key refuses any other.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    DataError
+        When ``path``'s folder does not exist or cannot be written to.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "demo.npz")
+    >>> _ = write_file(path, {"format": FORMAT, "model": "Demo", "params": {}},
+    ...                {"x": np.arange(3)})
+    >>> manifest, arrays = read_file(path, {"Demo": object})
+    >>> manifest["model"], arrays["x"].tolist()
+    ('Demo', [0, 1, 2])
+    """
     manifest = {name: value for name, value in manifest.items() if name not in _SEALS}
     manifest["arrays"] = {name: [np.asarray(value).dtype.str, list(np.shape(value))]
                           for name, value in arrays.items()}
@@ -137,7 +170,40 @@ def read_file(path: str | os.PathLike,
     """The checked manifest and arrays of a model file: the zip directory first (every
     member a declared array, sizes bounded before anything is decompressed), then the
     manifest (bounded size and depth), each array's header against its declaration, and the
-    digest over the manifest and every array."""
+    digest over the manifest and every array.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file.
+    models : dict
+        The classes a file may name (the registry): any other name is refused.
+
+    Returns
+    -------
+    tuple of (dict, dict of numpy.ndarray)
+        The manifest and the arrays.
+
+    Raises
+    ------
+    PersistenceError
+        When the file is missing, not a model file, altered, truncated, from another format,
+        too large for its declared shapes, holds pickled objects or names a class outside
+        ``models`` (each saying which).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "demo.npz")
+    >>> _ = write_file(path, {"format": FORMAT, "model": "Demo", "params": {}},
+    ...                {"x": np.arange(3)})
+    >>> sorted(read_file(path, {"Demo": object})[0])
+    ['arrays', 'format', 'model', 'params', 'sha256']
+    >>> read_file(path, {})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    recsys.exceptions.PersistenceError: ... names model class 'Demo', which is not a recsys model ...
+    """
     where = str(path)
     if not os.path.isfile(where):
         raise PersistenceError(f"no model file at {where!r}.")
@@ -329,7 +395,36 @@ def _depth(value: Any, level: int = 1) -> int:
 
 def registered(name: Any, models: Mapping[str, Any], where: str) -> Any:
     """The class ``models`` (the registry) holds under ``name``, or a PersistenceError: a file
-    never makes recsys build anything else."""
+    never makes recsys build anything else.
+
+    Parameters
+    ----------
+    name : object
+        The class name a file (or a command line) gave.
+    models : dict
+        The registry.
+    where : str
+        Where the name came from, for the message.
+
+    Returns
+    -------
+    type
+        The registered class.
+
+    Raises
+    ------
+    PersistenceError
+        When ``name`` is not a string the registry holds.
+
+    Examples
+    --------
+    >>> from recsys.models.registry import REGISTRY
+    >>> registered("EASE", REGISTRY, "m.npz").__name__
+    'EASE'
+    >>> registered("os.system", REGISTRY, "m.npz")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    recsys.exceptions.PersistenceError: m.npz names model class 'os.system', which is not a recsys model ...
+    """
     if not isinstance(name, str) or name not in models:
         raise PersistenceError(
             f"{where} names model class {name!r}, which is not a recsys model "

@@ -2,6 +2,7 @@
 that explains it, computed for a whole block of customers at once.
 
 The models' ``_anchors`` hooks call these with their own arrays; nothing here knows a model.
+They are the models' internals, not public API (``__all__`` holds the history bound only).
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from recsys._engine.arrays import cell_keys, indptr_of, locate, rank_in_runs, ro
 from recsys._engine.sparse import csr, padded_blocks, sorted_csr, take_rows
 from recsys.ranking import Anchors
 
-__all__ = ["MAX_HISTORY", "top_of_rows", "item_anchors", "factor_anchors", "id_tuples",
-           "sparse_weight"]
+__all__ = ["MAX_HISTORY"]
 
 #: history items searched per customer for batch reasons (the most weighted ones)
 MAX_HISTORY = 64

@@ -38,7 +38,7 @@ import scipy.sparse as sp
 from recsys._engine.params import check_float, check_int
 from recsys.exceptions import InvalidParameterError
 
-__all__ = ["AUTO", "is_auto", "check_auto", "ease_l2", "als_scale", "knn_k"]
+__all__ = ["AUTO"]
 
 AUTO = "auto"
 EASE_L2_SCALE = 30.0

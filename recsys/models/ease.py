@@ -1,5 +1,9 @@
 """EASE (Steck 2019): the closed-form item-item model, solved in place so that catalogues of
-tens of thousands of products fit in memory."""
+tens of thousands of products fit in memory.
+
+The solver's helpers (the weights, the in-place inverse, the memory estimate) serve the
+model and SLIST; the public name is :class:`EASE`.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from recsys.models.neighbors import _ItemToItem
 from recsys.models.params import HALF_LIVES, AutoOr, Choice, Float, HalfLife, Int, OneOf, Param, Uniform
 from recsys.models.weighting import WEIGHTINGS
 
-__all__ = ["EASE", "ease_weights", "fit_bytes", "regularised_inverse"]
+__all__ = ["EASE"]
 
 EXACT_ITEMS = 8_192  # up to this many products the solve runs in float64, beyond in float32
 _BLOCK = 2_048  # rows handled at once when mirroring or pruning the dense solution

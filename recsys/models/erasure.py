@@ -35,7 +35,30 @@ TIME_PARAMETERS = ("half_life_days", "history_half_life", "window_days", "trend_
 
 
 def needs_training_data(model: Any) -> str | None:
-    """Why ``model`` cannot be refitted from its own state (None when it can)."""
+    """Why ``model`` cannot be refitted from its own state (None when it can).
+
+    A model that learns only from who bought what (``forgets_from_state``, without time
+    parameters set) forgets from the seen-items matrix it keeps; any other needs the training
+    data passed to :func:`forget`.
+
+    Parameters
+    ----------
+    model : Recommender
+        A model (fitted or not).
+
+    Returns
+    -------
+    str or None
+        The reason, said in words, or None.
+
+    Examples
+    --------
+    >>> import recsys
+    >>> needs_training_data(recsys.EASE()) is None
+    True
+    >>> needs_training_data(recsys.EASE(half_life_days=30))
+    "its half_life_days reads the purchases' times"
+    """
     if not getattr(model, "forgets_from_state", False):
         return f"{type(model).__name__} learns from more than who bought what"
     timed = [p for p in TIME_PARAMETERS if getattr(model, p, None) is not None]

@@ -27,8 +27,7 @@ from recsys.io.persistence import (
 )
 from recsys.models.registry import REGISTRY
 
-__all__ = ["save", "load", "read_manifest", "model_to_arrays", "model_from_arrays",
-           "personal_data"]
+__all__ = ["save", "load", "read_manifest", "personal_data"]
 
 
 def save(model, path: str | os.PathLike, *, key: str | bytes | None = None) -> Path:
@@ -179,7 +178,38 @@ def model_from_arrays(entry: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
 
 
 def read_manifest(path: str | os.PathLike, *, key: str | bytes | None = None) -> dict[str, Any]:
-    """The manifest of a model file (checked like :func:`load`), without building the model."""
+    """The manifest of a model file (checked like :func:`load`), without building the model.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file.
+    key : str or bytes, optional
+        The signing key (default: ``$RECSYS_MODEL_KEY``); a file signed with another is
+        refused.
+
+    Returns
+    -------
+    dict
+        ``model``, ``params``, ``recsys_version``, ``created``, ``personal_data``... and
+        ``arrays`` (each array's shape).
+
+    Raises
+    ------
+    PersistenceError
+        As :func:`load` does for a damaged, altered, unsigned or foreign file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import recsys
+    >>> path = os.path.join(tempfile.mkdtemp(), "popular.npz")
+    >>> shop = recsys.make_shop(n_customers=100, n_products=20, seed=0)
+    >>> _ = save(recsys.Popularity().fit(shop.interactions), path)
+    >>> manifest = read_manifest(path)
+    >>> manifest["model"], manifest["personal_data"]["customers"]
+    ('Popularity', 92)
+    """
     manifest, arrays = read_file(path, REGISTRY)
     check_signature(manifest, signing_key(key), str(path))
     manifest = dict(manifest)
@@ -190,7 +220,29 @@ def read_manifest(path: str | os.PathLike, *, key: str | bytes | None = None) ->
 def personal_data(model) -> dict[str, Any]:
     """What personal data a fitted model holds, for its manifest (never who): how many
     customers, whether their ids are pseudonyms, the window of data learnt from and the
-    retention asked for, the erasures done."""
+    retention asked for, the erasures done.
+
+    Parameters
+    ----------
+    model : Recommender
+        A fitted model.
+
+    Returns
+    -------
+    dict
+        ``customers`` (how many), ``histories`` (whether it keeps what each bought),
+        ``pseudonymous``, ``data_window`` (first and last day learnt from, or None),
+        ``max_age_days`` (the retention asked for, or None) and ``erasures`` (when and how many
+        each time).
+
+    Examples
+    --------
+    >>> import recsys
+    >>> shop = recsys.make_shop(n_customers=100, n_products=20, seed=0)
+    >>> facts = personal_data(recsys.Popularity().fit(shop.interactions))
+    >>> facts["customers"], facts["pseudonymous"], facts["erasures"]  # the 92 who ordered
+    (92, False, [])
+    """
     window = getattr(model, "data_window_", None)
     return {"customers": len(model.users_),
             "histories": bool(model.seen_.nnz),

@@ -1,6 +1,7 @@
 """The closed list of models: every model class of this package, by name, registered when
 its class is defined (``recsys.load`` rebuilds only these; the command line, the tuner and the
-conformance tests read it)."""
+conformance tests read it). A model class joins by being defined; ``register`` is the
+base class's hook, not public API."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from recsys.exceptions import InvalidParameterError
 
-__all__ = ["REGISTRY", "register"]
+__all__ = ["REGISTRY"]
 
 #: name -> class of every model ``recsys.load`` may rebuild (closed: only classes defined in
 #: this package are added, and an entry is never replaced)

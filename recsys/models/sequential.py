@@ -1,4 +1,7 @@
-"""SequentialRules: what customers bought next, scored from each customer's newest purchases."""
+"""SequentialRules: what customers bought next, scored from each customer's newest purchases.
+
+The public name is :class:`SequentialRules`; the order helpers are shared with SLIST.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from recsys.models.params import Choice, Float, HalfLife, Int, Integer, Param, U
 #: the data, so a larger one would run for hours
 MAX_STEPS = 1_000
 
-__all__ = ["SequentialRules", "purchase_order", "newest_first_weights"]
+__all__ = ["SequentialRules"]
 
 
 def purchase_order(data: Interactions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,4 +1,8 @@
-"""SLIST: a closed-form item-item model of what is bought together and what comes next."""
+"""SLIST: a closed-form item-item model of what is bought together and what comes next.
+
+The public name is :class:`SLIST`; the helpers (the purchase steps, the weights, the memory
+estimate) are its internals.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from recsys.models.ease import _BLOCK, EASE, EXACT_ITEMS, regularised_inverse
 from recsys.models.params import AutoOr, Choice, Float, HalfLife, Int, Integer, Param, Uniform
 from recsys.models.sequential import MAX_STEPS, _NewestFirstHistory, newest_first_weights, purchase_order
 
-__all__ = ["SLIST", "purchase_steps", "sequence_inputs", "slist_weights", "slist_fit_bytes"]
+__all__ = ["SLIST"]
 
 
 #: above this share of non-zero cells a sparse factor is multiplied as dense blocks

@@ -22,7 +22,7 @@ from recsys.data.dates import DAY_NS
 from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError
 
-__all__ = ["WEIGHTINGS", "Weighting", "decayed_matrix", "recency", "BM25_K1", "BM25_B"]
+__all__ = ["WEIGHTINGS", "Weighting", "recency", "BM25_K1", "BM25_B"]
 
 WEIGHTINGS = ("bm25", "tfidf", "log", "binary")
 BM25_K1 = 100.0  # implicit's bm25_weight defaults, the values of its examples
@@ -34,7 +34,7 @@ class Weighting:
     """A fitted weighting: ``transform`` turns histories (customers x products, summed
     weights) into what the model learns from.
 
-    Attributes
+    Parameters
     ----------
     kind : str or None
         One of :data:`WEIGHTINGS`, or None (the weights as they are).
@@ -42,6 +42,14 @@ class Weighting:
         Products with interactions at fit (the collection size of the inverse frequency).
     item_norm : numpy.ndarray of float64
         BM25's length normalisation of each product (ones for the other kinds).
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> history = sp.csr_matrix([[3.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+    >>> weighting = Weighting.fit("log", history)
+    >>> weighting.n_items, weighting.transform(history).toarray().astype(float).round(3).tolist()
+    (3, [[1.386, 0.0, 0.693], [0.693, 0.693, 0.0]])
     """
 
     kind: str | None
@@ -113,7 +121,40 @@ def recency(data: Interactions, cells: sp.csr_matrix,
     """Per stored cell of ``cells`` (customers x products over ``data``'s maps, as
     ``data.matrix("user")``), ``2 ** (-age / half_life_days)`` with the age in days of the
     customer's latest purchase of the product: at the newest interaction of ``data``, and at
-    the customer's own newest (how recent it is within their history), in that order."""
+    the customer's own newest (how recent it is within their history), in that order.
+
+    Parameters
+    ----------
+    data : Interactions
+        Interactions with timestamps.
+    cells : scipy.sparse.csr_matrix
+        Customers x products over ``data``'s maps; its stored cells are the pairs weighed.
+    half_life_days : float
+        Days after which a purchase counts half.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Two float64 arrays, one value per stored cell: recency at the data's newest
+        interaction, and within the customer's own history.
+
+    Raises
+    ------
+    DataError
+        When ``data`` has no timestamps.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from recsys.data.interactions import Interactions
+    >>> data = Interactions.from_frame(pd.DataFrame({
+    ...     "user_id": [1, 1, 2], "item_id": ["a", "b", "a"],
+    ...     "timestamp": pd.to_datetime(["2026-01-01", "2026-01-11", "2026-01-21"])}),
+    ...     timestamp="timestamp")
+    >>> overall, own = recency(data, data.matrix("user"), half_life_days=10)
+    >>> overall.tolist(), own.tolist()  # customer 1's a, b; customer 2's a
+    ([0.25, 0.5, 1.0], [0.5, 1.0, 1.0])
+    """
     if data.timestamps is None:
         raise DataError(
             "half_life_days needs timestamps in the interactions: build them with "

@@ -92,6 +92,24 @@ def experiment_report(result: Any, *, title: str = "Campaign readout",
                       facts: Mapping[str, Any] | None = None) -> str:
     """The readout of :func:`~recsys.experiment.analyze` as one HTML string.
 
+    The page stands alone (styles and charts inline; charts only when matplotlib, the report
+    extra, is installed): the facts, the arms, each arm's uplift over control with intervals,
+    a forest plot, and the notes on how the data was read.
+
+    Parameters
+    ----------
+    result : ExperimentResult
+        What :func:`~recsys.experiment.analyze` returned.
+    title : str, default "Campaign readout"
+        The page's title.
+    facts : dict, optional
+        Extra lines for the facts table (label -> value), such as the campaign's name.
+
+    Returns
+    -------
+    str
+        The HTML page.
+
     Examples
     --------
     >>> from recsys.experiment import analyze, assign, simulate_response

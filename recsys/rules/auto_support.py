@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["AUTO_MIN_COUNT", "AUTO_MAX_PAIRS", "auto_min_count"]
+__all__ = ["AUTO_MIN_COUNT", "AUTO_MAX_PAIRS"]
 
 #: fewest baskets that back a rule under ``min_support="auto"``
 AUTO_MIN_COUNT = 10

@@ -57,7 +57,7 @@ from recsys.rules.auto_support import auto_min_count
 from recsys.rules.counts import count_itemsets, keys
 
 __all__ = ["frequent_itemsets", "association_rules", "estimate_memory", "RULE_METRICS",
-           "Itemsets", "mine", "rule_arrays"]
+           "Itemsets", "mine"]
 
 RULE_METRICS = ("antecedent support", "consequent support", "support", "confidence", "lift",
                 "representativity", "leverage", "conviction", "zhangs_metric", "jaccard",
@@ -129,6 +129,24 @@ class Itemsets:
     Each level is ``(members, counts)``: members an (n, L) int32 matrix of item
     indices, rows sorted lexicographically with ascending items; counts the
     number of baskets holding each itemset.
+
+    Parameters
+    ----------
+    levels : list of (numpy.ndarray, numpy.ndarray)
+        Per length, the members and their counts.
+    n_baskets : int
+        The number of baskets mined.
+    items : IdMap
+        The item ids of the member indices.
+
+    Examples
+    --------
+    >>> found = mine(*basket_matrix([["a", "b"], ["a", "b", "c"], ["a", "c"], ["b"]]),
+    ...              min_count=2)
+    >>> found.n_itemsets, found.levels[1][0].tolist(), found.levels[1][1].tolist()
+    (5, [[0, 1], [0, 2]], [2, 2])
+    >>> found.count_of(np.array([[0, 1], [1, 2]])).tolist()  # {b, c} is not frequent
+    [2, -1]
     """
 
     levels: list[tuple[np.ndarray, np.ndarray]]
@@ -157,7 +175,40 @@ class Itemsets:
 def mine(matrix: sp.csr_matrix, items: IdMap, min_count: int, max_len: int | None = None,
          max_memory: int = DEFAULT_MAX_MEMORY, show_progress: bool = False) -> Itemsets:
     """Frequent itemsets of a binary baskets x items CSR matrix, as arrays (see
-    :mod:`recsys.rules.miner` for how)."""
+    :mod:`recsys.rules.miner` for how).
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        Baskets x items, any non-zero a member (:func:`basket_matrix` builds it).
+    items : IdMap
+        The item ids of the columns.
+    min_count : int
+        The number of baskets an itemset needs.
+    max_len : int, optional
+        The longest itemsets (default: no limit).
+    max_memory : int, optional
+        Bytes a level may take before mining stops with an error naming the fix.
+    show_progress : bool, default False
+        A progress bar over the levels.
+
+    Returns
+    -------
+    Itemsets
+        The frequent itemsets by length.
+
+    Raises
+    ------
+    InvalidParameterError
+        When a level would exceed ``max_memory`` (the message names the fixes).
+
+    Examples
+    --------
+    >>> found = mine(*basket_matrix([["a", "b"], ["a", "b", "c"], ["a", "c"], ["b"]]),
+    ...              min_count=2)
+    >>> found.n_baskets, [len(counts) for _, counts in found.levels]
+    (4, [3, 2])
+    """
     return mine_near(matrix, items, min_count, max_len, max_memory, show_progress)[0]
 
 
@@ -252,8 +303,22 @@ def _progress(show: bool):
 def estimate_memory(data, min_support: float | None = None, *, min_count: int | None = None) -> dict:
     """A look before mining: frequent items, an upper bound on item pairs, and bytes.
 
-    Returns ``{"n_baskets", "min_count", "frequent_items", "pair_bound", "pair_bytes"}``;
-    deeper levels are checked exactly as mining reaches them.
+    Deeper levels are checked exactly as mining reaches them.
+
+    Parameters
+    ----------
+    data : Interactions, list of baskets or sparse matrix
+        What :func:`frequent_itemsets` takes.
+    min_support : float, optional
+        The share of baskets an itemset needs (or ``min_count``).
+    min_count : int, optional
+        The number of baskets an itemset needs.
+
+    Returns
+    -------
+    dict
+        ``n_baskets``, ``min_count`` (the threshold as a count), ``frequent_items``,
+        ``pair_bound`` (at most this many frequent pairs) and ``pair_bytes`` (their memory).
 
     Examples
     --------
@@ -410,8 +475,31 @@ def rule_arrays(found: Itemsets, metric: str = "confidence", min_threshold: floa
                 max_consequent: int | None = None) -> dict[str, np.ndarray]:
     """Every rule A -> C from the itemsets, as arrays, filtered by ``metric >= min_threshold``.
 
-    Returns ``antecedent`` ((n, L) int32 padded with -1), ``consequent`` (the same),
-    ``n_antecedent``, ``n_consequent`` and every measure in :data:`RULE_METRICS`.
+    Parameters
+    ----------
+    found : Itemsets
+        What :func:`mine` found.
+    metric : str, default "confidence"
+        The measure that filters (one of :data:`RULE_METRICS`).
+    min_threshold : float, default 0.1
+        Its lowest value kept.
+    max_consequent : int, optional
+        The most items on a rule's right-hand side.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``antecedent`` ((n, L) int32 item indices padded with -1), ``consequent`` (the same)
+        and every measure in :data:`RULE_METRICS` (``support``, ``confidence``, ``lift``...),
+        one entry per rule.
+
+    Examples
+    --------
+    >>> found = mine(*basket_matrix([["a", "b"], ["a", "b", "c"], ["a", "c"], ["b"]]),
+    ...              min_count=2)
+    >>> rules = rule_arrays(found, "confidence", 0.8)  # c -> a: 2 of c's 2 baskets
+    >>> rules["antecedent"].tolist(), rules["consequent"].tolist(), rules["confidence"].tolist()
+    ([[2, -1]], [[0, -1]], [1.0])
     """
     n = float(found.n_baskets)
     width = len(found.levels)
