@@ -15,7 +15,8 @@ the project's ``conftest.py``, or :func:`contract_shop`): fit returns the model 
 caller's data alone, refits replace, rows in any order give the same model, batch answers equal
 single ones, lists are sorted, unique and never padded, seen items, candidates and exclusions
 are respected, unknown customers follow the policy, files round-trip without pickle, and
-explanations, carts and similar items follow the model's capability flags. This is the suite
+explanations, carts and similar items follow the model's capability flags, and a pick's batch
+reason is one of the contributions its explanation lists. This is the suite
 LensKit's ``BasicComponentTests`` and implicit's ``RecommenderBaseTestMixin`` give their
 models. It needs pytest (the ``dev`` extra).
 
@@ -23,7 +24,7 @@ models. It needs pytest (the ``dev`` extra).
 
 >>> from recsys import Popularity, make_shop
 >>> check_model(Popularity, make_shop(n_customers=200, n_products=40, seed=0))
-'Popularity: 19 checks passed'
+'Popularity: 20 checks passed'
 """
 
 from __future__ import annotations
@@ -161,13 +162,17 @@ class ModelContract:
 
     >>> import recsys
     >>> check_model(recsys.Popularity, variants=[{}, {"window_days": 60.0}])
-    'Popularity: 19 checks passed'
+    'Popularity: 20 checks passed'
     """
 
     #: the model class under test
     model: ClassVar[type]
     #: the parameter sets the contract runs on (small fits)
     variants: ClassVar[list[dict[str, Any]]] = [{}]
+    #: whether a pick's batch reason is one of the contributions ``explain`` lists for it;
+    #: False for a model whose batch reasons are a cheaper stand-in (they must still name an
+    #: item of the customer's history)
+    reasons_from_explain: ClassVar[bool] = True
 
     # ------------------------------------------------------------------ helpers
     def make(self, params: dict[str, Any], **extra: Any):
@@ -332,6 +337,31 @@ class ModelContract:
             assert isinstance(why.contributions, list)
             _raises(UnknownIdError, model.explain, "no-such-item", user=user)
 
+    def test_reasons_agree_with_explain(self, shop: ShopData) -> None:
+        """The batch reasons (``anchors``, what a campaign's picks file says) and ``explain``
+        (one pick in full) are two paths through the model's maths: a pick's anchor is one
+        of the contributions ``explain`` lists for it (a rule's antecedent among its rules),
+        or, where :attr:`reasons_from_explain` is False, an item the customer bought."""
+        users = top_customers(shop.interactions, 5)
+        for params, model in self.fitted(shop):
+            recs = model.recommend(users, k=5, on_unknown="skip")
+            found = model.anchors(Query.of_users(model.users_.to_index(recs.queries)),
+                                  recs.item_index)
+            for row, col in zip(*np.nonzero(recs.item_index >= 0), strict=True):
+                code, anchor = found.codes[row, col], found.anchors[row, col]
+                if code not in ("bought_item", "similar_attributes", "bought_together"):
+                    continue
+                user = recs.queries[row]
+                if not self.reasons_from_explain:
+                    if code == "bought_item":
+                        seen = model.seen_rows(model.users_.to_index([user])).indices
+                        assert anchor in set(model.items_.ids[seen].tolist()), (params, anchor)
+                    continue
+                why = model.explain(model.items_.ids[recs.item_index[row, col]], user=user)
+                named = [c[0][0] if code == "bought_together" else c[0]
+                         for c in why.contributions]
+                assert anchor in named, (params, code, anchor, why.contributions[:3])
+
     def test_baskets_follow_the_capability(self, shop: ShopData) -> None:
         for _, model in self.fitted(shop):
             cart = model.items_.ids[np.argsort(-model.item_counts_, kind="stable")[:2]].tolist()
@@ -433,7 +463,7 @@ def check_model(model: type, shop: ShopData | None = None,
     --------
     >>> import recsys
     >>> check_model(recsys.Popularity)
-    'Popularity: 19 checks passed'
+    'Popularity: 20 checks passed'
     """
     contract = type(f"{model.__name__}Contract", (ModelContract,),
                     {"model": model, "variants": variants or [{}]})()
