@@ -18,7 +18,7 @@ from recsys._engine.arrays import (
 
 __all__ = ["topk", "mask_rows", "chunk_rows", "take_rows", "binary_rows", "dense_scores",
            "one_hot_rows", "sorted_csr", "padded_blocks", "drop_entries", "topk_sparse", "top_per_row",
-           "dense_product"]
+           "dense_product", "without_rows"]
 
 def _plain_csr_layout() -> bool:
     """Whether this scipy's CSR matrix is exactly its five plain attributes (what
@@ -137,6 +137,25 @@ def gather_cells(indptr: np.ndarray, rows: np.ndarray,
     new_indptr = np.zeros(len(rows) + 1, dtype=indptr.dtype)
     np.cumsum(lengths, out=new_indptr[1:])
     return np.repeat(starts - new_indptr[:-1], lengths) + np.arange(new_indptr[-1]), new_indptr
+
+
+def without_rows(matrix: sp.csr_matrix, gone: np.ndarray) -> sp.csr_matrix:
+    """``matrix`` without the rows the boolean mask ``gone`` marks, in new arrays: one pass
+    over the stored cells (a gather of the kept rows, as ``take_rows`` does, costs several
+    times that when nearly every row is kept).
+
+    >>> m = csr(np.arange(1, 4, dtype=np.float32), np.array([0, 2, 1]), np.array([0, 2, 2, 3]),
+    ...         (3, 3))
+    >>> without_rows(m, np.array([True, False, False])).toarray()
+    array([[0., 0., 0.],
+           [0., 3., 0.]], dtype=float32)
+    """
+    lengths = np.diff(matrix.indptr)
+    cells = np.repeat(~gone, lengths)
+    indptr = np.zeros(int((~gone).sum()) + 1, matrix.indptr.dtype)
+    np.cumsum(lengths[~gone], out=indptr[1:])
+    return csr(matrix.data[cells], matrix.indices[cells], indptr,
+               (len(indptr) - 1, matrix.shape[1]))
 
 
 def take_rows(matrix: sp.csr_matrix, rows: np.ndarray,

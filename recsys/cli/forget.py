@@ -19,6 +19,10 @@ def configure(parser) -> None:
                              "customer_id, or the file's only column)")
     parser.add_argument("--unknown", choices=("report", "raise"), default="report",
                         help="ids the model never saw: counted (report) or an error (raise)")
+    parser.add_argument("--approximate", action="store_true",
+                        help="ALS: drop the customers' factors and re-solve the others in two "
+                             "warm-started sweeps instead of a refit (near a refit, not equal; "
+                             "docs/privacy.md); the other models forget exactly either way")
     add_data_options(parser)
 
 
@@ -37,7 +41,8 @@ def run(args) -> int:
             raise DataError(f"{type(model).__name__} cannot forget from its own state "
                             f"({needs_training_data(model)}): pass the training data with "
                             f"--orders (and its column options).")
-    done = model.forget(customers, data=data, items=items, unknown=args.unknown)
+    done = model.forget(customers, data=data, items=items, unknown=args.unknown,
+                        exact=not args.approximate)
     model.save(args.model)
     print(f"{args.model}: {done['forgotten']:,} customers erased ({done['how']}); "
           f"{done['unknown']:,} of the ids were not in the model")

@@ -50,7 +50,7 @@ import scipy.sparse as sp
 from recsys._engine import state_checks as checks
 from recsys._engine.arrays import row_lengths
 from recsys._engine.params import ParamsMixin, check_bool, check_choice, check_float, check_int
-from recsys._engine.sparse import binary_rows, dense_scores, one_hot_rows, take_rows, topk
+from recsys._engine.sparse import binary_rows, dense_scores, one_hot_rows, take_rows, topk, without_rows
 from recsys.data.dates import DAY_NS, data_end, far_after_the_rest, parse_date
 from recsys.data.features import ItemFeatures
 from recsys.data.idmap import IdMap
@@ -65,6 +65,7 @@ from recsys.exceptions import (
     UnsupportedError,
 )
 from recsys.models._collapse import check_collapse
+from recsys.models._state import freeze_fitted, one_state, publish_state, unfitted_twin
 from recsys.models.erasure import forget
 from recsys.models.files import load as load_file
 from recsys.models.files import save as save_file
@@ -144,54 +145,6 @@ class Explanation:
 
 
 # ---------------------------------------------------------------------- the base
-# ---------------------------------------------------------------------- one published state
-#: a serving call overlapping this many state publications in a row runs once more as it is
-_STATE_RETRIES = 100
-
-
-def _one_state(method: Callable) -> Callable:
-    """Run a serving method (``recommend``...) on one published state: ``partial_fit``
-    builds the new fitted state aside and swaps it in one step (:func:`publish_state`),
-    bumping ``_state_version``; a call that overlapped a swap (it may have read both states,
-    and may even have failed for it) is run again on the new state, so every answer is the
-    old model's or the new one's."""
-    @functools.wraps(method)
-    def serve(self, *args, **kwargs):
-        for _ in range(_STATE_RETRIES):
-            version = self.__dict__.get("_state_version", 0)
-            try:
-                answer = method(self, *args, **kwargs)
-            except Exception:
-                if self.__dict__.get("_state_version", 0) == version:
-                    raise  # the model's own answer: an error of the call
-                continue
-            if self.__dict__.get("_state_version", 0) == version:
-                return answer
-        return method(self, *args, **kwargs)
-
-    return serve
-
-
-def unfitted_twin(model: Recommender) -> Recommender:
-    """A new object of ``model``'s class with its parameters and none of its fitted state: where
-    an update computes the new state aside (then :func:`publish_state`)."""
-    twin = object.__new__(type(model))
-    twin.__dict__.update({key: value for key, value in vars(model).items()
-                          if not (key.endswith("_") and not key.startswith("_"))
-                          and not key.startswith("_cache")})
-    return twin
-
-
-def publish_state(model: Recommender, fresh: Recommender) -> None:
-    """Make ``fresh``'s fitted state ``model``'s in one step: the whole attribute dictionary is
-    swapped at once (atomic under the interpreter lock), with a new ``_state_version``, so a
-    serving thread never sees half of an update (see :func:`_one_state`)."""
-    freeze_fitted(fresh)
-    state = fresh.__dict__
-    state["_state_version"] = model.__dict__.get("_state_version", 0) + 1
-    model.__dict__ = state
-
-
 class Recommender(ParamsMixin):
     """Base class of every model: one interface, external ids in and out.
 
@@ -409,7 +362,7 @@ class Recommender(ParamsMixin):
         return self.item_counts_ > 0
 
     # ------------------------------------------------------------------ recommend
-    @_one_state
+    @one_state
     def recommend(
         self,
         users: Any,
@@ -526,7 +479,7 @@ class Recommender(ParamsMixin):
         return (np.repeat(cols, n, axis=0), np.repeat(vals, n, axis=0),
                 np.repeat(lengths, n))
 
-    @_one_state
+    @one_state
     def recommend_for_basket(
         self,
         baskets: Any,
@@ -584,7 +537,7 @@ class Recommender(ParamsMixin):
         return self._assemble(queries, filled, k, allowed, lambda: self.rank(
             Query.of_histories(answered), k, filt, show_progress=show_progress))
 
-    @_one_state
+    @one_state
     def recommend_for_session(
         self,
         sessions: Any,
@@ -645,10 +598,17 @@ class Recommender(ParamsMixin):
                                     show_progress)
 
     def forget(self, customers: Iterable, *, data: Interactions | None = None,
-               items: ItemFeatures | None = None, unknown: str = "report") -> dict[str, Any]:
+               items: ItemFeatures | None = None, unknown: str = "report",
+               exact: bool = True) -> dict[str, Any]:
         """Erase ``customers`` from this fitted model: afterwards it equals a fit on the data
         without them (see :mod:`recsys.models.erasure`; ``data`` is needed by models that learn
         from times, baskets or order). The erasure is recorded, never who.
+
+        ``exact=False`` lets a factorisation (ALS) drop the customers' factors and histories
+        and re-solve every other factor in two warm-started sweeps instead of a whole refit:
+        their own data leave the model, the other factors are near a refit's, not equal to
+        them (a fading trace of what was learnt with them; docs/privacy.md gives the measured
+        distance). Every other model forgets exactly either way.
 
         Examples
         --------
@@ -659,7 +619,33 @@ class Recommender(ParamsMixin):
         (3, 194)
         """
         self._check_fitted()
-        return forget(self, customers, data=data, items=items, unknown=unknown)
+        exact = check_bool(type(self).__name__, "exact", exact)
+        update = None
+        if self._forgets_in_place(exact):
+            update = functools.partial(self._forget_in_place, exact=exact)
+        return forget(self, customers, data=data, items=items, unknown=unknown, update=update)
+
+    def _forget_in_place(self, gone: np.ndarray, exact: bool = True) -> str:
+        """Forget the customers of the mask ``gone`` by the model's own update
+        (:meth:`_forget_rows`): the new state is built aside on a twin and swapped in at
+        once, as ``partial_fit`` does, so a serving thread sees the old model or the new
+        one, never half of the update."""
+        fresh = unfitted_twin(self)
+        fresh.__dict__.update({key: value for key, value in vars(self).items()
+                               if key.endswith("_") and not key.startswith("_")})
+        fresh.users_ = IdMap.from_sorted(self.users_.ids[~gone], self.users_.name)
+        fresh.users_.pseudonymous = self.users_.pseudonymous
+        seen = self.seen_.tocsr()
+        removed = take_rows(seen, np.flatnonzero(gone))
+        fresh.seen_ = without_rows(seen, gone)
+        # each product's distinct customers (the stored cells of its column), without theirs
+        fresh.item_counts_ = self.item_counts_ - np.bincount(removed.indices,
+                                                             minlength=len(self.items_))
+        # the twin is this model's own class: its hooks are ours
+        how = fresh._forget_rows(removed, gone, self, exact)  # noqa: SLF001
+        fresh.recommendable_ = np.asarray(fresh._recommendable(), bool)  # noqa: SLF001
+        publish_state(self, fresh)
+        return how
 
     def _basket_matrix(self, baskets: Any, on_unknown: str,
                        decay: float | None = None) -> tuple[np.ndarray, sp.csr_matrix]:
@@ -688,7 +674,7 @@ class Recommender(ParamsMixin):
             return queries, binary_rows(rows, index, len(lists), len(self.items_))
         return queries, _newest_weights(rows, index, steps, decay, len(lists), len(self.items_))
 
-    @_one_state
+    @one_state
     def similar_items(
         self,
         items: Any,
@@ -724,7 +710,7 @@ class Recommender(ParamsMixin):
         return self._assemble(ids, known, k, allowed,
                               lambda: self.rank(Query.of_items(query), k, filt))
 
-    @_one_state
+    @one_state
     def explain(self, item: Any, user: Any = None, basket: Iterable | None = None) -> Explanation:
         """Why ``item`` scores as it does for ``user`` (known) or ``basket`` (item ids).
 
@@ -814,6 +800,19 @@ class Recommender(ParamsMixin):
         """Threads the engine may score chunks of a large batch in (default 1). Models whose
         ``_scores`` are sparse products and numpy work, which release the GIL, give more."""
         return 1
+
+    def _forgets_in_place(self, exact: bool = True) -> bool:
+        """Whether :meth:`_forget_rows` updates this fitted model for an erasure without a
+        refit: exactly, or (``exact=False``) approximately where the model offers it
+        (default: no; :func:`~recsys.models.erasure.forget` refits)."""
+        return False
+
+    def _forget_rows(self, removed: sp.csr_matrix, gone: np.ndarray, before: Recommender,
+                     exact: bool = True) -> str:
+        """Update the model's own fitted state for an erasure, after the shared state (id
+        maps, ``seen_``, ``item_counts_``) lost the customers whose rows of ``before.seen_``
+        are ``removed`` (``gone``: their mask over ``before``'s customers); say how."""
+        raise NotImplementedError
 
     def _anchors(self, query: Query, picks: np.ndarray, source: np.ndarray | None) -> Anchors:
         """Reason codes and anchors of ``picks`` (default: no personal signal)."""
@@ -953,21 +952,6 @@ def _without_outlying_times(data: Interactions, owner: str, policy: str) -> Inte
     warnings.warn(f"{what}; they are left out of the fit. Fix the dates, or fit with "
                   f"outlying_times='keep' to use them.", DataWarning, stacklevel=4)
     return data.select(~outlying)
-
-
-def freeze_fitted(model: Recommender) -> None:
-    """Make every fitted array of ``model`` read-only (numpy arrays and the arrays of sparse
-    matrices held in public ``name_`` attributes): fitted state changes only by ``fit``."""
-    for key, value in vars(model).items():
-        if not key.endswith("_") or key.startswith("_"):
-            continue
-        if isinstance(value, np.ndarray):
-            value.setflags(write=False)
-        elif sp.issparse(value):
-            for part in ("data", "indices", "indptr", "row", "col"):
-                array = getattr(value, part, None)
-                if isinstance(array, np.ndarray):
-                    array.setflags(write=False)
 
 
 def _newest_weights(rows: np.ndarray, index: np.ndarray, steps: np.ndarray, decay: float,

@@ -15,7 +15,8 @@ from recsys.data.features import ItemFeatures
 from recsys.data.idmap import IdMap
 from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError, PersistenceError
-from recsys.models.base import Anchors, Query, Recommender, freeze_fitted
+from recsys.models._state import freeze_fitted
+from recsys.models.base import Anchors, Query, Recommender
 from recsys.models.params import Choice, HalfLife, Param
 from recsys.models.weighting import decayed_matrix
 

@@ -11,17 +11,17 @@ from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import lapack
+from scipy.linalg import blas, lapack
 
 from recsys._engine import state_checks as checks
-from recsys._engine.sparse import chunk_rows, placed_square, top_per_row
+from recsys._engine.sparse import chunk_rows, placed_square, top_per_row, without_rows
 from recsys._engine.threads import fit_threads
 from recsys.data.interactions import Interactions
-from recsys.exceptions import InvalidParameterError
+from recsys.exceptions import InvalidParameterError, PersistenceError
 from recsys.models.auto_params import AUTO, ease_l2, is_auto
 from recsys.models.neighbors import _ItemToItem
 from recsys.models.params import HALF_LIVES, AutoOr, Choice, Float, HalfLife, Int, OneOf, Param, Uniform
-from recsys.models.weighting import WEIGHTINGS
+from recsys.models.weighting import WEIGHTINGS, Weighting
 
 __all__ = ["EASE"]
 
@@ -30,6 +30,10 @@ _BLOCK = 2_048  # rows handled at once when mirroring or pruning the dense solut
 #: the solution over the products with interactions is placed in a dense catalogue x catalogue
 #: matrix up to this size (or 4x the solution's), and as CSR beyond
 DENSE_PLACEMENT_BYTES = 256 * 2**20
+#: an erasure downdates the weights (Woodbury) when it removes fewer customers than the
+#: products over this, and solves again beyond: measured, the downdate of r customers costs
+#: about a solve at r = n / 4 (800 products) to n / 10
+DOWNDATE_SHARE = 10
 
 
 def fit_bytes(n: int) -> int:
@@ -72,19 +76,57 @@ def regularised_inverse(gram: np.ndarray, l2: float, owner: str) -> np.ndarray:
     return np.ascontiguousarray(P.T)  # a view of the same buffer when LAPACK worked in place
 
 
-def ease_weights(X: sp.spmatrix, l2: float) -> np.ndarray:
+def ease_weights(X: sp.spmatrix, l2: float) -> tuple[np.ndarray, np.ndarray]:
     r""":math:`B = I - P\,\mathrm{diag}(1/\mathrm{diag}(P))` with the diagonal zeroed,
     :math:`P = (X^\top X + \lambda I)^{-1}`, for the columns of ``X``: float64 for up to
-    :data:`EXACT_ITEMS` columns, float32 (about 4 bytes a cell, all in place) beyond.
+    :data:`EXACT_ITEMS` columns, float32 (about 4 bytes a cell, all in place) beyond; and
+    :math:`\mathrm{diag}(P)` (float64), from which :math:`P = (I - B)\,\mathrm{diag}(P)`
+    comes back for an erasure.
 
     Raises InvalidParameterError when the regularised Gram matrix is not positive definite.
     """
     n = X.shape[1]
     dtype = np.float64 if n <= EXACT_ITEMS else np.float32
     P = regularised_inverse((X.T @ X).astype(dtype).toarray(), l2, "EASE")
-    P /= -np.diag(P)[None, :].copy()
-    P[np.diag_indices(n)] = 0.0
-    return P
+    return _weights_of_inverse(P)
+
+
+def _weights_of_inverse(P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``P`` (overwritten) made into EASE's weights, and its diagonal."""
+    diagonal = np.diag(P).astype(np.float64)
+    P /= -diagonal[None, :].astype(P.dtype)
+    P[np.diag_indices(P.shape[0])] = 0.0
+    return P, diagonal
+
+
+def downdated_weights(B: np.ndarray, diagonal: np.ndarray,
+                      removed: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    r"""EASE's weights ``B`` and :math:`\mathrm{diag}(P)` without the rows ``removed`` of
+    :math:`X` (customers x the same products as ``B``), by the Woodbury identity, in a new
+    array (``B`` is not changed).
+
+    With :math:`P = (I - B)\,D`, :math:`D = \mathrm{diag}(P)`, :math:`U = X_r P` and
+    :math:`Z = (I - U X_r^\top)^{-1} U` (``r`` rows: small), the new inverse is
+    :math:`P' = P + U^\top Z`, so :math:`B' = (B - U^\top Z D^{-1})\,D D'^{-1}` with
+    :math:`D' = D + \mathrm{diag}(U^\top Z)`: one rank-``r`` product added in place and one
+    column scaling, a few passes over the weights against the fit's :math:`n^3` solve. A
+    product no remaining customer bought comes out with no weights, as in a fit without it
+    (its block of the regularised Gram matrix is :math:`\lambda` alone)."""
+    rows = removed.astype(np.float64).tocsr()
+    # X_r B in B's own precision (a float64 product would first copy B whole to float64)
+    product = np.asarray(rows.astype(B.dtype) @ B, dtype=np.float64)
+    U = (rows.toarray() - product) * diagonal[None, :]
+    Z = np.linalg.solve(np.eye(rows.shape[0]) - np.asarray(rows @ U.T), U)
+    new_diagonal = diagonal + np.einsum("ij,ij->j", U, Z)
+    scale = diagonal / new_diagonal
+    out = np.multiply(B, scale.astype(B.dtype)[None, :])  # B D / D', a new array
+    # then out -= U' (Z D^-1 D / D') = U' (Z / D'), added by BLAS in place; the transposes
+    # make the row-major arrays the column-major ones BLAS writes
+    gemm = blas.dgemm if out.dtype == np.float64 else blas.sgemm
+    gemm(-1.0, (Z / new_diagonal[None, :]).T.astype(out.dtype), U.astype(out.dtype), 1.0,
+         out.T, overwrite_c=True)
+    out[np.diag_indices(out.shape[0])] = 0.0
+    return out, new_diagonal
 
 
 class EASE(_ItemToItem):
@@ -160,8 +202,56 @@ class EASE(_ItemToItem):
         self.l2_ = ease_l2(X) if is_auto(self.l2) else float(self.l2)
         X = X.tocsc()
         with fit_threads(self.num_threads):
-            B = ease_weights(X, self.l2_)
+            B, diagonal = ease_weights(X, self.l2_)
+        self._set_weights(B, diagonal, trained)
+
+    def _set_weights(self, B: np.ndarray, diagonal: np.ndarray, trained: np.ndarray) -> None:
         self.weights_ = self._placed(B, trained)
+        # diag(P) beside dense weights: what an erasure's downdate needs to recover P
+        self.inverse_diagonal_ = None
+        if isinstance(self.weights_, np.ndarray):
+            self.inverse_diagonal_ = np.zeros(len(self.items_))
+            self.inverse_diagonal_[trained] = diagonal
+
+    def _forgets_in_place(self, exact: bool = True) -> bool:
+        # the downdate needs P back: dense weights with diag(P), and a weighting of each cell
+        # on its own (bm25 and tfidf reweigh every product when a customer leaves)
+        return (type(self).forgets_from_state and self.half_life_days is None
+                and self.weighting in (None, "binary", "log")
+                and getattr(self, "inverse_diagonal_", None) is not None)
+
+    def _forget_rows(self, removed, gone, before, exact: bool = True) -> str:
+        """The Woodbury downdate of P for few customers, a solve again for many; ``l2_`` kept
+        at its fitted value (``"auto"`` is read from the data at fit, not at erasure)."""
+        trained = np.flatnonzero(before.inverse_diagonal_ > 0)
+        everything = len(trained) == len(self.items_)
+        # the weighting refitted; its kinds here weigh each cell on its own, so the histories
+        # are the old ones without the customers' rows
+        self.weighting_ = Weighting.fit(self.weighting, self.seen_)
+        self.history_ = self.seen_ if self.weighting is None else \
+            without_rows(before.history_, gone)
+        rows = self.weighting_.transform(removed)
+        rows = rows if everything else rows[:, trained]
+        with fit_threads(self.num_threads):
+            if rows.shape[0] * DOWNDATE_SHARE < len(trained):
+                B = before.weights_ if everything else \
+                    before.weights_[np.ix_(trained, trained)]
+                B, diagonal = downdated_weights(B, before.inverse_diagonal_[trained], rows)
+                how = "weights downdated (Woodbury)"
+            else:
+                weighted = self.weighting_.transform(self.seen_)[:, trained]
+                B, diagonal = ease_weights(weighted.tocsc(), self.l2_)
+                how = "weights solved again"
+        gone = self.item_counts_[trained] == 0  # a product nobody bought any more
+        if gone.any():
+            B[gone, :], B[:, gone], diagonal[gone] = 0.0, 0.0, 0.0
+        if everything and isinstance(B, np.ndarray) and B.dtype == np.float32 and not gone.any():
+            self.weights_, self.inverse_diagonal_ = B, diagonal  # placed as it is
+        else:
+            left = ~gone
+            self._set_weights(B[np.ix_(left, left)] if gone.any() else B, diagonal[left],
+                              trained[left])
+        return f"{how}, l2 kept at {self.l2_:.6g}"
 
     def _trained_within_max_items(self, needs_bytes, instead: str) -> np.ndarray:
         """The products with interactions, refused (before any allocation) when more than
@@ -208,7 +298,10 @@ class EASE(_ItemToItem):
         if sp.issparse(W):
             return {"weights/data": W.data, "weights/indices": W.indices,
                     "weights/indptr": W.indptr}, {"l2": self.l2_}
-        return {"weights": W}, {"l2": self.l2_}
+        arrays = {"weights": W}
+        if getattr(self, "inverse_diagonal_", None) is not None:
+            arrays["inverse_diagonal"] = self.inverse_diagonal_
+        return arrays, {"l2": self.l2_}
 
     def _load_item_state(self, arrays, meta) -> None:
         n = len(self.items_)
@@ -217,3 +310,12 @@ class EASE(_ItemToItem):
             self.weights_ = checks.csr_from(arrays, "weights/", (n, n))
         else:
             self.weights_ = checks.matrix(arrays["weights"], "model/weights", n, n)
+        self.inverse_diagonal_ = None
+        if "inverse_diagonal" in arrays and not sp.issparse(self.weights_):
+            # diag((G + l2 I)^-1) lies in (0, 1/l2] for a bought product, 0 for the others
+            diagonal = checks.vector(arrays["inverse_diagonal"], "model/inverse_diagonal", n)
+            checks.within(diagonal, "model/inverse_diagonal", 0.0, 1.0001 / self.l2_)
+            if ((diagonal > 0) != (self.item_counts_ > 0)).any():
+                raise PersistenceError("model/inverse_diagonal does not match the products "
+                                       "bought (a damaged or altered file). Re-save the model.")
+            self.inverse_diagonal_ = diagonal

@@ -1,14 +1,22 @@
 """Erasure: a fitted model without some customers, equal to a fit on the data without them.
 
-A model whose fit reads nothing but the customers x products matrix (no times, no baskets,
-no order: ItemKNN, EASE, RP3beta, CoOccurrence, ALS, BPR, Popularity without a window or a
-decay) is refitted from its own seen-items matrix without the customers' rows: the matrix a
-fit on the remaining data would build, cell for cell, so the model is the one that fit gives
-(ALS and BPR too: the same seed on the same matrix). Any other model (times: a decay or a
-window; baskets: association rules; order: sequential rules, SLIST; repeat purchases:
-BuyAgain, NextBasket; features: ContentBased; a Hybrid's components) needs the training data
-and is refitted on it without those customers. Either way the result is exact; the first
-costs one fit on data the model already holds.
+Three ways, the cheapest the model's maths allows, each exact:
+
+- **In place** (Popularity, EASE with a cell-by-cell weighting and dense weights): the model
+  updates its fitted state for the rows removed (recounted buyers; EASE's inverse Gram matrix
+  downdated by the Woodbury identity), built aside and swapped in at once. EASE keeps the
+  ``l2`` its fit read when ``l2="auto"``.
+- **From its own state** (ItemKNN, CoOccurrence, RP3beta, ALS, BPR, and the above where the
+  in-place update does not apply; no times, no baskets, no order): refitted on its own
+  seen-items matrix without the customers' rows, the matrix a fit on the remaining data would
+  build, cell for cell (ALS and BPR too: the same seed on the same matrix).
+- **On the data** (times: a decay or a window; baskets: association rules; order: sequential
+  rules, SLIST; repeat purchases: BuyAgain, NextBasket; features: ContentBased; a Hybrid's
+  components): refitted on the training data without those customers.
+
+ALS also offers an approximate erasure (``exact=False``): the customers' factors and rows
+dropped and every other factor re-solved in two warm-started sweeps, near a refit (measured by
+``benchmarks/privacy.py``), not equal to it.
 
 The erasure is recorded on the model (``erasures_``: when and how many, never who) and in its
 file's manifest (``recsys info --personal-data``).
@@ -17,7 +25,7 @@ file's manifest (``recsys info --personal-data``).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -68,7 +76,8 @@ def needs_training_data(model: Any) -> str | None:
 
 
 def forget(model: Any, customers: Iterable, *, data: Interactions | None = None,
-           items: Any = None, unknown: str = "report") -> dict[str, Any]:
+           items: Any = None, unknown: str = "report",
+           update: Callable[[np.ndarray], str] | None = None) -> dict[str, Any]:
     """Remove ``customers`` from the fitted ``model`` (in place); what was done.
 
     Parameters
@@ -82,6 +91,9 @@ def forget(model: Any, customers: Iterable, *, data: Interactions | None = None,
         The product features a model that uses them was fitted with.
     unknown : {"report", "raise"}
         Ids the model never saw are counted in the answer (``"report"``) or refused.
+    update : callable, optional
+        The model's own exact update for the removal (given the mask of customers to
+        forget, it says how it did it), used instead of a refit from its state.
 
     Returns
     -------
@@ -112,7 +124,10 @@ def forget(model: Any, customers: Iterable, *, data: Interactions | None = None,
     why = needs_training_data(model)
     if not gone.any():  # nobody the model holds: nothing to refit or record
         return {"forgotten": 0, "unknown": absent, "how": "nothing to forget"}
-    if why is None:
+    in_place = why is None and update is not None
+    if in_place:
+        how = update(gone)
+    elif why is None:
         remaining = _from_state(model, gone)
         how = "refit from the model's state"
     else:
@@ -126,7 +141,9 @@ def forget(model: Any, customers: Iterable, *, data: Interactions | None = None,
         "at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "customers": int(gone.sum())}]
     window, kept = getattr(model, "data_window_", None), getattr(model, "max_age_days_", None)
-    if kept is not None and why is not None:  # the retention the model was fitted with
+    if in_place:
+        pass
+    elif kept is not None and why is not None:  # the retention the model was fitted with
         options = {"items": items} if items is not None and model.uses_item_features else {}
         model.fit(remaining, max_age_days=kept, **options)
     else:

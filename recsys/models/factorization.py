@@ -32,6 +32,8 @@ __all__ = ["ALS", "BPR"]
 
 _NO_SCORE = -3.0e38  # implicit's top-k marks filtered cells with float32's lowest value
 FUSED_ROWS = 65_536  # queries per call of implicit's top-k
+#: ALS iterations an approximate erasure runs from the remaining factors
+FORGET_SWEEPS = 2
 FOLD_CELLS = 2_000_000  # history cells x factors held at once by the batched fold-in
 
 
@@ -299,6 +301,28 @@ class ALS(WeightedInput, _Factorization):
         self.user_factors_ = np.ascontiguousarray(engine.user_factors)
         self.item_factors_ = np.ascontiguousarray(engine.item_factors)
         self._cache_gram = _gram(self.item_factors_, self.regularization_)
+
+    def _forgets_in_place(self, exact: bool = True) -> bool:
+        # asked for an approximate erasure: warm-started sweeps instead of a refit
+        return not exact and self.half_life_days is None
+
+    def _forget_rows(self, removed, gone, before, exact: bool = True) -> str:
+        """The customers' factors and histories dropped, then ``FORGET_SWEEPS`` ALS iterations
+        from the remaining factors on the remaining data: every factor re-solved without
+        them, the scale (``regularization_``, ``alpha_``) kept as fitted."""
+        train = self._weighted_training(None)
+        with fit_threads():
+            engine = implicit_cpu().AlternatingLeastSquares(
+                factors=self.factors, regularization=self.regularization_, alpha=self.alpha_,
+                iterations=min(FORGET_SWEEPS, self.iterations), num_threads=self.num_threads,
+                random_state=self.random_state, use_cg=self.use_cg)
+            engine.user_factors = before.user_factors_[~gone]
+            engine.item_factors = before.item_factors_.copy()
+            _fit_engine(engine, train, "ALS", "refit it instead (exact=True)")
+        self.user_factors_ = np.ascontiguousarray(engine.user_factors)
+        self.item_factors_ = np.ascontiguousarray(engine.item_factors)
+        self._cache_gram = _gram(self.item_factors_, self.regularization_)
+        return f"approximate: {engine.iterations} warm-started sweeps"
 
     def _resolve_scale(self, train: sp.csr_matrix) -> None:
         """``regularization_`` and ``alpha_``: the parameters, or read from ``train``."""

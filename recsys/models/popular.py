@@ -71,8 +71,16 @@ class Popularity(Recommender):
                     "the interactions with timestamp='<column>' (--time-col on the command "
                     "line), or leave both None.")
             counts = self._recent_buyers(data)
-        # all-time popularity breaks ties among equal recent counts
-        self.scores_ = (counts + all_time / (all_time.max() + 1.0)).astype(np.float32)
+        self.scores_ = _ranked(counts, all_time)
+
+    def _forgets_in_place(self, exact: bool = True) -> bool:
+        # all-time counts are the buyers per product: an erasure subtracts its customers
+        return self.window_days is None and self.half_life_days is None
+
+    def _forget_rows(self, removed, gone, before, exact: bool = True) -> str:
+        all_time = self.item_counts_.astype(np.float64)  # recounted without the customers
+        self.scores_ = _ranked(all_time, all_time)
+        return "counts updated"
 
     def _recent_buyers(self, data: Interactions) -> np.ndarray:
         """Per item, its buyers (customers, or baskets without customers) in the window, each
@@ -102,3 +110,8 @@ class Popularity(Recommender):
 
     def _load_state(self, arrays, meta) -> None:
         self.scores_ = checks.vector(arrays["scores"], "model/scores", len(self.items_))
+
+
+def _ranked(counts: np.ndarray, all_time: np.ndarray) -> np.ndarray:
+    """The scores: ``counts``, all-time popularity breaking ties among equal counts."""
+    return (counts + all_time / (all_time.max() + 1.0)).astype(np.float32)

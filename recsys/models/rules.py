@@ -17,8 +17,9 @@ from recsys._engine.sparse import csr, one_hot_rows, take_rows
 from recsys.data.interactions import Interactions
 from recsys.exceptions import DataError, PersistenceError, UnsupportedError
 from recsys.models import _rules_update as update
+from recsys.models._state import publish_state, unfitted_twin
 from recsys.models.anchors import id_tuples
-from recsys.models.base import Anchors, Query, Recommender, publish_state, unfitted_twin
+from recsys.models.base import Anchors, Query, Recommender
 from recsys.models.params import AutoOr, Choice, Float, HalfLife, Int, OneOf, OwnRule, Param, Uniform
 from recsys.rules import incremental as inc
 from recsys.rules.counts import Columns

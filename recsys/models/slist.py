@@ -187,6 +187,8 @@ class SLIST(_NewestFirstHistory, EASE):
     weighting: ClassVar[None] = None
     half_life_days: ClassVar[None] = None
 
+    # the order of purchases is learnt too: an erasure refits on the training data
+    forgets_from_state: ClassVar[bool] = False
     parameters: ClassVar[dict[str, Param]] = {
         "alpha": Param(Float(minimum=0, maximum=1), Uniform(0.0, 1.0)),
         "l2": Param(AutoOr(Float(minimum=0, exclusive_min=True)), Uniform(10.0, 3_000.0, log=True)),
