@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recsys._engine.params import check_choice, check_int
+from recsys._engine.params import check_choice, check_float, check_int
 from recsys.campaign._again import Again
 from recsys.campaign._constraints import Constraint, Context
 from recsys.campaign._contacts import ContactRules
@@ -65,6 +65,8 @@ def make_picks(
     contact: ContactRules | None = None,
     kind: str | None = None,
     per_customer: pd.DataFrame | None = None,
+    target: pd.Series | None = None,
+    budget: int | float | None = None,
 ) -> CampaignResult:
     """k picks per customer under ``constraints``, each with a score, source and reason.
 
@@ -152,6 +154,18 @@ def make_picks(
         Columns joined to each customer's picks, indexed by customer id: when to send
         (:func:`recsys.customers.send_times`), a value segment, a CLV. Customers it lacks get
         empty cells.
+    target : Series, optional
+        A score per customer id to spend the ``budget`` on: the predicted uplift of a mail
+        (:func:`recsys.customers.predicted_uplift`), an expected value at risk. After
+        suppression and the contact rules, only the ``budget`` customers with the largest
+        positive scores stay in the audience (ties by id); customers without a score, or
+        with a score of 0 or less (a mail predicted to change nothing, or to lose the sale),
+        are left out. The control group is drawn inside the targeted audience, so the next
+        readout measures the mail on the customers it was sent to. ``summary["target"]``
+        counts them.
+    budget : int or float, optional
+        With ``target``: how many customers to mail, a count (``5000``) or a share of the
+        audience (``0.2``); default: every customer with a positive score.
 
     Returns
     -------
@@ -197,6 +211,7 @@ def make_picks(
     # so the arms stay exchangeable (docs/campaigns.md, "Who is never mailed")
     audience, suppressed = without_suppressed(_audience(customers), suppress)
     audience, contacted = _contactable(audience, contact, opts.as_of)
+    audience, targeted = _targeted(audience, target, budget)
     if per_customer is not None:
         opts = replace(opts, per_customer=_per_customer(per_customer, audience))
     _check_known(model, audience)
@@ -208,7 +223,7 @@ def make_picks(
         summary, assignments = _dispatch(model, audience, opts, frames.append, control, salt,
                                          arms)
         picks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        summary.update(suppressed=suppressed, contact_rules=contacted)
+        summary.update(suppressed=suppressed, contact_rules=contacted, **targeted)
         return CampaignResult(to_kind(to_wide(picks, k) if format == "wide" else picks, kind),
                               summary, assignments)
     writer = None
@@ -221,7 +236,7 @@ def make_picks(
         if writer is not None:
             writer.abort()
         raise
-    summary.update(suppressed=suppressed, contact_rules=contacted)
+    summary.update(suppressed=suppressed, contact_rules=contacted, **targeted)
     return CampaignResult(None, summary, assignments)
 
 
@@ -232,30 +247,73 @@ def _dispatch(model, audience: np.ndarray, opts: Options, mail, control, salt, a
     return _run_experiment(model, audience, opts, mail, control, salt, arms)
 
 
-def _per_customer(table: pd.DataFrame, audience: np.ndarray) -> pd.DataFrame:
+def _per_customer(table: pd.DataFrame, audience: np.ndarray,
+                  what: str = "per_customer") -> pd.DataFrame:
     """The per-customer columns, one row per customer id of the audience's id type (text
     ids that spell integers read as those integers; other mismatches refused, never left
     as empty cells), none named like a picks column."""
-    table = as_pandas(table, "make_picks: per_customer")
-    ids = clean_ids(table.index, "make_picks: per_customer's index (customer ids)")
+    table = as_pandas(table, f"make_picks: {what}")
+    ids = clean_ids(table.index, f"make_picks: {what}'s index (customer ids)")
     if ids.dtype.kind != audience.dtype.kind:
         if ids.dtype.kind != "U":
-            raise DataError("make_picks: per_customer is indexed by integer customer ids and "
-                            "the audience's are text; index it by the same ids.")
-        ids = as_integers(ids, "per_customer's customer ids")
+            raise DataError(f"make_picks: {what} is indexed by integer customer ids and "
+                            f"the audience's are text; index it by the same ids.")
+        ids = as_integers(ids, f"{what}'s customer ids")
     table = table.set_axis(pd.Index(ids), axis=0)
     if len(audience) and not table.index.isin(audience).any():
-        raise DataError("make_picks: per_customer holds none of the audience's customers; "
-                        "index it by customer id (e.g. send_times(orders)).")
+        raise DataError(f"make_picks: {what} holds none of the audience's customers; "
+                        f"index it by customer id.")
     if table.index.has_duplicates:
-        raise DataError("make_picks: per_customer holds a customer more than once; keep one "
-                        "row per customer (indexed by customer id).")
+        raise DataError(f"make_picks: {what} holds a customer more than once; keep one "
+                        f"row per customer (indexed by customer id).")
     taken = {"customer_id", "rank", "product_id", "name", "score", "source", "reason_code",
              "reason", "group"} & set(map(str, table.columns))
     if taken:
         raise DataError(f"make_picks: per_customer's column(s) {sorted(taken)} are the picks' "
                         f"own; rename them.")
     return table
+
+
+def _targeted(audience: np.ndarray, target: Any, budget: Any) -> tuple[np.ndarray, dict]:
+    """The audience narrowed to the ``budget`` customers with the largest positive
+    ``target`` scores (ties by id), and what was counted on the way."""
+    if target is None:
+        if budget is not None:
+            raise InvalidParameterError("make_picks: budget= goes with target= (a score per "
+                                        "customer to spend it on); pass both, or neither.",
+                                        param="budget")
+        return audience, {}
+    if isinstance(target, pd.DataFrame) and target.shape[1] == 1:
+        target = target.iloc[:, 0]
+    if not isinstance(target, pd.Series):
+        raise InvalidParameterError(f"make_picks: target must be a Series of scores indexed by "
+                                    f"customer id, got {type(target).__name__}.",
+                                    param="target")
+    scores = _per_customer(target.to_frame("target"), audience, "target")["target"]
+    values = pd.to_numeric(scores, errors="coerce").reindex(audience).to_numpy(np.float64)
+    positive = np.flatnonzero(values > 0)
+    count = _budget(budget, len(audience), len(positive))
+    order = positive[np.lexsort((positive, -values[positive]))][:count]
+    facts = {"target": {"scored": int((~np.isnan(values)).sum()),
+                        "not_positive": int((values <= 0).sum()), "targeted": len(order)}}
+    if not len(order):
+        raise DataError(f"make_picks: no customer of the {len(audience):,} has a positive "
+                        f"target score ({facts['target']}); nobody to mail.")
+    return audience[np.sort(order)], facts
+
+
+def _budget(budget: Any, audience: int, positive: int) -> int:
+    """How many customers ``budget`` mails: a count, or a share of the audience."""
+    if budget is None:
+        return positive
+    if isinstance(budget, (bool, np.bool_)) or not isinstance(budget, (int, float, np.number)):
+        raise InvalidParameterError(f"make_picks: budget must be a count (5000) or a share of "
+                                    f"the audience (0.2), got {budget!r}.", param="budget")
+    if isinstance(budget, (float, np.floating)):  # a share: 0.2 of the audience, 1.0 all
+        share = check_float("make_picks", "budget (a share)", budget, minimum=0, maximum=1,
+                            exclusive_min=True)
+        return max(1, round(share * audience))
+    return check_int("make_picks", "budget", int(budget), minimum=1)
 
 
 def _contactable(audience: np.ndarray, contact: ContactRules | None,

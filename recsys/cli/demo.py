@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pandas as pd
 
 from recsys.campaign import ExcludePurchased, abandoned_carts, make_picks, trigger_picks
 from recsys.campaign.reasons import item_names, reason
 from recsys.cli.common import command
+from recsys.customers.targeting import customer_features, learn_uplift, predicted_uplift
 from recsys.data.datasets import make_shop
 from recsys.data.funnel import make_events
 from recsys.evaluation.evaluator import evaluate
@@ -94,7 +96,7 @@ def run(args) -> int:
     _show_repeats(models, best_name, train, test, shop, names, args.k)
     _show_cart(models, shop, names, args.k, reason)
     _show_abandoned_carts(models.get("ItemKNN", best), shop, names)
-    _show_campaign(best, shop)
+    _show_targeting(shop, *_show_campaign(best, shop))
     print(f"\nDone in {time.perf_counter() - start:.1f} s. Next: docs/index.md, "
           f"examples/, and 'recsys --help'.")
     return 0
@@ -171,7 +173,7 @@ def _show_abandoned_carts(model, shop, names) -> None:
           "reminders.csv: docs/events.md)")
 
 
-def _show_campaign(model, shop) -> None:
+def _show_campaign(model, shop) -> tuple:
     """Mail picks with a control group, simulate two weeks of orders with a known effect, and
     read the campaign out as ``recsys measure`` would."""
 
@@ -180,14 +182,16 @@ def _show_campaign(model, shop) -> None:
                       salt="demo", products=shop.products)
     start = shop.orders["timestamp"].max().normalize() + np.timedelta64(1, "D")
     end = start + np.timedelta64(14, "D")
-    orders, truth = simulate_response(sent.assignments, start=start, conversion_uplift=0.04,
+    effect = _lapsed_effect(shop.orders, start)
+    orders, truth = simulate_response(sent.assignments, start=start, conversion_uplift=effect,
                                       value_uplift=0.05, products=shop.products["product_id"],
                                       seed=0)
     result = analyze(sent.assignments, orders, start, end, by_segment=False)
     arms = result.arms
     print(f"\nA simulated campaign: {sent.summary['customers']:,} customers mailed 3 picks, "
           f"{sent.summary['control']:,} held out as control (salt 'demo');\n14 days of orders "
-          f"drawn with a known effect (conversion +4 points, order value +5%):")
+          f"drawn with a known effect (conversion +{effect.mean() * 100:.0f} points on average, "
+          f"most for lapsed customers; order value +5%):")
     print(f"  {'arm':<10}{'customers':>10}{'conversion':>12}{'revenue/customer':>18}"
           f"{'bought a pick':>15}")
     for arm, row in arms.iterrows():
@@ -201,3 +205,27 @@ def _show_campaign(model, shop) -> None:
               f"{r['ci_high'] * scale:+.2f}], p = {r['p_value']:.3f} (true: "
               f"{truth[metric] * scale:+.2f}{unit})")
     print("  (recsys picks --control 10% --salt ... then recsys measure: docs/experiments.md)")
+    return sent.assignments, orders, start, effect
+
+
+def _lapsed_effect(orders, start) -> pd.Series:
+    """The demo campaign's true effect per customer: most for those who lapsed."""
+    lapsed = customer_features(orders, start)["days_since_last"]
+    return 0.09 / (1 + np.exp(-(lapsed - lapsed.median()) / 20)) - 0.005
+
+
+def _show_targeting(shop, assignments, response, start, effect) -> None:
+    """Learn from the simulated campaign whom the mail changed; the next send's 20%."""
+    orders = pd.concat([shop.orders, response[["customer_id", "product_id", "timestamp"]]],
+                       ignore_index=True)
+    model = learn_uplift(assignments, orders, start, 14)
+    send = start + np.timedelta64(21, "D")
+    scores = predicted_uplift(model, orders, send)
+    top = scores.nlargest(max(1, len(scores) // 5)).index
+    truth = effect.reindex(scores.index).fillna(0.0)
+    print(f"\nNext send: mail these 20% for the most uplift ({len(top):,} customers, learnt "
+          f"from that campaign's control group and orders; learner {model.learner_}):")
+    print(f"  true effect of a mail: {truth[top].mean() * 100:+.1f} points for them, "
+          f"{truth.mean() * 100:+.1f} for a random 20%")
+    print("  (recsys picks --target uplift --budget 20% --past-assignments ... --past-send ...: "
+          "docs/customers.md)")

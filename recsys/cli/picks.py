@@ -26,6 +26,7 @@ from recsys.cli.common import (
 )
 from recsys.cli.inputs import add_data_options, load_data, order_columns
 from recsys.cli.models import model_from_spec
+from recsys.cli.targeting import add_target_options, print_target, target_options
 from recsys.customers.send_time import send_times
 from recsys.data.dates import data_end, days_before, parse_date
 from recsys.data.files import reading
@@ -93,6 +94,7 @@ def configure(parser) -> None:
     _constraint_options(parser)
     _output_options(parser)
     _experiment_options(parser)
+    add_target_options(parser)
 
 
 def _constraint_options(parser) -> None:
@@ -232,6 +234,7 @@ def run(args) -> int:
                            else None)
     experiment.update(_again(args, shop))
     experiment.update(_new_arrivals(args, shop, as_of))
+    experiment.update(target_options(args, shop, columns, audience, as_of))
     with batch_threads():  # the command owns its process: one BLAS thread for the batch
         result = make_picks(model, audience, k=args.k, constraints=constraints,
                             products=products,
@@ -244,6 +247,7 @@ def run(args) -> int:
     if result.assignments is not None:
         report_assignments(args, result, shop, as_of)
         model = next(iter(model.values())) if isinstance(model, dict) else model
+    print_target(result.summary)
     _print_summary(args, result.summary, model, constraints, products)
     if args.contact_log:
         _log_contacts(args, as_of)

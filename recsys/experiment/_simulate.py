@@ -31,6 +31,22 @@ def _base_rates(assignments: pd.DataFrame, base_rate: float,
     return rates
 
 
+def _uplifts(conversion_uplift: Any, ids: np.ndarray) -> np.ndarray | float:
+    """The uplift of each customer: one number for all, or a Series by customer id (the
+    customers it lacks: none)."""
+    if not isinstance(conversion_uplift, pd.Series):
+        return check_float("simulate_response", "conversion_uplift", conversion_uplift,
+                           minimum=-1, maximum=1)
+    index = clean_ids(conversion_uplift.index, "conversion_uplift's index (customer ids)")
+    if len(index) and index.dtype.kind != ids.dtype.kind:
+        raise DataError("simulate_response: conversion_uplift is indexed by ids of another "
+                        "type than the assignments' customer ids.")
+    values = pd.Series(conversion_uplift.to_numpy(np.float64), index=index)
+    if not values.between(-1, 1).all():
+        raise DataError("simulate_response: conversion_uplift's values must lie in [-1, 1].")
+    return values[~values.index.duplicated()].reindex(ids).fillna(0.0).to_numpy()
+
+
 def _pick_lists(assignments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flattened picks with each customer's offset and count (empty without a picks column)."""
     n = len(assignments)
@@ -63,7 +79,8 @@ def _truth(p0: np.ndarray, p1: np.ndarray, extra_orders: float, order_value: flo
 
 def simulate_response(assignments: pd.DataFrame, *, start: Any, days: float = 14,
                       base_rate: float = 0.1, segment_rates: Mapping[str, float] | None = None,
-                      conversion_uplift: float = 0.0, extra_orders: float = 0.3,
+                      conversion_uplift: float | pd.Series = 0.0,
+                      extra_orders: float = 0.3,
                       order_value: float = 40.0, value_sigma: float = 1.0,
                       value_uplift: float = 0.0, pick_rate: tuple[float, float] = (0.05, 0.3),
                       products: Any = None, control: str = CONTROL,
@@ -91,8 +108,10 @@ def simulate_response(assignments: pd.DataFrame, *, start: Any, days: float = 14
         Every customer's chance to convert without treatment.
     segment_rates : dict, optional
         A base rate per segment (the assignments' ``segment`` column).
-    conversion_uplift : float, default 0.0
-        The absolute rise of the chance to convert when treated.
+    conversion_uplift : float or pandas.Series, default 0.0
+        The absolute rise of the chance to convert when treated: one for everyone, or each
+        customer's own (a Series indexed by customer id; customers it lacks: 0), for a
+        campaign whose effect differs between customers.
     extra_orders : float, default 0.3
         The mean of the Poisson count of orders after the first.
     order_value : float, default 40.0
@@ -129,14 +148,13 @@ def simulate_response(assignments: pd.DataFrame, *, start: Any, days: float = 14
     >>> round(truth["conversion_rate"], 3), list(orders.columns)[:3]
     (0.05, ['order_id', 'customer_id', 'product_id'])
     """
-    for name, value in (("base_rate", base_rate), ("conversion_uplift", conversion_uplift)):
-        check_float("simulate_response", name, value, minimum=-1, maximum=1)
+    check_float("simulate_response", "base_rate", base_rate, minimum=-1, maximum=1)
     check_float("simulate_response", "days", days, minimum=0, exclusive_min=True)
     rng = np.random.default_rng(seed)
     ids = clean_ids(assignments["customer_id"], "assignments['customer_id']")
     treated = assignments["group"].astype(str).to_numpy() != control
     p0 = _base_rates(assignments, base_rate, segment_rates)
-    p1 = np.clip(p0 + conversion_uplift, 0.0, 1.0)
+    p1 = np.clip(p0 + _uplifts(conversion_uplift, ids), 0.0, 1.0)
     n_orders = np.where(rng.random(len(ids)) < np.where(treated, p1, p0),
                         1 + rng.poisson(extra_orders, len(ids)), 0)
     buyer = np.repeat(np.arange(len(ids)), n_orders)
