@@ -228,4 +228,4 @@ def _show_targeting(shop, assignments, response, start, effect) -> None:
     print(f"  true effect of a mail: {truth[top].mean() * 100:+.1f} points for them, "
           f"{truth.mean() * 100:+.1f} for a random 20%")
     print("  (recsys picks --target uplift --budget 20% --past-assignments ... --past-send ...: "
-          "docs/customers.md)")
+          "docs/targeting.md)")

@@ -8,6 +8,7 @@ import pandas as pd
 
 from recsys.cli.common import read_frame
 from recsys.customers.targeting import learn_uplift, predicted_uplift
+from recsys.customers.value import value_table
 from recsys.data.dates import parse_date
 from recsys.exceptions import DataError, InvalidParameterError
 
@@ -15,11 +16,13 @@ from recsys.exceptions import DataError, InvalidParameterError
 def add_target_options(parser) -> None:
     """The options of targeting."""
     group = parser.add_argument_group("targeting (who is worth the mail)")
-    group.add_argument("--target", default=None, metavar="uplift|FILE",
+    group.add_argument("--target", default=None, metavar="uplift|value-at-risk|FILE",
                        help="keep the --budget customers with the largest score: 'uplift' "
                             "learns each customer's uplift from a past campaign "
-                            "(--past-assignments, --past-send); or a CSV of customer ids and "
-                            "a numeric score column (e.g. an expected value at risk)")
+                            "(--past-assignments, --past-send); 'value-at-risk' is each "
+                            "customer's expected value they may take elsewhere (CLV over a "
+                            "year x the chance they have left, BG/NBD and Gamma-Gamma); or a "
+                            "CSV of customer ids and a numeric score column")
     group.add_argument("--budget", default=None, metavar="N|SHARE",
                        help="with --target: how many customers to mail, a count (5000) or a "
                             "share of the audience (20%% or 0.2); the control group is drawn "
@@ -43,6 +46,11 @@ def target_options(args, shop, columns, audience: np.ndarray, as_of) -> dict:
                                         "--target; add --target uplift (or a score file).")
         return {}
     budget = _budget(args.budget)
+    if args.target == "value-at-risk":
+        if any(value is not None for value in past):
+            raise InvalidParameterError("--past-assignments and --past-send go with --target "
+                                        "uplift, not with value-at-risk.")
+        return {"target": _value_at_risk(shop, columns, as_of), "budget": budget}
     if args.target != "uplift":
         if any(value is not None for value in past):
             raise InvalidParameterError("--past-assignments and --past-send go with --target "
@@ -70,6 +78,24 @@ def target_options(args, shop, columns, audience: np.ndarray, as_of) -> dict:
           f"{facts['treated_rate']:.1%} mailed, {facts['control_rate']:.1%} control; learner "
           f"{model.learner_}")
     return {"target": scores, "budget": budget}
+
+
+def _value_at_risk(shop, columns, as_of) -> pd.Series:
+    """Each customer's expected value over the next year times the chance they have left
+    (the valuable ones slipping away first)."""
+    customer, _, timestamp = columns
+    if timestamp is None:
+        raise InvalidParameterError("--target value-at-risk reads the order times: pass "
+                                    "--time-col.")
+    value = value_table(shop.orders, customer=customer, timestamp=timestamp,
+                        as_of=None if as_of is None else pd.Timestamp(as_of) - pd.Timedelta(
+                            days=1))
+    worth = value["clv"] if "clv" in value.columns else value["expected_purchases"]
+    risk = worth * (1.0 - value["probability_alive"])
+    basis = "CLV" if "clv" in value.columns else "expected purchases (no money columns)"
+    print(f"value at risk: BG/NBD{' and Gamma-Gamma' if 'clv' in value.columns else ''} on "
+          f"{len(value):,} customers ({basis} over a year x the chance they have left)")
+    return risk
 
 
 def print_target(summary: dict) -> None:

@@ -189,3 +189,24 @@ def test_a_simulation_seeded_like_the_model_does_not_line_up_with_its_held_out_d
     orders = pd.concat([shop.orders, response[["customer_id", "product_id", "timestamp"]]])
     model = learn_uplift(groups, orders, "2026-01-10", random_state=0)
     assert model.learner_ in ("two_model", "transformed", "x_learner")
+
+
+def test_picks_can_spend_the_budget_on_the_value_at_risk(tmp_path, capsys):
+    """--target value-at-risk: a year's CLV times the chance the customer has left; the
+    budget's largest go out, and a score file works the same way."""
+    from recsys.cli.main import main
+    from recsys.customers import value_table
+
+    shop = recsys.make_shop(seed=0)
+    common = ["picks", "--model", "Popularity", "--k", "2", "--budget", "25", "--no-progress"]
+    assert main([*common, "--target", "value-at-risk", "--out", str(tmp_path / "v.csv")]) == 0
+    assert "value at risk: BG/NBD and Gamma-Gamma" in capsys.readouterr().out
+    table = value_table(shop.orders, as_of=shop.orders["timestamp"].max().normalize())
+    risk = table["clv"] * (1 - table["probability_alive"])
+    picked = set(pd.read_csv(tmp_path / "v.csv")["customer_id"])
+    assert picked == set(risk[risk > 0].sort_index().sort_values(
+        ascending=False, kind="stable").index[:25])
+    risk.rename("score").to_csv(tmp_path / "scores.csv")
+    assert main([*common, "--target", str(tmp_path / "scores.csv"), "--out",
+                 str(tmp_path / "s.csv")]) == 0
+    assert set(pd.read_csv(tmp_path / "s.csv")["customer_id"]) == picked
