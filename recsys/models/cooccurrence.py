@@ -9,8 +9,9 @@ import scipy.sparse as sp
 
 from recsys._engine.sparse import chunk_rows, placed_square, top_per_row
 from recsys.data.interactions import Interactions
+from recsys.exceptions import DataError, InvalidParameterError
 from recsys.models.neighbors import _ItemToItem
-from recsys.models.params import Choice, Int, Integer, OneOf, Param
+from recsys.models.params import Choice, Int, Integer, OneOf, OwnRule, Param
 
 __all__ = ["CoOccurrence"]
 
@@ -37,6 +38,15 @@ class CoOccurrence(_ItemToItem):
         How the co-purchase counts become similarities.
     k : int, default 100
         Neighbours kept per product.
+    event : str, optional
+        Count only the rows of this event kind (the shop's own name, of data built with
+        ``event=``): ``event="view"`` gives "customers who viewed this also viewed" for a
+        product page. None (default): every row, purchases and the rest alike.
+    then : str, optional
+        With ``event``, a second kind: the relations go from the products customers had
+        ``event`` on to the products they had ``then`` on (``event="view", then="purchase"``:
+        "customers who viewed this bought"), not the other way round. For :math:`n_j` the
+        measures count the customers with ``then`` on :math:`j`.
 
     Examples
     --------
@@ -48,6 +58,19 @@ class CoOccurrence(_ItemToItem):
     (60, 60)
     >>> len(model.recommend(shop.interactions.users.ids[:2], k=5))
     2
+
+    "Viewed, then bought" from an event log:
+
+    >>> import pandas as pd
+    >>> from recsys import Interactions
+    >>> log = pd.DataFrame({"user_id": [1, 1, 2, 2, 3, 3],
+    ...                     "item_id": ["tea", "mug", "tea", "mug", "tea", "pot"],
+    ...                     "event": ["view", "purchase", "view", "purchase", "view", "view"]})
+    >>> data = Interactions.from_frame(log, event="event",
+    ...                                event_weights={"view": 1, "purchase": 5})
+    >>> pages = CoOccurrence(measure="count", event="view", then="purchase").fit(data)
+    >>> pages.similar_items("tea", k=2).item_ids()
+    ['mug']
     """
 
     demo_params: ClassVar[dict[str, Any]] = {}
@@ -55,40 +78,79 @@ class CoOccurrence(_ItemToItem):
     parameters: ClassVar[dict[str, Param]] = {
         "measure": Param(OneOf(MEASURES), Choice(list(MEASURES))),
         "k": Param(Int(minimum=1), Integer(20, 1000, log=True)),
+        "event": Param(OwnRule("an event kind of the data (text), or None: every row")),
+        "then": Param(OwnRule("with event=: a second event kind, or None")),
     }
     # every purchase counts once, undecayed: a co-purchase is a customer, not a weight
     weighting: str | None = "binary"
     half_life_days: float | None = None
     num_threads: int = 0
 
-    def __init__(self, *, measure: str = "jaccard", k: int = 100) -> None:
+    def __init__(self, *, measure: str = "jaccard", k: int = 100, event: str | None = None,
+                 then: str | None = None) -> None:
         self.measure = measure
         self.k = k
+        self.event = event
+        self.then = then
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        for name in ("event", "then"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, str) and value):
+                raise InvalidParameterError(f"CoOccurrence: {name} must be an event kind "
+                                            f"(text) or None, got {value!r}.", param=name)
+        if self.then is not None and self.event is None:
+            raise InvalidParameterError("CoOccurrence: then= goes with event= (from the "
+                                        "products of one kind to those of the other); pass "
+                                        "event= too, e.g. event='view', then='purchase'.",
+                                        param="then")
 
     def _fit(self, data: Interactions, features: Any) -> None:
         bought = self._weighted_training(data).astype(np.float64)
+        if self.event is not None:
+            bought = _of_kind(data, self.event)
+        after = bought if self.then is None else _of_kind(data, self.then)
         n_all = bought.shape[1]
-        active = np.flatnonzero(np.bincount(bought.indices, minlength=n_all) > 0)
-        bought = bought[:, active].tocsr()
+        active = np.flatnonzero(np.bincount(np.r_[bought.indices, after.indices],
+                                            minlength=n_all) > 0)
+        bought, after = bought[:, active].tocsr(), after[:, active].tocsr()
         buyers = np.asarray(bought.sum(axis=0)).ravel()
+        targets = np.asarray(after.sum(axis=0)).ravel()
         by_product = bought.T.tocsr()
         n = len(active)
         step = chunk_rows(n, _BLOCK_CELLS)
         blocks = []
         for start in range(0, n, step):  # a block of rows at a time: memory stays flat
-            counts = (by_product[start:start + step] @ bought).toarray()
-            similarity = self._measured(counts, buyers, start, bought.shape[0])
+            counts = (by_product[start:start + step] @ after).toarray()
+            similarity = self._measured(counts, buyers[start:start + step], targets,
+                                        bought.shape[0])
             blocks.append(top_per_row(similarity, start, self.k))
         similarity = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((n, n))
         similarity.sort_indices()
         self.similarity_ = placed_square(similarity.astype(np.float32), active, n_all)
 
-    def _measured(self, counts: np.ndarray, buyers: np.ndarray, start: int,
+    def _measured(self, counts: np.ndarray, rows: np.ndarray, columns: np.ndarray,
                   customers: int) -> np.ndarray:
-        """Rows ``start..`` of the co-purchase counts as the chosen similarity."""
+        """A block of the co-purchase counts as the chosen similarity: ``rows`` the buyers of
+        the block's products, ``columns`` of every product (of the ``then`` kind)."""
         if self.measure == "count":
             return counts
-        rows = buyers[start:start + len(counts), None]
-        if self.measure == "jaccard":
-            return counts / (rows + buyers[None, :] - counts)
-        return counts * customers / (rows * buyers[None, :])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.measure == "jaccard":
+                measured = counts / (rows[:, None] + columns[None, :] - counts)
+            else:
+                measured = counts * customers / (rows[:, None] * columns[None, :])
+        return np.nan_to_num(measured, nan=0.0, posinf=0.0)
+
+
+def _of_kind(data: Interactions, kind: str) -> sp.csr_matrix:
+    """Customers x products, 1 where the customer has a row of ``kind`` on the product."""
+    rows = data.select(event=kind)
+    if not len(rows):
+        raise DataError(f"CoOccurrence: the data has no row of event kind {kind!r} (its kinds: "
+                        f"{list(data.events)}); fit on a log that has them, or change the "
+                        f"kind.")
+    matrix = rows.matrix("user").tocsr()
+    return sp.csr_matrix((np.ones(matrix.nnz), matrix.indices, matrix.indptr),
+                         shape=matrix.shape)

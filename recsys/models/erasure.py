@@ -72,6 +72,8 @@ def needs_training_data(model: Any) -> str | None:
     timed = [p for p in TIME_PARAMETERS if getattr(model, p, None) is not None]
     if timed:
         return f"its {timed[0]} reads the purchases' times"
+    if getattr(model, "event", None) is not None:
+        return "its event= reads the rows' event kinds"
     return None
 
 

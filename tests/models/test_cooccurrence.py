@@ -56,3 +56,70 @@ def test_an_unknown_measure_is_refused_by_name(tiny):
     with pytest.raises(InvalidParameterError) as error:
         CoOccurrence(measure="cosine").fit(tiny)
     assert error.value.param == "measure"
+
+
+def _event_log(seed: int, rows: int = 3000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"user_id": rng.integers(0, 300, rows),
+                         "item_id": [f"P{i:03d}" for i in rng.zipf(1.3, rows) % 80],
+                         "event": rng.choice(["view", "cart", "purchase"], rows,
+                                             p=[0.7, 0.2, 0.1])})
+
+
+def _by_hand(log: pd.DataFrame, first: str, then: str, measure: str) -> pd.DataFrame:
+    """Customers with ``first`` on i and ``then`` on j, as a pandas merge, then the measure."""
+    left = log[log["event"] == first][["user_id", "item_id"]].drop_duplicates()
+    right = log[log["event"] == then][["user_id", "item_id"]].drop_duplicates()
+    pairs = left.merge(right, on="user_id", suffixes=("_i", "_j"))
+    pairs = pairs[pairs["item_id_i"] != pairs["item_id_j"]]
+    counts = pairs.groupby(["item_id_i", "item_id_j"]).size().rename("count").reset_index()
+    n_i = left["item_id"].value_counts()
+    n_j = right["item_id"].value_counts()
+    counts["jaccard"] = counts["count"] / (counts["item_id_i"].map(n_i)
+                                           + counts["item_id_j"].map(n_j) - counts["count"])
+    customers = log["user_id"].nunique()
+    counts["lift"] = counts["count"] * customers / (counts["item_id_i"].map(n_i)
+                                                    * counts["item_id_j"].map(n_j))
+    return counts.set_index(["item_id_i", "item_id_j"])[measure]
+
+
+@pytest.mark.parametrize("measure", ["count", "jaccard", "lift"])
+@pytest.mark.parametrize(("first", "then"), [("view", None), ("view", "purchase"),
+                                             ("cart", "purchase")])
+def test_relations_between_event_kinds_equal_a_pandas_count(measure, first, then):
+    """Viewed together (event only) and viewed, then bought (event and then): every kept
+    cell equals the pandas count, and the cells kept are each product's k largest."""
+    log = _event_log(seed=1)
+    data = Interactions.from_frame(log, event="event",
+                                   event_weights={"view": 1, "cart": 3, "purchase": 10})
+    model = CoOccurrence(measure=measure, k=500, event=first, then=then).fit(data)
+    expected = _by_hand(log, first, then or first, measure)
+    cells = model.similarity_.tocoo()
+    got = pd.Series(cells.data, index=pd.MultiIndex.from_arrays(
+        [model.items_.ids[cells.row], model.items_.ids[cells.col]]))
+    assert len(got) == len(expected)
+    np.testing.assert_allclose(got.sort_index().to_numpy(),
+                               expected.sort_index().to_numpy(), rtol=1e-6)
+    if then is not None:  # directed: viewed i then bought j is not viewed j then bought i
+        assert not np.allclose(model.similarity_.toarray(), model.similarity_.toarray().T)
+
+
+def test_event_relations_refuse_what_they_cannot_read():
+    log = _event_log(seed=2)
+    data = Interactions.from_frame(log, event="event",
+                                   event_weights={"view": 1, "cart": 3, "purchase": 10})
+    with pytest.raises(InvalidParameterError, match="then= goes with event="):
+        CoOccurrence(then="purchase").fit(data)
+    with pytest.raises(InvalidParameterError, match="event must be an event kind"):
+        CoOccurrence(event=3).fit(data)
+    from recsys import DataError
+
+    with pytest.raises(DataError, match="'wishlist'"):
+        CoOccurrence(event="wishlist").fit(data)
+    plain = Interactions.from_frame(log[["user_id", "item_id"]])
+    with pytest.raises(DataError, match="no event kinds"):
+        CoOccurrence(event="view").fit(plain)
+    model = CoOccurrence(event="view").fit(data)
+    with pytest.raises(DataError, match="event kinds"):
+        model.forget(data.users.ids[:2])  # its state has no kinds: it needs the data
+    assert model.forget(data.users.ids[:2], data=data)["how"] == "refit on the data"
