@@ -63,12 +63,12 @@ def target_options(args, shop, columns, audience: np.ndarray, as_of) -> dict:
     if timestamp is None:
         raise InvalidParameterError("--target uplift reads the order times: pass --time-col.")
     product = args.item_col if args.orders else "product_id"
-    assignments = read_frame(args.past_assignments, args.sep, ["customer_id"])
-    send = parse_date(args.past_send, "--past-send")
+    send = parse_date(args.past_send, "--past-send")  # before reading anything
     if as_of is not None and send >= parse_date(as_of, "--as-of"):
         raise InvalidParameterError(f"--past-send {args.past_send} is not before this send "
                                     f"({pd.Timestamp(as_of).date()}): the model learns from a "
                                     f"campaign whose responses are in the orders.")
+    assignments = read_frame(args.past_assignments, args.sep, ["customer_id"])
     model = learn_uplift(assignments, shop.orders, send, args.past_days, customer=customer,
                          timestamp=timestamp, product=product)
     scores = predicted_uplift(model, shop.orders, as_of, audience)

@@ -209,9 +209,11 @@ def parse_date(value: object, name: str = "as_of") -> np.datetime64:
             stamp = stamp.tz_convert("UTC").tz_localize(None)
         return stamp.to_datetime64().astype("datetime64[ns]")
     except (ValueError, TypeError, OverflowError):
+        # a command-line option is named as it is; a library name gets the usual option
+        hint = "" if name.startswith("--") else " (on the command line: --as-of 2011-12-09)"
         raise DataError(
             f"{name} must be a date such as '2011-12-09' (or '2011-12-09 13:00'), got "
-            f"{value!r} (on the command line: --as-of 2011-12-09).") from None
+            f"{value!r}{hint}.") from None
 
 
 def days_before(edge: np.datetime64, days: float) -> np.datetime64:

@@ -174,9 +174,12 @@ def test_the_command_line_asks_for_what_targeting_needs(tmp_path, capsys):
     for extra, word in ((["--budget", "10"], "--target"),
                         (["--target", "uplift"], "--past-assignments"),
                         (["--target", "uplift", "--past-assignments", "a.csv", "--past-send",
-                          "2025-06-01", "--budget", "lots"], "--budget")):
+                          "2025-06-01", "--budget", "lots"], "--budget"),
+                        (["--target", "uplift", "--past-assignments", "a.csv", "--past-send",
+                          "soon"], "--past-send must be a date")):
         assert main(base + extra) in (1, 2)
-        assert word in capsys.readouterr().err
+        said = capsys.readouterr().err
+        assert word in said and "--as-of" not in said
 
 
 def test_a_simulation_seeded_like_the_model_does_not_line_up_with_its_held_out_draw():
