@@ -303,13 +303,9 @@ def predicted_uplift(model: UpliftModel, orders: Any, as_of: Any, customers: Any
         raise DataError("predicted_uplift: the model was not fitted by learn_uplift (it "
                         "needs to know its features); fit it with learn_uplift(...).")
     options = model.feature_options_
-    if customers is None:
-        known = customer_features(orders, as_of, customer=options["customer"],
-                                  timestamp=options["timestamp"], product=None,
-                                  date_format=options["date_format"])
-        customers = known.index.to_numpy()
-    ids = clean_ids(customers, "customers")
-    features = _features_of(pd.Index(ids), orders, as_of, extra=extra, **options)
+    table = _table(orders, as_of, **options)
+    ids = table.index.to_numpy() if customers is None else clean_ids(customers, "customers")
+    features = _features_of(pd.Index(ids), orders, as_of, extra=extra, table=table, **options)
     missing = [name for name in names if name not in features.columns]
     if missing:
         raise DataError(f"predicted_uplift: the model learnt from {missing} too; pass the "
@@ -318,18 +314,26 @@ def predicted_uplift(model: UpliftModel, orders: Any, as_of: Any, customers: Any
                      name="uplift")
 
 
-def _features_of(ids: pd.Index, orders: Any, as_of: Any, customer: str, timestamp: str,
-                 product: str | None, amount: str | None, extra: pd.DataFrame | None,
-                 date_format: str | None) -> pd.DataFrame:
-    """The features of the customers ``ids``, zeros for those with no order before ``as_of``
-    (and for missing extra values)."""
+def _table(orders: Any, as_of: Any, customer: str, timestamp: str, product: str | None,
+           amount: str | None, date_format: str | None) -> pd.DataFrame:
+    """:func:`customer_features`, empty when no order lies before ``as_of`` (every customer
+    is then new)."""
     try:
-        table = customer_features(orders, as_of, customer=customer, timestamp=timestamp,
-                                  product=product, amount=amount, date_format=date_format)
+        return customer_features(orders, as_of, customer=customer, timestamp=timestamp,
+                                 product=product, amount=amount, date_format=date_format)
     except DataError as error:
         if "no order lies before" not in str(error):
             raise
-        table = pd.DataFrame(columns=["frequency", "recency", "T", "days_since_last", "lines"])
+        return pd.DataFrame(columns=["frequency", "recency", "T", "days_since_last", "lines"])
+
+
+def _features_of(ids: pd.Index, orders: Any, as_of: Any, customer: str, timestamp: str,
+                 product: str | None, amount: str | None, extra: pd.DataFrame | None,
+                 date_format: str | None, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The features of the customers ``ids``, zeros for those with no order before ``as_of``
+    (and for missing extra values)."""
+    if table is None:
+        table = _table(orders, as_of, customer, timestamp, product, amount, date_format)
     if len(table) and len(ids) and table.index.dtype.kind != ids.dtype.kind \
             and not (table.index.dtype.kind in "iu" and ids.dtype.kind in "iu"):
         raise DataError("learn_uplift: the customers' ids and the orders' are of different "
