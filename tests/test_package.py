@@ -28,10 +28,10 @@ def test_import_does_not_load_heavy_dependencies():
 
 def test_light_imports_load_only_what_they_need():
     """A batch job mining rules (or serving a model) pays for neither the campaign, the
-    experiment readout, the tuner nor the command line."""
+    experiment readout, the tuner, the command line nor scipy.stats (0.35 s to import)."""
     code = ("import sys, {mod}; print(','.join(sorted(m for m in ('recsys.campaign', "
-            "'recsys.experiment', 'recsys.cli', 'recsys.tuning', 'recsys.models') "
-            "if m in sys.modules)))")
+            "'recsys.experiment', 'recsys.cli', 'recsys.tuning', 'recsys.models', "
+            "'scipy.stats') if m in sys.modules)))")
     for module, allowed in (("recsys.rules", ""), ("recsys.rules.mining", ""),
                             ("recsys.models", "recsys.models"),
                             ("recsys", "")):
