@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import recsys
@@ -213,3 +215,57 @@ def test_picks_can_spend_the_budget_on_the_value_at_risk(tmp_path, capsys):
     assert main([*common, "--target", str(tmp_path / "scores.csv"), "--out",
                  str(tmp_path / "s.csv")]) == 0
     assert set(pd.read_csv(tmp_path / "s.csv")["customer_id"]) == picked
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-2, 2, allow_nan=False), min_size=1, max_size=60),
+       st.one_of(st.integers(1, 80), st.floats(0.01, 1.0)), st.sampled_from(["int", "str"]),
+       st.integers(0, 5))
+def test_the_budget_goes_to_the_largest_positive_scores(values, budget, kind, missing):
+    """Any scores (ties, zeros, negatives, customers without a score), a count or a share:
+    the targeted audience is the budget's largest positive scores, ties by id, as pandas
+    ranks them."""
+    shop = recsys.make_shop(n_customers=100, n_products=20, seed=0)
+    model = recsys.Popularity().fit(shop.interactions)
+    ids = shop.customers["customer_id"].to_numpy()[:len(values)]
+    scored = ids[missing:] if missing < len(ids) else ids[:0]
+    score = pd.Series(np.round(values[:len(scored)], 1), index=scored)
+    if kind == "str":
+        score.index = [str(i) for i in score.index]
+    positive = score[score > 0]
+    if positive.empty:
+        with pytest.raises(DataError, match="no customer|none of the audience"):
+            make_picks(model, ids, k=1, target=score, budget=budget)
+        return
+    count = budget if isinstance(budget, int) else max(1, round(budget * len(ids)))
+    ranked = positive.set_axis(positive.index.astype(np.int64)).sort_index()
+    expected = ranked.sort_values(ascending=False, kind="stable").index[:count]
+    result = make_picks(model, ids, k=1, target=score, budget=budget)
+    assert set(result.picks["customer_id"]) == set(expected)
+    assert result.summary["target"]["targeted"] == len(expected)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 6), st.integers(0, 40), st.sampled_from("abcd")),
+                min_size=1, max_size=60), st.integers(5, 45))
+def test_customer_features_equal_a_pandas_reading(rows, cut):
+    """Any small log (one order, several a day, every order after the cut): the features of
+    the orders before the cut, as pandas computes them."""
+    orders = pd.DataFrame(rows, columns=["customer_id", "day", "product_id"])
+    orders["timestamp"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(orders["day"], unit="D")
+    as_of = pd.Timestamp("2026-01-01") + pd.Timedelta(days=cut)
+    before = orders[orders["timestamp"] < as_of]
+    if before.empty:
+        with pytest.raises(DataError, match="no order lies before"):
+            customer_features(orders, as_of)
+        return
+    table = customer_features(orders, as_of)
+    days = before.groupby("customer_id")["day"]
+    end = cut - 1
+    np.testing.assert_array_equal(table["frequency"], days.nunique() - 1)
+    np.testing.assert_array_equal(table["recency"], days.max() - days.min())
+    np.testing.assert_array_equal(table["T"], end - days.min())
+    np.testing.assert_array_equal(table["days_since_last"], end - days.max())
+    np.testing.assert_array_equal(table["lines"], before.groupby("customer_id").size())
+    np.testing.assert_array_equal(table["products"],
+                                  before.groupby("customer_id")["product_id"].nunique())
