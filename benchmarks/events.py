@@ -9,13 +9,20 @@ sessions: for each product the products that shared a session with it, cosine-no
 co-occurrence counts, summed over the session's products) and the most viewed products.
 The run fails when an answer is not a list of known products.
 
+Then the scale of a web shop's log: 10,000,000 event rows in a CSV file (1,000,000 visitors,
+50,000 products, four kinds: view, cart, wishlist, purchase) read, coded and fitted with ALS
+(64 factors, 15 iterations, regularization 0.01, alpha 1) in a fresh process, beside pandas'
+``read_csv``, the kinds weighed by hand and raw implicit on the same matrix; wall seconds and
+peak memory of each process.
+
     python benchmarks/events.py            # the default shop (20,000 sessions), serving timed
-    python benchmarks/events.py --quick    # CI: a smaller shop, fewer positions
+    python benchmarks/events.py --quick    # CI: a smaller shop, fewer positions, 200,000 rows
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import warnings
@@ -26,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import finish
+from _common import finish, in_worker, peak_since, reset_peak
 
 K = 20
 
@@ -88,7 +95,13 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", default=None)
     parser.add_argument("--data-dir", default=None, help="unused: the data is generated")
+    parser.add_argument("--rows", type=int, default=None, help="events of the scale run")
+    parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(scale_worker(json.loads(args.worker))))
+        return 0
     import recsys
     from recsys.evaluation.sessions import next_item
     from recsys.models.cooccurrence import CoOccurrence
@@ -134,11 +147,88 @@ def main(argv=None) -> int:
         row["hr_vs_viewed_together"] = round(row["hr"] / max(rows[-2]["hr"], 1e-12), 3)
         row["mrr_vs_viewed_together"] = round(row["mrr"] / max(rows[-2]["mrr"], 1e-12), 3)
     print(f"best: {best['model']}", flush=True)
+    rows_of_log = args.rows or (200_000 if args.quick else 10_000_000)
+    for row in scale(rows_of_log, args.repeat or (1 if args.quick else 3)):
+        rows.append(row)
+        print(row, flush=True)
+        if row["customers"] <= 0:
+            failures.append(f"{row['model']}: no customer fitted")
     columns = [("model", "model"), ("hr", f"HR@{K}"), ("mrr", f"MRR@{K}"),
                ("hr_vs_viewed_together", "HR / viewed together"),
                ("mrr_vs_viewed_together", "MRR / viewed together"), ("positions", "positions"),
-               ("fit_s", "fit s"), ("p50_ms", "session p50 ms"), ("p99_ms", "p99 ms")]
+               ("fit_s", "fit s (scale: the whole process)"), ("p50_ms", "session p50 ms"),
+               ("p99_ms", "p99 ms"), ("peak_mib", "peak MiB"), ("time_ratio", "time / peer"),
+               ("memory_ratio", "memory / peer")]
     return finish("events", args, rows, columns, failures)
+
+
+WEIGHTS = {"view": 1.0, "cart": 4.0, "wishlist": 2.0, "purchase": 10.0}
+ALS_PARAMS = {"factors": 64, "iterations": 15, "regularization": 0.01, "alpha": 1.0}
+
+
+def make_log(rows: int, path: Path) -> str:
+    """The event log as a CSV file (written once per size)."""
+    if path.exists():
+        return str(path)
+    rng = np.random.default_rng(0)
+    kinds = np.array(list(WEIGHTS))
+    pd.DataFrame({
+        "visitor_id": rng.integers(1, max(rows // 10, 10), rows),
+        "product_id": rng.zipf(1.3, rows) % 50_000,
+        "event_type": kinds[rng.choice(4, rows, p=[0.85, 0.08, 0.03, 0.04])],
+        "ts": rng.integers(1_700_000_000, 1_702_600_000, rows),
+    }).to_csv(path, index=False)
+    return str(path)
+
+
+def scale_worker(payload: dict) -> dict:
+    """One side, in a fresh process: read, code, fit; the wall time includes the imports."""
+    start = time.perf_counter()
+    base = reset_peak()
+    if payload["side"] == "recsys":
+        import recsys
+        from recsys.io.tables import read_table
+
+        frame = read_table(payload["path"], columns=["visitor_id", "product_id", "event_type"])
+        data = recsys.Interactions.from_frame(frame, user="visitor_id", item="product_id",
+                                              event="event_type", event_weights=WEIGHTS)
+        model = recsys.ALS(random_state=0, num_threads=2, **ALS_PARAMS).fit(data)
+        shape = model.user_factors_.shape
+    else:
+        from implicit.cpu.als import AlternatingLeastSquares
+
+        frame = pd.read_csv(payload["path"], usecols=["visitor_id", "product_id", "event_type"])
+        users, user_ids = pd.factorize(frame["visitor_id"])
+        items, item_ids = pd.factorize(frame["product_id"])
+        weights = frame["event_type"].map(WEIGHTS).to_numpy(np.float32)
+        matrix = sp.csr_matrix((weights, (users, items)),
+                               shape=(len(user_ids), len(item_ids)))
+        matrix.sum_duplicates()
+        model = AlternatingLeastSquares(random_state=0, num_threads=2, **ALS_PARAMS)
+        model.fit(matrix, show_progress=False)
+        shape = model.user_factors.shape
+    return {"seconds": time.perf_counter() - start, "peak_mib": peak_since(base) / 2**20,
+            "customers": int(shape[0])}
+
+
+def scale(rows: int, repeat: int) -> list[dict]:
+    path = make_log(rows, Path(__file__).resolve().parent / "results" / "work"
+                    / f"events-{rows}.csv")
+    out = {}
+    for side in ("recsys", "pandas + implicit"):
+        runs = [in_worker(__file__, {"side": side, "path": path}) for _ in range(repeat)]
+        failed = [r for r in runs if "error" in r]
+        if failed:
+            raise SystemExit(f"{side}: {failed[0]['error']}")
+        out[side] = {"seconds": float(np.median([r["seconds"] for r in runs])),
+                     "peak_mib": max(r["peak_mib"] for r in runs),
+                     "customers": runs[0]["customers"]}
+    ours, theirs = out["recsys"], out["pandas + implicit"]
+    return [{"model": f"{side}: {rows:,} events to a fitted ALS", "fit_s": round(v["seconds"], 2),
+             "peak_mib": round(v["peak_mib"]), "customers": v["customers"],
+             "time_ratio": round(ours["seconds"] / theirs["seconds"], 3) if side == "recsys"
+             else "", "memory_ratio": round(ours["peak_mib"] / theirs["peak_mib"], 3)
+             if side == "recsys" else ""} for side, v in out.items()]
 
 
 def _most_viewed(held: pd.DataFrame, viewed: list, limit: int) -> dict:
