@@ -134,3 +134,55 @@ def test_the_command_line_reads_events_and_judges_on_purchases(tmp_path, capsys)
     assert "--event-weights purchase=1,view=2" in capsys.readouterr().err
     assert main([*common, "--event-weights", "view=one"]) == 1
     assert "KIND=WEIGHT" in capsys.readouterr().err
+
+
+_KINDS = ["view", "cart", "purchase", "wishlist"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(1, 8)), st.integers(1, 6),
+                          st.sampled_from(_KINDS), st.integers(0, 5), st.integers(0, 100)),
+                min_size=1, max_size=50),
+       st.sampled_from([("view", None), ("view", "purchase"), ("cart", "purchase")]))
+def test_event_logs_of_any_shape_give_a_right_answer_or_a_named_refusal(rows, kinds):
+    """Logs with anonymous rows, one kind only, sessions of one event, times out of order,
+    duplicate events, a customer also anonymous in other sessions: the product relations of
+    CoOccurrence(event=, then=) equal a pandas count, SessionKNN answers every session with
+    products it knows and never one of the session's own; anything else is a RecsysError."""
+    from recsys import RecsysError
+    from recsys.models.cooccurrence import CoOccurrence
+    from recsys.models.session_knn import SessionKNN
+
+    log = pd.DataFrame(rows, columns=["customer_id", "item", "event", "session", "minute"])
+    log["item"] = "P" + log["item"].astype(str)
+    log["timestamp"] = pd.Timestamp("2026-03-01") + pd.to_timedelta(log["minute"], unit="min")
+    weights = {kind: 1.0 for kind in _KINDS}
+    first, then = kinds
+    known = log.dropna(subset=["customer_id"]).astype({"customer_id": "int64"})
+    try:
+        by_customer = Interactions.from_frame(known, user="customer_id", item="item",
+                                              event="event", event_weights=weights)
+        model = CoOccurrence(measure="count", k=100, event=first, then=then).fit(by_customer)
+    except RecsysError as error:
+        assert str(error) and (known.empty or first not in set(known["event"])
+                               or (then is not None and then not in set(known["event"])))
+    else:
+        left = known[known["event"] == first][["customer_id", "item"]].drop_duplicates()
+        right = known[known["event"] == (then or first)][["customer_id", "item"]]
+        pairs = left.merge(right.drop_duplicates(), on="customer_id")
+        pairs = pairs[pairs["item_x"] != pairs["item_y"]]
+        expected = pairs.groupby(["item_x", "item_y"]).size()
+        cells = model.similarity_.tocoo()
+        got = pd.Series(cells.data, index=pd.MultiIndex.from_arrays(
+            [model.items_.ids[cells.row], model.items_.ids[cells.col]]))
+        assert got.sort_index().to_dict() == expected.sort_index().astype(float).to_dict()
+    sessions = Interactions.from_frame(log, user=None, item="item", basket="session",
+                                       timestamp="timestamp")
+    model = SessionKNN(k=10).fit(sessions)
+    visits = [group.sort_values("timestamp")["item"].tolist()
+              for _, group in log.groupby("session")]
+    answer = model.recommend_for_session(visits, k=3)
+    for position, visit in enumerate(visits):
+        picked = answer.item_ids(position)
+        assert not set(picked) & set(visit)
+        assert set(picked) <= set(model.items_.ids.tolist())
