@@ -64,18 +64,16 @@ class ViewedTogether:
         return self.items[top[scores[top] > 0]].tolist()
 
 
-def _baseline_metrics(model, held: pd.DataFrame, limit: int) -> dict:
-    from recsys.evaluation.sessions import _positions
-
-    prefixes, targets = _positions(held, "session_id", "product_id", "timestamp", False)
-    prefixes, targets = prefixes[:limit], targets[:limit]
+def _baseline_metrics(answer, asked: list, answers: np.ndarray) -> dict:
+    """HR@K and MRR@K of a baseline (``answer(products so far) -> its list``) on the same
+    positions as :func:`recsys.evaluation.sessions.next_item` asks."""
     ranks = []
-    for prefix, target in zip(prefixes, targets, strict=True):
-        answer = model.recommend(prefix, K)
-        ranks.append(answer.index(target) + 1 if target in answer else 0)
+    for prefix, target in zip(asked, answers, strict=True):
+        picks = answer(prefix)
+        ranks.append(picks.index(target) + 1 if target in picks else 0)
     ranks = np.asarray(ranks)
-    return {"hit_rate": float((ranks > 0).mean()),
-            "mrr": float(np.where(ranks > 0, 1 / np.maximum(ranks, 1), 0).mean()),
+    return {"hr": round(float((ranks > 0).mean()), 4),
+            "mrr": round(float(np.where(ranks > 0, 1 / np.maximum(ranks, 1), 0).mean()), 4),
             "positions": len(ranks)}
 
 
@@ -103,7 +101,7 @@ def main(argv=None) -> int:
         print(json.dumps(scale_worker(json.loads(args.worker))))
         return 0
     import recsys
-    from recsys.evaluation.sessions import next_item
+    from recsys.evaluation.sessions import next_item, positions
     from recsys.models.cooccurrence import CoOccurrence
     from recsys.models.session_knn import SessionKNN
 
@@ -135,13 +133,16 @@ def main(argv=None) -> int:
                      "fit_s": round(model.fit_seconds_, 3), "p50_ms": round(p50, 3),
                      "p99_ms": round(p99, 3)})
         print(rows[-1], flush=True)
+    asked, answers = positions(held)  # the questions next_item asked the models
+    asked, answers = asked[:limit], answers[:limit]
     baseline = ViewedTogether(train)
-    scores = _baseline_metrics(baseline, held, limit)
-    rows.append({"model": "viewed together (baseline, here)", "hr": round(scores["hit_rate"], 4),
-                 "mrr": round(scores["mrr"], 4), "positions": scores["positions"]})
+    rows.append({"model": "viewed together (baseline, here)",
+                 **_baseline_metrics(lambda prefix: baseline.recommend(prefix, K), asked,
+                                     answers)})
     viewed = train[train["event"] == "view"]["product_id"].value_counts().index[:K].tolist()
-    prefixes_targets = _most_viewed(held, viewed, limit)
-    rows.append({"model": "most viewed (baseline, here)", **prefixes_targets})
+    rows.append({"model": "most viewed (baseline, here)",
+                 **_baseline_metrics(lambda prefix: [i for i in viewed if i not in prefix],
+                                     asked, answers)})
     best = max(rows[:len(models)], key=lambda r: r["hr"])
     for row in rows:
         row["hr_vs_viewed_together"] = round(row["hr"] / max(rows[-2]["hr"], 1e-12), 3)
@@ -229,20 +230,6 @@ def scale(rows: int, repeat: int) -> list[dict]:
              "time_ratio": round(ours["seconds"] / theirs["seconds"], 3) if side == "recsys"
              else "", "memory_ratio": round(ours["peak_mib"] / theirs["peak_mib"], 3)
              if side == "recsys" else ""} for side, v in out.items()]
-
-
-def _most_viewed(held: pd.DataFrame, viewed: list, limit: int) -> dict:
-    from recsys.evaluation.sessions import _positions
-
-    prefixes, targets = _positions(held, "session_id", "product_id", "timestamp", False)
-    ranks = []
-    for prefix, target in zip(prefixes[:limit], targets[:limit], strict=True):
-        answer = [i for i in viewed if i not in prefix][:K]
-        ranks.append(answer.index(target) + 1 if target in answer else 0)
-    ranks = np.asarray(ranks)
-    return {"hr": round(float((ranks > 0).mean()), 4),
-            "mrr": round(float(np.where(ranks > 0, 1 / np.maximum(ranks, 1), 0).mean()), 4),
-            "positions": len(ranks)}
 
 
 if __name__ == "__main__":

@@ -91,8 +91,8 @@ def chunk_slices(n: int, step: int, show_progress: bool = False, desc: str | Non
     """
     starts = range(0, n, step)
     if show_progress:
-        starts = progress_bar(starts, total=(n + step - 1) // step, unit="chunk",
-                              desc=desc) or starts
+        bar = progress_bar(starts, total=(n + step - 1) // step, unit="chunk", desc=desc)
+        starts = starts if bar is None else bar  # tqdm absent: the slices without a bar
     for start in starts:
         yield slice(start, min(n, start + step))
 

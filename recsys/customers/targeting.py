@@ -91,10 +91,11 @@ def customer_features(orders: Any, as_of: Any, *, customer: str = "customer_id",
     before = when.astype("datetime64[D]").astype(np.int64) < edge
     if not before.any():
         raise DataError(f"customer_features: no order lies before as_of={as_of!r}.")
-    past = orders.loc[before, columns]
+    # the parsed times go to the summary: text times are parsed once
+    past = orders.loc[before, columns].assign(**{timestamp: when[before]})
     end = np.datetime64(edge - 1, "D")
     table = summary(past, customer=customer, timestamp=timestamp, amount=amount, unit="D",
-                    end=end, date_format=date_format)
+                    end=end)
     table["days_since_last"] = table["T"] - table["recency"]
     ids = clean_ids(past[customer], f"orders[{customer!r}]")
     table["lines"] = pd.Series(ids).value_counts().reindex(table.index).to_numpy(np.float64)
@@ -239,10 +240,11 @@ def learn_uplift(assignments: pd.DataFrame, orders: Any, start: Any, days: float
     >>> model.campaign_["customers"], model.feature_names_[:3]
     (2000, ['frequency', 'recency', 'T'])
     """
+    orders = _parsed(orders, timestamp, date_format)  # once, for the outcome and features
     outcome = campaign_outcome(assignments, orders, start, days, customer=customer,
-                               timestamp=timestamp, control=control, date_format=date_format)
+                               timestamp=timestamp, control=control)
     features = _features_of(outcome.index, orders, start, customer, timestamp, product, amount,
-                            extra, date_format)
+                            extra, None)
     model = UpliftModel(learner=learner, random_state=random_state)
     model.fit(features, outcome["treated"].to_numpy(), outcome["bought"].to_numpy())
     model.feature_names_ = list(features.columns)
@@ -312,6 +314,16 @@ def predicted_uplift(model: UpliftModel, orders: Any, as_of: Any, customers: Any
                         f"same extra= columns it was fitted with.")
     return pd.Series(model.predict(features[names]), index=pd.Index(ids, name="customer_id"),
                      name="uplift")
+
+
+def _parsed(orders: Any, timestamp: str, date_format: str | None) -> pd.DataFrame:
+    """The orders as pandas with their times parsed (a new frame; the caller's is left alone),
+    so that the functions reading them parse text times once."""
+    orders = as_pandas(orders, "learn_uplift: orders")
+    if timestamp not in orders.columns:
+        return orders  # the readers name the missing column
+    return orders.assign(**{timestamp: parse_timestamps(orders[timestamp], timestamp,
+                                                        date_format)})
 
 
 def _table(orders: Any, as_of: Any, customer: str, timestamp: str, product: str | None,

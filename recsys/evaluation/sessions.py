@@ -19,7 +19,7 @@ from recsys._engine.params import check_bool, check_float, check_int
 from recsys.data.frames import as_pandas
 from recsys.exceptions import DataError
 
-__all__ = ["next_item"]
+__all__ = ["next_item", "positions"]
 
 
 def next_item(model: Any, sessions: Any, k: int = 20, *, session: str = "session_id",
@@ -72,7 +72,8 @@ def next_item(model: Any, sessions: Any, k: int = 20, *, session: str = "session
     k = check_int("next_item", "k", k, minimum=1)
     check_float("next_item", "decay", decay, minimum=0, maximum=1, exclusive_min=True)
     repeats = check_bool("next_item", "repeats", repeats)
-    prefixes, targets = _positions(sessions, session, item, timestamp, repeats)
+    prefixes, targets = positions(sessions, session=session, item=item, timestamp=timestamp,
+                                  repeats=repeats)
     if max_positions is not None:
         limit = check_int("next_item", "max_positions", max_positions, minimum=1)
         prefixes, targets = prefixes[:limit], targets[:limit]
@@ -88,9 +89,39 @@ def next_item(model: Any, sessions: Any, k: int = 20, *, session: str = "session
             "positions": len(targets)}
 
 
-def _positions(sessions: Any, session: str, item: str, timestamp: str | None,
-               repeats: bool) -> tuple[list[list], np.ndarray]:
-    """Every (products so far, next product) of the sessions, in session order."""
+def positions(sessions: Any, *, session: str = "session_id", item: str = "product_id",
+              timestamp: str | None = "timestamp",
+              repeats: bool = False) -> tuple[list[list], np.ndarray]:
+    """Every (products so far, next product) of the sessions, in session order: the questions
+    :func:`next_item` asks, for scoring a model that is not a recsys model the same way.
+
+    Parameters
+    ----------
+    sessions : DataFrame
+        The events: a session id, a product, and (to order them) a time.
+    session, item, timestamp : str
+        The columns (``timestamp=None``: the rows' order).
+    repeats : bool, default False
+        Keep the positions whose next product is already in the session.
+
+    Returns
+    -------
+    tuple of (list of list, numpy.ndarray)
+        The products so far at each position, and the next product.
+
+    Raises
+    ------
+    DataError
+        Missing columns, or no session with a next product.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> events = pd.DataFrame({"session_id": [1, 1, 1], "product_id": ["tea", "mug", "jam"]})
+    >>> asked, answers = positions(events, timestamp=None)
+    >>> asked, answers.tolist()
+    ([['tea'], ['tea', 'mug']], ['mug', 'jam'])
+    """
     frame = as_pandas(sessions, "next_item: sessions")
     wanted = [c for c in (session, item, timestamp) if c is not None]
     absent = [c for c in wanted if c not in frame.columns]

@@ -107,9 +107,9 @@ class CoOccurrence(_ItemToItem):
                                         param="then")
 
     def _fit(self, data: Interactions, features: Any) -> None:
-        bought = self._weighted_training(data).astype(np.float64)
-        if self.event is not None:
-            bought = _of_kind(data, self.event)
+        bought = self._weighted_training(data)  # also the histories that score customers
+        bought = _of_kind(data, self.event) if self.event is not None else \
+            bought.astype(np.float64)
         after = bought if self.then is None else _of_kind(data, self.then)
         n_all = bought.shape[1]
         active = np.flatnonzero(np.bincount(np.r_[bought.indices, after.indices],

@@ -126,30 +126,28 @@ def forget(model: Any, customers: Iterable, *, data: Interactions | None = None,
     why = needs_training_data(model)
     if not gone.any():  # nobody the model holds: nothing to refit or record
         return {"forgotten": 0, "unknown": absent, "how": "nothing to forget"}
-    in_place = why is None and update is not None
-    if in_place:
-        how = update(gone)
-    elif why is None:
-        remaining = _from_state(model, gone)
-        how = "refit from the model's state"
-    else:
-        if data is None:
-            raise DataError(f"forget: {type(model).__name__} cannot forget from its own state "
-                            f"({why}); pass the training data: forget(ids, data=interactions) "
-                            f"(--orders on the command line).")
-        remaining = _from_data(data, ids)
-        how = "refit on the data"
+    if why is not None and data is None:
+        raise DataError(f"forget: {type(model).__name__} cannot forget from its own state "
+                        f"({why}); pass the training data: forget(ids, data=interactions) "
+                        f"(--orders on the command line).")
+    # what the update or refit would reset: the erasures so far, the window, the retention
     erasures = [*getattr(model, "erasures_", []), {
         "at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "customers": int(gone.sum())}]
     window, kept = getattr(model, "data_window_", None), getattr(model, "max_age_days_", None)
-    if in_place:
-        pass
-    elif kept is not None and why is not None:  # the retention the model was fitted with
-        options = {"items": items} if items is not None and model.uses_item_features else {}
-        model.fit(remaining, max_age_days=kept, **options)
+    if why is None and update is not None:
+        how = update(gone)
+    elif why is None:
+        fit_model(model, _from_state(model, gone), items)
+        how = "refit from the model's state"
     else:
-        fit_model(model, remaining, items)
+        remaining = _from_data(data, ids)
+        if kept is not None:  # the retention the model was fitted with
+            options = {"items": items} if items is not None and model.uses_item_features else {}
+            model.fit(remaining, max_age_days=kept, **options)
+        else:
+            fit_model(model, remaining, items)
+        how = "refit on the data"
     model.erasures_ = erasures
     model.data_window_, model.max_age_days_ = window, kept
     return {"forgotten": int(gone.sum()), "unknown": absent, "how": how}

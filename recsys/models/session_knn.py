@@ -121,13 +121,12 @@ class SessionKNN(Recommender):
         if history is None or history.nnz == 0:
             return 0.0, [], "session neighbours", {"neighbours": 0}
         neighbours = self._neighbours(history)
-        voters = neighbours.indices[np.isin(
-            neighbours.indices, np.flatnonzero(self.sessions_[:, item].toarray().ravel()))]
-        weight = dict(zip(neighbours.indices.tolist(), neighbours.data.tolist(), strict=True))
-        score = float(sum(weight[v] for v in voters.tolist()))
+        # the neighbours holding the item: its row of the product index built for scoring
+        voting = np.isin(neighbours.indices, self._by_item()[item].indices)
+        voters, weights = neighbours.indices[voting], neighbours.data[voting]
+        score = float(weights.astype(np.float64).sum())
         # each product of the history: the similarity of the voting sessions that hold it too
-        shared = self.sessions_[voters].multiply(
-            np.array([weight[v] for v in voters.tolist()], np.float32)[:, None]).tocsc()
+        shared = self.sessions_[voters].multiply(weights[:, None]).tocsc()
         per_item = np.asarray(shared.sum(axis=0)).ravel()
         return score, self._history_contributions(item, history, per_item), \
             "session neighbours", {"neighbours": int(neighbours.nnz), "voters": len(voters)}
